@@ -1,0 +1,1 @@
+"""One package per vendor API; see :mod:`pytest_sessionapi.registry` for what each one holds."""

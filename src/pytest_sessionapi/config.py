@@ -1,0 +1,224 @@
+"""The target contract: ``targets.toml``, its validation, and the effective target of each API.
+
+Every problem with the configuration becomes a :class:`ConfigError` whose message is one line that
+names the file, the table, the key and what is wrong. The plugin turns it into pytest's usage
+error (exit status 4), so a broken config can never look like a conformance failure.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from .errors import ConfigError
+from .redaction import Redactor
+from .registry import ApiDescriptor, all_apis
+
+
+SECRET_SUFFIX = "_env"
+
+
+class BaseTarget(BaseModel):
+    """Keys every ``targets.toml`` table accepts. Each API's ``Target`` adds its own.
+
+    A key ending in ``_env`` names the environment variable that holds a secret; the secret itself
+    is never written in the file. The secret's name is the key without the suffix
+    (``api_key_env`` -> ``api_key``), and writing that name directly is refused.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    base_url: str = Field(description="scheme://host[:port]; the suite appends the API's paths")
+    max_rps: float | None = Field(
+        default=None, ge=0, description="requests per second; 0 = no limit; default: vendor limit"
+    )
+    timeout_s: float = Field(default=30.0, gt=0, le=3600, description="per-request timeout")
+    verify_tls: bool = True
+    ca_bundle: Path | None = None
+
+    # Entity keys: a missing one makes the tests that need it report their requirements
+    # not-tested instead of failing. Each API lists its own.
+    ENTITY_KEYS: ClassVar[tuple[str, ...]] = ()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _refuse_inline_secrets(cls, data: Any) -> Any:
+        if isinstance(data, Mapping):
+            for key in cls.model_fields:
+                if key.endswith(SECRET_SUFFIX):
+                    plain = key.removesuffix(SECRET_SUFFIX)
+                    if plain in data:
+                        raise ValueError(
+                            f"'{plain}' must not be written in the file; set {key} = \"VARNAME\" "
+                            f"and put the secret in that environment variable"
+                        )
+        return data
+
+    @field_validator("base_url")
+    @classmethod
+    def _check_base_url(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"'{value}' is not an http:// or https:// URL with a host")
+        if parts.username or parts.password:
+            raise ValueError("must not contain credentials; use the *_env keys")
+        if parts.query or parts.fragment:
+            raise ValueError(f"'{value}' must not have a query or fragment")
+        try:
+            parts.port  # noqa: B018 - raises on a port out of range or not a number
+        except ValueError:
+            raise ValueError(f"'{value}' has an invalid port") from None
+        return value.rstrip("/")
+
+    @field_validator("ca_bundle")
+    @classmethod
+    def _check_ca_bundle(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_file():
+            raise ValueError(f"'{value}' is not a readable file")
+        return value
+
+    @classmethod
+    def secret_keys(cls) -> list[str]:
+        return [key for key in cls.model_fields if key.endswith(SECRET_SUFFIX)]
+
+
+@dataclass(frozen=True)
+class EffectiveTarget:
+    """What one API's suite runs against: settings, resolved secrets, and where they came from."""
+
+    api: ApiDescriptor
+    settings: BaseTarget
+    secrets: Mapping[str, str]
+    source: str
+    """``embedded`` or the path of the targets file."""
+    app: Any = None
+    """The ASGI application when the target is served in-process; None for a live target."""
+    variant: str | None = None
+    redactor: Redactor = field(default_factory=Redactor)
+    shared: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    """Per-target resources every client shares: the rate limiter (vendor limits are per
+    account) and the in-process server bridge (the app's state must be one server's state)."""
+
+    def close(self) -> None:
+        bridge = self.shared.pop("bridge", None)
+        if bridge is not None:
+            bridge.close()
+
+    @property
+    def embedded(self) -> bool:
+        return self.app is not None
+
+    @property
+    def max_rps(self) -> float:
+        if self.settings.max_rps is not None:
+            return self.settings.max_rps
+        return 0.0 if self.embedded else self.api.live_max_rps
+
+    def secret(self, name: str) -> str:
+        return self.secrets[name]
+
+    def entity(self, key: str) -> str | None:
+        return getattr(self.settings, key, None)
+
+    def describe(self) -> str:
+        """One line for the report header and reports; never contains a secret."""
+        if self.embedded:
+            where = "embedded reference (in-process)"
+            if self.variant:
+                where += f", variant '{self.variant}'"
+        else:
+            where = f"{self.settings.base_url} (from {self.source})"
+        rate = f"{self.max_rps:g} req/s" if self.max_rps else "no rate limit"
+        return f"{where}, {rate}, timeout {self.settings.timeout_s:g} s"
+
+
+def _first_error(error: ValidationError) -> str:
+    first = error.errors()[0]
+    location = ".".join(str(part) for part in first["loc"])
+    message = first["msg"].removeprefix("Value error, ")
+    if first["type"] == "extra_forbidden":
+        message = "unknown key"
+    elif first["type"] == "missing":
+        message = "required key is missing"
+    return f"{location}: {message}" if location else message
+
+
+def build_target(
+    api: ApiDescriptor,
+    table: Mapping[str, Any],
+    environ: Mapping[str, str],
+    source: str,
+    *,
+    app: Any = None,
+    variant: str | None = None,
+) -> EffectiveTarget:
+    """Validate one table and resolve its secrets from ``environ``."""
+    where = f"{source}: [{api.name}]"
+    model = api.target_model
+    try:
+        settings = model.model_validate(dict(table))
+    except ValidationError as exc:
+        raise ConfigError(f"{where} {_first_error(exc)}") from None
+    secrets: dict[str, str] = {}
+    for key in model.secret_keys():
+        variable = getattr(settings, key)
+        if variable is None:
+            continue
+        value = environ.get(variable)
+        if value is None:
+            raise ConfigError(f"{where} {key}: environment variable {variable} is not set")
+        if not value.strip():
+            raise ConfigError(f"{where} {key}: environment variable {variable} is empty")
+        secrets[key.removesuffix(SECRET_SUFFIX)] = value
+    return EffectiveTarget(
+        api=api,
+        settings=settings,
+        secrets=secrets,
+        source=source,
+        app=app,
+        variant=variant,
+        redactor=Redactor(secrets.values()),
+    )
+
+
+def read_targets_file(path: Path) -> dict[str, Any]:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"cannot read targets file {path}: {exc.strerror or exc}") from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError(f"targets file {path} is not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"targets file {path} is not valid TOML: {exc}") from None
+    known = all_apis()
+    for name, table in data.items():
+        if name not in known:
+            raise ConfigError(
+                f"{path}: unknown API table [{name}] (known: {', '.join(known)})"
+            )
+        if not isinstance(table, dict):
+            raise ConfigError(f"{path}: '{name}' must be a table ([{name}])")
+    if not data:
+        raise ConfigError(f"targets file {path} names no API (expected a table such as [biot])")
+    return data
+
+
+def embedded_target(api: ApiDescriptor, variant: str | None = None) -> EffectiveTarget:
+    """The built-in reference implementation of ``api``, served in-process."""
+    reference = api.reference
+    return build_target(
+        api,
+        reference.EMBEDDED_TABLE,
+        reference.EMBEDDED_ENV,
+        "embedded",
+        app=reference.create_app(variant),
+        variant=variant,
+    )

@@ -1,0 +1,83 @@
+"""The pytest entry point (``pytest11: sessionapi``).
+
+Importing this module costs almost nothing: it imports only the standard library. Everything
+else (pydantic, httpx, the reference servers, the vendor documents) is imported by
+:mod:`pytest_sessionapi.runtime` when a run actually needs it, so installing the plugin does not
+slow down unrelated test suites in the same environment.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+# (option, ini name, help, extra add_option kwargs)
+OPTIONS: tuple[tuple[str, str, str, dict[str, Any]], ...] = (
+    (
+        "--sessionapi-config",
+        "sessionapi_config",
+        "targets.toml describing the live endpoints to check; without it the suites run against "
+        "the embedded reference implementations (no network, no credentials)",
+        {"metavar": "PATH"},
+    ),
+    (
+        "--sessionapi-api",
+        "sessionapi_api",
+        "run only these APIs: one name or a comma-separated list of umts, controlcenter, biot",
+        {"metavar": "NAMES"},
+    ),
+    (
+        "--sessionapi-report-dir",
+        "sessionapi_report_dir",
+        "where conformance.json and conformance.md are written (default: reports)",
+        {"metavar": "DIR"},
+    ),
+    (
+        "--sessionapi-reference-variant",
+        "sessionapi_reference_variant",
+        "serve a variant of the embedded reference, API:VARIANT[,API:VARIANT] (self-testing: "
+        "see `python -m pytest_sessionapi variants`)",
+        {"metavar": "API:VARIANT"},
+    ),
+)
+
+STRICT_HELP = (
+    "strict profile: SHOULD-level failures (inferred rules, points the vendor's own documents "
+    "contradict) also fail the run"
+)
+
+
+def pytest_addoption(parser: Any) -> None:
+    group = parser.getgroup("sessionapi", "session API conformance (pytest-sessionapi)")
+    for flag, ini, help_text, extra in OPTIONS:
+        group.addoption(flag, dest=ini, default=None, help=f"{help_text} [ini: {ini}]", **extra)
+        parser.addini(ini, help=help_text, default=None)
+    group.addoption(
+        "--sessionapi-strict",
+        dest="sessionapi_strict",
+        action="store_true",
+        default=None,
+        help=f"{STRICT_HELP} [ini: sessionapi_strict]",
+    )
+    parser.addini("sessionapi_strict", help=STRICT_HELP, type="bool", default=False)
+
+
+def pytest_configure(config: Any) -> None:
+    config.addinivalue_line(
+        "markers",
+        "sessionapi(api): the API (umts, controlcenter, biot) a suite test checks; configures the "
+        "sessionapi_* fixtures and the test is deselected when that API does not run.",
+    )
+    config.addinivalue_line(
+        "markers",
+        "requirement(*ids): the catalogue requirement IDs a test checks (e.g. 'CC-NULL-IPV6'); "
+        "their statuses go to conformance.json.",
+    )
+    from . import runtime
+
+    runtime.configure(config)
+
+
+def pytest_report_header(config: Any) -> list[str] | None:
+    from . import runtime
+
+    return runtime.report_header(config)

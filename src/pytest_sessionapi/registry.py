@@ -1,0 +1,81 @@
+"""The APIs the suites know, discovered from the folders under ``pytest_sessionapi/apis``.
+
+Each API is one package ``pytest_sessionapi.apis.<name>`` whose ``__init__`` defines ``API``, an
+:class:`ApiDescriptor`. The descriptor names the API's other modules by convention and imports them
+only when asked, so listing the APIs (needed to validate ``--sessionapi-api``) costs a few
+microseconds. Adding a fourth API means adding a folder here and one under ``suites/``.
+
+Per-API modules, by convention:
+
+``target``     ``Target``: the pydantic model of the API's ``targets.toml`` table.
+``client``     ``build_auth(target) -> httpx.Auth | None`` and ``Client(http, target)``.
+``reference``  ``create_app(variant=None)``, ``VARIANTS``, ``EMBEDDED_TABLE``, ``EMBEDDED_ENV``.
+``requirements.toml``  the requirement catalogue.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+
+@dataclass(frozen=True)
+class ApiDescriptor:
+    name: str
+    """Short name used in options, ``targets.toml`` tables, requirement IDs' API and reports."""
+    title: str
+    """What a reader of a report should recognise: vendor, product, operation."""
+    requirement_prefix: str
+    """Every requirement ID of this API starts with this prefix and a dash, e.g. ``CC``."""
+    live_max_rps: float
+    """The vendor's documented request-rate limit, used on live targets unless ``max_rps`` says
+    otherwise (0 means the vendor documents none)."""
+    package: str
+
+    @property
+    def path(self) -> Path:
+        return Path(importlib.import_module(self.package).__file__).parent
+
+    def module(self, name: str) -> ModuleType:
+        return importlib.import_module(f"{self.package}.{name}")
+
+    @property
+    def target_model(self) -> Any:
+        return self.module("target").Target
+
+    @property
+    def reference(self) -> ModuleType:
+        return self.module("reference")
+
+    @property
+    def client(self) -> ModuleType:
+        return self.module("client")
+
+    @property
+    def catalogue_path(self) -> Path:
+        return self.path / "requirements.toml"
+
+
+@cache
+def all_apis() -> dict[str, ApiDescriptor]:
+    """Every API, by short name, in a stable (alphabetical) order."""
+    from . import apis
+
+    found: dict[str, ApiDescriptor] = {}
+    for info in sorted(pkgutil.iter_modules(apis.__path__), key=lambda i: i.name):
+        if not info.ispkg or info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"{apis.__name__}.{info.name}")
+        descriptor = getattr(module, "API", None)
+        if isinstance(descriptor, ApiDescriptor):
+            found[descriptor.name] = descriptor
+    return found
+
+
+def get_api(name: str) -> ApiDescriptor:
+    return all_apis()[name]

@@ -1,0 +1,162 @@
+"""``conformance.json`` (machine-readable, stable) and ``conformance.md`` (for people).
+
+Both are written at the end of every run that collected a suite test, whatever happened: failed
+tests, interrupted runs, broken endpoints. Every string passes through the run's redactors.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .plan import TargetPlan
+from .ledger import Ledger
+from .redaction import RedactorSet
+from .registry import all_apis
+from .requirements import load_catalogue
+
+SCHEMA_VERSION = 1
+
+VERDICT_TEXT = {
+    "conformant": "conformant: every MUST requirement passed",
+    "nonconformant": "nonconformant: a MUST requirement failed",
+    "incomplete": "incomplete: nothing failed, but a MUST requirement was not tested",
+    "not-run": "not-run",
+}
+
+
+def verdict_of(requirements: list[dict[str, Any]], strict: bool) -> str:
+    blocking = [r for r in requirements if r["level"] == "MUST" or strict]
+    if any(r["status"] == "fail" for r in blocking):
+        return "nonconformant"
+    if any(r["status"] in ("skip", "not-tested") for r in requirements if r["level"] == "MUST"):
+        return "incomplete"
+    return "conformant"
+
+
+def build_document(
+    plan: TargetPlan,
+    ledger: Ledger,
+    *,
+    strict: bool,
+    started_at: datetime,
+    requests_by_api: dict[str, int],
+    redact: RedactorSet,
+) -> dict[str, Any]:
+    apis: dict[str, Any] = {}
+    for name, api in all_apis().items():
+        entry: dict[str, Any] = {"title": api.title, "target": plan.describe(name)}
+        if name not in plan.selected or name not in ledger.apis_collected:
+            if name in plan.selected:
+                entry["target"] += "; no test of this API was collected"
+            entry.update(verdict="not-run", requirements=[], findings=[])
+            apis[name] = entry
+            continue
+        requirements = []
+        for requirement in load_catalogue(name):
+            result = ledger.results.get(requirement.id)
+            requirements.append(
+                {
+                    "id": requirement.id,
+                    "level": requirement.level,
+                    "basis": requirement.basis,
+                    "status": result.status if result else "not-tested",
+                    "statement": requirement.statement,
+                    "source": requirement.source,
+                    **({"decision": requirement.decision} if requirement.decision else {}),
+                    "tests": list(result.tests) if result else [],
+                    "messages": [redact.text(m) for m in result.messages] if result else [],
+                }
+            )
+        counts: dict[str, Counter[str]] = {"MUST": Counter(), "SHOULD": Counter()}
+        for item in requirements:
+            counts[item["level"]][item["status"]] += 1
+        entry.update(
+            verdict=verdict_of(requirements, strict),
+            summary={level: dict(sorted(c.items())) for level, c in counts.items()},
+            requests=requests_by_api.get(name, 0),
+            requirements=requirements,
+            findings=[
+                {"requirement": f.requirement, "text": redact.text(f.text)}
+                for f in ledger.findings.get(name, [])
+            ],
+        )
+        apis[name] = entry
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "tool": {"name": "pytest-sessionapi", "version": __version__},
+        "started_at": started_at.isoformat(timespec="seconds"),
+        "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "strict": strict,
+        "exit_status": ledger.exit_status,
+        "apis": apis,
+    }
+
+
+def render_markdown(document: dict[str, Any]) -> str:
+    lines = [
+        "# Conformance report",
+        "",
+        f"pytest-sessionapi {document['tool']['version']}, run {document['started_at']}"
+        f" to {document['finished_at']}, exit status {document['exit_status']}"
+        + (", strict mode (SHOULD failures count)" if document["strict"] else ""),
+        "",
+        "| API | verdict | target |",
+        "| --- | --- | --- |",
+    ]
+    for name, entry in document["apis"].items():
+        lines.append(f"| {name} | **{entry['verdict']}** | {entry['target']} |")
+    for name, entry in document["apis"].items():
+        lines += ["", f"## {name}: {entry['title']}", "", VERDICT_TEXT[entry["verdict"]], ""]
+        if not entry["requirements"]:
+            continue
+        lines += ["| requirement | level | basis | status | statement |", "| --- | --- | --- | --- | --- |"]
+        for item in entry["requirements"]:
+            status = item["status"].upper() if item["status"] == "fail" else item["status"]
+            statement = item["statement"].replace("|", "\\|")
+            lines.append(
+                f"| {item['id']} | {item['level']} | {item['basis']} | {status} | {statement} |"
+            )
+        failed = [item for item in entry["requirements"] if item["status"] == "fail"]
+        if failed:
+            lines += ["", "### Failures", ""]
+            for item in failed:
+                lines.append(f"- **{item['id']}** ({item['level']}), source: {item['source']}")
+                for message in item["messages"]:
+                    quoted = message.replace("`", "'")[:600]
+                    lines.append(f"  - `{quoted}`")
+        decided = [item for item in entry["requirements"] if item.get("decision")]
+        if decided:
+            lines += ["", "### Decisions on points the vendor documents leave open", ""]
+            lines += [f"- **{item['id']}**: {item['decision']}" for item in decided]
+        if entry["findings"]:
+            lines += ["", "### Findings about the vendor documentation itself", ""]
+            lines += [f"- **{f['requirement']}**: {f['text']}" for f in entry["findings"]]
+    return "\n".join(lines) + "\n"
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    # A reader (a CI step, a dashboard) never sees a half-written report.
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_reports(report_dir: Path, document: dict[str, Any], redact: RedactorSet) -> list[Path]:
+    json_path = report_dir / "conformance.json"
+    md_path = report_dir / "conformance.md"
+    _write_atomically(json_path, redact.text(json.dumps(document, indent=2, ensure_ascii=False)) + "\n")
+    _write_atomically(md_path, redact.text(render_markdown(document)))
+    return [json_path, md_path]

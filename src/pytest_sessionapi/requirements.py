@@ -1,0 +1,119 @@
+"""Requirement catalogues: one ``requirements.toml`` per API, one entry per normative statement.
+
+The catalogue is data so that a failed test leads to the vendor statement it enforces in one step,
+and so that a requirement's weight comes from how solid its source is, not from the test that
+checks it: only a *documented* statement can be a MUST; an inference, or a point the vendor's own
+documents contradict, is at most a SHOULD and never fails a vendor the way a documented MUST does.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
+
+from .registry import ApiDescriptor, all_apis
+
+Level = Literal["MUST", "SHOULD"]
+Basis = Literal["documented", "inferred", "conflicting"]
+
+_ID_PATTERN = re.compile(r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+$")
+
+
+class CatalogueError(Exception):
+    pass
+
+
+class Requirement(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str
+    level: Level
+    basis: Basis
+    source: str
+    statement: str
+    decision: str | None = None
+
+    @model_validator(mode="after")
+    def _weight_follows_source(self) -> Requirement:
+        if not _ID_PATTERN.match(self.id):
+            raise ValueError(f"{self.id}: IDs are PREFIX-UPPER-KEBAB")
+        if self.level == "MUST" and self.basis != "documented":
+            raise ValueError(
+                f"{self.id}: a {self.basis} requirement cannot be a MUST; make it a SHOULD"
+            )
+        if self.basis == "conflicting" and not self.decision:
+            raise ValueError(f"{self.id}: a conflicting point needs a recorded decision")
+        return self
+
+    @property
+    def blocking(self) -> bool:
+        return self.level == "MUST"
+
+    def headline(self) -> str:
+        return f"[{self.id} {self.level}] {self.statement}"
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    api: ApiDescriptor
+    requirements: dict[str, Requirement]
+
+    def __getitem__(self, requirement_id: str) -> Requirement:
+        return self.requirements[requirement_id]
+
+    def __contains__(self, requirement_id: object) -> bool:
+        return requirement_id in self.requirements
+
+    def __iter__(self):
+        return iter(self.requirements.values())
+
+
+@cache
+def load_catalogue(api_name: str) -> Catalogue:
+    api = all_apis()[api_name]
+    path = api.catalogue_path
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise CatalogueError(f"requirement catalogue {path}: {exc}") from None
+    entries = data.get("requirement", [])
+    requirements: dict[str, Requirement] = {}
+    for index, entry in enumerate(entries):
+        try:
+            requirement = Requirement.model_validate(entry)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"]) or "entry"
+            raise CatalogueError(
+                f"{path}: requirement #{index + 1} {where}: {first['msg']}"
+            ) from None
+        if not requirement.id.startswith(api.requirement_prefix + "-"):
+            raise CatalogueError(
+                f"{path}: {requirement.id} does not start with {api.requirement_prefix}-"
+            )
+        if requirement.id in requirements:
+            raise CatalogueError(f"{path}: duplicate requirement ID {requirement.id}")
+        requirements[requirement.id] = requirement
+    return Catalogue(api, requirements)
+
+
+def find_requirement(requirement_id: str) -> Requirement:
+    """The requirement with this ID, whichever API it belongs to."""
+    for api in all_apis().values():
+        if requirement_id.startswith(api.requirement_prefix + "-"):
+            catalogue = load_catalogue(api.name)
+            if requirement_id in catalogue:
+                return catalogue[requirement_id]
+    raise KeyError(requirement_id)
+
+
+def api_of(requirement_id: str) -> str | None:
+    for api in all_apis().values():
+        if requirement_id.startswith(api.requirement_prefix + "-"):
+            return api.name
+    return None

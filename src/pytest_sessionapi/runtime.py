@@ -1,0 +1,452 @@
+"""Everything the plugin does once pytest is configured: options -> plan, fixtures, per-test
+requirement bookkeeping, failure diagnoses, reports.
+
+Registered by :func:`configure` (called from the entry-point module), so the decorators and pytest
+types live here and the entry point itself stays free of imports.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .errors import ConfigError
+from .plan import TargetPlan, parse_api_selection, parse_variants, plan_targets
+from .redaction import RedactorSet
+
+
+class NotTested(pytest.skip.Exception):  # type: ignore[misc,name-defined]
+    """Skips a test because the target does not name an entity it needs: its requirements are
+    reported ``not-tested`` (which keeps an API from being reported conformant)."""
+
+
+@dataclass
+class RunState:
+    plan: TargetPlan
+    report_dir: Path
+    strict: bool
+    started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    active: bool = False
+    redactors: RedactorSet = field(default_factory=RedactorSet)
+    clients: dict[str, Any] = field(default_factory=dict)
+    http_clients: dict[str, list[Any]] = field(default_factory=dict)
+    _ledger: Any = None
+    report_paths: list[Path] = field(default_factory=list)
+    document: dict[str, Any] | None = None
+
+    @property
+    def ledger(self) -> Any:
+        if self._ledger is None:
+            from .ledger import Ledger
+
+            self._ledger = Ledger()
+        return self._ledger
+
+    def target(self, api: str) -> Any:
+        target = self.plan.target(api)
+        self.redactors.register(target.redactor)
+        return target
+
+    def open_http(self, api: str, auth: Any) -> Any:
+        from .transport import open_client
+
+        client = open_client(self.target(api), auth=auth)
+        self.http_clients.setdefault(api, []).append(client)
+        return client
+
+    def client(self, api: str) -> Any:
+        if api not in self.clients:
+            target = self.target(api)
+            module = target.api.client
+            self.clients[api] = module.Client(self.open_http(api, module.build_auth(target)), target)
+        return self.clients[api]
+
+    def exchange_marks(self) -> dict[int, int]:
+        from .transport import exchange_log
+
+        marks = {}
+        for clients in self.http_clients.values():
+            for client in clients:
+                log = exchange_log(client)
+                if log is not None:
+                    marks[id(log)] = log.count
+        return marks
+
+    def exchanges_since(self, marks: dict[int, int], limit: int = 3) -> list[Any]:
+        from .transport import exchange_log
+
+        found = []
+        for clients in self.http_clients.values():
+            for client in clients:
+                log = exchange_log(client)
+                if log is None:
+                    continue
+                new = log.count - marks.get(id(log), 0)
+                if new > 0:
+                    found.extend(list(log.exchanges)[-min(new, len(log.exchanges)):])
+        return found[-limit:]
+
+    def requests_by_api(self) -> dict[str, int]:
+        from .transport import exchange_log
+
+        counts: dict[str, int] = {}
+        for api, clients in self.http_clients.items():
+            for client in clients:
+                log = exchange_log(client)
+                counts[api] = counts.get(api, 0) + (log.count if log else 0)
+        return counts
+
+    def close(self) -> None:
+        for clients in self.http_clients.values():
+            for client in clients:
+                client.close()
+        self.http_clients.clear()
+        self.clients.clear()
+        for target in self.plan.resolved.values():
+            target.close()
+
+
+STATE_KEY = pytest.StashKey[RunState]()
+RECORDER_KEY = pytest.StashKey[Any]()
+MARKS_KEY = pytest.StashKey[dict[int, int]]()
+
+
+def _setting(config: pytest.Config, ini: str) -> tuple[str | None, str, Path]:
+    """The option's value, where it came from, and the folder relative paths resolve against:
+    the command line beats the ini file; a path on the command line is relative to where pytest
+    was invoked, a path in the ini file to the ini file's folder."""
+    value = config.getoption(ini)
+    if value is not None:
+        return value, f"--{ini.replace('_', '-')}", config.invocation_params.dir
+    value = config.getini(ini)
+    base = config.inipath.parent if config.inipath else config.rootpath
+    return (value or None), f"ini option {ini}", base
+
+
+def configure(config: pytest.Config) -> None:
+    try:
+        selection_value, selection_origin, _ = _setting(config, "sessionapi_api")
+        selection = parse_api_selection(selection_value, selection_origin)
+        variants_value, variants_origin, _ = _setting(config, "sessionapi_reference_variant")
+        variants = parse_variants(variants_value, variants_origin)
+        config_value, _, config_base = _setting(config, "sessionapi_config")
+        config_path = (config_base / config_value) if config_value else None
+        import os
+
+        plan = plan_targets(config_path, selection, variants, os.environ)
+    except ConfigError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    report_value, _, report_base = _setting(config, "sessionapi_report_dir")
+    report_dir = report_base / (report_value or "reports")
+    strict_cli = config.getoption("sessionapi_strict")
+    strict = bool(strict_cli) if strict_cli is not None else bool(config.getini("sessionapi_strict"))
+    config.stash[STATE_KEY] = RunState(plan=plan, report_dir=report_dir, strict=strict)
+    config.pluginmanager.register(RuntimePlugin(), "sessionapi-runtime")
+
+
+def report_header(config: pytest.Config) -> list[str] | None:
+    state = config.stash.get(STATE_KEY, None)
+    if state is None:
+        return None
+    from .registry import all_apis
+
+    plan = state.plan
+    source = "embedded reference endpoints" if plan.embedded else str(plan.config_path)
+    lines = [
+        f"sessionapi: targets from {source}; reports to {state.report_dir}"
+        + ("; strict (SHOULD failures count)" if state.strict else "")
+    ]
+    lines += [f"  {name}: {plan.describe(name)}" for name in all_apis()]
+    return lines
+
+
+def _api_of_item(item: pytest.Item) -> str | None:
+    marker = item.get_closest_marker("sessionapi")
+    if marker is None:
+        return None
+    if not marker.args or not isinstance(marker.args[0], str):
+        raise pytest.UsageError(f"{item.nodeid}: use @pytest.mark.sessionapi('<api name>')")
+    return marker.args[0]
+
+
+def _declared(item: pytest.Item) -> tuple[str, ...]:
+    ids: list[str] = []
+    for marker in item.iter_markers("requirement"):
+        ids.extend(str(arg) for arg in marker.args)
+    return tuple(dict.fromkeys(ids))
+
+
+def _recorder(item: pytest.Item) -> Any:
+    recorder = item.stash.get(RECORDER_KEY, None)
+    if recorder is None:
+        from .ledger import TestRecorder
+
+        recorder = TestRecorder(item.nodeid, _declared(item))
+        item.stash[RECORDER_KEY] = recorder
+    return recorder
+
+
+def _state(config: pytest.Config) -> RunState:
+    return config.stash[STATE_KEY]
+
+
+class RuntimePlugin:
+    # -- collection ------------------------------------------------------------------------
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(
+        self, session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
+    ) -> None:
+        state = _state(config)
+        keep: list[pytest.Item] = []
+        dropped: list[pytest.Item] = []
+        suite_items: list[tuple[pytest.Item, str]] = []
+        from .registry import all_apis
+
+        for item in items:
+            api = _api_of_item(item)
+            if api is None:
+                keep.append(item)
+                continue
+            if api not in all_apis():
+                raise pytest.UsageError(f"{item.nodeid}: unknown API '{api}' in sessionapi marker")
+            if api in state.plan.selected:
+                keep.append(item)
+                suite_items.append((item, api))
+            else:
+                dropped.append(item)
+        if dropped:
+            config.hook.pytest_deselected(items=dropped)
+            items[:] = keep
+        if not suite_items:
+            return
+        from .requirements import CatalogueError, api_of
+
+        state.active = True
+        ledger = state.ledger
+        for item, api in suite_items:
+            declared = _declared(item)
+            if not declared:
+                raise pytest.UsageError(
+                    f"{item.nodeid}: a suite test must declare the requirements it checks "
+                    f"(@pytest.mark.requirement('ID', ...))"
+                )
+            for requirement_id in declared:
+                if api_of(requirement_id) != api:
+                    raise pytest.UsageError(
+                        f"{item.nodeid}: requirement {requirement_id} does not belong to {api}"
+                    )
+                try:
+                    ledger.declare(requirement_id, item.nodeid)
+                except KeyError:
+                    raise pytest.UsageError(
+                        f"{item.nodeid}: unknown requirement {requirement_id} "
+                        f"(not in the {api} catalogue)"
+                    ) from None
+                except CatalogueError as exc:
+                    raise pytest.UsageError(str(exc)) from None
+
+    # -- running ---------------------------------------------------------------------------
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        if item.get_closest_marker("sessionapi") is not None:
+            item.stash[MARKS_KEY] = _state(item.config).exchange_marks()
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_call(self, item: pytest.Item) -> Iterator[None]:
+        if item.get_closest_marker("sessionapi") is None:
+            return (yield)
+        state = _state(item.config)
+        recorder = _recorder(item)
+        try:
+            result = yield
+        except BaseException as exc:
+            if isinstance(exc, pytest.skip.Exception | KeyboardInterrupt | pytest.fail.Exception):
+                raise
+            from .ledger import describe_exception
+
+            recorder.settle_unrecorded("fail", describe_exception(exc))
+            if not recorder.blocking_failures(state.strict):
+                recorder.warn_advisories(state.strict)
+                return None
+            raise
+        blocking = recorder.blocking_failures(state.strict)
+        if blocking:
+            from .ledger import RequirementFailure
+
+            raise RequirementFailure(recorder.failure_text(blocking))
+        recorder.warn_advisories(state.strict)
+        return result
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(
+        self, item: pytest.Item, call: pytest.CallInfo[None]
+    ) -> Iterator[pytest.TestReport]:
+        report: pytest.TestReport = yield
+        if item.get_closest_marker("sessionapi") is None:
+            return report
+        state = _state(item.config)
+        recorder = _recorder(item)
+        excinfo = call.excinfo
+        if report.skipped and excinfo is not None:
+            status = "not-tested" if excinfo.errisinstance(NotTested) else "skip"
+            reason = str(excinfo.value.msg if hasattr(excinfo.value, "msg") else excinfo.value)
+            recorder.settle_unrecorded(status, reason)
+        elif report.when == "setup" and report.failed and excinfo is not None:
+            from .ledger import describe_exception
+
+            recorder.settle_unrecorded("fail", f"could not set up: {describe_exception(excinfo.value)}")
+        elif report.when == "call" and report.passed:
+            recorder.settle_unrecorded("pass")
+        if report.failed and excinfo is not None:
+            self._diagnose(report, excinfo, state, item)
+        self._redact(report, state)
+        if report.when == "teardown":  # pytest reports a teardown even after a failed setup
+            state.ledger.absorb(recorder)
+        return report
+
+    def _diagnose(self, report: pytest.TestReport, excinfo: Any, state: RunState, item: pytest.Item) -> None:
+        """Replace tracebacks that say nothing to a vendor with what happened on the wire."""
+        import httpx
+
+        from .http_checks import UnusableResponse
+        from .ledger import RequirementFailure
+        from .transport import describe_transport_error
+
+        exchanges = state.exchanges_since(item.stash.get(MARKS_KEY, {}))
+        wire = ""
+        if exchanges:
+            wire = "\n\nlast exchanges (credentials masked):\n" + "\n".join(e.summary() for e in exchanges)
+        path, lineno, _ = report.location
+        where = f"{path}:{(lineno or 0) + 1}"
+        if excinfo.errisinstance(RequirementFailure):
+            report.longrepr = f"{where}: requirement(s) not met\n{excinfo.value}{wire}"
+        elif excinfo.errisinstance(httpx.TransportError):
+            report.longrepr = (
+                f"{where}: no usable answer from the endpoint: "
+                f"{describe_transport_error(excinfo.value)}{wire}"
+            )
+        elif excinfo.errisinstance(UnusableResponse):
+            report.longrepr = f"{where}: unusable answer: {excinfo.value}{wire}"
+        elif wire and report.longrepr is not None:
+            report.sections.append(("sessionapi exchanges", wire.strip()))
+
+    def _redact(self, report: pytest.TestReport, state: RunState) -> None:
+        if report.longrepr is not None:
+            text = str(report.longrepr)
+            masked = state.redactors.text(text)
+            if masked != text:
+                report.longrepr = masked
+        report.sections = [(title, state.redactors.text(body)) for title, body in report.sections]
+
+    # -- end of run ------------------------------------------------------------------------
+    @pytest.hookimpl(trylast=True)
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        state = _state(session.config)
+        try:
+            if state.active:
+                from .reports import build_document, write_reports
+
+                state.ledger.exit_status = int(exitstatus)
+                state.document = build_document(
+                    state.plan,
+                    state.ledger,
+                    strict=state.strict,
+                    started_at=state.started_at,
+                    requests_by_api=state.requests_by_api(),
+                    redact=state.redactors,
+                )
+                state.report_paths = write_reports(state.report_dir, state.document, state.redactors)
+        finally:
+            state.close()
+
+    def pytest_terminal_summary(self, terminalreporter: Any, config: pytest.Config) -> None:
+        state = _state(config)
+        if not state.document:
+            return
+        terminalreporter.section("sessionapi conformance")
+        for name, entry in state.document["apis"].items():
+            line = f"{name}: {entry['verdict']}"
+            if entry["requirements"]:
+                failed = [
+                    r["id"] for r in entry["requirements"] if r["status"] == "fail" and r["level"] == "MUST"
+                ]
+                advisory = [
+                    r["id"] for r in entry["requirements"] if r["status"] == "fail" and r["level"] != "MUST"
+                ]
+                must = entry["summary"].get("MUST", {})
+                line += f" (MUST: {must.get('pass', 0)} pass, {must.get('fail', 0)} fail, " + (
+                    f"{must.get('not-tested', 0) + must.get('skip', 0)} not tested)"
+                )
+                if failed:
+                    line += f"; failed: {', '.join(failed)}"
+                if advisory:
+                    line += f"; SHOULD not met: {', '.join(advisory)}"
+            markup = {"conformant": {"green": True}, "nonconformant": {"red": True}}.get(
+                entry["verdict"], {"yellow": True}
+            )
+            terminalreporter.write_line(line, **markup)
+        for path in state.report_paths:
+            terminalreporter.write_line(f"report: {path}")
+
+    # -- fixtures --------------------------------------------------------------------------
+    @pytest.fixture
+    def sessionapi_target(self, request: pytest.FixtureRequest) -> Any:
+        """The effective target (settings, secrets, redactor) of the API the test is marked with."""
+        return _state(request.config).target(_marked_api(request))
+
+    @pytest.fixture
+    def sessionapi_entity(self, sessionapi_target: Any) -> Callable[[str], str]:
+        """``entity("iccid_in_session")``: the entity the target names under that key; when it
+        names none, the test stops here and its requirements are reported not-tested."""
+
+        def entity(key: str) -> str:
+            value = sessionapi_target.entity(key)
+            if value is None:
+                raise NotTested(
+                    f"{sessionapi_target.api.name}: the target names no '{key}' "
+                    f"(add it to the [{sessionapi_target.api.name}] table to test this)"
+                )
+            return value
+
+        return entity
+
+    @pytest.fixture
+    def sessionapi_client(self, request: pytest.FixtureRequest) -> Any:
+        """The API's client, authenticated with the target's credentials; one per API per run."""
+        return _state(request.config).client(_marked_api(request))
+
+    @pytest.fixture
+    def sessionapi_open_client(self, request: pytest.FixtureRequest) -> Iterator[Callable[..., Any]]:
+        """``open(auth=None)``: a fresh ``httpx.Client`` on the same target with other (or no)
+        credentials, through the same transport layer; closed after the test."""
+        state = _state(request.config)
+        api = _marked_api(request)
+        opened: list[Any] = []
+
+        def open_client(auth: Any = None) -> Any:
+            client = state.open_http(api, auth)
+            opened.append(client)
+            return client
+
+        yield open_client
+        for client in opened:
+            client.close()
+
+    @pytest.fixture
+    def conformance(self, request: pytest.FixtureRequest) -> Any:
+        """Per-test requirement recorder: ``with conformance.check(ID): ...``."""
+        return _recorder(request.node)
+
+
+def _marked_api(request: pytest.FixtureRequest) -> str:
+    marker = request.node.get_closest_marker("sessionapi")
+    if marker is None or not marker.args:
+        raise pytest.UsageError(
+            f"{request.node.nodeid}: sessionapi fixtures need @pytest.mark.sessionapi('<api>')"
+        )
+    return marker.args[0]

@@ -1,0 +1,121 @@
+"""The project's own tests: shared fixtures, chiefly ``run_suite``, which runs a conformance
+suite the way a user would (a pytest run of ``suites/<api>``) against the embedded reference, a
+variant of it, or a reference served over real HTTP on loopback, and hands back the exit status
+and the parsed ``conformance.json``."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SUITES = REPO / "suites"
+
+
+def _preload() -> None:
+    """Import what the suites import before any in-process pytester run.
+
+    ``runpytest_inprocess`` removes the modules a run imported when it ends; anything first
+    imported inside a run would be imported again by the next one, which is slow (Schemathesis)
+    and breaks modules that register global state (Schemathesis checks, Hypothesis profiles).
+    """
+    import importlib
+    import pkgutil
+
+    import httpx  # noqa: F401
+    import hypothesis  # noqa: F401
+    import pydantic  # noqa: F401
+    import schemathesis  # noqa: F401
+    import starlette.applications  # noqa: F401
+    import uvicorn  # noqa: F401
+
+    import pytest_sessionapi.hypothesis_profiles  # noqa: F401
+    from pytest_sessionapi import config, http_checks, ledger, reports, transport  # noqa: F401
+    from pytest_sessionapi.registry import all_apis
+
+    for api in all_apis().values():
+        for info in pkgutil.iter_modules([str(api.path)]):
+            importlib.import_module(f"{api.package}.{info.name}")
+
+
+_preload()
+
+
+@dataclass
+class SuiteRun:
+    ret: int
+    result: pytest.RunResult
+    report_path: Path
+    leftover_sessions: list[str] | None = None
+
+    @property
+    def report(self) -> dict[str, Any]:
+        return json.loads(self.report_path.read_text(encoding="utf-8"))
+
+    def api(self, name: str) -> dict[str, Any]:
+        return self.report["apis"][name]
+
+    def status(self, requirement_id: str) -> str:
+        for entry in self.report["apis"].values():
+            for requirement in entry["requirements"]:
+                if requirement["id"] == requirement_id:
+                    return requirement["status"]
+        raise KeyError(requirement_id)
+
+    def failed(self, api: str) -> list[str]:
+        return [r["id"] for r in self.api(api)["requirements"] if r["status"] == "fail"]
+
+    def output(self) -> str:
+        return self.result.stdout.str()
+
+
+RunSuite = Callable[..., SuiteRun]
+
+
+@pytest.fixture
+def run_suite(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> Iterator[RunSuite]:
+    """``run_suite(api, *pytest_args, variant=None, over="inprocess"|"http")``."""
+
+    def run(
+        api: str | None,
+        *args: str,
+        variant: str | None = None,
+        over: str = "inprocess",
+        subprocess: bool = False,
+    ) -> SuiteRun:
+        from pytest_sessionapi.registry import all_apis
+        from pytest_sessionapi.serving import loopback_table, serving, toml_table
+
+        report_dir = pytester.path / "reports"
+        target_args = [str(SUITES / api) if api else str(SUITES)]
+        if api:
+            target_args.append(f"--sessionapi-api={api}")
+        common = [*target_args, f"--sessionapi-report-dir={report_dir}", "-p", "no:cacheprovider"]
+        runner = pytester.runpytest_subprocess if subprocess else pytester.runpytest_inprocess
+        if over == "inprocess":
+            if variant:
+                common.append(f"--sessionapi-reference-variant={api}:{variant}")
+            result = runner(*common, *args)
+            return SuiteRun(int(result.ret), result, report_dir / "conformance.json")
+        assert over == "http" and api, "over='http' needs one API"
+        descriptor = all_apis()[api]
+        app = descriptor.reference.create_app(variant)
+        with serving(app) as base_url:
+            config = pytester.path / "targets.toml"
+            config.write_text(toml_table(api, loopback_table(descriptor, base_url)))
+            for name, value in descriptor.reference.EMBEDDED_ENV.items():
+                monkeypatch.setenv(name, value)
+            result = runner(*common, f"--sessionapi-config={config}", *args)
+        return SuiteRun(
+            int(result.ret),
+            result,
+            report_dir / "conformance.json",
+            leftover_sessions=list(app.state.reference.live_sessions()),
+        )
+
+    yield run
