@@ -77,6 +77,13 @@ class SuiteRun:
 RunSuite = Callable[..., SuiteRun]
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # A hung endpoint or server thread must fail one test, not stall CI until its time limit.
+    for item in items:
+        if item.get_closest_marker("timeout") is None:
+            item.add_marker(pytest.mark.timeout(600))
+
+
 @pytest.fixture
 def run_suite(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> Iterator[RunSuite]:
     """``run_suite(api, *pytest_args, variant=None, over="inprocess"|"http")``."""
@@ -87,6 +94,9 @@ def run_suite(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> Ite
         variant: str | None = None,
         over: str = "inprocess",
         subprocess: bool = False,
+        env: dict[str, str] | None = None,
+        table: dict[str, Any] | None = None,
+        base_url: str | None = None,
     ) -> SuiteRun:
         from pytest_sessionapi.registry import all_apis
         from pytest_sessionapi.serving import loopback_table, serving, toml_table
@@ -104,13 +114,20 @@ def run_suite(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> Ite
             return SuiteRun(int(result.ret), result, report_dir / "conformance.json")
         assert over == "http" and api, "over='http' needs one API"
         descriptor = all_apis()[api]
+        for name, value in {**descriptor.reference.EMBEDDED_ENV, **(env or {})}.items():
+            monkeypatch.setenv(name, value)
+        config = pytester.path / "targets.toml"
+
+        def run_against(url: str) -> pytest.RunResult:
+            config.write_text(toml_table(api, {**loopback_table(descriptor, url), **(table or {})}))
+            return runner(*common, f"--sessionapi-config={config}", *args)
+
+        if base_url is not None:  # somebody else's server, e.g. a deliberately broken one
+            result = run_against(base_url)
+            return SuiteRun(int(result.ret), result, report_dir / "conformance.json")
         app = descriptor.reference.create_app(variant)
-        with serving(app) as base_url:
-            config = pytester.path / "targets.toml"
-            config.write_text(toml_table(api, loopback_table(descriptor, base_url)))
-            for name, value in descriptor.reference.EMBEDDED_ENV.items():
-                monkeypatch.setenv(name, value)
-            result = runner(*common, f"--sessionapi-config={config}", *args)
+        with serving(app) as url:
+            result = run_against(url)
         return SuiteRun(
             int(result.ret),
             result,

@@ -6,12 +6,11 @@ else (pydantic, httpx, the reference servers, the vendor documents) is imported 
 slow down unrelated test suites in the same environment.
 """
 
+# Annotations stay strings (never evaluated), so naming pytest types costs no import.
 from __future__ import annotations
 
-from typing import Any
-
 # (option, ini name, help, extra add_option kwargs)
-OPTIONS: tuple[tuple[str, str, str, dict[str, Any]], ...] = (
+OPTIONS: tuple[tuple[str, str, str, dict[str, object]], ...] = (
     (
         "--sessionapi-config",
         "sessionapi_config",
@@ -46,7 +45,7 @@ STRICT_HELP = (
 )
 
 
-def pytest_addoption(parser: Any) -> None:
+def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("sessionapi", "session API conformance (pytest-sessionapi)")
     for flag, ini, help_text, extra in OPTIONS:
         group.addoption(flag, dest=ini, default=None, help=f"{help_text} [ini: {ini}]", **extra)
@@ -61,7 +60,7 @@ def pytest_addoption(parser: Any) -> None:
     parser.addini("sessionapi_strict", help=STRICT_HELP, type="bool", default=False)
 
 
-def pytest_configure(config: Any) -> None:
+def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         "sessionapi(api): the API (umts, controlcenter, biot) a suite test checks; configures the "
@@ -77,7 +76,7 @@ def pytest_configure(config: Any) -> None:
     runtime.configure(config)
 
 
-def pytest_report_header(config: Any) -> list[str] | None:
+def pytest_report_header(config: pytest.Config) -> list[str] | None:
     from . import runtime
 
     return runtime.report_header(config)

@@ -1,0 +1,59 @@
+"""The wheel is usable without the repository: it carries the suites, the catalogues, the
+OpenAPI documents and the reference implementations, and `pytest --pyargs` runs the suites."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("dist")
+    from hatchling.builders.wheel import WheelBuilder
+
+    built = WheelBuilder(str(REPO)).build(directory=str(out), versions=["standard"])
+    return Path(next(iter(built)))
+
+
+def test_wheel_carries_suites_catalogues_and_entry_point(wheel):
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for api in ("biot", "controlcenter", "umts"):
+        assert f"pytest_sessionapi/apis/{api}/requirements.toml" in names
+        assert f"pytest_sessionapi/apis/{api}/openapi.json" in names
+        assert any(n.startswith(f"pytest_sessionapi/suites/{api}/test_") for n in names)
+    assert "pytest_sessionapi/suites/conftest.py" in names
+    entry_points = next(n for n in names if n.endswith(".dist-info/entry_points.txt"))
+    text = zipfile.ZipFile(wheel).read(entry_points).decode()
+    assert "[pytest11]\nsessionapi = pytest_sessionapi.plugin" in text
+    assert "sessionapi = pytest_sessionapi.__main__:main" in text
+
+
+def test_packaged_suites_run_with_pyargs_outside_the_repository(wheel, tmp_path):
+    unpacked = tmp_path / "site"
+    zipfile.ZipFile(wheel).extractall(unpacked)
+    workdir = tmp_path / "work"
+    workdir.mkdir()
+    env = {**os.environ, "PYTHONPATH": str(unpacked)}
+    where = subprocess.run(
+        [sys.executable, "-c", "import pytest_sessionapi; print(pytest_sessionapi.__file__)"],
+        cwd=workdir, env=env, capture_output=True, text=True, check=True,
+    ).stdout.strip()
+    assert Path(where).is_relative_to(unpacked), "the run must use the wheel, not the checkout"
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "--pyargs", "pytest_sessionapi.suites",
+         "--sessionapi-api=controlcenter", "-p", "no:cacheprovider", "-q"],
+        cwd=workdir, env=env, capture_output=True, text=True, timeout=600,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    report = json.loads((workdir / "reports" / "conformance.json").read_text())
+    assert report["apis"]["controlcenter"]["verdict"] == "conformant"
+    assert report["apis"]["umts"]["verdict"] == "not-run"
