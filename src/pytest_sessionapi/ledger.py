@@ -46,6 +46,21 @@ def _clip(text: str) -> str:
     return text if len(text) <= _MAX_MESSAGE_CHARS else text[:_MAX_MESSAGE_CHARS] + " [...]"
 
 
+def attributed_requirements(exc: BaseException) -> list[str]:
+    """The requirement IDs ``conformance.require`` attached to ``exc`` (or to every exception of
+    a group, as Hypothesis and Schemathesis raise them); empty when any part is unattributed."""
+    if isinstance(exc, BaseExceptionGroup):
+        found: list[str] = []
+        for inner in exc.exceptions:
+            ids = attributed_requirements(inner)
+            if not ids:
+                return []
+            found.extend(i for i in ids if i not in found)
+        return found
+    requirement_id = getattr(exc, "__sessionapi_requirement__", None)
+    return [requirement_id] if requirement_id else []
+
+
 def describe_exception(exc: BaseException) -> str:
     from .transport import describe_transport_error
 
@@ -56,6 +71,10 @@ def describe_exception(exc: BaseException) -> str:
             return f"no usable answer: {describe_transport_error(exc)}"
     except ImportError:  # pragma: no cover - httpx is a dependency
         pass
+    if isinstance(exc, BaseExceptionGroup):
+        parts = [describe_exception(inner) for inner in exc.exceptions[:5]]
+        more = len(exc.exceptions) - len(parts)
+        return "; ".join(parts) + (f"; and {more} more" if more > 0 else "")
     if isinstance(exc, AssertionError):
         text = str(exc) or "assertion failed"
     else:

@@ -265,11 +265,18 @@ class RuntimePlugin:
         try:
             result = yield
         except BaseException as exc:
-            if isinstance(exc, pytest.skip.Exception | KeyboardInterrupt | pytest.fail.Exception):
+            if isinstance(exc, pytest.skip.Exception | pytest.xfail.Exception | KeyboardInterrupt):
                 raise
-            from .ledger import describe_exception
+            from .ledger import attributed_requirements, describe_exception
 
-            recorder.settle_unrecorded("fail", describe_exception(exc))
+            attributed = attributed_requirements(exc)
+            if attributed:
+                # A hard check stopped the test: what it did not reach was not tested, not failed.
+                recorder.settle_unrecorded(
+                    "not-tested", f"not reached: the test stopped at {', '.join(attributed)}"
+                )
+            else:
+                recorder.settle_unrecorded("fail", describe_exception(exc))
             if not recorder.blocking_failures(state.strict):
                 recorder.warn_advisories(state.strict)
                 return None

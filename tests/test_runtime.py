@@ -1,0 +1,188 @@
+"""Per-test requirement bookkeeping: how checks, plain failures, skips and SHOULD levels become
+requirement statuses, exit codes and failure text. Runs tiny throwaway suites against the
+Control Center catalogue, without any HTTP."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from pytest_sessionapi.requirements import load_catalogue
+
+CATALOGUE = load_catalogue("controlcenter")
+MUST_A, MUST_B = [r.id for r in CATALOGUE if r.level == "MUST"][:2]
+SHOULD = next(r.id for r in CATALOGUE if r.level == "SHOULD")
+
+
+@pytest.fixture
+def suite(pytester: pytest.Pytester):
+    """Writes a suite module and runs it; returns (result, {id: status}, document)."""
+
+    def run(body: str, *args: str):
+        pytester.makepyfile(
+            test_tiny=f"import pytest\npytestmark = pytest.mark.sessionapi('controlcenter')\n"
+            f"MUST_A, MUST_B, SHOULD = {MUST_A!r}, {MUST_B!r}, {SHOULD!r}\n\n{body}"
+        )
+        result = pytester.runpytest_inprocess("--sessionapi-api=controlcenter", "-p", "no:cacheprovider", *args)
+        path = pytester.path / "reports" / "conformance.json"
+        document = json.loads(path.read_text()) if path.exists() else None
+        statuses = (
+            {r["id"]: r["status"] for r in document["apis"]["controlcenter"]["requirements"]}
+            if document else {}
+        )
+        return result, statuses, document
+
+    return run
+
+
+def test_soft_checks_fail_only_their_own_requirement_and_name_it(suite):
+    result, statuses, _ = suite(
+        f"@pytest.mark.requirement({MUST_A!r}, {MUST_B!r})\n"
+        "def test_x(conformance):\n"
+        "    with conformance.check(MUST_A):\n"
+        "        assert False, 'the answer was wrong'\n"
+        "    with conformance.check(MUST_B):\n"
+        "        pass\n"
+    )
+    assert result.ret == 1
+    assert statuses[MUST_A] == "fail" and statuses[MUST_B] == "pass"
+    result.stdout.fnmatch_lines(
+        [
+            "*requirement(s) not met",
+            f"{MUST_A} (MUST) failed: {CATALOGUE[MUST_A].statement}",
+            f"  source: {CATALOGUE[MUST_A].source}",
+            "  found: the answer was wrong",
+        ]
+    )
+
+
+def test_a_failure_outside_any_check_fails_every_declared_requirement(suite):
+    result, statuses, _ = suite(
+        f"@pytest.mark.requirement({MUST_A!r}, {MUST_B!r})\n"
+        "def test_x():\n"
+        "    raise ConnectionError('boom')\n"
+    )
+    assert result.ret == 1
+    assert statuses[MUST_A] == statuses[MUST_B] == "fail"
+
+
+def test_should_failures_warn_and_keep_exit_zero(suite):
+    result, statuses, document = suite(
+        f"@pytest.mark.requirement({SHOULD!r}, {MUST_A!r})\n"
+        "def test_x(conformance):\n"
+        "    with conformance.check(SHOULD):\n"
+        "        assert False, 'only a SHOULD'\n"
+    )
+    assert result.ret == 0
+    assert statuses[SHOULD] == "fail" and statuses[MUST_A] == "pass"
+    result.stdout.fnmatch_lines(["*SessionApiAdvisory: SHOULD-level requirement(s) not met*"])
+    assert document["apis"]["controlcenter"]["verdict"] == "incomplete"  # the rest was not tested
+
+
+def test_strict_mode_makes_should_failures_fail_the_run(suite):
+    result, statuses, document = suite(
+        f"@pytest.mark.requirement({SHOULD!r})\n"
+        "def test_x(conformance):\n"
+        "    with conformance.check(SHOULD):\n"
+        "        assert False, 'only a SHOULD'\n",
+        "--sessionapi-strict",
+    )
+    assert result.ret == 1
+    assert document["strict"] is True
+    assert document["apis"]["controlcenter"]["verdict"] == "nonconformant"
+
+
+def test_a_hard_should_check_does_not_fail_unreached_musts(suite):
+    result, statuses, _ = suite(
+        f"@pytest.mark.requirement({SHOULD!r}, {MUST_A!r})\n"
+        "def test_x(conformance):\n"
+        "    with conformance.require(SHOULD):\n"
+        "        assert False, 'stopped here'\n"
+        "    with conformance.require(MUST_A):\n"
+        "        pass\n"
+    )
+    assert result.ret == 0
+    assert statuses[SHOULD] == "fail"
+    assert statuses[MUST_A] == "not-tested"
+
+
+def test_missing_entity_reports_not_tested_and_other_skips_skip(suite):
+    result, statuses, _ = suite(
+        f"@pytest.mark.requirement({MUST_A!r})\n"
+        "def test_entity(sessionapi_entity):\n"
+        "    sessionapi_entity('no_such_entity_key')\n\n"
+        f"@pytest.mark.requirement({MUST_B!r})\n"
+        "def test_skip():\n"
+        "    pytest.skip('the target answers 400 to this, which the docs allow')\n"
+    )
+    assert result.ret == 0
+    assert statuses[MUST_A] == "not-tested"
+    assert statuses[MUST_B] == "skip"
+    result.stdout.fnmatch_lines(["*2 skipped*"])
+
+
+def test_pass_wins_over_skip_and_fail_wins_over_pass_across_tests(suite):
+    _, statuses, _ = suite(
+        f"@pytest.mark.requirement({MUST_A!r})\ndef test_one():\n    pass\n\n"
+        f"@pytest.mark.requirement({MUST_A!r})\ndef test_two():\n    pytest.skip('x')\n\n"
+        f"@pytest.mark.requirement({MUST_B!r})\ndef test_three():\n    pass\n\n"
+        f"@pytest.mark.requirement({MUST_B!r})\ndef test_four():\n    assert False\n"
+    )
+    assert statuses[MUST_A] == "pass"
+    assert statuses[MUST_B] == "fail"
+
+
+def test_report_is_written_even_when_everything_fails_and_lists_untested_requirements(suite):
+    result, statuses, document = suite(
+        f"@pytest.mark.requirement({MUST_A!r})\ndef test_one():\n    assert False\n"
+    )
+    assert result.ret == 1
+    assert set(statuses) == {r.id for r in CATALOGUE}
+    assert {s for i, s in statuses.items() if i != MUST_A} == {"not-tested"}
+    assert document["apis"]["umts"] == {
+        "title": document["apis"]["umts"]["title"],
+        "target": "not-run (not selected by --sessionapi-api)",
+        "verdict": "not-run",
+        "requirements": [],
+        "findings": [],
+    }
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("def test_x():\n    pass\n",
+         "ERROR: *test_tiny.py::test_x: a suite test must declare the requirements it checks*"),
+        ("@pytest.mark.requirement('CC-NO-SUCH-THING')\ndef test_x():\n    pass\n",
+         "ERROR: *test_tiny.py::test_x: unknown requirement CC-NO-SUCH-THING (not in the controlcenter catalogue)"),
+        ("@pytest.mark.requirement('UMTS-AUTH-X')\ndef test_x():\n    pass\n",
+         "ERROR: *test_tiny.py::test_x: requirement UMTS-AUTH-X does not belong to controlcenter"),
+    ],
+    ids=["no-marker", "unknown-id", "other-api-id"],
+)
+def test_suite_mistakes_are_reported_at_collection(suite, body, message):
+    result, _, _ = suite(body)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([message])
+
+
+def test_findings_about_the_docs_go_to_the_report_not_the_verdict(suite):
+    _, _, document = suite(
+        f"@pytest.mark.requirement({MUST_A!r})\n"
+        "def test_x(conformance):\n"
+        "    conformance.finding(MUST_A, 'the vendor example contradicts the prose')\n"
+    )
+    entry = document["apis"]["controlcenter"]
+    assert entry["findings"] == [{"requirement": MUST_A, "text": "the vendor example contradicts the prose"}]
+    assert entry["verdict"] == "incomplete"
+
+
+def test_tests_of_apis_that_do_not_run_are_deselected(pytester):
+    pytester.makepyfile(
+        test_other="import pytest\npytestmark = pytest.mark.sessionapi('umts')\n"
+        "@pytest.mark.requirement('UMTS-X')\ndef test_x():\n    pass\n"
+    )
+    result = pytester.runpytest_inprocess("--sessionapi-api=controlcenter", "-p", "no:cacheprovider")
+    result.stdout.fnmatch_lines(["*1 deselected*"])
+    assert result.ret == pytest.ExitCode.NO_TESTS_COLLECTED
