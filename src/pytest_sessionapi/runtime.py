@@ -142,7 +142,9 @@ def configure(config: pytest.Config) -> None:
     except ConfigError as exc:
         raise pytest.UsageError(str(exc)) from None
     report_value, _, report_base = _setting(config, "sessionapi_report_dir")
-    report_dir = report_base / (report_value or "reports")
+    # The default is relative to where pytest runs, never to the rootdir: with the suites
+    # installed from a wheel the rootdir can be inside site-packages.
+    report_dir = report_base / report_value if report_value else config.invocation_params.dir / "reports"
     strict_cli = config.getoption("sessionapi_strict")
     strict = bool(strict_cli) if strict_cli is not None else bool(config.getini("sessionapi_strict"))
     config.stash[STATE_KEY] = RunState(plan=plan, report_dir=report_dir, strict=strict)

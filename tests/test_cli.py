@@ -1,0 +1,77 @@
+"""The command line a user sees: `pytest suites` with no options, the mock server, the variant
+listing and `sessionapi run`."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import tomllib
+
+import pytest
+
+from pytest_sessionapi.__main__ import main
+from pytest_sessionapi.registry import all_apis
+from tests.conftest import REPO, SUITES
+
+
+def test_pytest_suites_with_no_options_checks_all_three_apis(run_suite):
+    run = run_suite(None)
+    assert run.ret == 0, run.output()
+    assert {name: entry["verdict"] for name, entry in run.report["apis"].items()} == {
+        "biot": "conformant", "controlcenter": "conformant", "umts": "conformant"
+    }
+
+
+def test_variants_lists_every_fault_with_the_requirement_it_trips(capsys):
+    assert main(["variants"]) == 0
+    out = capsys.readouterr().out
+    for api in all_apis().values():
+        assert f"{api.name}:" in out
+        for variant in api.reference.VARIANTS.values():
+            line = next(line for line in out.splitlines() if line.strip().startswith(variant.name + " "))
+            if variant.kind == "fault":
+                assert line.endswith(f"-> must fail {variant.requirement}")
+
+
+@pytest.mark.parametrize("api", list(all_apis()))
+def test_serve_prints_a_target_the_suites_accept(api, tmp_path):
+    server = subprocess.Popen(
+        [sys.executable, "-m", "pytest_sessionapi", "serve", "--api", api, "--port", "0"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=tmp_path,
+    )
+    try:
+        lines = []
+        for line in server.stdout:
+            lines.append(line)
+            if line.startswith("Ctrl-C"):
+                break
+        printed = "".join(lines)
+        assert re.search(r"on http://127\.0\.0\.1:\d+\n", printed), printed
+        table_text = printed.split("environment:\n\n", 1)[1].split("\nexport ", 1)[0]
+        table = tomllib.loads(table_text)[api]
+        assert table["base_url"].startswith("http://127.0.0.1:")
+        env = dict(re.findall(r"^export (\w+)=(\S+)$", printed, flags=re.M))
+        assert env, "serve must print the credentials' environment variables"
+        (tmp_path / "targets.toml").write_text(table_text)
+        result = subprocess.run(
+            [sys.executable, "-m", "pytest", str(SUITES / api), "--sessionapi-config=targets.toml",
+             "-p", "no:cacheprovider", "-q", f"--rootdir={REPO}"],
+            cwd=tmp_path, env={**os.environ, **{k: v.strip("'") for k, v in env.items()}},
+            capture_output=True, text=True, timeout=600,
+        )
+        assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+        assert (tmp_path / "reports" / "conformance.json").exists()
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def test_sessionapi_run_runs_the_suites(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest_sessionapi", "run", "--sessionapi-api=controlcenter", "-q"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=600,
+    )
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    assert (tmp_path / "reports" / "conformance.json").exists()
