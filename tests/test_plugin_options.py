@@ -35,9 +35,11 @@ def test_help_lists_every_option_with_its_ini_mirror(project):
             "*--sessionapi-strict*",
         ]
     )
+    unwrapped = "".join(result.stdout.str().split())  # help text is wrapped to the terminal
     for ini in ("sessionapi_config", "sessionapi_api", "sessionapi_report_dir",
                 "sessionapi_reference_variant", "sessionapi_strict"):
-        result.stdout.fnmatch_lines([f"*[[]ini: {ini}[]]*", f"  {ini} *"])
+        assert f"[ini:{ini}]" in unwrapped
+        result.stdout.fnmatch_lines([f"  {ini} (*):"])
 
 
 def test_markers_are_registered_with_a_description(project):

@@ -134,8 +134,14 @@ def configure(config: pytest.Config) -> None:
         selection = parse_api_selection(selection_value, selection_origin)
         variants_value, variants_origin, _ = _setting(config, "sessionapi_reference_variant")
         variants = parse_variants(variants_value, variants_origin)
-        config_value, _, config_base = _setting(config, "sessionapi_config")
-        config_path = (config_base / config_value) if config_value else None
+        config_value, config_origin, config_base = _setting(config, "sessionapi_config")
+        config_path = None
+        if config_value:
+            # As typed on the command line (pytest runs where it was invoked), so messages name
+            # the file the way the user does; from the ini file, anchored at the ini's folder.
+            config_path = Path(config_value)
+            if config_origin.startswith("ini") and not config_path.is_absolute():
+                config_path = config_base / config_path
         import os
 
         plan = plan_targets(config_path, selection, variants, os.environ)
