@@ -43,8 +43,9 @@ class Requirement(BaseModel):
         if not _ID_PATTERN.match(self.id):
             raise ValueError(f"{self.id}: IDs are PREFIX-UPPER-KEBAB")
         if self.level == "MUST" and self.basis != "documented":
+            article = "an" if self.basis == "inferred" else "a"
             raise ValueError(
-                f"{self.id}: a {self.basis} requirement cannot be a MUST; make it a SHOULD"
+                f"{self.id}: {article} {self.basis} requirement cannot be a MUST; make it a SHOULD"
             )
         if self.basis == "conflicting" and not self.decision:
             raise ValueError(f"{self.id}: a conflicting point needs a recorded decision")
