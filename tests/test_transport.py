@@ -168,3 +168,18 @@ def test_live_targets_default_to_the_vendor_rate_limit_and_embedded_ones_to_none
     assert make_target("https://rws.example.test").max_rps == 5
     assert make_target("https://rws.example.test", max_rps=0).max_rps == 0
     assert make_target("http://reference.test", app=APP).max_rps == 0
+
+
+@pytest.mark.parametrize("over", ["inprocess", "http"])
+def test_responses_carry_elapsed_like_any_httpx_response(over):
+    """Schemathesis' response checks read ``response.elapsed``; the stack must not lose it."""
+    if over == "inprocess":
+        target = make_target("http://reference.test", app=APP)
+        with transport.open_client(target) as client:
+            response = client.get("/echo")
+        target.close()
+    else:
+        with serving(APP) as base_url, transport.open_client(make_target(base_url)) as client:
+            response = client.get("/echo")
+    assert response.elapsed.total_seconds() >= 0
+    assert response.json()["path"] == "/echo"

@@ -87,9 +87,12 @@ class TestRecorder:
 
     __test__ = False  # not a test class, despite the name
 
-    def __init__(self, nodeid: str, declared: tuple[str, ...]) -> None:
+    def __init__(self, nodeid: str, declared: tuple[str, ...], strict: bool = False) -> None:
         self.nodeid = nodeid
         self.declared = declared
+        self.strict = strict
+        """Whether SHOULD failures count (``--sessionapi-strict``); suites may read it, e.g. to
+        decide whether a deviation the docs leave open stops a scenario."""
         self.observations: dict[str, list[Observation]] = {}
         self.findings: list[Finding] = []
 
@@ -134,6 +137,11 @@ class TestRecorder:
         find_requirement(requirement_id)
         if not any(f.requirement == requirement_id and f.text == text for f in self.findings):
             self.findings.append(Finding(requirement_id, text))
+
+    def blocks(self, requirement_id: str) -> bool:
+        """Whether a failure of ``requirement_id`` fails the run: a MUST, or anything in strict
+        mode."""
+        return self.strict or find_requirement(requirement_id).blocking
 
     # -- outcome ---------------------------------------------------------------------------
     def status_of(self, requirement_id: str) -> Status | None:

@@ -194,7 +194,7 @@ def _recorder(item: pytest.Item) -> Any:
     if recorder is None:
         from .ledger import TestRecorder
 
-        recorder = TestRecorder(item.nodeid, _declared(item))
+        recorder = TestRecorder(item.nodeid, _declared(item), strict=_state(item.config).strict)
         item.stash[RECORDER_KEY] = recorder
     return recorder
 

@@ -20,6 +20,9 @@ def bind_socket(host: str = LOOPBACK, port: int = 0) -> socket.socket:
     """Bind first, serve later: the port is known before the server starts, with no race."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    # Accepted connections inherit this on Linux. Without it uvicorn's separate writes of
+    # headers and body meet the client's delayed ACK: 40 ms per request instead of about 1.
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     sock.bind((host, port))
     sock.listen(128)
     return sock

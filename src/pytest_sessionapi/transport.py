@@ -70,7 +70,9 @@ class ASGIBridgeTransport(httpx.BaseTransport):
             return response.status_code, response.headers.raw, content
 
         status, headers, content = portal.call(call)
-        return httpx.Response(status, headers=headers, content=content, request=request)
+        return httpx.Response(
+            status, headers=headers, stream=httpx.ByteStream(content), request=request
+        )
 
     def close(self) -> None:
         with self._lock:
@@ -128,10 +130,12 @@ class BoundedTransport(httpx.BaseTransport):
                 response.close()
         finally:
             lock.release()
+        # A stream, not ``content=``: a response built from content counts as read already, and
+        # httpx then never records ``elapsed`` (which Schemathesis' response checks read).
         return httpx.Response(
             response.status_code,
             headers=response.headers,
-            content=b"".join(chunks),
+            stream=httpx.ByteStream(b"".join(chunks)),
             request=request,
             extensions=response.extensions,
         )
@@ -201,7 +205,9 @@ class ExchangeLog(httpx.BaseTransport):
                 )
             )
             raise
-        content = response.read()
+        # BoundedTransport hands over a re-iterable in-memory stream; reading it here must not
+        # mark the response as read (see BoundedTransport.handle_request).
+        content = b"".join(response.stream)
         self.exchanges.append(
             Exchange(
                 request.method, url, self._redactor.headers(request.headers.multi_items()),
