@@ -1,0 +1,161 @@
+"""The catalogue's state-free rules as Schemathesis custom checks, and the mapping of every
+Schemathesis failure back to one requirement ID.
+
+Importing this module registers one check per state-free rule (``controlcenter_cc_...``), once
+per process. Each check ignores operations that are not Control Center's, so the registration
+cannot disturb another API's Schemathesis tests.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import schemathesis
+from schemathesis.core.failures import CustomFailure, Failure, FailureGroup, MalformedJson, ServerError
+from schemathesis.openapi.checks import (
+    JsonSchemaError,
+    MalformedMediaType,
+    MissingContentType,
+    UndefinedContentType,
+    UndefinedStatusCode,
+)
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+from schemathesis.checks import not_a_server_error
+
+from .checks import RULES, STATE_FREE, Answer, Asked
+
+OPENAPI_PATH = Path(__file__).with_name("openapi.json")
+OPERATION_PATH = "/rws/api/v{apiVersion}/devices/{iccid}/sessionInfo"
+
+
+class RequirementViolation(AssertionError):
+    """A rule's failure, carrying the requirement it belongs to through Schemathesis."""
+
+    def __init__(self, requirement_id: str, message: str) -> None:
+        super().__init__(message)
+        self.requirement_id = requirement_id
+
+
+def asked_from_case(case: Any) -> Asked:
+    """What a Schemathesis case asked; the suite always sends it with valid credentials."""
+    parameters = case.path_parameters
+    return Asked(iccid=str(parameters.get("iccid", "")), api_version=str(parameters.get("apiVersion", "")))
+
+
+def _is_ours(case: Any) -> bool:
+    return getattr(case.operation, "path", None) == OPERATION_PATH
+
+
+def _register(requirement_id: str) -> Any:
+    rule = RULES[requirement_id]
+
+    def check(ctx: Any, response: Any, case: Any) -> None:
+        if not _is_ours(case):
+            return None
+        try:
+            rule(Answer.from_schemathesis(response), asked_from_case(case))
+        except AssertionError as exc:
+            raise RequirementViolation(requirement_id, str(exc)) from None
+        return None
+
+    check.__name__ = "controlcenter_" + requirement_id.lower().replace("-", "_")
+    check.__qualname__ = check.__name__
+    return schemathesis.check(check)
+
+
+CUSTOM_CHECKS = [_register(requirement_id) for requirement_id in sorted(STATE_FREE)]
+
+BUILTIN_CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+]
+"""The built-in checks whose findings map to a requirement. Left out on purpose:
+positive_data_acceptance / negative_data_rejection (the catalogue says exactly which error each
+request must get, more precisely than 'some 4xx'), and the checks that send extra requests
+(ignored_auth and friends): the suite's own credential tests cover them, request by request."""
+
+CHECKS = [*BUILTIN_CHECKS, *CUSTOM_CHECKS]
+
+
+@cache
+def load_schema() -> Any:
+    return schemathesis.openapi.from_path(str(OPENAPI_PATH))
+
+
+def operation() -> Any:
+    return load_schema()[OPERATION_PATH]["GET"]
+
+
+def _situation(asked: Asked) -> str:
+    if asked.credentials == "invalid":
+        return "CC-ERR-BAD-CREDENTIALS"
+    if asked.credentials == "none":
+        return "CC-ERR-NO-CREDENTIALS"
+    if asked.api_version != "1":
+        return "CC-ERR-API-VERSION"
+    if asked.provisioned:
+        return "CC-OK-STATUS"
+    return "CC-ERR-UNKNOWN-ICCID"
+
+
+def _schema_requirement(failure: JsonSchemaError, answer: Answer) -> str:
+    path = list(failure.instance_path)
+    if answer.status == 200:
+        if not path:
+            keyword = str(list(failure.schema_path)[-1]) if failure.schema_path else ""
+            if keyword == "required" and isinstance(failure.instance, dict):
+                if "iccid" not in failure.instance:
+                    return "CC-BODY-ICCID"
+                if "ipAddress" not in failure.instance:
+                    return "CC-IPV4-PRESENT"
+            return "CC-OK-STATUS"
+        field = str(path[0])
+        if field == "iccid":
+            return "CC-BODY-ICCID"
+        if field == "ipv6Address" and failure.instance is None:
+            return "CC-IPV6-NEVER-NULL"
+        return "CC-BODY-TYPES"
+    if path and str(path[0]) == "errorCode" and isinstance(failure.instance, int):
+        return "CC-ERR-CODE-STRING"
+    return "CC-ERR-ENVELOPE"
+
+
+def requirement_of(failure: Failure, answer: Answer, asked: Asked) -> str:
+    """The one requirement a Schemathesis failure on this answer belongs to."""
+    if isinstance(failure, ServerError) or answer.status >= 500:
+        return "CC-NO-SERVER-ERROR"
+    if isinstance(failure, CustomFailure) and isinstance(failure.exception, RequirementViolation):
+        return failure.exception.requirement_id
+    if isinstance(failure, UndefinedContentType | MissingContentType | MalformedMediaType):
+        return "CC-CONTENT-TYPE"
+    if isinstance(failure, UndefinedStatusCode):
+        return _situation(asked)
+    if isinstance(failure, MalformedJson):
+        return "CC-OK-STATUS" if answer.status == 200 else "CC-ERR-ENVELOPE"
+    if isinstance(failure, JsonSchemaError):
+        return _schema_requirement(failure, answer)
+    return _situation(asked)
+
+
+def schemathesis_failures(case: Any, response: Any, answer: Answer, asked: Asked) -> dict[str, str]:
+    """Run the built-in and custom checks on one response: requirement ID -> failure text."""
+    try:
+        case.validate_response(response, checks=CHECKS)
+    except FailureGroup as group:
+        found: dict[str, str] = {}
+        for failure in group.exceptions:
+            requirement_id = requirement_of(failure, answer, asked)
+            text = str(failure.exception) if isinstance(failure, CustomFailure) else (
+                f"Schemathesis {failure.title}: {failure.message} [{asked.describe()} -> {answer.describe()}]"
+            )
+            found.setdefault(requirement_id, text)
+        return found
+    return {}

@@ -1,0 +1,176 @@
+"""What the Control Center suite's tests share: sending one request as a Schemathesis case,
+judging the answer with the catalogue's rules and Schemathesis' checks, and recording the
+outcome requirement by requirement.
+
+Recording rules (why they look like this):
+- every judged requirement records pass or fail; a requirement the answer gave nothing to judge
+  (a 5xx, an error body without errorCode: reported under their own IDs) records ``not-tested``
+  in that test, so a passing test never reports a requirement it did not exercise as passed;
+- inside Hypothesis, only a *blocking* failure (MUST, or any level under --sessionapi-strict) is
+  raised for Hypothesis to shrink; a SHOULD failure is recorded and the search goes on, so a
+  lenient point the vendor's docs leave open cannot hide a MUST failure behind it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Mapping
+from datetime import timedelta
+from typing import Any
+
+import httpx
+
+from .checks import DEVICE_OF_ENTITY, Answer, Asked, judge
+from .client import Client
+from .schemathesis_checks import operation, schemathesis_failures
+
+NOT_JUDGED = (
+    "this answer gave nothing to judge for it (its defect, if any, is reported under the ID "
+    "that owns it: a 5xx under CC-NO-SERVER-ERROR, an error without errorCode under CC-ERR-ENVELOPE)"
+)
+
+
+def entity_asked(target: Any, key: str, iccid: str) -> Asked:
+    return Asked(iccid=iccid, device=DEVICE_OF_ENTITY[key], provisioned=True)
+
+
+def known_iccids(target: Any) -> dict[str, str]:
+    """ICCID -> entity key, for every device the target names."""
+    found: dict[str, str] = {}
+    for key in DEVICE_OF_ENTITY:
+        value = target.entity(key)
+        if value is not None:
+            found.setdefault(value, key)
+    return found
+
+
+def asked_for(target: Any, iccid: str, api_version: str = "1") -> Asked:
+    """What the suite knows about ``iccid``: a device of the target, or not provisioned."""
+    key = known_iccids(target).get(iccid)
+    if key is not None:
+        return Asked(iccid=iccid, api_version=api_version, device=DEVICE_OF_ENTITY[key], provisioned=True)
+    return Asked(iccid=iccid, api_version=api_version, provisioned=False)
+
+
+RATE_LIMITED_CODE = "40000029"
+RETRY_WAITS_S = (2.0, 5.0, 10.0)
+"""Waits before retrying a rate-limited or gateway-failed request. Control Center's limit is per
+account, shared with every other user and customer of it (facts B.5), so the suite's own pacing
+cannot rule out a rate-limit answer; Cisco's sample client retries 429/503/504 with a linear
+backoff (facts B.4 [VS]). A request still refused after the last wait is judged as it is."""
+
+
+def _rate_limited(response: httpx.Response) -> bool:
+    if response.status_code == 429:
+        return True
+    if 400 <= response.status_code < 500 and b"errorCode" in response.content:
+        try:
+            body = response.json()
+        except ValueError:
+            return False
+        return isinstance(body, dict) and str(body.get("errorCode")) == RATE_LIMITED_CODE
+    return False
+
+
+def send_with_retry(send: Callable[[], httpx.Response], waits: tuple[float, ...] = RETRY_WAITS_S) -> httpx.Response:
+    """``send()``, again after each wait while the answer is a rate limit; a 503/504 from a
+    gateway is retried once only, so an endpoint that is down does not stall the run."""
+    response = send()
+    for attempt, wait in enumerate(waits):
+        gateway = response.status_code in (503, 504)
+        if not (_rate_limited(response) or (gateway and attempt == 0)):
+            break
+        time.sleep(wait)
+        response = send()
+    return response
+
+
+def make_case(iccid: str, api_version: str = "1") -> Any:
+    return operation().Case(path_parameters={"apiVersion": api_version, "iccid": iccid})
+
+
+def send_case(client: Client, case: Any) -> httpx.Response:
+    """Send a Schemathesis case through the suite's own client (one transport layer, the
+    target's credentials); the case's generated Authorization and library headers are dropped."""
+    kwargs = case.as_transport_kwargs(base_url=str(client.http.base_url).rstrip("/"))
+    headers = {
+        name: value
+        for name, value in kwargs.get("headers", {}).items()
+        if name.lower().startswith("x-schemathesis")
+    }
+    started = time.monotonic()
+    response = send_with_retry(
+        lambda: client.http.request(kwargs["method"], kwargs["url"], headers=headers, params=kwargs.get("params") or None)
+    )
+    try:
+        response.elapsed  # noqa: B018
+    except RuntimeError:
+        # The core's transport returns a response built from bytes, which httpx never gives an
+        # ``elapsed``; Schemathesis reads it, so measure it here.
+        response.elapsed = timedelta(seconds=time.monotonic() - started)
+    return response
+
+
+def judge_case(case: Any, response: httpx.Response, asked: Asked) -> dict[str, str | None]:
+    """Every rule of the catalogue plus Schemathesis' checks on one answer: ID -> None (pass) or
+    failure text. All rules run whatever the test declares, so no defect goes unseen because a
+    test did not expect it."""
+    answer = Answer.from_httpx(response)
+    results = judge(answer, asked).results
+    for requirement_id, text in schemathesis_failures(case, response, answer, asked).items():
+        if results.get(requirement_id) is None:
+            results[requirement_id] = text
+    return results
+
+
+def judge_response(response: httpx.Response, asked: Asked) -> dict[str, str | None]:
+    """Every rule of the catalogue on one answer (for requests the OpenAPI document does not
+    describe: wrong or missing credentials)."""
+    return judge(Answer.from_httpx(response), asked).results
+
+
+def record(
+    conformance: Any,
+    results: Mapping[str, str | None],
+    declared: Iterable[str],
+    *,
+    blocking: Callable[[str], bool],
+    hard: bool = False,
+) -> None:
+    """Record each judged requirement; the declared ones with no result become not-tested.
+
+    ``hard``: raise the last blocking failure (for Hypothesis); the others are recorded softly.
+    """
+    for requirement_id in declared:
+        if requirement_id not in results:
+            conformance.record(requirement_id, "not-tested", NOT_JUDGED)
+    failures = [(rid, text) for rid, text in results.items() if text is not None]
+    for requirement_id, text in results.items():
+        if text is None:
+            with conformance.check(requirement_id):
+                pass
+    to_raise = None
+    if hard:
+        raising = [failure for failure in failures if blocking(failure[0])]
+        to_raise = raising[-1] if raising else None
+    for requirement_id, text in failures:
+        if (requirement_id, text) == to_raise:
+            continue
+        with conformance.check(requirement_id):
+            raise AssertionError(text)
+    if to_raise is not None:
+        with conformance.require(to_raise[0]):
+            raise AssertionError(to_raise[1])
+
+
+def blocking_predicate(config: Any) -> Callable[[str], bool]:
+    """MUST requirements block; under --sessionapi-strict every requirement does."""
+    from pytest_sessionapi.requirements import find_requirement
+    from pytest_sessionapi.runtime import STATE_KEY
+
+    strict = config.stash[STATE_KEY].strict
+
+    def blocking(requirement_id: str) -> bool:
+        return strict or find_requirement(requirement_id).blocking
+
+    return blocking

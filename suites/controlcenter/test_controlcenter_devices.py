@@ -1,0 +1,62 @@
+"""Get Session Details for each device the target names: in session, session ended, never in
+session, and (optional keys) an IPv6-only and a dual-stack session."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.sessionapi("controlcenter")
+
+# What every 200 answer is judged on, whatever the device.
+EVERY_BODY = (
+    "CC-OK-STATUS",
+    "CC-CONTENT-TYPE",
+    "CC-NO-SERVER-ERROR",
+    "CC-BODY-ICCID",
+    "CC-BODY-TYPES",
+    "CC-IPV4-PRESENT",
+    "CC-IPV4-FORMAT",
+    "CC-IPV6-NEVER-NULL",
+    "CC-IPV6-ABSENT-WITHOUT-ADDRESS",
+    "CC-IPV6-FORMAT",
+    "CC-IPV6-PLAIN-ADDRESS",
+    "CC-NULL-NOT-STRING",
+    "CC-DATES-PRESENT",
+    "CC-DATE-FORMAT",
+)
+IN_SESSION = (*EVERY_BODY, "CC-DATE-STARTED-SET", "CC-DATE-ENDED-NULL-IN-SESSION", "CC-SESSION-HAS-IP")
+SESSION_ENDED = (*EVERY_BODY, "CC-DATE-STARTED-SET", "CC-DATE-ENDED-SET", "CC-DATE-ORDER", "CC-SESSION-HAS-IP")
+NEVER_IN_SESSION = (*EVERY_BODY, "CC-IPV4-NULL-NEVER-SESSION", "CC-DATES-NULL-NEVER-SESSION")
+ADDRESSED = (*EVERY_BODY, "CC-IP-FIELDS-MATCH-SESSION", "CC-SESSION-HAS-IP", "CC-DATE-STARTED-SET")
+
+
+@pytest.mark.requirement(*IN_SESSION)
+def test_device_in_session(sessionapi_entity, cc_exchange):
+    """'For a device currently in a session, this field [dateSessionEnded] is null.'"""
+    cc_exchange(sessionapi_entity("iccid_in_session"), IN_SESSION)
+
+
+@pytest.mark.requirement(*SESSION_ENDED)
+def test_device_whose_session_ended(sessionapi_entity, cc_exchange):
+    """Both dates set, the end not before the start, at least one address."""
+    cc_exchange(sessionapi_entity("iccid_session_ended"), SESSION_ENDED)
+
+
+@pytest.mark.requirement(*NEVER_IN_SESSION)
+def test_device_never_in_session(sessionapi_entity, cc_exchange):
+    """'For a device that has never been in session, this field is null' (ipAddress, both
+    dates); ipv6Address absent."""
+    cc_exchange(sessionapi_entity("iccid_never_in_session"), NEVER_IN_SESSION)
+
+
+@pytest.mark.requirement(*ADDRESSED)
+def test_device_with_ipv6_only_session(sessionapi_entity, cc_exchange):
+    """'This field [ipAddress] is always returned, even if the device does not have an IPv4
+    address.'"""
+    cc_exchange(sessionapi_entity("iccid_ipv6_only"), ADDRESSED)
+
+
+@pytest.mark.requirement(*ADDRESSED)
+def test_device_with_dual_stack_session(sessionapi_entity, cc_exchange):
+    """'... in some cases, may have values for both fields.'"""
+    cc_exchange(sessionapi_entity("iccid_dual_stack"), ADDRESSED)

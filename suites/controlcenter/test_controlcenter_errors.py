@@ -1,0 +1,99 @@
+"""Every error of the vendor's table that can be provoked from outside: unknown and malformed
+ICCIDs (20000001), an invalid apiVersion (10000024), wrong and missing credentials (10000001 /
+401). 10000031 (Invalid Zone) cannot be provoked: the endpoint takes no zone; 30000001 is the
+server's own failure (see CC-NO-SERVER-ERROR)."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from pytest_sessionapi.apis.controlcenter.checks import Asked
+from pytest_sessionapi.apis.controlcenter.client import Client
+from pytest_sessionapi.apis.controlcenter.suite_support import judge_response, record, send_with_retry
+from pytest_sessionapi.apis.controlcenter.target import unknown_iccids
+
+pytestmark = pytest.mark.sessionapi("controlcenter")
+
+ERROR_ANSWER = (
+    "CC-ERR-STATUS-TABLE",
+    "CC-ERR-ENVELOPE",
+    "CC-ERR-CODE-STRING",
+    "CC-CONTENT-TYPE",
+    "CC-NO-SERVER-ERROR",
+)
+
+# A key no account has: the suite never derives a wrong key from the real one, because the
+# Basic blob of "user:<real key>x" would carry the real key in a decodable form.
+WRONG_API_KEY = "sessionapi-wrong-api-key-000000"
+UNKNOWN_USER = "sessionapi-no-such-user"
+
+
+def probe_iccid(target) -> tuple[str, bool]:
+    """The ICCID for requests that must be refused before any lookup: a device in session when
+    the target names one (so a server that lets the request through would hand out data)."""
+    iccid = target.entity("iccid_in_session")
+    if iccid is not None:
+        return iccid, True
+    return unknown_iccids(target.settings)[0], False
+
+
+UNKNOWN = ("CC-ERR-UNKNOWN-ICCID", *ERROR_ANSWER)
+
+
+@pytest.mark.requirement(*UNKNOWN)
+def test_unknown_iccid(sessionapi_target, cc_exchange):
+    """19 and 20 digits, not provisioned: 404 20000001."""
+    for iccid in unknown_iccids(sessionapi_target.settings):
+        cc_exchange(iccid, UNKNOWN)
+
+
+MALFORMED_ICCIDS = ("not-an-iccid", "8988216716970004975X", "898821671697")
+
+
+@pytest.mark.requirement(*UNKNOWN)
+@pytest.mark.parametrize("iccid", MALFORMED_ICCIDS, ids=["letters", "letter-suffix", "12-digits"])
+def test_malformed_iccid(iccid, cc_exchange):
+    """The vendor documents no 400 for the ICCID: an invalid ICCID is 404 20000001 as well."""
+    cc_exchange(iccid, UNKNOWN)
+
+
+VERSION = ("CC-ERR-API-VERSION", *ERROR_ANSWER)
+
+
+@pytest.mark.requirement(*VERSION)
+@pytest.mark.parametrize("api_version", ["0", "2", "99"])
+def test_invalid_api_version(api_version, sessionapi_target, cc_exchange):
+    """'The current version for all functions is 1': v0, v2, v99 are 400 10000024."""
+    iccid, _ = probe_iccid(sessionapi_target)
+    cc_exchange(iccid, VERSION, api_version=api_version)
+
+
+BAD_CREDENTIALS = ("CC-ERR-BAD-CREDENTIALS", "CC-AUTH-CHALLENGE", *ERROR_ANSWER)
+
+
+@pytest.mark.requirement(*BAD_CREDENTIALS)
+@pytest.mark.parametrize("who", ["wrong-api-key", "unknown-user"])
+def test_invalid_credentials(who, sessionapi_target, sessionapi_open_client, conformance, cc_blocking):
+    """10000001 'Invalid credentials.' with HTTP 401."""
+    username = sessionapi_target.settings.username if who == "wrong-api-key" else UNKNOWN_USER
+    http = sessionapi_open_client(httpx.BasicAuth(username, WRONG_API_KEY))
+    iccid, provisioned = probe_iccid(sessionapi_target)
+    response = send_with_retry(lambda: Client(http, sessionapi_target).session_info(iccid))
+    asked = Asked(iccid=iccid, credentials="invalid", provisioned=provisioned)
+    results = judge_response(response, asked)
+    record(conformance, results, BAD_CREDENTIALS, blocking=cc_blocking)
+
+
+NO_CREDENTIALS = ("CC-ERR-NO-CREDENTIALS", "CC-AUTH-CHALLENGE", "CC-ERR-CODE-STRING", "CC-NO-SERVER-ERROR")
+
+
+@pytest.mark.requirement(*NO_CREDENTIALS)
+def test_no_credentials(sessionapi_target, sessionapi_open_client, conformance, cc_blocking):
+    """No Authorization header: 401, no session data."""
+    http = sessionapi_open_client(None)
+    iccid, provisioned = probe_iccid(sessionapi_target)
+    response = send_with_retry(lambda: Client(http, sessionapi_target).session_info(iccid))
+    asked = Asked(iccid=iccid, credentials="none", provisioned=provisioned)
+    results = judge_response(response, asked)
+    record(conformance, results, NO_CREDENTIALS, blocking=cc_blocking)

@@ -1,0 +1,93 @@
+"""Property-based tests: every generated request gets a documented answer, never a 5xx.
+
+- Schemathesis generates requests from the bundled OpenAPI document (ICCIDs of 19-20 digits,
+  plus the target's own devices) and validates each answer with its built-in checks and the
+  catalogue's rules registered as custom checks;
+- Hypothesis strategies add what the document does not generate: ICCIDs with and without a
+  valid Luhn digit, malformed ICCIDs, other apiVersions.
+
+The example count comes from the Hypothesis profile (sessionapi-ci by default,
+--hypothesis-profile=sessionapi-thorough for a certification run).
+"""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from pytest_sessionapi.apis.controlcenter.schemathesis_checks import operation
+from pytest_sessionapi.apis.controlcenter.strategies import iccids, malformed_iccids, other_api_versions
+from pytest_sessionapi.apis.controlcenter.suite_support import known_iccids
+from pytest_sessionapi.apis.controlcenter.target import unknown_iccids
+
+pytestmark = pytest.mark.sessionapi("controlcenter")
+
+ANY_ANSWER = (
+    "CC-NO-SERVER-ERROR",
+    "CC-CONTENT-TYPE",
+    "CC-ERR-ENVELOPE",
+    "CC-ERR-CODE-STRING",
+    "CC-ERR-STATUS-TABLE",
+)
+BODY = (
+    "CC-BODY-ICCID",
+    "CC-BODY-TYPES",
+    "CC-IPV4-PRESENT",
+    "CC-IPV4-FORMAT",
+    "CC-IPV6-NEVER-NULL",
+    "CC-IPV6-ABSENT-WITHOUT-ADDRESS",
+    "CC-IPV6-FORMAT",
+    "CC-IPV6-PLAIN-ADDRESS",
+    "CC-NULL-NOT-STRING",
+    "CC-DATES-PRESENT",
+    "CC-DATE-FORMAT",
+    "CC-DATE-ORDER",
+)
+SCHEMA_DRIVEN = (*ANY_ANSWER, *BODY, "CC-OK-STATUS", "CC-ERR-UNKNOWN-ICCID")
+
+
+@pytest.mark.requirement(*SCHEMA_DRIVEN)
+@given(data=st.data())
+def test_schemathesis_generated_requests(data, sessionapi_target, cc_exchange):
+    """Schemathesis cases from openapi.json; about half of them name one of
+    the target's devices, so the state rules (never in session, in session...) run on them too."""
+    devices = sorted(known_iccids(sessionapi_target))
+    strategies = [operation().as_strategy()]
+    if devices:
+        strategies.append(
+            st.sampled_from(devices).flatmap(
+                lambda iccid: operation().as_strategy(path_parameters={"iccid": iccid, "apiVersion": 1})
+            )
+        )
+    case = data.draw(st.one_of(*strategies), label="case")
+    cc_exchange(case, SCHEMA_DRIVEN, hard=True)
+
+
+UNKNOWN = (*ANY_ANSWER, "CC-ERR-UNKNOWN-ICCID")
+
+
+@pytest.mark.requirement(*UNKNOWN)
+@given(iccid=iccids())
+def test_unprovisioned_iccids_with_and_without_luhn(iccid, cc_exchange):
+    """19 and 20 digits, Luhn valid or not: 404 20000001 (a Luhn-only rejection would be a 400)."""
+    cc_exchange(iccid, UNKNOWN, hard=True)
+
+
+@pytest.mark.requirement(*UNKNOWN)
+@given(iccid=malformed_iccids())
+def test_malformed_iccids(iccid, cc_exchange):
+    """Letters, wrong lengths: the documented answer is 404 20000001, never a 5xx."""
+    cc_exchange(iccid, UNKNOWN, hard=True)
+
+
+VERSIONS = (*ANY_ANSWER, *BODY, "CC-ERR-API-VERSION")
+
+
+@pytest.mark.requirement(*VERSIONS)
+@given(data=st.data(), api_version=other_api_versions())
+def test_other_api_versions(data, api_version, sessionapi_target, cc_exchange):
+    """Any apiVersion but 1, for the target's devices and for unknown ICCIDs: 400 10000024."""
+    candidates = sorted(known_iccids(sessionapi_target)) + list(unknown_iccids(sessionapi_target.settings))
+    iccid = data.draw(st.sampled_from(candidates), label="iccid")
+    cc_exchange(iccid, VERSIONS, api_version=api_version, hard=True)

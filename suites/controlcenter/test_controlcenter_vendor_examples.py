@@ -1,0 +1,89 @@
+"""The vendor's own examples, through the same validators as a live answer.
+
+What the documentation itself gets wrong is reported as a *finding* (shown in the report, never
+part of the verdict): the target is not judged here.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from pytest_sessionapi.apis.controlcenter.checks import Answer, Asked, judge
+from pytest_sessionapi.apis.controlcenter.strategies import luhn_valid
+from pytest_sessionapi.apis.controlcenter.vendor_examples import (
+    ERROR_TABLE,
+    PRE_AUTH_401_BODY,
+    REQUEST_EXAMPLE_ICCID,
+    RESPONSE_EXAMPLE,
+    SAMPLE_CODE_ICCIDS,
+)
+
+pytestmark = pytest.mark.sessionapi("controlcenter")
+
+RESPONSE_RULES = (
+    "CC-BODY-ICCID",
+    "CC-BODY-TYPES",
+    "CC-IPV4-PRESENT",
+    "CC-IPV4-FORMAT",
+    "CC-IPV6-NEVER-NULL",
+    "CC-IPV6-FORMAT",
+    "CC-IPV6-PLAIN-ADDRESS",
+    "CC-NULL-NOT-STRING",
+    "CC-SESSION-HAS-IP",
+    "CC-DATE-STARTED-SET",
+    "CC-DATE-ENDED-SET",
+    "CC-DATE-ORDER",
+    "CC-DATE-FORMAT",
+    "CC-DATES-PRESENT",
+)
+ERROR_RULES = ("CC-ERR-ENVELOPE", "CC-ERR-CODE-STRING", "CC-ERR-STATUS-TABLE", "CC-ERR-NO-CREDENTIALS")
+
+NOT_THE_TARGET = "this test reads the vendor's documentation; the target is judged elsewhere"
+
+
+def _not_judging_the_target(conformance, declared):
+    for requirement_id in declared:
+        conformance.record(requirement_id, "not-tested", NOT_THE_TARGET)
+
+
+@pytest.mark.requirement(*RESPONSE_RULES)
+def test_vendor_response_example(conformance):
+    """seed 001 'Response Example': both dates set, so the example shows an ended session."""
+    _not_judging_the_target(conformance, RESPONSE_RULES)
+    answer = Answer(200, "application/json", RESPONSE_EXAMPLE.encode())
+    asked = Asked(iccid=REQUEST_EXAMPLE_ICCID, device="session_ended", provisioned=True)
+    for requirement_id, problem in judge(answer, asked, RESPONSE_RULES).problems.items():
+        conformance.finding(requirement_id, f"the vendor's response example (seed 001): {problem}")
+    for iccid in (REQUEST_EXAMPLE_ICCID, *SAMPLE_CODE_ICCIDS):
+        if not luhn_valid(iccid):
+            conformance.finding(
+                "CC-BODY-ICCID",
+                f"the vendor's sample ICCID {iccid} ({len(iccid)} digits) fails the Luhn check: "
+                "the suite never requires Luhn validity",
+            )
+
+
+@pytest.mark.requirement(*ERROR_RULES)
+def test_vendor_error_table(conformance):
+    """seed 001 'Errors': each documented (code, status, message) as an envelope."""
+    _not_judging_the_target(conformance, ERROR_RULES)
+    for code, status, message in ERROR_TABLE:
+        body = f'{{"errorMessage": "{message}", "errorCode": "{code}"}}'.encode()
+        answer = Answer(status, "application/json", body)
+        for requirement_id, problem in judge(answer, Asked(iccid=REQUEST_EXAMPLE_ICCID), ERROR_RULES).problems.items():
+            conformance.finding(requirement_id, f"the vendor's error table, {code}: {problem}")
+    conformance.finding(
+        "CC-ERR-STATUS-TABLE",
+        "the vendor lists 10000031 'Invalid Zone' for Get Session Details, which takes no zone "
+        "parameter: the suite cannot provoke it and only checks its status (400) if it appears",
+    )
+    pre_auth = Answer(401, "application/json", PRE_AUTH_401_BODY.encode(), ('Basic realm="Jasper"',))
+    if "errorCode" not in PRE_AUTH_401_BODY:
+        conformance.finding(
+            "CC-ERR-ENVELOPE",
+            "the vendor's server (third-party live probe) answers a request without credentials "
+            f"with {PRE_AUTH_401_BODY}, which has no errorCode although the docs promise one on "
+            "every error; the suite accepts it there",
+        )
+    for requirement_id, problem in judge(pre_auth, Asked(iccid=REQUEST_EXAMPLE_ICCID, credentials="none"), ERROR_RULES).problems.items():
+        conformance.finding(requirement_id, f"the vendor's pre-authentication 401: {problem}")
