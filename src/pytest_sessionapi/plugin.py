@@ -45,7 +45,7 @@ STRICT_HELP = (
 )
 
 
-def pytest_addoption(parser: pytest.Parser) -> None:
+def pytest_addoption(parser: pytest.Parser) -> None:  # noqa: F821
     group = parser.getgroup("sessionapi", "session API conformance (pytest-sessionapi)")
     for flag, ini, help_text, extra in OPTIONS:
         group.addoption(flag, dest=ini, default=None, help=f"{help_text} [ini: {ini}]", **extra)
@@ -60,7 +60,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("sessionapi_strict", help=STRICT_HELP, type="bool", default=False)
 
 
-def pytest_configure(config: pytest.Config) -> None:
+def pytest_configure(config: pytest.Config) -> None:  # noqa: F821
     config.addinivalue_line(
         "markers",
         "sessionapi(api): the API (umts, controlcenter, biot) a suite test checks; configures the "
@@ -76,7 +76,7 @@ def pytest_configure(config: pytest.Config) -> None:
     runtime.configure(config)
 
 
-def pytest_report_header(config: pytest.Config) -> list[str] | None:
+def pytest_report_header(config: pytest.Config) -> list[str] | None:  # noqa: F821
     from . import runtime
 
     return runtime.report_header(config)

@@ -9,7 +9,6 @@ import pytest
 
 from pytest_sessionapi.apis.controlcenter.suite_support import (
     asked_for,
-    blocking_predicate,
     judge_case,
     make_case,
     record,
@@ -18,18 +17,11 @@ from pytest_sessionapi.apis.controlcenter.suite_support import (
 
 
 @pytest.fixture
-def cc_blocking(request: pytest.FixtureRequest) -> Callable[[str], bool]:
-    """Whether a failure of a requirement fails the run: MUST always, SHOULD under
-    --sessionapi-strict. Hypothesis tests raise only blocking failures, so that a SHOULD point
-    the vendor's docs leave open never stops the search for MUST failures."""
-    return blocking_predicate(request.config)
-
-
-@pytest.fixture
-def cc_exchange(sessionapi_target, sessionapi_client, conformance, cc_blocking) -> Callable[..., None]:
+def cc_exchange(sessionapi_target, sessionapi_client, conformance) -> Callable[..., None]:
     """``cc_exchange(case_or_iccid, declared, api_version="1", hard=False)``: send one
     Get Session Details request with the target's credentials, judge the answer with every rule
-    and Schemathesis check, and record it (``hard``: raise a blocking failure, for Hypothesis)."""
+    and Schemathesis check, and record it (``hard``: raise a failure that fails the run, for Hypothesis, so that
+    a SHOULD point the vendor's docs leave open never stops the search for MUST failures)."""
 
     def exchange(case: Any, declared: Iterable[str], api_version: str = "1", hard: bool = False) -> None:
         if isinstance(case, str):
@@ -39,6 +31,6 @@ def cc_exchange(sessionapi_target, sessionapi_client, conformance, cc_blocking) 
         response = send_case(sessionapi_client, case)
         declared = tuple(declared)
         results = judge_case(case, response, asked)
-        record(conformance, results, declared, blocking=cc_blocking, hard=hard)
+        record(conformance, results, declared, hard=hard)
 
     return exchange

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Mapping
-from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -98,17 +97,9 @@ def send_case(client: Client, case: Any) -> httpx.Response:
         for name, value in kwargs.get("headers", {}).items()
         if name.lower().startswith("x-schemathesis")
     }
-    started = time.monotonic()
-    response = send_with_retry(
+    return send_with_retry(
         lambda: client.http.request(kwargs["method"], kwargs["url"], headers=headers, params=kwargs.get("params") or None)
     )
-    try:
-        response.elapsed  # noqa: B018
-    except RuntimeError:
-        # The core's transport returns a response built from bytes, which httpx never gives an
-        # ``elapsed``; Schemathesis reads it, so measure it here.
-        response.elapsed = timedelta(seconds=time.monotonic() - started)
-    return response
 
 
 def judge_case(case: Any, response: httpx.Response, asked: Asked) -> dict[str, str | None]:
@@ -134,7 +125,6 @@ def record(
     results: Mapping[str, str | None],
     declared: Iterable[str],
     *,
-    blocking: Callable[[str], bool],
     hard: bool = False,
 ) -> None:
     """Record each judged requirement; the declared ones with no result become not-tested.
@@ -151,7 +141,7 @@ def record(
                 pass
     to_raise = None
     if hard:
-        raising = [failure for failure in failures if blocking(failure[0])]
+        raising = [failure for failure in failures if conformance.blocks(failure[0])]
         to_raise = raising[-1] if raising else None
     for requirement_id, text in failures:
         if (requirement_id, text) == to_raise:
@@ -161,16 +151,3 @@ def record(
     if to_raise is not None:
         with conformance.require(to_raise[0]):
             raise AssertionError(to_raise[1])
-
-
-def blocking_predicate(config: Any) -> Callable[[str], bool]:
-    """MUST requirements block; under --sessionapi-strict every requirement does."""
-    from pytest_sessionapi.requirements import find_requirement
-    from pytest_sessionapi.runtime import STATE_KEY
-
-    strict = config.stash[STATE_KEY].strict
-
-    def blocking(requirement_id: str) -> bool:
-        return strict or find_requirement(requirement_id).blocking
-
-    return blocking
