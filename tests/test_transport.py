@@ -183,3 +183,18 @@ def test_responses_carry_elapsed_like_any_httpx_response(over):
             response = client.get("/echo")
     assert response.elapsed.total_seconds() >= 0
     assert response.json()["path"] == "/echo"
+
+
+def test_token_endpoint_answers_are_not_recorded():
+    """The XSRF token comes back in a body before any client could register it as a secret."""
+
+    async def token(request: Request) -> Response:
+        return Response("6c1d2a-xsrf-token-value", media_type="text/plain")
+
+    app = Starlette(routes=[Route("/dataservice/client/token", token)])
+    target = make_target("http://reference.test", app=app)
+    with transport.open_client(target) as client:
+        assert client.get("/dataservice/client/token").text == "6c1d2a-xsrf-token-value"
+        log = transport.exchange_log(client)
+    assert "6c1d2a-xsrf-token-value" not in repr(list(log.exchanges))
+    target.close()

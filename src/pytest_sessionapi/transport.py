@@ -171,8 +171,17 @@ class Exchange:
         return "\n".join(lines)
 
 
-# Bodies of these requests carry passwords in form fields; they are never recorded.
-_CREDENTIAL_PATHS = ("/j_security_check", "/jwt/login", "/users/login")
+# Exchanges on these paths carry credentials in their bodies (a password form, an XSRF token,
+# a JWT); their bodies are never recorded, in either direction, whatever the redactor knows yet:
+# the token endpoint answers before the client has read, and registered, the token.
+_CREDENTIAL_PATHS = (
+    "/j_security_check",
+    "/client/token",
+    "/jwt/login",
+    "/jwt/refresh",
+    "/users/login",
+    "/token/refresh",
+)
 
 
 class ExchangeLog(httpx.BaseTransport):
