@@ -1,0 +1,36 @@
+"""Fixtures of the UMTS suite: the UMTSInput for the target's device, and the bookkeeping that
+releases every session the suite opened, also when a test fails."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from pytest_sessionapi.apis.umts.suite_support import (
+    DeviceLog,
+    SessionTracker,
+    umts_input,
+)
+
+
+@pytest.fixture
+def umts_body(sessionapi_entity) -> dict[str, str]:
+    """UMTSInput for the target's device (not-tested when the target names none)."""
+    return umts_input(sessionapi_entity)
+
+
+@pytest.fixture(scope="session")
+def umts_device_log() -> DeviceLog:
+    """What the whole run did to the target's device (sessions held, sessions released)."""
+    return DeviceLog()
+
+
+@pytest.fixture
+def umts_sessions(sessionapi_client, umts_device_log) -> Iterator[SessionTracker]:
+    """Sessions opened by the test; each is disabled at teardown (stopped first if need be)."""
+    tracker = SessionTracker(sessionapi_client, umts_device_log)
+    yield tracker
+    tracker.release_all()
+
+

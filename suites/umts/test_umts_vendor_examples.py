@@ -1,0 +1,160 @@
+"""The vendor's own examples (kept verbatim in the bundled openapi.json), through the same
+validators as a live answer.
+
+What the documentation itself gets wrong, or leaves ambiguous, is reported as a *finding* (shown
+in the report, never part of the verdict): the target is not judged here.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from functools import cache
+from typing import Any
+
+import pytest
+
+from pytest_sessionapi.apis.umts import checks
+from pytest_sessionapi.apis.umts.schemathesis_checks import CREATE_PATH, OPENAPI_PATH, OPERATION_PATH
+
+pytestmark = pytest.mark.sessionapi("umts")
+
+SESSION_RULES = ("UMTS-SESSION-TYPES", "UMTS-SESSION-PAYLOAD", "UMTS-SESSION-VALUES")
+NOT_THE_TARGET = "this test reads the vendor's documentation; the target is judged elsewhere"
+
+
+@cache
+def document() -> dict[str, Any]:
+    return json.loads(OPENAPI_PATH.read_text(encoding="utf-8"))
+
+
+def examples(path: str, method: str, status: str) -> dict[str, Any]:
+    content = document()["paths"][path][method]["responses"][status]["content"]["application/json"]
+    return {name: example["value"] for name, example in content.get("examples", {}).items()}
+
+
+def not_judging_the_target(conformance: Any, declared: tuple[str, ...]) -> None:
+    for requirement_id in declared:
+        conformance.record(requirement_id, "not-tested", NOT_THE_TARGET)
+
+
+def is_uuid(value: str) -> bool:
+    try:
+        return str(uuid.UUID(value)) == value.lower()
+    except ValueError:
+        return False
+
+
+STATUS_SAMPLE_RULES = (*SESSION_RULES, "UMTS-OP-ACK", "UMTS-DOWNLOAD-SHAPE")
+
+
+@pytest.mark.requirement(*STATUS_SAMPLE_RULES)
+def test_vendor_operation_samples(conformance):
+    """seed 000, 200 examples of updateUmtsSessionStatus."""
+    not_judging_the_target(conformance, STATUS_SAMPLE_RULES)
+    samples = examples(OPERATION_PATH, "get", "200")
+    assert samples, "the bundled openapi.json lost the vendor's 200 examples"
+    for name, value in samples.items():
+        if isinstance(value, str):
+            try:
+                checks.check_ack(value, "start/stop/disable")
+            except AssertionError as exc:
+                conformance.finding("UMTS-OP-ACK", f"sample {name!r}: {exc}")
+            conformance.finding(
+                "UMTS-OP-ACK",
+                f"sample {name!r} is the string {value!r}: not a JSON object although the schema "
+                "says type object (as raw text it would not even be JSON); accepted as the JSON "
+                "string, and so is {\"status\": \"success\"}. It is also offered for status and "
+                "download, whose other samples are a session object and {\"data\": [...]}",
+            )
+        elif isinstance(value, dict) and "data" in value:
+            try:
+                checks.check_download_body(value)
+            except AssertionError as exc:
+                conformance.finding("UMTS-DOWNLOAD-SHAPE", f"sample {name!r}: {exc}")
+            for index, record in enumerate(value.get("data", [])):
+                vip_time = record.get("vip_time")
+                if not checks.epoch_ms_plausible(vip_time):
+                    conformance.finding(
+                        "UMTS-DOWNLOAD-SHAPE",
+                        f"sample {name!r} record {index}: vip_time {vip_time} has "
+                        f"{len(str(vip_time))} digits, not an epoch-milliseconds time (year "
+                        "2490 if read as one); the suite checks vip_time's type only",
+                    )
+                if record.get("event_subtype") not in (None, "NONE"):
+                    conformance.finding(
+                        "UMTS-DOWNLOAD-SHAPE",
+                        f"sample {name!r} record {index}: event_subtype "
+                        f"{record.get('event_subtype')!r} looks like a placeholder",
+                    )
+            states = sorted({r.get("state") for r in value.get("data", []) if isinstance(r, dict)})
+            if len({s.upper() for s in states if isinstance(s, str)}) != len(states) or (
+                any(s.isupper() for s in states) and any(s.islower() for s in states)
+            ):
+                conformance.finding(
+                    "UMTS-DOWNLOAD-SHAPE",
+                    f"sample {name!r} writes state as {states}: mixed case; the suite takes "
+                    "state as a string of any case",
+                )
+        elif isinstance(value, dict):
+            for requirement_id, message in checks.check_session(
+                value, context=f"sample {name!r}", device_uuid=None, payload_required=True
+            ):
+                conformance.finding(requirement_id, message)
+            if "JSessionId" in value:
+                conformance.finding(
+                    "UMTS-SESSION-TYPES",
+                    f"sample {name!r} carries JSessionId, apparently the creator's HTTP session "
+                    "id (a possible information leak); absent from the POST schema and the SDK, "
+                    "so the suite treats it as optional",
+                )
+            if value.get("requestStatus") == "START" and value.get("download_status"):
+                conformance.finding(
+                    "UMTS-SESSION-VALUES",
+                    f"sample {name!r} reports download_status success while requestStatus is "
+                    "START: results of a running trace; the suite then requires download to work",
+                )
+    description = document()["paths"][OPERATION_PATH]["get"]["responses"]["200"]["description"]
+    if "opertion" in description:
+        conformance.finding("UMTS-OP-ACK", f"the 200 response is described as {description!r} (typo)")
+
+
+ERROR_RULES = ("UMTS-ERROR-ENVELOPE", "UMTS-ERROR-UNKNOWN-SESSION", "UMTS-CREATE-CONFLICT")
+
+
+@pytest.mark.requirement(*ERROR_RULES)
+def test_vendor_error_samples(conformance):
+    """seed 000 'error sample' (TBST1005) and the TBST1008 conflict of api-facts-cisco A.4."""
+    not_judging_the_target(conformance, ERROR_RULES)
+    cases = [
+        (name, value, checks.CODE_UNKNOWN_SESSION, "UMTS-ERROR-UNKNOWN-SESSION")
+        for name, value in examples(OPERATION_PATH, "get", "400").items()
+    ] + [
+        (name, value, checks.CODE_CONFLICT, "UMTS-CREATE-CONFLICT")
+        for name, value in examples(CREATE_PATH, "post", "400").items()
+    ]
+    assert cases, "the bundled openapi.json lost the vendor's error examples"
+    for name, value, code, requirement_id in cases:
+        try:
+            checks.check_error_envelope(value)
+        except AssertionError as exc:
+            conformance.finding("UMTS-ERROR-ENVELOPE", f"sample {name!r}: {exc}")
+        if checks.error_code(value) != code:
+            conformance.finding(requirement_id, f"sample {name!r} has code "
+                                f"{checks.error_code(value)!r}, expected {code}")
+        details = value.get("error", {}).get("details", "") if isinstance(value, dict) else ""
+        if code == checks.CODE_UNKNOWN_SESSION:
+            named = details.split()[1] if len(details.split()) > 1 else ""
+            if named and not is_uuid(named):
+                conformance.finding(
+                    requirement_id,
+                    f"sample {name!r} names session {named!r} ({len(named)} characters): not a "
+                    "UUID like the ids the server hands out; the suite asks about both forms",
+                )
+        if code == checks.CODE_CONFLICT:
+            conformance.finding(
+                requirement_id,
+                f"sample {name!r}: a client-side conflict is answered 400 with message "
+                f"{value['error'].get('message')!r} (not 409, and worded as a server error); "
+                "the suite requires exactly what is documented: 400 and TBST1008",
+            )
