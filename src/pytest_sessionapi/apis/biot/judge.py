@@ -1,0 +1,163 @@
+"""One PATCH, judged end to end: send it (tolerating the ``required`` conflict), compare the answer
+with the oracle, read the session back, and record every verdict under its own requirement.
+
+Shared by the example tests, the Hypothesis tests and the state machine, so a PATCH means the same
+thing everywhere. ``hard=True`` records through ``conformance.require`` (the failure propagates, for
+Hypothesis to see and shrink); otherwise through ``conformance.check``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from pytest_sessionapi.http_checks import describe
+from pytest_sessionapi.requirements import find_requirement
+
+from . import checks
+from .lifecycle import PatchOutcome, SuiteSessions, is_envelope_400
+from .rules import (
+    R_GET,
+    R_PARTIAL,
+    R_REJECTED_NO_EFFECT,
+    R_REQUIRED_CONFLICT,
+    Finding,
+    PatchExpectation,
+    SessionView,
+    expect_patch,
+    judge_stored,
+)
+
+
+@dataclass
+class JudgedPatch:
+    expectation: PatchExpectation
+    outcome: PatchOutcome
+    accepted: bool
+    current: SessionView | None
+    """The session after the PATCH as the server answered it (the PATCH answer when accepted,
+    the session before when refused): what the next PATCH is judged against."""
+    stored: SessionView | None
+    """The session as GET showed it afterwards (None when it could not be read)."""
+
+    @property
+    def after(self) -> SessionView | None:
+        return self.current
+
+    @property
+    def response(self) -> httpx.Response:
+        return self.outcome.response
+
+
+def _json(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+def record(
+    conformance: Any, requirements: Iterable[str], findings: list[Finding], *, hard: bool
+) -> None:
+    """A verdict per requirement: fail with its findings' messages, else pass."""
+    by_requirement: dict[str, list[str]] = {}
+    for requirement in requirements:
+        by_requirement.setdefault(requirement, [])
+    for finding in findings:
+        by_requirement.setdefault(finding.requirement, []).append(finding.message)
+    # Record the passes first, so that a hard failure cannot hide them.
+    ordered = sorted(by_requirement.items(), key=lambda item: bool(item[1]))
+    for requirement, messages in ordered:
+        # Only a MUST stops a Hypothesis run: a SHOULD discrepancy (an inferred edge, say) is
+        # recorded and the walk goes on, so it cannot hide a MUST failure further along.
+        blocking = hard and find_requirement(requirement).level == "MUST"
+        block: AbstractContextManager[None] = (
+            conformance.require(requirement) if blocking else conformance.check(requirement)
+        )
+        with block:
+            assert not messages, "; ".join(messages)
+
+
+def judge_patch(
+    conformance: Any,
+    sessions: SuiteSessions,
+    session_id: str,
+    before: SessionView,
+    body: dict[str, Any],
+    *,
+    hard: bool = False,
+) -> JudgedPatch:
+    """Send ``body`` to a session of ours stored as ``before`` and judge everything about it."""
+    outcome = sessions.patch_tolerating_required(session_id, body, before)
+    findings: list[Finding] = []
+    in_play: set[str] = set()
+
+    if not {"_startTime", "_state"} <= set(body):
+        in_play.add(R_REQUIRED_CONFLICT)
+        first = outcome.refused_omission or outcome.response
+        # 200 and a 400 envelope are the two conformant answers; 404/409 and the other 4xx are
+        # about something else in the PATCH and judged by the oracle below.
+        if not (
+            first.status_code == 200
+            or is_envelope_400(first)
+            or (400 < first.status_code < 500)
+        ):
+            findings.append(Finding(R_REQUIRED_CONFLICT, (
+                f"a PATCH omitting _startTime/_state must be applied (200) or refused with a 400 "
+                f"envelope; got {describe(first)}"
+            )))
+
+    expectation = expect_patch(before, outcome.body)
+    response = outcome.response
+    answer = _json(response)
+    findings += expectation.judge(response.status_code, answer)
+    in_play.update(v.requirement for v in expectation.violations)
+    if not expectation.violations:
+        in_play.add(R_PARTIAL)
+    if expectation.transition is not None:
+        in_play.add(expectation.transition.requirement)
+
+    accepted = 200 <= response.status_code < 300
+    if accepted:
+        checks.record_session_checks(conformance, response, 200)
+    else:
+        checks.record_error_checks(conformance, response, "updateSession")
+
+    after: SessionView | None = None
+    stored = sessions.get(session_id)
+    if stored.status_code == 200 and isinstance(_json(stored), dict):
+        after = SessionView.from_body(stored.json())
+        accepted_body = answer if accepted and isinstance(answer, dict) else None
+        in_play.add(R_GET if accepted_body is not None else R_REJECTED_NO_EFFECT)
+        findings += judge_stored(expectation, accepted_body, after)
+    else:
+        requirement = R_GET
+        in_play.add(requirement)
+        findings.append(Finding(requirement, f"the session could not be read back: {describe(stored)}"))
+    record(conformance, in_play, findings, hard=hard)
+    # What the next PATCH is judged against: the server's own answer (a wrong GET is BIOT-GET's
+    # business and must not make every later verdict wrong too).
+    if accepted and isinstance(answer, dict):
+        try:
+            current = SessionView.from_body(answer)
+        except AssertionError:
+            current = after
+    else:
+        current = before
+    return JudgedPatch(expectation, outcome, accepted, current, after)
+
+
+def precondition(conformance: Any, ok: bool, message: str) -> bool:
+    """For a step a test needs (e.g. a DONE session): True to go on; False to stop the test here
+    because the reason was already recorded as a failure (the test then fails with exactly that
+    requirement, and its other requirements are not reported as failed by it); otherwise the
+    step failed for a reason nobody recorded, which is an error of the test itself."""
+    if ok:
+        return True
+    if conformance.failures():
+        return False
+    raise AssertionError(message)

@@ -1,0 +1,244 @@
+"""Sessions the suite creates, and only those: creation, the PATCH helpers, and clean-up.
+
+The suite creates its sessions the way a device does (create by usage type), remembers every id
+it got back, and at the end brings each one to DONE and deletes it, also when a test failed. It
+never lists, reads or changes a session it did not create.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import httpx
+
+from pytest_sessionapi.http_checks import describe
+
+from .client import Client
+from .rules import FUTURE_MARGIN, SessionView, format_utc, now_utc, parse_instant
+from .transitions import load_model
+
+CLEANUP_REASON = "pytest-sessionapi clean-up"
+DEFAULT_AGE = timedelta(hours=3)
+"""New sessions start this long before the suite's clock: every time the suite later sends for
+them (end times, new start times) can then sit between the start and FUTURE_MARGIN before now."""
+
+
+def _not_tested(reason: str) -> BaseException:
+    # The core's NotTested: the test stops and its requirements are reported not-tested. A device
+    # that is busy with someone else's session says nothing about conformance.
+    from pytest_sessionapi.runtime import NotTested
+
+    return NotTested(reason)
+
+
+def past(offset: timedelta = DEFAULT_AGE) -> datetime:
+    return now_utc() - offset
+
+
+def session_name() -> str:
+    return f"pytest-sessionapi {uuid.uuid4().hex[:8]}"
+
+
+def complete_body(body: dict[str, Any], stored: SessionView) -> dict[str, Any]:
+    """``body`` with the schema's required _startTime and _state added from the stored session
+    when absent, so a server that enforces ``required`` judges the rest of the body."""
+    completed = dict(body)
+    if "_startTime" not in completed and stored.start is not None:
+        completed["_startTime"] = format_utc(stored.start)
+    completed.setdefault("_state", stored.state)
+    return completed
+
+
+def is_envelope_400(response: httpx.Response) -> bool:
+    if response.status_code != 400:
+        return False
+    try:
+        body = response.json()
+    except ValueError:
+        return False
+    return isinstance(body, dict) and isinstance(body.get("code"), str)
+
+
+def omits_required(body: Any) -> bool:
+    return isinstance(body, dict) and not {"_startTime", "_state"} <= set(body)
+
+
+@dataclass
+class PatchOutcome:
+    """A PATCH as the suite sent it, with the first answer when the server refused an omission
+    of the schema's required attributes and the suite repeated it complete."""
+
+    response: httpx.Response
+    body: dict[str, Any]
+    refused_omission: httpx.Response | None = None
+
+
+@dataclass
+class SuiteSessions:
+    client: Client
+    device_id: str
+    usage_type: str
+    created: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    # -- creation ------------------------------------------------------------------------------
+    def create_raw(self, body: dict[str, Any]) -> httpx.Response:
+        response = self.client.create_session_by_usage_type(self.device_id, self.usage_type, body)
+        if 200 <= response.status_code < 300:
+            try:
+                session_id = response.json().get("_id")
+            except (ValueError, AttributeError):
+                session_id = None
+            if isinstance(session_id, str):
+                self.created.append(session_id)
+        return response
+
+    def create(
+        self,
+        *,
+        state: str = "ACTIVE",
+        start: datetime | None = None,
+        name: str | None = None,
+    ) -> dict[str, Any]:
+        """A new session of the suite's own, or an AssertionError saying why not."""
+        body: dict[str, Any] = {
+            "_startTime": format_utc(start or past()),
+            "_state": state,
+            "_name": name or session_name(),
+        }
+        response = self.create_raw(body)
+        if response.status_code == 409 and "DEVICE_IN_SESSION_WITH_USAGE_TYPE" in response.text:
+            raise _not_tested(
+                f"device {self.device_id!r} already has an open {self.usage_type!r} session that "
+                "this suite did not create (or could not finish); the suite never touches other "
+                f"sessions, so it cannot create its own: {describe(response)}"
+            )
+        assert response.status_code == 201, (
+            f"could not create a session {body}: {describe(response)}"
+        )
+        created = response.json()
+        assert isinstance(created, dict) and isinstance(created.get("_id"), str), (
+            f"the create answer carries no session _id: {describe(response)}"
+        )
+        return created
+
+    # -- reading and writing -------------------------------------------------------------------
+    def get(self, session_id: str) -> httpx.Response:
+        return self.client.get_session(self.device_id, session_id)
+
+    def view(self, session_id: str) -> SessionView:
+        response = self.get(session_id)
+        assert response.status_code == 200, f"could not read session back: {describe(response)}"
+        return SessionView.from_body(response.json())
+
+    def patch(self, session_id: str, body: Any) -> httpx.Response:
+        return self.client.update_session(self.device_id, session_id, body)
+
+    def patch_tolerating_required(
+        self, session_id: str, body: dict[str, Any], stored: SessionView
+    ) -> PatchOutcome:
+        """Send ``body``; if it omits the schema's required attributes and the server refuses it
+        with a 400 envelope (a conformant answer, BIOT-REQUIRED-CONFLICT), repeat it complete."""
+        response = self.patch(session_id, body)
+        if omits_required(body) and is_envelope_400(response):
+            completed = complete_body(body, stored)
+            return PatchOutcome(self.patch(session_id, completed), completed, response)
+        return PatchOutcome(response, body)
+
+    def stop_body(self, stored: SessionView, reason: str, code: str = "COMPLETION") -> dict[str, Any]:
+        start = stored.start or past()
+        end = min(start + timedelta(minutes=1), now_utc() - FUTURE_MARGIN - timedelta(minutes=1))
+        end = max(end, start)
+        return {
+            "_startTime": format_utc(start),
+            "_state": "DONE",
+            "_endTime": format_utc(end),
+            "_summary": {"_stopReason": reason, "_stopReasonCode": code},
+        }
+
+    def finish(self, session_id: str, reason: str = CLEANUP_REASON) -> SessionView | None:
+        """Bring a session of ours to DONE by the shortest path the model allows, falling back
+        to a direct stop; the DONE view, or None if the server would not let it end."""
+        response = self.get(session_id)
+        if response.status_code != 200:
+            return None
+        stored = SessionView.from_body(response.json())
+        if stored.state == "DONE":
+            return stored
+        for path in self._paths_to_done(stored.state):
+            current = stored
+            for hop in path:
+                body = (
+                    self.stop_body(current, reason)
+                    if hop == "DONE"
+                    else {"_startTime": format_utc(current.start or past()), "_state": hop}
+                )
+                answer = self.patch(session_id, body)
+                if answer.status_code != 200:
+                    break
+                current = SessionView.from_body(answer.json())
+            else:
+                if current.state == "DONE":
+                    return current
+            refreshed = self.get(session_id)
+            if refreshed.status_code != 200:
+                return None
+            stored = SessionView.from_body(refreshed.json())
+            if stored.state == "DONE":
+                return stored
+        return None
+
+    @staticmethod
+    def _paths_to_done(state: str, longest: int = 3) -> list[list[str]]:
+        """Every way to DONE the model allows, shortest first, then the direct stop: a server
+        that refuses one edge (say ACTIVE -> DONE) may still let its session end another way."""
+        model = load_model()
+        found: list[list[str]] = []
+        frontier: list[tuple[str, list[str]]] = [(state, [])]
+        for _ in range(longest):
+            following: list[tuple[str, list[str]]] = []
+            for current, path in frontier:
+                for target in model.targets_from(current):
+                    if target == current or target in path:
+                        continue
+                    if target == "DONE":
+                        found.append([*path, target])
+                    else:
+                        following.append((target, [*path, target]))
+            frontier = following
+        if ["DONE"] not in found:
+            found.append(["DONE"])
+        return found
+
+    # -- clean-up ------------------------------------------------------------------------------
+    def retire(self, session_id: str) -> None:
+        """Bring one of our sessions to DONE and delete it; note (never raise) what failed."""
+        try:
+            response = self.get(session_id)
+            if response.status_code == 404:
+                return
+            if self.finish(session_id) is None:
+                self.problems.append(f"session {session_id} could not be brought to DONE")
+            deleted = self.client.delete_session(self.device_id, session_id)
+            if deleted.status_code not in (200, 204):
+                self.problems.append(
+                    f"session {session_id} could not be deleted: {describe(deleted)}"
+                )
+        except httpx.HTTPError as exc:
+            self.problems.append(f"session {session_id}: clean-up interrupted ({exc})")
+
+    def retire_all(self) -> list[str]:
+        for session_id in reversed(self.created):
+            self.retire(session_id)
+        self.created.clear()
+        problems, self.problems = self.problems, []
+        return problems
+
+
+def stored_start(created: dict[str, Any]) -> datetime:
+    start = parse_instant(created.get("_startTime"))
+    assert start is not None, f"the session has no readable _startTime: {created.get('_startTime')!r}"
+    return start

@@ -1,0 +1,28 @@
+"""The ``[biot]`` table of ``targets.toml``."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from pytest_sessionapi.config import BaseTarget
+
+
+class Target(BaseTarget):
+    token_env: str
+    """Environment variable holding a BioT JWT with PROTECTED_API (``Authorization: Bearer``)."""
+
+    expired_token_env: str | None = None
+    """Optional: a variable holding a BioT JWT that has expired, for the expired-token check
+    (the suite cannot mint one; without it that check is not tested)."""
+
+    device_id: str | None = None
+    """Device on which the suite may create (and then finish and delete) usage sessions."""
+
+    usage_type: str | None = None
+    """Usage type (session template name) for createSessionByUsageType."""
+
+    other_device_id: str | None = None
+    """Optional: another existing device. The suite addresses its own session through this
+    device's path to provoke SESSION_WRONG_DEVICE_ID; it never touches that device's sessions."""
+
+    ENTITY_KEYS: ClassVar[tuple[str, ...]] = ("device_id", "usage_type", "other_device_id")

@@ -1,0 +1,73 @@
+"""Authentication: BioT's bearer JWT, and what a missing, forged or expired token gets."""
+
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+
+import pytest
+
+from pytest_sessionapi.apis.biot.checks import ERROR_REQUIREMENTS, check_error, record_error_checks
+from pytest_sessionapi.apis.biot.client import SESSION, BearerAuth
+from pytest_sessionapi.http_checks import describe
+
+pytestmark = pytest.mark.sessionapi("biot")
+
+
+def _forged_token() -> str:
+    """JWT-shaped, not expired, signed by nobody: what a server must refuse as not valid."""
+    def b64(data: dict) -> str:
+        raw = json.dumps(data, separators=(",", ":")).encode()
+        return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+    header = b64({"alg": "RS256", "typ": "JWT"})
+    payload = b64({"sub": "pytest-sessionapi", "scope": "PROTECTED_API", "exp": 4102444800})
+    return f"{header}.{payload}.cHl0ZXN0LXNlc3Npb25hcGktZm9yZ2Vk"
+
+
+def _probe_url(device_id: str) -> str:
+    # A session id nobody has: whatever the token, the request can change nothing.
+    return SESSION.format(device_id=device_id, session_id=str(uuid.uuid4()))
+
+
+@pytest.mark.requirement("BIOT-AUTH-MISSING", *ERROR_REQUIREMENTS)
+def test_missing_token_is_refused(sessionapi_open_client, sessionapi_entity, conformance):
+    http = sessionapi_open_client(None)
+    response = http.get(_probe_url(sessionapi_entity("device_id")))
+    with conformance.check("BIOT-AUTH-MISSING"):
+        check_error(response, 401, "TOKEN_NOT_VALID")
+    record_error_checks(conformance, response, "getSession")
+
+
+@pytest.mark.requirement("BIOT-AUTH-INVALID", *ERROR_REQUIREMENTS)
+def test_forged_token_is_refused(
+    sessionapi_open_client, sessionapi_entity, sessionapi_target, conformance
+):
+    http = sessionapi_open_client(BearerAuth(_forged_token(), sessionapi_target))
+    response = http.get(_probe_url(sessionapi_entity("device_id")))
+    with conformance.check("BIOT-AUTH-INVALID"):
+        check_error(response, 401, "TOKEN_NOT_VALID")
+    record_error_checks(conformance, response, "getSession")
+
+
+@pytest.mark.requirement("BIOT-AUTH-EXPIRED", "BIOT-AUTH-EXPIRED-401", *ERROR_REQUIREMENTS)
+def test_expired_token_is_refused(
+    sessionapi_open_client, sessionapi_entity, sessionapi_target, conformance
+):
+    token = sessionapi_target.secrets.get("expired_token")
+    if token is None:
+        from pytest_sessionapi.runtime import NotTested
+
+        raise NotTested("biot: the target names no expired_token_env (an expired BioT JWT)")
+    http = sessionapi_open_client(BearerAuth(token, sessionapi_target))
+    response = http.get(_probe_url(sessionapi_entity("device_id")))
+    with conformance.check("BIOT-AUTH-EXPIRED"):
+        assert response.status_code in (401, 403), (
+            f"an expired token must be refused with 401 (API reference) or 403 (Device API "
+            f"access page), got {describe(response)}"
+        )
+    with conformance.check("BIOT-AUTH-EXPIRED-401"):
+        check_error(response, 401, "TOKEN_NOT_VALID")
+    if 400 <= response.status_code < 500:
+        record_error_checks(conformance, response, "getSession")

@@ -1,0 +1,130 @@
+"""The documented session lifecycle: a device creates its session, updates its summary, stops it
+with the documented PATCH; DONE is final. And the vendor's own examples through the same oracle."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from pytest_sessionapi.apis.biot.checks import ERROR_REQUIREMENTS, SESSION_REQUIREMENTS
+from pytest_sessionapi.apis.biot.judge import judge_patch, precondition
+from pytest_sessionapi.apis.biot.lifecycle import stored_start
+from pytest_sessionapi.apis.biot.rules import (
+    SessionView,
+    expect_patch,
+    format_utc,
+    parse_utc,
+)
+from pytest_sessionapi.apis.biot.transitions import STATES
+from pytest_sessionapi.apis.biot.vendor_examples import (
+    STOP_EXAMPLE,
+    SUMMARY_EXAMPLE,
+    schema_findings,
+)
+
+pytestmark = pytest.mark.sessionapi("biot")
+
+ACCEPTED = ("BIOT-PATCH-PARTIAL", "BIOT-GET", *SESSION_REQUIREMENTS)
+REFUSED = ("BIOT-PATCH-REJECTED-NO-EFFECT", *ERROR_REQUIREMENTS)
+
+
+@pytest.mark.requirement(
+    "BIOT-STOP-DOCUMENTED", "BIOT-SUMMARY-UPDATE", "BIOT-REQUIRED-CONFLICT", *ACCEPTED
+)
+def test_device_stops_its_session_then_updates_the_summary(biot_sessions, conformance):
+    created = biot_sessions.create()
+    session_id, start = created["_id"], stored_start(created)
+    stop = {
+        "_startTime": format_utc(start),
+        "_state": "DONE",
+        "_endTime": format_utc(start + timedelta(minutes=42)),
+        "_summary": {"_stopReason": "Manual Stop", "_stopReasonCode": "COMPLETION"},
+    }
+    stopped = judge_patch(
+        conformance, biot_sessions, session_id, SessionView.from_body(created), stop
+    )
+    with conformance.check("BIOT-STOP-DOCUMENTED"):
+        assert stopped.accepted, "the documented stop was not accepted"
+        assert stopped.after is not None and stopped.after.state == "DONE", (
+            f"after the documented stop the session is {stopped.after and stopped.after.state!r}"
+        )
+    if not precondition(conformance, stopped.accepted, "the documented stop failed"):
+        return
+    # 'Session Summary': summary attributes can be updated at completion with only _summary.
+    summary = {"_summary": {"_stopReason": "Stopped by the operator", "_stopReasonCode": "COMPLETION"}}
+    updated = judge_patch(conformance, biot_sessions, session_id, stopped.after, summary)
+    with conformance.check("BIOT-SUMMARY-UPDATE"):
+        assert updated.accepted, (
+            f"a summary update on a DONE session was refused: {updated.response.status_code} "
+            f"{updated.response.text[:300]}"
+        )
+        assert updated.after is not None and updated.after.state == "DONE", "the session left DONE"
+        assert updated.after.stop_reason == "Stopped by the operator", (
+            f"_summary._stopReason is {updated.after.stop_reason!r} after the update"
+        )
+
+
+@pytest.mark.requirement("BIOT-DONE-FINAL", *REFUSED)
+def test_done_is_final(biot_sessions, conformance):
+    created = biot_sessions.create()
+    session_id = created["_id"]
+    done = biot_sessions.finish(session_id, reason="done-is-final check")
+    if done is None:
+        # The server would not let the suite's session end by any way the model allows.
+        with conformance.check("BIOT-STOP-DOCUMENTED"):
+            raise AssertionError("no PATCH sequence the model allows brought the session to DONE")
+        return
+    for target in STATES:
+        if target == "DONE":
+            continue
+        judged = judge_patch(
+            conformance, biot_sessions, session_id, done,
+            {"_startTime": format_utc(done.start), "_state": target},
+        )
+        if judged.after is not None:
+            done = judged.after
+        if done.state != "DONE":
+            break  # the server let it leave DONE: recorded; the other targets say no more
+
+
+@pytest.mark.requirement(
+    "BIOT-STOP-DOCUMENTED", "BIOT-SUMMARY-UPDATE", "BIOT-REQUIRED-CONFLICT", *ACCEPTED
+)
+def test_vendor_examples(biot_sessions, conformance):
+    """The 'Stop a Session' and 'Session Summary' examples, sent as published, on a session that
+    fits them (started an hour before the stop example's end time)."""
+    for example in (STOP_EXAMPLE, SUMMARY_EXAMPLE):
+        for requirement, text in schema_findings(example):
+            conformance.finding(requirement, text)
+    example_end = parse_utc(STOP_EXAMPLE.body["_endTime"])
+    created = biot_sessions.create(start=example_end - timedelta(hours=1))
+    session_id = created["_id"]
+    before = SessionView.from_body(created)
+    # The example judged offline first: a documentation finding if the vendor's own example
+    # breaks the vendor's own rules for the state it is written for.
+    offline = expect_patch(before, STOP_EXAMPLE.body)
+    for violation in offline.violations:
+        conformance.finding(
+            violation.requirement,
+            f"the vendor's '{STOP_EXAMPLE.name}' example breaks a documented rule: {violation.why}",
+        )
+    stopped = judge_patch(conformance, biot_sessions, session_id, before, STOP_EXAMPLE.body)
+    with conformance.check("BIOT-STOP-DOCUMENTED"):
+        assert stopped.accepted, (
+            f"the vendor's own stop example was not accepted: {stopped.response.status_code} "
+            f"{stopped.response.text[:300]}"
+        )
+    if stopped.after is None or stopped.after.state != SUMMARY_EXAMPLE.applies_to:
+        return
+    # Make the summary example's values visible: give the session other stop data first.
+    other = {"_summary": {"_stopReason": "before the summary example", "_stopReasonCode": "TIMEOUT"}}
+    prepared = judge_patch(conformance, biot_sessions, session_id, stopped.after, other)
+    summarized = judge_patch(
+        conformance, biot_sessions, session_id, prepared.after or stopped.after, SUMMARY_EXAMPLE.body
+    )
+    with conformance.check("BIOT-SUMMARY-UPDATE"):
+        assert prepared.accepted and summarized.accepted, (
+            "the vendor's own summary example was not accepted on a DONE session: "
+            f"{summarized.response.status_code} {summarized.response.text[:300]}"
+        )

@@ -1,0 +1,197 @@
+"""Update Usage Session: partial update, the body's schema, and the rules behind the error codes.
+
+Every PATCH is judged by the same oracle (``rules.expect_patch``) through ``judge.judge_patch``:
+the answer, the envelope or session it carries, and what GET shows afterwards. Each test breaks
+exactly one rule, on a session of the suite's own.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from pytest_sessionapi.apis.biot.checks import ERROR_REQUIREMENTS, SESSION_REQUIREMENTS
+from pytest_sessionapi.apis.biot.judge import judge_patch, precondition
+from pytest_sessionapi.apis.biot.lifecycle import session_name, stored_start
+from pytest_sessionapi.apis.biot.rules import SessionView, format_utc, now_utc
+
+pytestmark = pytest.mark.sessionapi("biot")
+
+# What judge_patch always records for an accepted PATCH, and for a refused one. A test declares
+# those plus the rule it breaks; other requirements the oracle happens to judge are recorded too
+# (only a declared requirement that records nothing would be reported as passed by the test).
+ACCEPTED = ("BIOT-PATCH-PARTIAL", "BIOT-GET", *SESSION_REQUIREMENTS)
+REFUSED = ("BIOT-PATCH-REJECTED-NO-EFFECT", *ERROR_REQUIREMENTS)
+SAME_STATE = "BIOT-TRANSITION-INFERRED-ALLOWED"  # re-sending the current _state
+
+
+def _active(biot_sessions):
+    created = biot_sessions.create()
+    return created["_id"], SessionView.from_body(created), stored_start(created)
+
+
+def _stop_body(start, reason="Manual Stop", code="COMPLETION", end=None):
+    return {
+        "_startTime": format_utc(start),
+        "_state": "DONE",
+        "_endTime": format_utc(end or start + timedelta(minutes=30)),
+        "_summary": {"_stopReason": reason, "_stopReasonCode": code},
+    }
+
+
+@pytest.mark.requirement("BIOT-REQUIRED-CONFLICT", SAME_STATE, *ACCEPTED)
+def test_sent_fields_change_and_unsent_fields_keep(biot_sessions, conformance):
+    session_id, before, start = _active(biot_sessions)
+    # Only _name: _startTime, _state (and the summary) are not sent and must keep their values.
+    renamed = judge_patch(conformance, biot_sessions, session_id, before, {"_name": session_name()})
+    before = renamed.after or before
+    # A new start time alone (earlier, still in the past): the name sent before must stay.
+    earlier = start - timedelta(minutes=20)
+    moved = judge_patch(
+        conformance, biot_sessions, session_id, before, {"_startTime": format_utc(earlier)}
+    )
+    before = moved.after or before
+    # _state alone (re-sending ACTIVE, as third-party BioT tests do): everything else stays.
+    judge_patch(conformance, biot_sessions, session_id, before, {"_state": "ACTIVE"})
+
+
+@pytest.mark.requirement(
+    "BIOT-PATCH-SUMMARY-MERGE", "BIOT-STOP-DOCUMENTED", "BIOT-REQUIRED-CONFLICT", *ACCEPTED
+)
+def test_summary_attributes_not_sent_keep_their_values(biot_sessions, conformance):
+    session_id, before, start = _active(biot_sessions)
+    stopped = judge_patch(
+        conformance, biot_sessions, session_id, before, _stop_body(start, "first reason", "TIMEOUT")
+    )
+    if not precondition(conformance, stopped.accepted, "could not stop the session"):
+        return
+    # Only _stopReason: the stored _stopReasonCode (TIMEOUT) must stay.
+    judge_patch(
+        conformance, biot_sessions, session_id, stopped.after,
+        {"_summary": {"_stopReason": "second reason"}},
+    )
+
+
+@pytest.mark.requirement("BIOT-PATCH-STATE-ENUM", *REFUSED)
+@pytest.mark.parametrize("value", ["FINISHED", "active", ""])
+def test_state_outside_the_enum_is_refused(biot_sessions, conformance, value):
+    session_id, before, start = _active(biot_sessions)
+    judge_patch(
+        conformance, biot_sessions, session_id, before,
+        {"_startTime": format_utc(start), "_state": value},
+    )
+
+
+@pytest.mark.requirement("BIOT-PATCH-STOP-REASON-CODE-ENUM", "BIOT-STOP-DOCUMENTED", *REFUSED)
+@pytest.mark.parametrize("value", ["MANUAL", "completion"])
+def test_stop_reason_code_outside_the_enum_is_refused(biot_sessions, conformance, value):
+    session_id, before, start = _active(biot_sessions)
+    judge_patch(conformance, biot_sessions, session_id, before, _stop_body(start, code=value))
+
+
+@pytest.mark.requirement("BIOT-PATCH-NAME-LENGTH", SAME_STATE, *ACCEPTED, *REFUSED)
+def test_name_length_bounds(biot_sessions, conformance):
+    session_id, before, start = _active(biot_sessions)
+    for name in ("n", "x" * 64, "", "y" * 65, "z" * 200):
+        judged = judge_patch(
+            conformance, biot_sessions, session_id, before,
+            {"_startTime": format_utc(start), "_state": "ACTIVE", "_name": name},
+        )
+        before = judged.after or before
+
+
+@pytest.mark.requirement(
+    "BIOT-PATCH-STOP-REASON-LENGTH", "BIOT-STOP-DOCUMENTED", SAME_STATE, *ACCEPTED, *REFUSED
+)
+def test_stop_reason_length_bounds(biot_sessions, conformance):
+    session_id, before, start = _active(biot_sessions)
+    stopped = judge_patch(
+        conformance, biot_sessions, session_id, before, _stop_body(start, reason="r" * 128)
+    )
+    if not precondition(conformance, stopped.accepted, "could not stop the session"):
+        return
+    before = stopped.after
+    for reason in ("s" * 129, "", "t" * 300):
+        judged = judge_patch(
+            conformance, biot_sessions, session_id, before,
+            {"_startTime": format_utc(start), "_state": before.state,
+             "_summary": {"_stopReason": reason}},
+        )
+        before = judged.after or before
+
+
+@pytest.mark.requirement("BIOT-PATCH-DATETIME-FORMAT", SAME_STATE, *REFUSED)
+@pytest.mark.parametrize(
+    "value", ["28/07/2022 14:02:26", "2022-07-28", "yesterday", "2022-13-45T25:61:00Z"]
+)
+def test_start_time_that_is_not_iso_8601_is_refused(biot_sessions, conformance, value):
+    session_id, before, _ = _active(biot_sessions)
+    judge_patch(
+        conformance, biot_sessions, session_id, before, {"_startTime": value, "_state": "ACTIVE"}
+    )
+
+
+@pytest.mark.requirement("BIOT-TIME-IN-FUTURE", "BIOT-STOP-DOCUMENTED", SAME_STATE, *REFUSED)
+def test_times_in_the_future_are_refused(biot_sessions, conformance):
+    session_id, before, start = _active(biot_sessions)
+    tomorrow = now_utc() + timedelta(days=1)
+    judge_patch(
+        conformance, biot_sessions, session_id, before,
+        {"_startTime": format_utc(tomorrow), "_state": "ACTIVE"},
+    )
+    judge_patch(conformance, biot_sessions, session_id, before, _stop_body(start, end=tomorrow))
+
+
+@pytest.mark.requirement("BIOT-START-AFTER-END", "BIOT-STOP-DOCUMENTED", *REFUSED)
+def test_start_after_end_is_refused(biot_sessions, conformance):
+    session_id, before, start = _active(biot_sessions)
+    judge_patch(
+        conformance, biot_sessions, session_id, before,
+        _stop_body(start, end=start - timedelta(minutes=5)),
+    )
+
+
+@pytest.mark.requirement("BIOT-END-TIME-STATE", SAME_STATE, *REFUSED)
+def test_end_time_on_a_running_session_is_refused(biot_sessions, conformance):
+    session_id, before, start = _active(biot_sessions)
+    judge_patch(
+        conformance, biot_sessions, session_id, before,
+        {"_startTime": format_utc(start), "_state": "ACTIVE",
+         "_endTime": format_utc(start + timedelta(minutes=10))},
+    )
+
+
+@pytest.mark.requirement("BIOT-STOP-DATA-NULL-DONE", "BIOT-STOP-DOCUMENTED", *REFUSED)
+def test_done_without_stop_data_is_refused(biot_sessions, conformance):
+    session_id, before, start = _active(biot_sessions)
+    body = _stop_body(start)
+    del body["_summary"]
+    judge_patch(conformance, biot_sessions, session_id, before, body)
+
+
+@pytest.mark.requirement("BIOT-STOP-DATA-NON-DONE", SAME_STATE, *REFUSED)
+@pytest.mark.parametrize("code", ["COMPLETION", "GENERAL_DEVICE_ERROR"])
+def test_stop_reason_code_on_a_running_session_is_refused(biot_sessions, conformance, code):
+    session_id, before, start = _active(biot_sessions)
+    judge_patch(
+        conformance, biot_sessions, session_id, before,
+        {"_startTime": format_utc(start), "_state": "ACTIVE", "_summary": {"_stopReasonCode": code}},
+    )
+
+
+@pytest.mark.requirement("BIOT-PATCH-TYPES", SAME_STATE, *REFUSED)
+def test_attributes_of_the_wrong_type_are_refused(biot_sessions, conformance):
+    session_id, before, start = _active(biot_sessions)
+    for body in (
+        {"_startTime": format_utc(start), "_state": "ACTIVE", "_name": 12345},
+        {"_startTime": format_utc(start), "_state": "ACTIVE", "_name": ["a", "list"]},
+        {"_startTime": format_utc(start), "_state": "ACTIVE", "_summary": "not an object"},
+    ):
+        judged = judge_patch(conformance, biot_sessions, session_id, before, body)
+        before = judged.after or before
+    response = biot_sessions.patch(session_id, ["_name", "not an object"])
+    with conformance.check("BIOT-PATCH-TYPES"):
+        assert response.status_code == 400, (
+            f"a JSON array as the PATCH body must be refused with 400, got {response.status_code}"
+        )

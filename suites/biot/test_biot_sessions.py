@@ -1,0 +1,145 @@
+"""Create by usage type, get, delete: the calls every other BioT check builds on, and their errors."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from pytest_sessionapi.apis.biot.checks import (
+    ERROR_REQUIREMENTS,
+    SESSION_REQUIREMENTS,
+    check_error,
+    record_error_checks,
+    record_session_checks,
+)
+from pytest_sessionapi.apis.biot.lifecycle import past, session_name
+from pytest_sessionapi.apis.biot.rules import SessionView, format_utc, parse_instant, same_instant
+from pytest_sessionapi.http_checks import describe, json_object
+
+pytestmark = pytest.mark.sessionapi("biot")
+
+
+@pytest.mark.requirement("BIOT-CREATE", "BIOT-GET", *SESSION_REQUIREMENTS)
+def test_create_by_usage_type_then_get(biot_sessions, conformance):
+    start = past()
+    body = {"_startTime": format_utc(start), "_state": "ACTIVE", "_name": session_name()}
+    response = biot_sessions.create_raw(body)
+    record_session_checks(conformance, response, 201)
+    created = None
+    with conformance.check("BIOT-CREATE"):
+        assert response.status_code == 201, f"create by usage type: {describe(response)}"
+        created = json_object(response)
+        assert created.get("_state") == "ACTIVE", f"_state {created.get('_state')!r}, sent 'ACTIVE'"
+        assert same_instant(parse_instant(created.get("_startTime")), start), (
+            f"_startTime {created.get('_startTime')!r}, sent {body['_startTime']!r}"
+        )
+        assert created.get("_name") == body["_name"], (
+            f"_name {created.get('_name')!r}, sent {body['_name']!r}"
+        )
+        device = (created.get("_device") or {}).get("id")
+        assert device == biot_sessions.device_id, (
+            f"_device.id {device!r}, created on device {biot_sessions.device_id!r}"
+        )
+        assert created.get("_initiator") == "EXTERNAL", (
+            f"_initiator {created.get('_initiator')!r}: a session a device creates is EXTERNAL"
+        )
+    if created is None:
+        return
+    fetched = biot_sessions.get(created["_id"])
+    record_session_checks(conformance, fetched, 200)
+    with conformance.check("BIOT-GET"):
+        assert fetched.status_code == 200, f"get: {describe(fetched)}"
+        got = json_object(fetched)
+        diffs = SessionView.from_body(got).differences(SessionView.from_body(created))
+        assert not diffs, "GET differs from the create answer: " + "; ".join(diffs)
+
+
+@pytest.mark.requirement("BIOT-SESSION-NOT-FOUND", *ERROR_REQUIREMENTS)
+def test_unknown_session_is_not_found(biot_sessions, conformance):
+    unknown = str(uuid.uuid4())
+    client, device = biot_sessions.client, biot_sessions.device_id
+    calls = {
+        "getSession": lambda: client.get_session(device, unknown),
+        "updateSession": lambda: client.update_session(
+            device, unknown, {"_startTime": format_utc(past()), "_state": "ACTIVE"}
+        ),
+        "deleteSession": lambda: client.delete_session(device, unknown),
+    }
+    for operation, call in calls.items():
+        response = call()
+        with conformance.check("BIOT-SESSION-NOT-FOUND"):
+            body = check_error(response, 404, "SESSION_NOT_FOUND")
+            details = body.get("details") if isinstance(body, dict) else None
+            if isinstance(details, dict) and "id" in details:
+                assert details["id"] == unknown, f"{operation}: details.id {details['id']!r}"
+        record_error_checks(conformance, response, operation)
+
+
+@pytest.mark.requirement("BIOT-WRONG-DEVICE", *ERROR_REQUIREMENTS)
+def test_session_of_another_device(biot_sessions, sessionapi_entity, conformance):
+    other_device = sessionapi_entity("other_device_id")
+    created = biot_sessions.create()
+    session_id = created["_id"]
+    before = SessionView.from_body(created)
+    client = biot_sessions.client
+    rename = {"_startTime": created["_startTime"], "_state": "ACTIVE", "_name": session_name()}
+    for operation, call in {
+        "getSession": lambda: client.get_session(other_device, session_id),
+        "updateSession": lambda: client.update_session(other_device, session_id, rename),
+    }.items():
+        response = call()
+        with conformance.check("BIOT-WRONG-DEVICE"):
+            body = check_error(response, 409, "SESSION_WRONG_DEVICE_ID")
+            details = body.get("details") if isinstance(body, dict) else {}
+            if isinstance(details, dict) and "deviceId" in details:
+                assert details["deviceId"] == other_device, (
+                    f"{operation}: details.deviceId {details['deviceId']!r}, path device {other_device!r}"
+                )
+        record_error_checks(conformance, response, operation)
+    with conformance.check("BIOT-WRONG-DEVICE"):
+        after = biot_sessions.view(session_id)
+        diffs = after.differences(before)
+        assert not diffs, "the PATCH through another device's path changed the session: " + "; ".join(diffs)
+    # DELETE through the wrong path, on a DONE session (so the only reason to refuse is the device).
+    if biot_sessions.finish(session_id) is None:
+        with conformance.check("BIOT-STOP-DOCUMENTED"):
+            raise AssertionError("no PATCH sequence the model allows brought the session to DONE")
+        return
+    response = client.delete_session(other_device, session_id)
+    with conformance.check("BIOT-WRONG-DEVICE"):
+        check_error(response, 409, "SESSION_WRONG_DEVICE_ID")
+        still = biot_sessions.get(session_id)
+        assert still.status_code == 200, (
+            f"the DELETE through another device's path removed the session: {describe(still)}"
+        )
+    record_error_checks(conformance, response, "deleteSession")
+
+
+@pytest.mark.requirement("BIOT-DELETE-NON-DONE", "BIOT-DELETE", *ERROR_REQUIREMENTS)
+def test_delete_only_done_sessions(biot_sessions, conformance):
+    created = biot_sessions.create()
+    session_id = created["_id"]
+    client, device = biot_sessions.client, biot_sessions.device_id
+    response = client.delete_session(device, session_id)
+    with conformance.check("BIOT-DELETE-NON-DONE"):
+        body = check_error(response, 409, "CANNOT_DELETE_NON_DONE_SESSION")
+        details = body.get("details") if isinstance(body, dict) else {}
+        if isinstance(details, dict) and "state" in details:
+            assert details["state"] == "ACTIVE", f"details.state {details['state']!r}"
+        still = biot_sessions.get(session_id)
+        assert still.status_code == 200, f"the ACTIVE session is gone: {describe(still)}"
+    record_error_checks(conformance, response, "deleteSession")
+    if biot_sessions.get(session_id).status_code != 200:
+        return  # deleted by the faulty DELETE above; nothing left to test
+    if biot_sessions.finish(session_id) is None:
+        with conformance.check("BIOT-STOP-DOCUMENTED"):
+            raise AssertionError("no PATCH sequence the model allows brought the session to DONE")
+        return
+    deleted = client.delete_session(device, session_id)
+    with conformance.check("BIOT-DELETE"):
+        assert deleted.status_code == 204, f"DELETE of a DONE session: {describe(deleted)}"
+        assert not deleted.content, f"a 204 carries no body, got {deleted.content[:100]!r}"
+        gone = biot_sessions.get(session_id)
+        # The code of that 404 is BIOT-SESSION-NOT-FOUND's business.
+        assert gone.status_code == 404, f"GET after DELETE: {describe(gone)}"

@@ -1,0 +1,96 @@
+"""Hypothesis state machine: random walks over the session states by PATCH, every answer compared
+with the transition model (transitions.toml) and the rest of the PATCH oracle.
+
+Each run drives one session of the suite's own at a time (a fresh one after DONE, since DONE is
+final), always sending _startTime and _state (so a server that enforces the schema's ``required``
+is judged on the transitions alone), with stop data and an end time when the target is DONE.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
+
+from pytest_sessionapi.apis.biot.checks import ERROR_REQUIREMENTS, SESSION_REQUIREMENTS
+from pytest_sessionapi.apis.biot.judge import judge_patch
+from pytest_sessionapi.apis.biot.lifecycle import stored_start
+from pytest_sessionapi.apis.biot.rules import STOP_REASON_CODES, SessionView, format_utc
+from pytest_sessionapi.apis.biot.transitions import STATES, load_model
+
+pytestmark = pytest.mark.sessionapi("biot")
+
+MODEL = load_model()
+
+
+def machine_for(sessions, conformance):
+    class SessionStateMachine(RuleBasedStateMachine):
+        session_id: str | None = None
+        current: SessionView | None = None
+
+        @initialize()
+        def open_session(self):
+            self._fresh()
+
+        def _fresh(self):
+            sessions.retire_all()
+            created = sessions.create()
+            self.session_id = created["_id"]
+            self.current = SessionView.from_body(created)
+            self.start = stored_start(created)
+
+        def _change(self, new_state: str, code: str, minutes: int) -> None:
+            body = {"_startTime": format_utc(self.start), "_state": new_state}
+            if new_state == "DONE" and self.current.state != "DONE":
+                body["_endTime"] = format_utc(self.start + timedelta(minutes=minutes))
+                body["_summary"] = {"_stopReason": f"state machine ({code})", "_stopReasonCode": code}
+            judged = judge_patch(
+                conformance, sessions, self.session_id, self.current, body, hard=True
+            )
+            self.current = judged.current or self.current
+
+        @rule(data=st.data(), code=st.sampled_from(STOP_REASON_CODES), minutes=st.integers(1, 90))
+        def follow_an_edge(self, data, code, minutes):
+            """A change the model allows (documented or inferred)."""
+            allowed = MODEL.targets_from(self.current.state)
+            self._change(data.draw(st.sampled_from(allowed), label="allowed"), code, minutes)
+
+        @rule(data=st.data(), code=st.sampled_from(STOP_REASON_CODES), minutes=st.integers(1, 90))
+        def try_a_refused_change(self, data, code, minutes):
+            """A change the model refuses (out of DONE: documented; otherwise inferred)."""
+            refused = [t for t in STATES if not MODEL.allowed(self.current.state, t)]
+            self._change(data.draw(st.sampled_from(refused), label="refused"), code, minutes)
+
+        @precondition(lambda self: self.current is not None and self.current.state == "ACTIVE")
+        @rule(code=st.sampled_from(("COMPLETION", "GENERAL_DEVICE_ERROR")), minutes=st.integers(1, 90))
+        def device_stops(self, code, minutes):
+            """The documented stop (ACTIVE -> DONE with stop data), as a device sends it."""
+            self._change("DONE", code, minutes)
+
+        @precondition(lambda self: self.current is not None and self.current.state == "DONE")
+        @rule()
+        def start_over(self):
+            self._fresh()
+
+        def teardown(self):
+            sessions.retire_all()
+
+    return SessionStateMachine
+
+
+# The transition requirements are recorded as the walk meets them; always judged are these.
+@pytest.mark.requirement(
+    "BIOT-STOP-DOCUMENTED", "BIOT-DONE-FINAL", "BIOT-PATCH-PARTIAL", "BIOT-GET",
+    *SESSION_REQUIREMENTS, *ERROR_REQUIREMENTS,
+)
+def test_random_state_changes_follow_the_model(biot_sessions, conformance):
+    machine = machine_for(biot_sessions, conformance)
+    run_state_machine_as_test(machine)
