@@ -186,3 +186,18 @@ def test_tests_of_apis_that_do_not_run_are_deselected(pytester):
     result = pytester.runpytest_inprocess("--sessionapi-api=controlcenter", "-p", "no:cacheprovider")
     result.stdout.fnmatch_lines(["*1 deselected*"])
     assert result.ret == pytest.ExitCode.NO_TESTS_COLLECTED
+
+
+def test_exception_groups_fail_the_requirement_of_the_check(suite):
+    """Schemathesis raises a BaseExceptionGroup; a soft check must still record it."""
+    result, statuses, _ = suite(
+        f"@pytest.mark.requirement({MUST_A!r}, {MUST_B!r})\n"
+        "def test_x(conformance):\n"
+        "    with conformance.check(MUST_A):\n"
+        "        raise BaseExceptionGroup('found 2', [AssertionError('one'), ValueError('two')])\n"
+        "    with conformance.check(MUST_B):\n"
+        "        pass\n"
+    )
+    assert result.ret == 1
+    assert statuses[MUST_A] == "fail" and statuses[MUST_B] == "pass"
+    result.stdout.fnmatch_lines(["  found: one; ValueError: two"])

@@ -82,6 +82,17 @@ def describe_exception(exc: BaseException) -> str:
     return text.split("\nassert ")[0].strip()
 
 
+# Schemathesis raises its FailureGroup as a BaseExceptionGroup; a group of ordinary errors is a
+# failed judgement like any other, a group holding KeyboardInterrupt or an exit is not.
+_JUDGING_ERRORS = (Exception, BaseExceptionGroup)
+
+
+def _judging_error(exc: BaseException) -> bool:
+    if isinstance(exc, BaseExceptionGroup):
+        return all(_judging_error(inner) for inner in exc.exceptions)
+    return isinstance(exc, Exception)
+
+
 class TestRecorder:
     """The ``conformance`` fixture: what one test found, requirement by requirement."""
 
@@ -112,7 +123,9 @@ class TestRecorder:
         find_requirement(requirement_id)  # an unknown ID is a bug in the suite: fail loudly
         try:
             yield
-        except Exception as exc:  # noqa: BLE001 - any error judging the answer fails the requirement
+        except _JUDGING_ERRORS as exc:  # any error judging the answer fails the requirement
+            if not _judging_error(exc):
+                raise
             self.record(requirement_id, "fail", describe_exception(exc))
         else:
             self.record(requirement_id, "pass")
@@ -124,7 +137,9 @@ class TestRecorder:
         requirement = find_requirement(requirement_id)
         try:
             yield
-        except Exception as exc:
+        except _JUDGING_ERRORS as exc:
+            if not _judging_error(exc):
+                raise
             self.record(requirement_id, "fail", describe_exception(exc))
             exc.__sessionapi_requirement__ = requirement_id  # type: ignore[attr-defined]
             exc.add_note(requirement.headline())
