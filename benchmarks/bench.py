@@ -34,7 +34,7 @@ def import_cost(module: str, *, after: str | None = None) -> float:
         ).stderr
         for line in err.splitlines():
             match = re.match(r"import time:\s+\d+ \|\s+(\d+) \| (\s*)(\S+)$", line)
-            if match and match.group(3) == module and match.group(2) == " ":
+            if match and match.group(3) == module and match.group(2) == "":
                 samples.append(int(match.group(1)))
     return statistics.median(samples)
 
