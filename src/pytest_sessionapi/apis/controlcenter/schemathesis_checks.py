@@ -13,7 +13,14 @@ from pathlib import Path
 from typing import Any
 
 import schemathesis
-from schemathesis.core.failures import CustomFailure, Failure, FailureGroup, MalformedJson, ServerError
+from schemathesis.checks import not_a_server_error
+from schemathesis.core.failures import (
+    CustomFailure,
+    Failure,
+    FailureGroup,
+    MalformedJson,
+    ServerError,
+)
 from schemathesis.openapi.checks import (
     JsonSchemaError,
     MalformedMediaType,
@@ -26,20 +33,17 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
-from schemathesis.checks import not_a_server_error
+
+from pytest_sessionapi.schemathesis_support import (
+    RequirementViolation,
+    carried_requirement,
+)
 
 from .checks import RULES, STATE_FREE, Answer, Asked
 
 OPENAPI_PATH = Path(__file__).with_name("openapi.json")
 OPERATION_PATH = "/rws/api/v{apiVersion}/devices/{iccid}/sessionInfo"
 
-
-class RequirementViolation(AssertionError):
-    """A rule's failure, carrying the requirement it belongs to through Schemathesis."""
-
-    def __init__(self, requirement_id: str, message: str) -> None:
-        super().__init__(message)
-        self.requirement_id = requirement_id
 
 
 def asked_from_case(case: Any) -> Asked:
@@ -132,8 +136,9 @@ def requirement_of(failure: Failure, answer: Answer, asked: Asked) -> str:
     """The one requirement a Schemathesis failure on this answer belongs to."""
     if isinstance(failure, ServerError) or answer.status >= 500:
         return "CC-NO-SERVER-ERROR"
-    if isinstance(failure, CustomFailure) and isinstance(failure.exception, RequirementViolation):
-        return failure.exception.requirement_id
+    carried = carried_requirement(failure)
+    if carried is not None:
+        return carried
     if isinstance(failure, UndefinedContentType | MissingContentType | MalformedMediaType):
         return "CC-CONTENT-TYPE"
     if isinstance(failure, UndefinedStatusCode):

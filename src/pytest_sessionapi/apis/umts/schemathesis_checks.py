@@ -16,7 +16,12 @@ from typing import Any
 import httpx
 import schemathesis
 from schemathesis.checks import not_a_server_error
-from schemathesis.core.failures import CustomFailure, Failure, FailureGroup, MalformedJson, ServerError
+from schemathesis.core.failures import (
+    Failure,
+    FailureGroup,
+    MalformedJson,
+    ServerError,
+)
 from schemathesis.openapi.checks import (
     JsonSchemaError,
     MalformedMediaType,
@@ -30,19 +35,17 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from pytest_sessionapi.schemathesis_support import (
+    RequirementViolation,
+    carried_requirement,
+)
+
 from . import checks
 
 OPENAPI_PATH = Path(__file__).with_name("openapi.json")
 CREATE_PATH = "/dataservice/stream/device/umts"
 OPERATION_PATH = "/dataservice/stream/device/umts/{operation}/{sessionId}"
 
-
-class RequirementViolation(AssertionError):
-    """A rule's failure, carrying its requirement ID through Schemathesis."""
-
-    def __init__(self, requirement_id: str, message: str) -> None:
-        super().__init__(message)
-        self.requirement_id = requirement_id
 
 
 def _path(case: Any) -> str | None:
@@ -188,8 +191,9 @@ def requirement_of(failure: Failure, case: Any, status: int) -> str:
     """The one requirement a Schemathesis failure belongs to."""
     situation = ("UMTS-ERROR-UNKNOWN-SESSION" if _path(case) == OPERATION_PATH
                  else "UMTS-CREATE-SESSION")
-    if isinstance(failure, CustomFailure) and isinstance(failure.exception, RequirementViolation):
-        return failure.exception.requirement_id
+    carried = carried_requirement(failure)
+    if carried is not None:
+        return carried
     if isinstance(failure, ServerError) or status >= 500:
         return situation
     if isinstance(failure, UndefinedContentType | MissingContentType | MalformedMediaType | MalformedJson):
