@@ -72,14 +72,18 @@ def record(
     # Record the passes first, so that a hard failure cannot hide them.
     ordered = sorted(by_requirement.items(), key=lambda item: bool(item[1]))
     for requirement, messages in ordered:
-        # Only a MUST stops a Hypothesis run: a SHOULD discrepancy (an inferred edge, say) is
-        # recorded and the walk goes on, so it cannot hide a MUST failure further along.
-        blocking = hard and find_requirement(requirement).level == "MUST"
-        block: AbstractContextManager[None] = (
-            conformance.require(requirement) if blocking else conformance.check(requirement)
-        )
-        with block:
+        with verdict_block(conformance, requirement, hard=hard):
             assert not messages, "; ".join(messages)
+
+
+def verdict_block(conformance: Any, requirement: str, *, hard: bool) -> AbstractContextManager[None]:
+    """``conformance.require`` for a MUST in a Hypothesis run (``hard``), else ``check``.
+
+    Only a MUST stops a Hypothesis run: a SHOULD discrepancy (an inferred edge, say) is recorded
+    and the run goes on, so it cannot hide a MUST failure further along."""
+    if hard and find_requirement(requirement).level == "MUST":
+        return conformance.require(requirement)
+    return conformance.check(requirement)
 
 
 def judge_patch(

@@ -141,9 +141,11 @@ class SuiteSessions:
         self, session_id: str, body: dict[str, Any], stored: SessionView
     ) -> PatchOutcome:
         """Send ``body``; if it omits the schema's required attributes and the server refuses it
-        with a 400 envelope (a conformant answer, BIOT-REQUIRED-CONFLICT), repeat it complete."""
+        with a 400 envelope (a conformant answer, BIOT-REQUIRED-CONFLICT), repeat it complete.
+        A server error on the omission is repeated complete too: the omission is judged (as a
+        BIOT-REQUIRED-CONFLICT failure) and the rest of the body still is."""
         response = self.patch(session_id, body)
-        if omits_required(body) and is_envelope_400(response):
+        if omits_required(body) and (is_envelope_400(response) or response.status_code >= 500):
             completed = complete_body(body, stored)
             return PatchOutcome(self.patch(session_id, completed), completed, response)
         return PatchOutcome(response, body)
