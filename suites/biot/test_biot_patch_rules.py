@@ -146,9 +146,11 @@ def test_times_in_the_future_are_refused(biot_sessions, conformance):
 @pytest.mark.requirement("BIOT-START-AFTER-END", "BIOT-STOP-DOCUMENTED", *REFUSED)
 def test_start_after_end_is_refused(biot_sessions, conformance):
     session_id, before, start = _active(biot_sessions)
+    # The refused bodies here also carry a valid new _name: a server that half-applies a refused
+    # PATCH shows it (BIOT-PATCH-REJECTED-NO-EFFECT).
     judge_patch(
         conformance, biot_sessions, session_id, before,
-        _stop_body(start, end=start - timedelta(minutes=5)),
+        {**_stop_body(start, end=start - timedelta(minutes=5)), "_name": session_name()},
     )
 
 
@@ -157,7 +159,7 @@ def test_end_time_on_a_running_session_is_refused(biot_sessions, conformance):
     session_id, before, start = _active(biot_sessions)
     judge_patch(
         conformance, biot_sessions, session_id, before,
-        {"_startTime": format_utc(start), "_state": "ACTIVE",
+        {"_startTime": format_utc(start), "_state": "ACTIVE", "_name": session_name(),
          "_endTime": format_utc(start + timedelta(minutes=10))},
     )
 
@@ -176,7 +178,8 @@ def test_stop_reason_code_on_a_running_session_is_refused(biot_sessions, conform
     session_id, before, start = _active(biot_sessions)
     judge_patch(
         conformance, biot_sessions, session_id, before,
-        {"_startTime": format_utc(start), "_state": "ACTIVE", "_summary": {"_stopReasonCode": code}},
+        {"_startTime": format_utc(start), "_state": "ACTIVE", "_name": session_name(),
+         "_summary": {"_stopReasonCode": code}},
     )
 
 
