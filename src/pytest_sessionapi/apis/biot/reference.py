@@ -63,7 +63,7 @@ EMBEDDED_ENV: dict[str, str] = {
 }
 
 VARIANTS = variant_table(
-    # -- faults: each breaks exactly one MUST requirement -----------------------------------
+    # -- faults: each breaks exactly one MUST requirement ------------------------------------
     Variant("accept-missing-token", "fault",
             "serves requests that carry no Authorization header", "BIOT-AUTH-MISSING"),
     Variant("accept-any-token", "fault",
@@ -131,6 +131,27 @@ VARIANTS = variant_table(
             "a session that is not DONE can be deleted", "BIOT-DELETE-NON-DONE"),
     Variant("delete-answers-200", "fault",
             "DELETE answers 200 with the deleted session instead of 204", "BIOT-DELETE"),
+    # -- faults at SHOULD level: reported by default, fatal only under --sessionapi-strict ----
+    Variant("expired-token-403", "fault",
+            "an expired token is refused with 403 ACCESS_DENIED, as the Device API access page "
+            "says; conformant by default (the lenient run must pass it), not the 401 the API "
+            "reference documents", "BIOT-AUTH-EXPIRED-401"),
+    Variant("error-envelope-minimal", "fault",
+            "error envelopes carry only code, message and details: no serviceName, traceId or "
+            "environment", "BIOT-ERROR-ENVELOPE-FIELDS"),
+    Variant("summary-replaced", "fault",
+            "a PATCH that sends _summary replaces the whole summary, dropping the summary "
+            "attributes it does not name", "BIOT-PATCH-SUMMARY-MERGE"),
+    Variant("refused-patch-keeps-name", "fault",
+            "a refused PATCH still stores the (valid) _name it carried", "BIOT-PATCH-REJECTED-NO-EFFECT"),
+    Variant("omission-crashes", "fault",
+            "a PATCH omitting _startTime or _state answers 500 INTERNAL_SERVER_ERROR instead of "
+            "applying or refusing it", "BIOT-REQUIRED-CONFLICT"),
+    Variant("pause-refused", "fault",
+            "ACTIVE -> PAUSED (a device-side pause) is refused with SESSION_STATE_CHANGE_INVALID",
+            "BIOT-TRANSITION-INFERRED-ALLOWED"),
+    Variant("stopping-cancellable", "fault",
+            "a STOPPING session can be set back to ACTIVE", "BIOT-TRANSITION-INFERRED-FORBIDDEN"),
     # -- conformant: differ only where the docs allow --------------------------------------
     Variant("extra-fields", "conformant",
             "answers carry extra attributes: a top-level and a summary custom attribute, "
@@ -141,8 +162,6 @@ VARIANTS = variant_table(
             "PATCH enforces the schema's required _startTime and _state (400 ATTRIBUTE_IS_MANDATORY)"),
     Variant("nulls-for-absent", "conformant",
             "absent optional attributes are written as null (_endTime, _name, summary fields)"),
-    Variant("expired-token-403", "conformant",
-            "an expired token is refused with 403 ACCESS_DENIED (the Device API access page)"),
     Variant("stop-reason-not-stop-data", "conformant",
             "only _stopReasonCode counts as stop data: a bare _stopReason is accepted on a "
             "running session"),
@@ -259,6 +278,9 @@ class ReferenceState:
         }
         if self.is_("error-without-message"):
             del body["message"]
+        if self.is_("error-envelope-minimal"):
+            for name in ("serviceName", "traceId", "environment"):
+                del body[name]
         if self.is_("extra-fields"):
             body["timestamp"] = self.format_time(_now())
         return self.json(body, exc.status)
@@ -513,6 +535,10 @@ def _check_semantics(
         allowed = load_model().allowed(current_state, target)
         if state.is_("reject-documented-stop") and (current_state, target) == ("ACTIVE", "DONE"):
             allowed = False
+        if state.is_("pause-refused") and (current_state, target) == ("ACTIVE", "PAUSED"):
+            allowed = False
+        if state.is_("stopping-cancellable") and (current_state, target) == ("STOPPING", "ACTIVE"):
+            allowed = True
         if state.is_("done-to-active-accepted") and (current_state, target) == ("DONE", "ACTIVE"):
             # A naive "reopen": the stop data and end time go, so nothing else objects.
             return target, values.get("_startTime", start), None, {}
@@ -546,6 +572,8 @@ def _check_semantics(
     if state.is_("end-time-filled-on-done") and target == "DONE" and new_end is None:
         new_end = now
     merged = {**summary, **changes.summary}
+    if state.is_("summary-replaced") and changes.summary:
+        merged = dict(changes.summary)
     stop_keys = ("_stopReasonCode",) if state.is_("stop-reason-not-stop-data") else (
         "_stopReasonCode", "_stopReason")
     if target == "DONE":
@@ -676,15 +704,27 @@ def create_app(variant: str | None = None) -> Starlette:
     @handler
     async def update_session(request: Request) -> Response:
         session = find_session(request.path_params["device_id"], request.path_params["session_id"])
-        changes = _validate_body(state, await read_json(request), session.template_id)
-        if state.is_("enforce-required"):
-            for key in ("_startTime", "_state"):
-                if key not in changes.values:
-                    raise ApiError(400, "ATTRIBUTE_IS_MANDATORY", f"Attribute [{key}] is mandatory",
-                                   attributeName=key)
-        target, start, end, summary = _check_semantics(
-            state, changes, session.state, session.start, session.end, session.summary
-        )
+        body = await read_json(request)
+        if (
+            state.is_("omission-crashes") and isinstance(body, dict)
+            and not {"_startTime", "_state"} <= set(body)
+        ):
+            raise ApiError(500, "INTERNAL_SERVER_ERROR", "java.lang.NullPointerException")
+        try:
+            changes = _validate_body(state, body, session.template_id)
+            if state.is_("enforce-required"):
+                for key in ("_startTime", "_state"):
+                    if key not in changes.values:
+                        raise ApiError(400, "ATTRIBUTE_IS_MANDATORY",
+                                       f"Attribute [{key}] is mandatory", attributeName=key)
+            target, start, end, summary = _check_semantics(
+                state, changes, session.state, session.start, session.end, session.summary
+            )
+        except ApiError:
+            name = body.get("_name") if isinstance(body, dict) else None
+            if state.is_("refused-patch-keeps-name") and isinstance(name, str) and 1 <= len(name) <= 64:
+                session.name = name
+            raise
         session.state, session.start, session.end, session.summary = target, start, end, summary
         if "_name" in changes.values:
             session.name = changes.values["_name"]
