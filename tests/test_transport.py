@@ -198,3 +198,122 @@ def test_token_endpoint_answers_are_not_recorded():
         log = transport.exchange_log(client)
     assert "6c1d2a-xsrf-token-value" not in repr(list(log.exchanges))
     target.close()
+
+
+class ScriptedTransport(httpx.BaseTransport):
+    """Answers each request with the next scripted response, as BoundedTransport hands them over
+    (an in-memory, re-iterable stream)."""
+
+    def __init__(self, *answers: httpx.Response) -> None:
+        self.answers = list(answers)
+        self.sent: list[str] = []
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        self.sent.append(request.method)
+        answer = self.answers.pop(0)
+        return httpx.Response(
+            answer.status_code, headers=answer.headers, stream=httpx.ByteStream(answer.read()),
+            request=request,
+        )
+
+
+def _retrying(*answers: httpx.Response, code=("errorCode", "40000029")):
+    slept: list[float] = []
+    inner = ScriptedTransport(*answers)
+    return transport.RetryTransport(inner, code, sleep=slept.append), inner, slept
+
+
+def _send(retrying, method="GET"):
+    return retrying.handle_request(httpx.Request(method, "https://rws.example.test/x"))
+
+
+def test_rate_limited_answers_are_resent_with_growing_waits_then_judged():
+    retrying, inner, slept = _retrying(
+        httpx.Response(429),
+        httpx.Response(400, json={"errorMessage": "Rate Limit Exceeded", "errorCode": "40000029"}),
+        httpx.Response(404, json={"errorMessage": "Resource not found", "errorCode": "20000001"}),
+    )
+    response = _send(retrying)
+    assert response.status_code == 404
+    assert response.read() == b'{"errorMessage":"Resource not found","errorCode":"20000001"}'
+    assert response.extensions["sessionapi_retries"] == 2
+    assert slept == [1.0, 2.0]
+    assert len(inner.sent) == 3
+
+
+def test_a_server_that_keeps_limiting_is_judged_after_the_last_wait():
+    retrying, inner, slept = _retrying(*[httpx.Response(429)] * 5)
+    assert _send(retrying).status_code == 429
+    assert slept == list(transport.RETRY_WAITS_S)
+    assert len(inner.sent) == 5
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        httpx.Response(500),
+        httpx.Response(400, json={"errorMessage": "Invalid ICCID", "errorCode": "10000003"}),
+        # The code, but not in the field the vendor uses for it: not a rate limit.
+        httpx.Response(400, json={"errorMessage": "see 40000029", "errorCode": "10000003"}),
+        httpx.Response(400, text="40000029 but not JSON"),
+    ],
+)
+def test_other_answers_are_judged_as_they_are(answer):
+    retrying, inner, slept = _retrying(answer, httpx.Response(200))
+    assert _send(retrying).status_code == answer.status_code
+    assert slept == [] and len(inner.sent) == 1
+
+
+def test_an_api_without_a_rate_limit_code_resends_only_429():
+    retrying, inner, _ = _retrying(
+        httpx.Response(400, json={"errorCode": "40000029"}), httpx.Response(200), code=None
+    )
+    assert _send(retrying).status_code == 400
+
+
+@pytest.mark.parametrize(("method", "resent"), [("GET", True), ("DELETE", True), ("POST", False), ("PATCH", False)])
+def test_a_gateway_failure_is_resent_once_and_only_when_idempotent(method, resent):
+    retrying, inner, slept = _retrying(httpx.Response(503), httpx.Response(504), httpx.Response(200))
+    assert _send(retrying, method).status_code == (504 if resent else 503)
+    assert len(inner.sent) == (2 if resent else 1)
+
+
+@pytest.mark.parametrize(("header", "waited"), [("3", 3.0), ("0", 0.0), ("999", 30.0), ("Wed, 21 Oct 2026 07:28:00 GMT", 1.0)])
+def test_retry_after_is_honoured_up_to_a_cap(header, waited):
+    retrying, _, slept = _retrying(httpx.Response(429, headers={"Retry-After": header}), httpx.Response(200))
+    assert _send(retrying).status_code == 200
+    assert slept == [waited]
+
+
+def _limited_once_app():
+    calls = {"n": 0}
+
+    async def limited(request: Request) -> Response:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            return JSONResponse({"errorMessage": "Rate Limit Exceeded", "errorCode": "40000029"},
+                                status_code=429, headers={"Retry-After": "0"})
+        return JSONResponse({"ok": True})
+
+    return Starlette(routes=[Route("/limited", limited)]), calls
+
+
+def test_live_targets_resend_a_rate_limited_request_and_say_so_in_the_log():
+    app, calls = _limited_once_app()
+    with serving(app) as base_url, transport.open_client(make_target(base_url, max_rps=0)) as client:
+        response = client.get("/limited")
+        log = transport.exchange_log(client)
+    assert response.status_code == 200 and response.json() == {"ok": True}
+    assert response.elapsed.total_seconds() >= 0
+    assert calls["n"] == 2
+    assert log.count == 1 and log.retries == 1
+    assert "after 1 re-send(s)" in log.last(1)[0].summary()
+
+
+def test_embedded_targets_are_judged_on_their_first_answer():
+    app, calls = _limited_once_app()
+    target = make_target("http://reference.test", app=app)
+    with transport.open_client(target) as client:
+        assert client.get("/limited").status_code == 429
+    target.close()
+    assert calls["n"] == 1

@@ -36,6 +36,9 @@ class ApiDescriptor:
     """The vendor's documented request-rate limit, used on live targets unless ``max_rps`` says
     otherwise (0 means the vendor documents none)."""
     package: str
+    rate_limit_code: tuple[str, str] | None = None
+    """(field, value) of the error body by which the vendor signals a rate limit besides 429
+    (Control Center: ``errorCode`` 40000029); such answers are re-sent, not judged."""
 
     @property
     def path(self) -> Path:

@@ -48,6 +48,7 @@ def build_document(
     started_at: datetime,
     requests_by_api: dict[str, int],
     redact: RedactorSet,
+    resent_by_api: dict[str, int] | None = None,
 ) -> dict[str, Any]:
     apis: dict[str, Any] = {}
     for name, api in all_apis().items():
@@ -81,6 +82,7 @@ def build_document(
             verdict=verdict_of(requirements, strict),
             summary={level: dict(sorted(c.items())) for level, c in counts.items()},
             requests=requests_by_api.get(name, 0),
+            resent_requests=(resent_by_api or {}).get(name, 0),
             requirements=requirements,
             findings=[
                 {"requirement": f.requirement, "text": redact.text(f.text)}

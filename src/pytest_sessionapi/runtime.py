@@ -91,14 +91,15 @@ class RunState:
                     found.extend(list(log.exchanges)[-min(new, len(log.exchanges)):])
         return found[-limit:]
 
-    def requests_by_api(self) -> dict[str, int]:
+    def requests_by_api(self, attribute: str = "count") -> dict[str, int]:
+        """Per API, the requests sent (``count``) or re-sent by the transport (``retries``)."""
         from .transport import exchange_log
 
         counts: dict[str, int] = {}
         for api, clients in self.http_clients.items():
             for client in clients:
                 log = exchange_log(client)
-                counts[api] = counts.get(api, 0) + (log.count if log else 0)
+                counts[api] = counts.get(api, 0) + (getattr(log, attribute) if log else 0)
         return counts
 
     def close(self) -> None:
@@ -374,6 +375,7 @@ class RuntimePlugin:
                     started_at=state.started_at,
                     requests_by_api=state.requests_by_api(),
                     redact=state.redactors,
+                    resent_by_api=state.requests_by_api("retries"),
                 )
                 state.report_paths = write_reports(state.report_dir, state.document, state.redactors)
         finally:

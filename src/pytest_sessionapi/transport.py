@@ -3,6 +3,7 @@
 ``open_client(target)`` returns an ``httpx.Client`` whose transport stack is, from the outside in:
 
 ``ExchangeLog`` (redacted record of each exchange, for diagnoses and, later, cassettes)
+-> ``RetryTransport`` (live targets only: re-sends what the server refused for rate)
 -> ``BoundedTransport`` (rate limit per API, response-size cap)
 -> the network (``httpx.HTTPTransport``) or the in-process app (``ASGIBridgeTransport``).
 
@@ -11,10 +12,12 @@ Suites never build clients themselves; recording or replaying traffic is a chang
 
 from __future__ import annotations
 
+import json
 import ssl
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import Any
@@ -144,6 +147,87 @@ class BoundedTransport(httpx.BaseTransport):
         self._inner.close()
 
 
+RETRY_WAITS_S = (1.0, 2.0, 5.0, 10.0)
+"""Waits before each re-send of a rate-limited request (dynamic, increasing waits, as Cisco
+recommends for Control Center; vManage and BioT document no Retry-After either). A request still
+refused after the last wait is judged as it is."""
+MAX_RETRY_AFTER_S = 30.0
+"""A ``Retry-After`` is honoured up to this long; a longer one is cut to it (the run must go on)."""
+_IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "DELETE", "PUT"})
+
+
+def retry_after_seconds(headers: httpx.Headers) -> float | None:
+    """``Retry-After`` in seconds when it is a number of seconds (an HTTP date is ignored)."""
+    value = headers.get("retry-after", "").strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        return None
+    return min(max(seconds, 0.0), MAX_RETRY_AFTER_S) if seconds == seconds else None
+
+
+class RetryTransport(httpx.BaseTransport):
+    """Re-sends a request the server did not carry out for reasons that say nothing about
+    conformance: a rate limit (429, or the API's own rate-limit error code), after the waits of
+    ``RETRY_WAITS_S``; a gateway failure (503/504) once, for idempotent methods only (a POST may
+    have been carried out behind a gateway that timed out).
+
+    Rate limits are per account at Control Center and shared with every other user of it, so the
+    suite's own pacing cannot rule them out; without this a busy account would look like a
+    nonconformant endpoint. Used for live targets only: the reference implementations never
+    limit, and a fault variant must be judged on its first answer.
+    """
+
+    def __init__(
+        self,
+        inner: httpx.BaseTransport,
+        rate_limit_code: tuple[str, str] | None = None,
+        waits: tuple[float, ...] = RETRY_WAITS_S,
+        sleep: Callable[[float], None] | None = None,
+    ) -> None:
+        self._inner = inner
+        self._rate_limit_code = rate_limit_code
+        self._waits = waits
+        self._sleep = sleep
+
+    def _rate_limited(self, response: httpx.Response) -> bool:
+        if response.status_code == 429:
+            return True
+        if self._rate_limit_code is None or not 400 <= response.status_code < 500:
+            return False
+        field, code = self._rate_limit_code
+        # BoundedTransport's in-memory stream can be read here without consuming the response.
+        content = b"".join(response.stream)
+        if code.encode() not in content:
+            return False
+        try:
+            body = json.loads(content)
+        except ValueError:
+            return False
+        return isinstance(body, dict) and str(body.get(field)) == code
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        response = self._inner.handle_request(request)
+        retries = 0
+        for attempt, wait in enumerate(self._waits):
+            gateway = (
+                response.status_code in (503, 504) and request.method in _IDEMPOTENT and attempt == 0
+            )
+            if not (gateway or self._rate_limited(response)):
+                break
+            response.close()
+            told = retry_after_seconds(response.headers)
+            (self._sleep or time.sleep)(wait if told is None else told)
+            response = self._inner.handle_request(request)
+            retries += 1
+        if retries:
+            response.extensions = {**response.extensions, "sessionapi_retries": retries}
+        return response
+
+    def close(self) -> None:
+        self._inner.close()
+
+
 @dataclass(frozen=True)
 class Exchange:
     method: str
@@ -155,6 +239,8 @@ class Exchange:
     response_body: str
     error: str | None
     elapsed_s: float
+    retries: int = 0
+    """How often RetryTransport re-sent the request before this answer."""
 
     def summary(self, body_chars: int = 300) -> str:
         lines = [f"{self.method} {self.url}"]
@@ -162,7 +248,8 @@ class Exchange:
             lines.append(f"  -> no response: {self.error}")
         else:
             ctype = self.response_headers.get("content-type", "(no content-type)")
-            lines.append(f"  -> {self.status} {ctype}, {self.elapsed_s * 1000:.0f} ms")
+            resent = f", after {self.retries} re-send(s) (rate limit or gateway)" if self.retries else ""
+            lines.append(f"  -> {self.status} {ctype}, {self.elapsed_s * 1000:.0f} ms{resent}")
             body = self.response_body
             if len(body) > body_chars:
                 body = body[:body_chars] + f"... ({len(self.response_body)} chars)"
@@ -192,6 +279,7 @@ class ExchangeLog(httpx.BaseTransport):
         self._redactor = redactor
         self.exchanges: deque[Exchange] = deque(maxlen=keep)
         self.count = 0
+        self.retries = 0
 
     def _body(self, content: bytes, url: str) -> str:
         if any(url.split("?")[0].endswith(p) for p in _CREDENTIAL_PATHS):
@@ -217,12 +305,14 @@ class ExchangeLog(httpx.BaseTransport):
         # BoundedTransport hands over a re-iterable in-memory stream; reading it here must not
         # mark the response as read (see BoundedTransport.handle_request).
         content = b"".join(response.stream)
+        retries = response.extensions.get("sessionapi_retries", 0)
+        self.retries += retries
         self.exchanges.append(
             Exchange(
                 request.method, url, self._redactor.headers(request.headers.multi_items()),
                 request_body, response.status_code,
                 self._redactor.headers(response.headers.multi_items()),
-                self._body(content, url), None, time.monotonic() - started,
+                self._body(content, url), None, time.monotonic() - started, retries,
             )
         )
         return response
@@ -269,10 +359,12 @@ def build_transport(target: EffectiveTarget) -> ExchangeLog:
     limiter = target.shared.setdefault("limiter", RateLimiter(target.max_rps))
     if target.embedded:
         bridge = target.shared.setdefault("bridge", ASGIBridgeTransport(target.app))
-        inner: httpx.BaseTransport = _Unclosable(bridge)
-    else:
-        inner = httpx.HTTPTransport(verify=_ssl_context(target), retries=0)
-    return ExchangeLog(BoundedTransport(inner, limiter, MAX_RESPONSE_BYTES), target.redactor)
+        return ExchangeLog(
+            BoundedTransport(_Unclosable(bridge), limiter, MAX_RESPONSE_BYTES), target.redactor
+        )
+    network = httpx.HTTPTransport(verify=_ssl_context(target), retries=0)
+    bounded = BoundedTransport(network, limiter, MAX_RESPONSE_BYTES)
+    return ExchangeLog(RetryTransport(bounded, target.api.rate_limit_code), target.redactor)
 
 
 class _Unclosable(httpx.BaseTransport):

@@ -10,7 +10,7 @@ import pytest
 
 from pytest_sessionapi.apis.controlcenter.checks import Asked
 from pytest_sessionapi.apis.controlcenter.client import Client
-from pytest_sessionapi.apis.controlcenter.suite_support import judge_response, record, send_with_retry
+from pytest_sessionapi.apis.controlcenter.suite_support import judge_response, record
 from pytest_sessionapi.apis.controlcenter.target import unknown_iccids
 
 pytestmark = pytest.mark.sessionapi("controlcenter")
@@ -79,7 +79,7 @@ def test_invalid_credentials(who, sessionapi_target, sessionapi_open_client, con
     username = sessionapi_target.settings.username if who == "wrong-api-key" else UNKNOWN_USER
     http = sessionapi_open_client(httpx.BasicAuth(username, WRONG_API_KEY))
     iccid, provisioned = probe_iccid(sessionapi_target)
-    response = send_with_retry(lambda: Client(http, sessionapi_target).session_info(iccid))
+    response = Client(http, sessionapi_target).session_info(iccid)
     asked = Asked(iccid=iccid, credentials="invalid", provisioned=provisioned)
     results = judge_response(response, asked)
     record(conformance, results, BAD_CREDENTIALS)
@@ -93,7 +93,7 @@ def test_no_credentials(sessionapi_target, sessionapi_open_client, conformance):
     """No Authorization header: 401, no session data."""
     http = sessionapi_open_client(None)
     iccid, provisioned = probe_iccid(sessionapi_target)
-    response = send_with_retry(lambda: Client(http, sessionapi_target).session_info(iccid))
+    response = Client(http, sessionapi_target).session_info(iccid)
     asked = Asked(iccid=iccid, credentials="none", provisioned=provisioned)
     results = judge_response(response, asked)
     record(conformance, results, NO_CREDENTIALS)

@@ -109,21 +109,3 @@ def test_custom_checks_are_registered_once_per_state_free_rule_and_ignore_other_
 
     for check in sc.CUSTOM_CHECKS:
         assert check(None, None, Other()) is None
-
-
-def test_rate_limited_answers_are_retried_and_others_are_not():
-    from pytest_sessionapi.apis.controlcenter.suite_support import send_with_retry
-
-    answers = iter([
-        httpx.Response(429),
-        httpx.Response(400, json={"errorMessage": "Rate Limit Exceeded", "errorCode": "40000029"}),
-        httpx.Response(404, json={"errorMessage": "x", "errorCode": "20000001"}),
-    ])
-    response = send_with_retry(lambda: next(answers), waits=(0, 0, 0))
-    assert response.status_code == 404
-    crashes = iter([httpx.Response(500), httpx.Response(200)])
-    assert send_with_retry(lambda: next(crashes), waits=(0,)).status_code == 500  # a 500 is judged
-    limited = iter([httpx.Response(429)] * 3)
-    assert send_with_retry(lambda: next(limited), waits=(0, 0)).status_code == 429  # then judged
-    down = iter([httpx.Response(503), httpx.Response(503), httpx.Response(200)])
-    assert send_with_retry(lambda: next(down), waits=(0, 0, 0)).status_code == 503  # retried once

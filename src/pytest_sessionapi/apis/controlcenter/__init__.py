@@ -6,4 +6,6 @@ API = ApiDescriptor(
     requirement_prefix="CC",
     live_max_rps=5,
     package=__name__,
+    # facts B.4: REST 40000029 "Rate Limit Exceeded"; its HTTP status is undocumented.
+    rate_limit_code=("errorCode", "40000029"),
 )

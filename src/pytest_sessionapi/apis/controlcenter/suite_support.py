@@ -13,8 +13,7 @@ Recording rules (why they look like this):
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import httpx
@@ -51,39 +50,6 @@ def asked_for(target: Any, iccid: str, api_version: str = "1") -> Asked:
     return Asked(iccid=iccid, api_version=api_version, provisioned=False)
 
 
-RATE_LIMITED_CODE = "40000029"
-RETRY_WAITS_S = (2.0, 5.0, 10.0)
-"""Waits before retrying a rate-limited or gateway-failed request. Control Center's limit is per
-account, shared with every other user and customer of it (facts B.5), so the suite's own pacing
-cannot rule out a rate-limit answer; Cisco's sample client retries 429/503/504 with a linear
-backoff (facts B.4 [VS]). A request still refused after the last wait is judged as it is."""
-
-
-def _rate_limited(response: httpx.Response) -> bool:
-    if response.status_code == 429:
-        return True
-    if 400 <= response.status_code < 500 and b"errorCode" in response.content:
-        try:
-            body = response.json()
-        except ValueError:
-            return False
-        return isinstance(body, dict) and str(body.get("errorCode")) == RATE_LIMITED_CODE
-    return False
-
-
-def send_with_retry(send: Callable[[], httpx.Response], waits: tuple[float, ...] = RETRY_WAITS_S) -> httpx.Response:
-    """``send()``, again after each wait while the answer is a rate limit; a 503/504 from a
-    gateway is retried once only, so an endpoint that is down does not stall the run."""
-    response = send()
-    for attempt, wait in enumerate(waits):
-        gateway = response.status_code in (503, 504)
-        if not (_rate_limited(response) or (gateway and attempt == 0)):
-            break
-        time.sleep(wait)
-        response = send()
-    return response
-
-
 def make_case(iccid: str, api_version: str = "1") -> Any:
     return operation().Case(path_parameters={"apiVersion": api_version, "iccid": iccid})
 
@@ -97,8 +63,9 @@ def send_case(client: Client, case: Any) -> httpx.Response:
         for name, value in kwargs.get("headers", {}).items()
         if name.lower().startswith("x-schemathesis")
     }
-    return send_with_retry(
-        lambda: client.http.request(kwargs["method"], kwargs["url"], headers=headers, params=kwargs.get("params") or None)
+    # A rate-limited answer is re-sent by the transport (RetryTransport), never judged.
+    return client.http.request(
+        kwargs["method"], kwargs["url"], headers=headers, params=kwargs.get("params") or None
     )
 
 
