@@ -9,10 +9,8 @@ import pytest
 
 from pytest_sessionapi.apis.biot import checks, rules
 from pytest_sessionapi.apis.biot.lifecycle import SuiteSessions
-from pytest_sessionapi.apis.biot.reference import VARIANTS
 from pytest_sessionapi.apis.biot.transitions import STATES, load_model
 from pytest_sessionapi.apis.biot.vendor_examples import STOP_EXAMPLE, SUMMARY_EXAMPLE, schema_findings
-from pytest_sessionapi.requirements import load_catalogue
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 START = NOW - timedelta(hours=3)
@@ -157,16 +155,6 @@ def test_vendor_examples_findings():
     stop = dict(schema_findings(STOP_EXAMPLE))
     assert "_startTime" in stop["BIOT-REQUIRED-CONFLICT"]
     assert any("_startTime, _state" in text for _, text in schema_findings(SUMMARY_EXAMPLE))
-
-
-def test_every_must_requirement_has_a_fault_variant():
-    catalogue = load_catalogue("biot")
-    faults = {v.requirement for v in VARIANTS.values() if v.kind == "fault"}
-    assert faults <= set(catalogue.requirements)
-    musts = {r.id for r in catalogue if r.level == "MUST"}
-    assert musts <= faults, sorted(musts - faults)
-    # A SHOULD failure never fails a run, so a fault can only be caught through a MUST.
-    assert all(catalogue[r].level == "MUST" for r in faults)
 
 
 def test_working_openapi_document():
