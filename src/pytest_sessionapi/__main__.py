@@ -51,12 +51,17 @@ def _serve(args: argparse.Namespace) -> int:
 
 def _variants(args: argparse.Namespace) -> int:
     from .registry import all_apis
+    from .requirements import find_requirement
 
     names = [args.api] if args.api else list(all_apis())
     for name in names:
         print(f"{name}:")
         for variant in all_apis()[name].reference.VARIANTS.values():
-            trips = f" -> must fail {variant.requirement}" if variant.requirement else ""
+            trips = ""
+            if variant.requirement:
+                trips = f" -> must fail {variant.requirement}"
+                if find_requirement(variant.requirement).level == "SHOULD":
+                    trips += " (a SHOULD: reported, the run fails only with --sessionapi-strict)"
             print(f"  {variant.name:32} {variant.kind:10} {variant.description}{trips}")
     return 0
 
