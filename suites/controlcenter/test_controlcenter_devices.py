@@ -5,25 +5,12 @@ from __future__ import annotations
 
 import pytest
 
+from pytest_sessionapi.apis.controlcenter.checks import BODY_RULES
+
 pytestmark = pytest.mark.sessionapi("controlcenter")
 
 # What every 200 answer is judged on, whatever the device.
-EVERY_BODY = (
-    "CC-OK-STATUS",
-    "CC-CONTENT-TYPE",
-    "CC-NO-SERVER-ERROR",
-    "CC-BODY-ICCID",
-    "CC-BODY-TYPES",
-    "CC-IPV4-PRESENT",
-    "CC-IPV4-FORMAT",
-    "CC-IPV6-NEVER-NULL",
-    "CC-IPV6-ABSENT-WITHOUT-ADDRESS",
-    "CC-IPV6-FORMAT",
-    "CC-IPV6-PLAIN-ADDRESS",
-    "CC-NULL-NOT-STRING",
-    "CC-DATES-PRESENT",
-    "CC-DATE-FORMAT",
-)
+EVERY_BODY = ("CC-OK-STATUS", "CC-CONTENT-TYPE", "CC-NO-SERVER-ERROR", *BODY_RULES)
 IN_SESSION = (*EVERY_BODY, "CC-DATE-STARTED-SET", "CC-DATE-ENDED-NULL-IN-SESSION", "CC-SESSION-HAS-IP")
 SESSION_ENDED = (*EVERY_BODY, "CC-DATE-STARTED-SET", "CC-DATE-ENDED-SET", "CC-DATE-ORDER", "CC-SESSION-HAS-IP")
 NEVER_IN_SESSION = (*EVERY_BODY, "CC-IPV4-NULL-NEVER-SESSION", "CC-DATES-NULL-NEVER-SESSION")

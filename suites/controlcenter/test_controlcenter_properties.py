@@ -16,6 +16,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from pytest_sessionapi.apis.controlcenter.checks import BODY_RULES
 from pytest_sessionapi.apis.controlcenter.schemathesis_checks import operation
 from pytest_sessionapi.apis.controlcenter.strategies import iccids, malformed_iccids, other_api_versions
 from pytest_sessionapi.apis.controlcenter.suite_support import known_iccids
@@ -30,20 +31,7 @@ ANY_ANSWER = (
     "CC-ERR-CODE-STRING",
     "CC-ERR-STATUS-TABLE",
 )
-BODY = (
-    "CC-BODY-ICCID",
-    "CC-BODY-TYPES",
-    "CC-IPV4-PRESENT",
-    "CC-IPV4-FORMAT",
-    "CC-IPV6-NEVER-NULL",
-    "CC-IPV6-ABSENT-WITHOUT-ADDRESS",
-    "CC-IPV6-FORMAT",
-    "CC-IPV6-PLAIN-ADDRESS",
-    "CC-NULL-NOT-STRING",
-    "CC-DATES-PRESENT",
-    "CC-DATE-FORMAT",
-    "CC-DATE-ORDER",
-)
+BODY = (*BODY_RULES, "CC-DATE-ORDER")
 SCHEMA_DRIVEN = (*ANY_ANSWER, *BODY, "CC-OK-STATUS", "CC-ERR-UNKNOWN-ICCID")
 
 

@@ -658,22 +658,28 @@ RULES: dict[str, Rule] = {
     "CC-AUTH-CHALLENGE": auth_challenge,
 }
 
+BODY_RULES: tuple[str, ...] = (
+    "CC-BODY-ICCID",
+    "CC-BODY-TYPES",
+    "CC-IPV4-PRESENT",
+    "CC-IPV4-FORMAT",
+    "CC-IPV6-NEVER-NULL",
+    "CC-IPV6-ABSENT-WITHOUT-ADDRESS",
+    "CC-IPV6-FORMAT",
+    "CC-IPV6-PLAIN-ADDRESS",
+    "CC-NULL-NOT-STRING",
+    "CC-DATES-PRESENT",
+    "CC-DATE-FORMAT",
+)
+"""What every 200 body is judged on, whatever the device is doing: the base the suite's tests
+declare, each adding the rules its own situation makes judgeable."""
+
 STATE_FREE: frozenset[str] = frozenset(
     {
         "CC-NO-SERVER-ERROR",
         "CC-CONTENT-TYPE",
-        "CC-BODY-ICCID",
-        "CC-BODY-TYPES",
-        "CC-IPV4-PRESENT",
-        "CC-IPV4-FORMAT",
-        "CC-IPV6-NEVER-NULL",
-        "CC-IPV6-ABSENT-WITHOUT-ADDRESS",
-        "CC-IPV6-FORMAT",
-        "CC-IPV6-PLAIN-ADDRESS",
-        "CC-NULL-NOT-STRING",
-        "CC-DATES-PRESENT",
+        *BODY_RULES,
         "CC-DATE-ORDER",
-        "CC-DATE-FORMAT",
         "CC-ERR-ENVELOPE",
         "CC-ERR-CODE-STRING",
         "CC-ERR-STATUS-TABLE",
