@@ -12,8 +12,8 @@ from pytest_sessionapi.apis.controlcenter.suite_support import (
     judge_case,
     make_case,
     record,
-    send_case,
 )
+from pytest_sessionapi.schemathesis_support import send_case
 
 
 @pytest.fixture
@@ -28,7 +28,7 @@ def cc_exchange(sessionapi_target, sessionapi_client, conformance) -> Callable[.
             case = make_case(case, api_version)
         parameters = case.path_parameters
         asked = asked_for(sessionapi_target, str(parameters["iccid"]), str(parameters["apiVersion"]))
-        response = send_case(sessionapi_client, case)
+        response = send_case(sessionapi_client.http, case)
         declared = tuple(declared)
         results = judge_case(case, response, asked)
         record(conformance, results, declared, hard=hard)

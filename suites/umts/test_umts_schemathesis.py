@@ -19,10 +19,10 @@ from hypothesis import strategies as st
 from pytest_sessionapi.apis.umts.schemathesis_checks import (
     create_operation,
     judge_case,
-    send_case,
     session_operation,
 )
 from pytest_sessionapi.apis.umts.suite_support import busy_device_problem, session_id_in
+from pytest_sessionapi.schemathesis_support import send_case
 
 pytestmark = pytest.mark.sessionapi("umts")
 

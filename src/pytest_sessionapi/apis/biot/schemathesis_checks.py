@@ -18,6 +18,8 @@ from typing import Any
 import httpx
 import schemathesis
 
+from pytest_sessionapi.schemathesis_support import as_httpx
+
 from . import checks
 from .rules import PatchExpectation
 
@@ -41,23 +43,11 @@ def patch_expectation(expectation: PatchExpectation) -> Iterator[None]:
         _EXPECTATION.reset(token)
 
 
-def _as_httpx(response: Any) -> httpx.Response:
-    """Schemathesis' transport-neutral response, as the httpx response our checks read."""
-    headers = [(name, value) for name, values in response.headers.items() for value in values]
-    request = response.request
-    return httpx.Response(
-        response.status_code,
-        headers=headers,
-        content=response.content,
-        request=httpx.Request(request.method or "GET", request.url or "http://unknown/"),
-    )
-
-
 @schemathesis.check
 def biot_error_envelope(ctx: Any, response: Any, case: Any) -> bool | None:
     """BIOT-ERROR-ENVELOPE."""
     if 400 <= response.status_code < 500:
-        checks.check_error_envelope(_as_httpx(response))
+        checks.check_error_envelope(as_httpx(response))
     return None
 
 
@@ -68,7 +58,7 @@ def biot_error_details(ctx: Any, response: Any, case: Any) -> bool | None:
     if operation is None or not 400 <= response.status_code < 500:
         return None
     try:
-        body = _as_httpx(response).json()
+        body = as_httpx(response).json()
     except ValueError:
         return None  # the envelope check reports an unreadable body
     if isinstance(body, dict):
@@ -81,7 +71,7 @@ def biot_datetime_utc(ctx: Any, response: Any, case: Any) -> bool | None:
     """BIOT-DATETIME-UTC."""
     if 200 <= response.status_code < 300 and response.content:
         try:
-            body = _as_httpx(response).json()
+            body = as_httpx(response).json()
         except ValueError:
             return None
         checks.check_datetimes_utc(body)
@@ -95,7 +85,7 @@ def biot_patch_rules(ctx: Any, response: Any, case: Any) -> bool | None:
     if expectation is None or case.method.upper() != "PATCH":
         return None
     try:
-        body = _as_httpx(response).json()
+        body = as_httpx(response).json()
     except ValueError:
         body = None
     findings = expectation.judge(response.status_code, body)

@@ -45,7 +45,6 @@ OPENAPI_PATH = Path(__file__).with_name("openapi.json")
 OPERATION_PATH = "/rws/api/v{apiVersion}/devices/{iccid}/sessionInfo"
 
 
-
 def asked_from_case(case: Any) -> Asked:
     """What a Schemathesis case asked; the suite always sends it with valid credentials."""
     parameters = case.path_parameters

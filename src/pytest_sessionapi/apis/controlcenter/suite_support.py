@@ -19,7 +19,6 @@ from typing import Any
 import httpx
 
 from .checks import DEVICE_OF_ENTITY, Answer, Asked, judge
-from .client import Client
 from .schemathesis_checks import operation, schemathesis_failures
 
 NOT_JUDGED = (
@@ -52,21 +51,6 @@ def asked_for(target: Any, iccid: str, api_version: str = "1") -> Asked:
 
 def make_case(iccid: str, api_version: str = "1") -> Any:
     return operation().Case(path_parameters={"apiVersion": api_version, "iccid": iccid})
-
-
-def send_case(client: Client, case: Any) -> httpx.Response:
-    """Send a Schemathesis case through the suite's own client (one transport layer, the
-    target's credentials); the case's generated Authorization and library headers are dropped."""
-    kwargs = case.as_transport_kwargs(base_url=str(client.http.base_url).rstrip("/"))
-    headers = {
-        name: value
-        for name, value in kwargs.get("headers", {}).items()
-        if name.lower().startswith("x-schemathesis")
-    }
-    # A rate-limited answer is re-sent by the transport (RetryTransport), never judged.
-    return client.http.request(
-        kwargs["method"], kwargs["url"], headers=headers, params=kwargs.get("params") or None
-    )
 
 
 def judge_case(case: Any, response: httpx.Response, asked: Asked) -> dict[str, str | None]:

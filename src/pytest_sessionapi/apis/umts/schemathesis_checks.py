@@ -7,8 +7,6 @@ operations that are not UMTS's, so the registration cannot disturb another API's
 
 from __future__ import annotations
 
-import time
-from datetime import timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -37,6 +35,7 @@ from schemathesis.specs.openapi.checks import (
 
 from pytest_sessionapi.schemathesis_support import (
     RequirementViolation,
+    as_httpx,
     carried_requirement,
 )
 
@@ -47,17 +46,8 @@ CREATE_PATH = "/dataservice/stream/device/umts"
 OPERATION_PATH = "/dataservice/stream/device/umts/{operation}/{sessionId}"
 
 
-
 def _path(case: Any) -> str | None:
     return getattr(case.operation, "path", None)
-
-
-def _as_httpx(response: Any) -> httpx.Response:
-    """Schemathesis hands checks its own Response; the rules read httpx responses."""
-    request = httpx.Request(response.request.method or "GET", response.request.url or "http://unknown/")
-    headers = [(name, value) for name, values in response.headers.items() for value in values]
-    return httpx.Response(response.status_code, headers=headers, content=response.content,
-                          request=request)
 
 
 def _violations(
@@ -114,7 +104,7 @@ def umts_catalogue_rules(ctx: Any, response: Any, case: Any) -> None:
     :func:`judge_case`, which runs them directly)."""
     if _path(case) not in (CREATE_PATH, OPERATION_PATH):
         return None
-    broken = _violations(case, _as_httpx(response))
+    broken = _violations(case, as_httpx(response))
     if broken:
         requirement_id, message = broken[0]
         raise RequirementViolation(requirement_id, message)
@@ -146,29 +136,6 @@ def create_operation() -> Any:
 
 def session_operation() -> Any:
     return load_schema()[OPERATION_PATH]["GET"]
-
-
-def send_case(http: httpx.Client, case: Any) -> httpx.Response:
-    """Send a Schemathesis case through the suite's own client (one transport layer, the
-    target's session); the cookies and XSRF header generated from the security schemes and the
-    library's own headers are dropped."""
-    kwargs = case.as_transport_kwargs(base_url=str(http.base_url).rstrip("/"))
-    headers = {
-        name: value for name, value in kwargs.get("headers", {}).items()
-        if name.lower().startswith("x-schemathesis")
-    }
-    started = time.monotonic()
-    response = http.request(
-        kwargs["method"], kwargs["url"], headers=headers, json=kwargs.get("json"),
-        params=kwargs.get("params") or None,
-    )
-    try:
-        response.elapsed  # noqa: B018
-    except RuntimeError:
-        # Responses built from bytes by the core's transport have no ``elapsed``; Schemathesis
-        # reads it.
-        response.elapsed = timedelta(seconds=time.monotonic() - started)
-    return response
 
 
 def _schema_requirement(failure: JsonSchemaError, case: Any, status: int) -> str:
