@@ -19,7 +19,7 @@ from pytest_sessionapi.http_checks import describe
 from pytest_sessionapi.requirements import find_requirement
 
 from . import checks
-from .lifecycle import PatchOutcome, SuiteSessions, is_envelope_400
+from .lifecycle import CLEANUP_REASON, PatchOutcome, SuiteSessions, is_envelope_400
 from .rules import (
     R_GET,
     R_PARTIAL,
@@ -153,6 +153,18 @@ def judge_patch(
     else:
         current = before
     return JudgedPatch(expectation, outcome, accepted, current, after)
+
+
+def finished(
+    conformance: Any, sessions: SuiteSessions, session_id: str, reason: str = CLEANUP_REASON
+) -> SessionView | None:
+    """The session brought to DONE, for a test that needs it there; or None (the test stops
+    here) once BIOT-STOP-DOCUMENTED is recorded failed: no way to DONE the model allows worked."""
+    done = sessions.finish(session_id, reason)
+    if done is None:
+        with conformance.check("BIOT-STOP-DOCUMENTED"):
+            raise AssertionError("no PATCH sequence the model allows brought the session to DONE")
+    return done
 
 
 def precondition(conformance: Any, ok: bool, message: str) -> bool:
