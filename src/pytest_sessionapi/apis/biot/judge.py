@@ -30,6 +30,7 @@ from .rules import (
     SessionView,
     expect_patch,
     judge_stored,
+    omits_required,
 )
 
 
@@ -100,7 +101,7 @@ def judge_patch(
     findings: list[Finding] = []
     in_play: set[str] = set()
 
-    if not {"_startTime", "_state"} <= set(body):
+    if omits_required(body):
         in_play.add(R_REQUIRED_CONFLICT)
         first = outcome.refused_omission or outcome.response
         # 200 and a 400 envelope are the two conformant answers; 404/409 and the other 4xx are

@@ -17,7 +17,7 @@ import httpx
 from pytest_sessionapi.http_checks import describe
 
 from .client import Client
-from .rules import FUTURE_MARGIN, SessionView, format_utc, now_utc, parse_instant
+from .rules import FUTURE_MARGIN, SessionView, format_utc, now_utc, omits_required, parse_instant
 from .transitions import load_model
 
 CLEANUP_REASON = "pytest-sessionapi clean-up"
@@ -60,10 +60,6 @@ def is_envelope_400(response: httpx.Response) -> bool:
     except ValueError:
         return False
     return isinstance(body, dict) and isinstance(body.get("code"), str)
-
-
-def omits_required(body: Any) -> bool:
-    return isinstance(body, dict) and not {"_startTime", "_state"} <= set(body)
 
 
 @dataclass
