@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Literal
@@ -165,9 +165,13 @@ class TestRecorder:
             return None
         return max((o.status for o in bucket), key=_PRECEDENCE.__getitem__)
 
-    def settle_unrecorded(self, status: Status, message: str | None = None) -> None:
-        """Give every declared requirement that recorded nothing the test's own outcome."""
-        for requirement_id in self.declared:
+    def settle_unrecorded(
+        self, status: Status, message: str | None = None, only: Iterable[str] | None = None
+    ) -> None:
+        """Give every declared requirement (or each of ``only``) that recorded nothing ``status``:
+        the test's own outcome, or ``not-tested`` from a test that could judge a requirement only
+        if it happened to meet a case of it."""
+        for requirement_id in self.declared if only is None else only:
             if self.status_of(requirement_id) is None:
                 self.record(requirement_id, status, message)
 

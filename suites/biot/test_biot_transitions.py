@@ -12,14 +12,13 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass
-from datetime import timedelta
 
 import pytest
 
 from pytest_sessionapi.apis.biot.checks import ERROR_REQUIREMENTS, SESSION_REQUIREMENTS
 from pytest_sessionapi.apis.biot.judge import judge_patch
-from pytest_sessionapi.apis.biot.lifecycle import stored_start
-from pytest_sessionapi.apis.biot.rules import SessionView, format_utc
+from pytest_sessionapi.apis.biot.lifecycle import state_change_body, stored_start
+from pytest_sessionapi.apis.biot.rules import SessionView
 from pytest_sessionapi.apis.biot.transitions import (
     REQ_INFERRED_ALLOWED,
     REQ_INFERRED_FORBIDDEN,
@@ -83,16 +82,8 @@ def plan_tour(model: TransitionModel) -> list[Visit]:
     return visits
 
 
-def _body(view: SessionView, start, target: str) -> dict:
-    body = {"_startTime": format_utc(start), "_state": target}
-    if target == "DONE" and view.state != "DONE":
-        # Stop data and an end time, so that only the change of state itself is under test.
-        body["_endTime"] = format_utc(start + timedelta(minutes=30))
-        body["_summary"] = {"_stopReason": "transition tour", "_stopReasonCode": "COMPLETION"}
-    return body
-
-
 TOUR = plan_tour(load_model())
+TOUR_REASON = "transition tour"
 JUDGED = (REQ_INFERRED_ALLOWED, REQ_INFERRED_FORBIDDEN)
 
 
@@ -108,18 +99,16 @@ def test_transition_model_entries(biot_sessions, conformance, visit):
     session_id, start = created["_id"], stored_start(created)
     current = SessionView.from_body(created)
     for hop in visit.path:
-        judged = judge_patch(conformance, biot_sessions, session_id, current, _body(current, start, hop))
+        body = state_change_body(current.state, start, hop, reason=TOUR_REASON)
+        judged = judge_patch(conformance, biot_sessions, session_id, current, body)
         if not judged.accepted or judged.current is None:
             break  # the refused edge is recorded; this visit cannot reach its state
         current = judged.current
     else:
         for target in visit.targets:
-            judged = judge_patch(
-                conformance, biot_sessions, session_id, current, _body(current, start, target)
-            )
+            body = state_change_body(current.state, start, target, reason=TOUR_REASON)
+            judged = judge_patch(conformance, biot_sessions, session_id, current, body)
             if judged.current is None or judged.current.state != visit.state:
                 break  # the session moved (an edge, or a change the server should have refused)
             current = judged.current
-    for requirement_id in JUDGED:
-        if conformance.status_of(requirement_id) is None:
-            conformance.record(requirement_id, "not-tested", "this visit met no such entry")
+    conformance.settle_unrecorded("not-tested", "this visit met no such entry", only=JUDGED)

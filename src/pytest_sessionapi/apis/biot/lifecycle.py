@@ -62,6 +62,26 @@ def is_envelope_400(response: httpx.Response) -> bool:
     return isinstance(body, dict) and isinstance(body.get("code"), str)
 
 
+def state_change_body(
+    current_state: str,
+    start: datetime,
+    target: str,
+    *,
+    minutes: int = 30,
+    code: str = "COMPLETION",
+    reason: str = "state change",
+) -> dict[str, Any]:
+    """A PATCH that sets ``_state`` to ``target``, always with ``_startTime`` (so a server that
+    enforces the schema's ``required`` is judged on the change alone); into DONE from another
+    state with an end time ``minutes`` after the start and stop data, so that only the change of
+    state itself is under test."""
+    body: dict[str, Any] = {"_startTime": format_utc(start), "_state": target}
+    if target == "DONE" and current_state != "DONE":
+        body["_endTime"] = format_utc(start + timedelta(minutes=minutes))
+        body["_summary"] = {"_stopReason": reason, "_stopReasonCode": code}
+    return body
+
+
 @dataclass
 class PatchOutcome:
     """A PATCH as the suite sent it, with the first answer when the server refused an omission
