@@ -8,7 +8,10 @@ microseconds. Adding a fourth API means adding a folder here and one under ``sui
 Per-API modules, by convention:
 
 ``target``     ``Target``: the pydantic model of the API's ``targets.toml`` table.
-``client``     ``build_auth(target) -> httpx.Auth | None`` and ``Client(http, target)``.
+``client``     ``build_auth(target) -> httpx.Auth | None``, ``Client(http, target)``, and
+               ``preflight(open_http, target) -> SetupProblem | None``: one documented login or
+               read that tells whether the endpoint accepts the configured credentials (see
+               :mod:`pytest_sessionapi.preflight`).
 ``reference``  ``create_app(variant=None)``, ``VARIANTS``, ``EMBEDDED_TABLE``, ``EMBEDDED_ENV``.
 ``requirements.toml``  the requirement catalogue.
 """
@@ -39,6 +42,10 @@ class ApiDescriptor:
     rate_limit_code: tuple[str, str] | None = None
     """(field, value) of the error body by which the vendor signals a rate limit besides 429
     (Control Center: ``errorCode`` 40000029); such answers are re-sent, not judged."""
+    appended_paths: tuple[str, ...] = ()
+    """The leading paths the client appends to ``base_url`` (Control Center: ``/rws/api``). A
+    ``base_url`` that already ends in one, or in its first segments, would double it in every
+    request; the preflight reports that as a setup problem before sending anything."""
 
     @property
     def path(self) -> Path:

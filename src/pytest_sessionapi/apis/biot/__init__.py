@@ -5,5 +5,6 @@ API = ApiDescriptor(
     title="BioT usage sessions: Update Usage Session (PATCH) and the session lifecycle",
     requirement_prefix="BIOT",
     live_max_rps=0,
+    appended_paths=("/device/v1",),
     package=__name__,
 )

@@ -5,7 +5,8 @@ Methods return the ``httpx.Response`` untouched; judging it is the suite's job.
 
 from __future__ import annotations
 
-from collections.abc import Generator
+import json
+from collections.abc import Callable, Generator
 from typing import Any
 
 from urllib.parse import quote
@@ -13,6 +14,7 @@ from urllib.parse import quote
 import httpx
 
 from pytest_sessionapi.config import EffectiveTarget
+from pytest_sessionapi.preflight import SetupProblem
 
 SESSIONS = "/device/v1/devices/{device_id}/usage-sessions"
 SESSION = SESSIONS + "/{session_id}"
@@ -43,6 +45,50 @@ class BearerAuth(httpx.Auth):
 
 def build_auth(target: EffectiveTarget) -> httpx.Auth | None:
     return BearerAuth(target.secret("token"), target)
+
+
+PREFLIGHT_SESSION_ID = "00000000-0000-4000-8000-000000000000"
+"""A session id no server holds: the preflight's read changes nothing and finds nothing."""
+PREFLIGHT_DEVICE_ID = "sessionapi-preflight"
+"""The device of the preflight's read when the target names none (authentication comes first)."""
+
+TOKEN_REFUSED = {
+    # The API reference's answer to a bad token, on every operation (facts 1.3).
+    (401, "TOKEN_NOT_VALID"): (
+        "token refused (401 TOKEN_NOT_VALID)",
+        "check token_env: it must hold a BioT JWT that has not expired; if it does, the "
+        "endpoint refuses a valid token",
+    ),
+    # The Device API access page's answer to an expired token (facts 3.2), and the API
+    # reference's to a token without the operation's permission or of another organization.
+    (403, "ACCESS_DENIED"): (
+        "access denied (403 ACCESS_DENIED)",
+        "check token_env (a BioT JWT that has not expired and carries PROTECTED_API) and that "
+        "device_id belongs to the token's organization; if they are right, the endpoint refuses "
+        "valid credentials",
+    ),
+}
+
+
+def preflight(
+    open_http: Callable[[httpx.Auth | None], httpx.Client], target: EffectiveTarget
+) -> SetupProblem | None:
+    """One getSession with the configured token, of a session id nobody holds (read-only; 404
+    when the token is accepted). Only the documented refusals of a token count; any other
+    answer is the suite's to judge."""
+    client = Client(open_http(build_auth(target)), target)
+    response = client.get_session(
+        target.entity("device_id") or PREFLIGHT_DEVICE_ID, PREFLIGHT_SESSION_ID
+    )
+    try:
+        body = json.loads(response.content)
+    except ValueError:
+        return None
+    code = body.get("code") if isinstance(body, dict) else None
+    refused = TOKEN_REFUSED.get((response.status_code, code)) if isinstance(code, str) else None
+    if refused is None:
+        return None
+    return SetupProblem(target.api.name, *refused)
 
 
 def _segment(value: str) -> str:

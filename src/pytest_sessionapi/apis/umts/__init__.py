@@ -5,5 +5,6 @@ API = ApiDescriptor(
     title="Cisco Catalyst SD-WAN Manager (vManage): UMTS on-demand trace sessions",
     requirement_prefix="UMTS",
     live_max_rps=100,
+    appended_paths=("/j_security_check", "/dataservice"),
     package=__name__,
 )

@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from typing import Any
 from urllib.parse import quote
 
 import httpx
 
 from pytest_sessionapi.config import EffectiveTarget
+from pytest_sessionapi.preflight import SetupProblem
 
 LOGIN_PATH = "/j_security_check"
 TOKEN_PATH = "/dataservice/client/token"
@@ -30,6 +31,12 @@ XSRF_HEADER = "X-XSRF-TOKEN"
 
 class VManageLoginError(Exception):
     """The vManage login flow did not yield a usable session; the message says which step."""
+
+
+class VManageCredentialsRefused(VManageLoginError):
+    """``POST /j_security_check`` answered 200 with the HTML login page: vManage's documented way
+    of refusing a user name and password (facts A.8). Any other failed login is a plain
+    :class:`VManageLoginError`: a 404 page or a 500 says nothing about the credentials."""
 
 
 def looks_like_login_page(response: httpx.Response) -> bool:
@@ -109,7 +116,8 @@ class VManageSessionAuth(httpx.Auth):
         cookie = response.cookies.get(SESSION_COOKIE)
         self._remember(cookie)
         if looks_like_login_page(response):
-            raise VManageLoginError(
+            refused = response.status_code == 200
+            raise (VManageCredentialsRefused if refused else VManageLoginError)(
                 f"login as {self._username!r} failed: POST {LOGIN_PATH} answered "
                 f"{response.status_code} with the HTML login page (wrong credentials?)"
             )
@@ -140,6 +148,19 @@ class VManageSessionAuth(httpx.Auth):
         self.session_id = cookie
         self.xsrf_token = token
 
+    def log_in(self, http: httpx.Client) -> None:
+        """Run the login flow now, through ``http``, instead of before the first request (the
+        preflight). Raises :class:`VManageLoginError` when it yields no session."""
+        with self._lock:
+            flow = self._login_flow()
+            request = next(flow)
+            while True:
+                response = http.send(request)
+                try:
+                    request = flow.send(response)
+                except StopIteration:
+                    return
+
     def _apply(self, request: httpx.Request) -> None:
         request.headers["Cookie"] = f"{SESSION_COOKIE}={self.session_id}"
         if self._send_xsrf:
@@ -169,6 +190,26 @@ def build_auth(target: EffectiveTarget) -> httpx.Auth:
         target.secret("password"),
         redactor=target.redactor,
     )
+
+
+def preflight(
+    open_http: Callable[[httpx.Auth | None], httpx.Client], target: EffectiveTarget
+) -> SetupProblem | None:
+    """Log in as the configured user (login form, then the XSRF token: two requests). Only the
+    login page in answer to the form says the credentials are wrong; a login that fails any other
+    way is the suite's to judge (UMTS-AUTH-LOGIN, UMTS-AUTH-TOKEN)."""
+    try:
+        build_auth(target).log_in(open_http(None))
+    except VManageCredentialsRefused:
+        return SetupProblem(
+            target.api.name,
+            f"credentials refused (POST {LOGIN_PATH} answered the login page)",
+            "check username and password_env; if they are right, the endpoint refuses valid "
+            "credentials",
+        )
+    except VManageLoginError:
+        return None
+    return None
 
 
 def build_session_only_auth(target: EffectiveTarget) -> VManageSessionAuth:
