@@ -98,7 +98,9 @@ def _causes(exc: BaseException) -> Iterator[BaseException]:
         current = current.__cause__ or current.__context__
 
 
-def _unreachable(api: str, where: str, timeout_s: float, exc: httpx.TransportError) -> SetupProblem | None:
+def _unreachable(
+    api: str, where: str, timeout_s: float, exc: httpx.TransportError
+) -> SetupProblem | None:
     """The setup problem a transport error shows, or None when it is the endpoint's behaviour."""
     if isinstance(exc, httpx.ConnectTimeout):
         return SetupProblem(
@@ -107,7 +109,7 @@ def _unreachable(api: str, where: str, timeout_s: float, exc: httpx.TransportErr
         )
     if isinstance(exc, httpx.ProxyError):
         return SetupProblem(
-            api, f"the proxy did not connect to {where} ({exc})",
+            api, f"the proxy did not connect to {where} ({exc or type(exc).__name__})",
             "check the proxy settings and that the proxy may reach base_url",
         )
     if not isinstance(exc, httpx.ConnectError):
@@ -129,15 +131,19 @@ def _unreachable(api: str, where: str, timeout_s: float, exc: httpx.TransportErr
                 api, f"TLS handshake with {where} failed ({reason})",
                 "check that base_url's scheme and port are those of the endpoint's HTTPS service",
             )
-    for cause in causes:
-        if isinstance(cause, OSError) and cause.strerror:
-            return SetupProblem(api, f"could not connect to {where} ({cause.strerror})", REACH_ADVICE)
-    return SetupProblem(api, f"could not connect to {where} ({exc or type(exc).__name__})", REACH_ADVICE)
+    detail = next(
+        (c.strerror for c in causes if isinstance(c, OSError) and c.strerror),
+        str(exc) or type(exc).__name__,
+    )
+    return SetupProblem(api, f"could not connect to {where} ({detail})", REACH_ADVICE)
 
 
-def _redirected_elsewhere(api: str, base: httpx.URL, responses: list[httpx.Response]) -> SetupProblem | None:
-    """A redirect to another origin: ``base_url`` names the wrong scheme, host or port. A redirect
-    within the endpoint (vManage's ``/welcome.html`` for an expired session) is the suite's to judge."""
+def _redirected_elsewhere(
+    api: str, base: httpx.URL, responses: list[httpx.Response]
+) -> SetupProblem | None:
+    """A redirect to another origin: ``base_url`` names the wrong scheme, host or port. A
+    redirect within the endpoint (vManage's ``/welcome.html`` for an expired session) is the
+    suite's to judge."""
     for response in responses:
         location = response.headers.get("location")
         if not response.is_redirect or not location:
@@ -150,7 +156,8 @@ def _redirected_elsewhere(api: str, base: httpx.URL, responses: list[httpx.Respo
             elsewhere = origin(target)
             return SetupProblem(
                 api, f"base_url redirects to {elsewhere} ({response.status_code})",
-                f'if that is the endpoint, set base_url = "{elsewhere}"; the suite follows no redirect',
+                f'if that is the endpoint, set base_url = "{elsewhere}"; '
+                "the suite follows no redirect",
             )
     return None
 
