@@ -173,6 +173,18 @@ def test_an_expired_biot_token_is_refused_as_either_document_says(variant, expec
     assert_no_secret(problem.line(), target)
 
 
+@pytest.mark.parametrize(
+    ("device_id", "expected"),
+    [(get_api("biot").reference.EMBEDDED_TABLE["device_id"], BIOT_DENIED), (None, None)],
+    ids=["device-named", "no-device"],
+)
+def test_a_biot_403_counts_only_on_a_device_the_user_named(device_id, expected):
+    denied = JSONResponse({"code": "ACCESS_DENIED", "message": "Access denied", "details": {}}, 403)
+    with serving(answering(denied)) as url:
+        problem, _ = preflight(live_target("biot", url, device_id=device_id))
+    assert (problem.line() if problem else None) == expected
+
+
 # -- the host does not answer, TLS does not work ---------------------------------------------------
 
 

@@ -76,15 +76,17 @@ def preflight(
     """One getSession with the configured token, of a session id nobody holds (read-only; 404
     when the token is accepted). Only the documented refusals of a token count; any other
     answer is the suite's to judge."""
+    device_id = target.entity("device_id")
     client = Client(open_http(build_auth(target)), target)
-    response = client.get_session(
-        target.entity("device_id") or PREFLIGHT_DEVICE_ID, PREFLIGHT_SESSION_ID
-    )
+    response = client.get_session(device_id or PREFLIGHT_DEVICE_ID, PREFLIGHT_SESSION_ID)
     try:
         body = json.loads(response.content)
     except ValueError:
         return None
     code = body.get("code") if isinstance(body, dict) else None
+    if device_id is None and response.status_code == 403:
+        # The stand-in device is nobody's: a 403 may be about it, not about the token.
+        return None
     refused = TOKEN_REFUSED.get((response.status_code, code)) if isinstance(code, str) else None
     if refused is None:
         return None
