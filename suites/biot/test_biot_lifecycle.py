@@ -79,6 +79,13 @@ def test_done_is_final(biot_sessions, conformance):
             conformance, biot_sessions, session_id, done,
             {"_startTime": format_utc(done.start), "_state": target},
         )
+        if judged.stored is not None:
+            # "stays DONE" is this MUST's own clause, also when the server answered a refusal.
+            with conformance.check("BIOT-DONE-FINAL"):
+                assert judged.stored.state == "DONE", (
+                    f"after a PATCH to {target}, GET shows the DONE session in state "
+                    f"{judged.stored.state!r} ({judged.response.status_code} answered)"
+                )
         if judged.after is not None:
             done = judged.after
         if done.state != "DONE":

@@ -181,6 +181,8 @@ def test_unknown_operation(sessionapi_client, umts_body, umts_sessions, conforma
         pytest.skip(f"no session to ask about: {checks.summary(response)}")
     for operation in UNKNOWN_OPERATIONS:
         response = sessionapi_client.operation(operation, session_id)
+        if response.status_code >= 500:
+            continue  # UMTS-NO-SERVER-ERROR's, judged on every answer of the test
         with conformance.check("UMTS-UNKNOWN-OPERATION"):
             checks.check_unknown_operation(response, operation)
 
@@ -188,7 +190,7 @@ def test_unknown_operation(sessionapi_client, umts_body, umts_sessions, conforma
 # The transitions the docs leave open (api-facts-cisco A.4, 'Open questions'): the steps that
 # lead there, then the operation whose outcome is undocumented. Tried once each, so that a server
 # answering one of them with a 5xx is found on every run, not only when the state machine's
-# random walk happens to go there.
+# random walk happens to go there (a 5xx fails UMTS-NO-SERVER-ERROR, the outcome stays open).
 OPEN_QUESTIONS = {
     "start-twice": (("start",), "start"),
     "stop-before-start": ((), "stop"),
@@ -210,6 +212,8 @@ def test_undocumented_transition(question, sessionapi_client, umts_body, umts_se
         if response.status_code != 200:
             pytest.skip(f"could not reach the situation: {step} answered {checks.summary(response)}")
     response = sessionapi_client.operation(operation, session_id)
+    if response.status_code >= 500:
+        return  # UMTS-NO-SERVER-ERROR's, judged on every answer of the test
     with conformance.check("UMTS-UNDOCUMENTED-OUTCOME"):
         checks.check_open_outcome(response, operation, f"({question})")
     if operation == "disable" and response.status_code == 200:

@@ -48,6 +48,7 @@ MACHINE = (
     "UMTS-DISABLE-INVALIDATES",
     "UMTS-UNKNOWN-OPERATION",
     "UMTS-UNDOCUMENTED-OUTCOME",
+    "UMTS-NO-SERVER-ERROR",
 )
 
 
@@ -147,6 +148,8 @@ def build_machine(client, tracker, conformance, body) -> type[RuleBasedStateMach
             session_id = session.session_id
             documented = self.model.documented(operation, session)
             response = client.operation(operation, session_id)
+            with judge("UMTS-NO-SERVER-ERROR"):
+                checks.check_no_server_error(response)
             answer = parsed(response)
             if operation == "status":
                 self._judge_status(session, response, answer)
@@ -226,6 +229,8 @@ def build_machine(client, tracker, conformance, body) -> type[RuleBasedStateMach
         def unknown_operation(self, operation: str, data: st.DataObject) -> None:
             session_id = data.draw(st.sampled_from(sorted(self.model.live)), label="session")
             response = client.operation(operation, session_id)
+            with judge("UMTS-NO-SERVER-ERROR"):
+                checks.check_no_server_error(response)
             with judge("UMTS-UNKNOWN-OPERATION"):
                 checks.check_unknown_operation(response, operation)
             if response.is_success:  # served as something: the model no longer knows the state

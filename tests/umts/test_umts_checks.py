@@ -134,8 +134,16 @@ def test_refusals_and_open_outcomes():
             checks.check_refused(served, "x")
     assert checks.check_open_outcome(response(200, "{status: success}"), "start", "twice")
     assert not checks.check_open_outcome(response(404, content=b"", ctype="text/plain"), "start", "twice")
+    # A 5xx is UMTS-NO-SERVER-ERROR's (a MUST, on every request): the open outcome stays unknown.
+    server_error = response(500, content=b"", ctype="text/plain")
+    assert checks.check_open_outcome(server_error, "start", "twice") is None
+    checks.check_unknown_operation(server_error, "restart")
+    with pytest.raises(AssertionError, match="server error"):
+        checks.check_no_server_error(server_error)
     with pytest.raises(AssertionError):
-        checks.check_open_outcome(response(500, content=b"", ctype="text/plain"), "start", "twice")
+        checks.check_open_outcome(response(302, content=b"", ctype="text/html"), "start", "twice")
+    with pytest.raises(AssertionError):
+        checks.check_unknown_operation(response(200, {}), "restart")
     with pytest.raises(AssertionError):
         checks.check_open_outcome(response(400, {"message": "flat"}), "start", "twice")
     with pytest.raises(AssertionError):

@@ -25,6 +25,7 @@ from .rules import (
     R_PARTIAL,
     R_REJECTED_NO_EFFECT,
     R_REQUIRED_CONFLICT,
+    R_SUMMARY_MERGE,
     Finding,
     PatchExpectation,
     SessionView,
@@ -104,16 +105,24 @@ def judge_patch(
     if omits_required(body):
         in_play.add(R_REQUIRED_CONFLICT)
         first = outcome.refused_omission or outcome.response
-        # 200 and a 400 envelope are the two conformant answers; 404/409 and the other 4xx are
-        # about something else in the PATCH and judged by the oracle below.
+        # 200 and a 400 envelope are the two conformant answers. A 4xx that the complete repeat
+        # gets too is about something else in the PATCH (judged by the oracle below); a 5xx is
+        # BIOT-NO-SERVER-ERROR's, whatever the body.
+        repeated_alike = (
+            outcome.refused_omission is not None
+            and outcome.response.status_code == first.status_code
+        )
         if not (
             first.status_code == 200
             or is_envelope_400(first)
-            or (400 < first.status_code < 500)
+            or first.status_code >= 500
+            or (400 <= first.status_code < 500 and repeated_alike)
         ):
             findings.append(Finding(R_REQUIRED_CONFLICT, (
                 f"a PATCH omitting _startTime/_state must be applied (200) or refused with a 400 "
                 f"envelope; got {describe(first)}"
+                + (f", while the complete PATCH got {outcome.response.status_code}"
+                   if outcome.refused_omission is not None else "")
             )))
 
     expectation = expect_patch(before, outcome.body)
@@ -127,6 +136,8 @@ def judge_patch(
         in_play.add(expectation.transition.requirement)
 
     accepted = 200 <= response.status_code < 300
+    if accepted and _keeps_unsent_summary(expectation):
+        in_play.add(R_SUMMARY_MERGE)
     if accepted:
         checks.record_session_checks(conformance, response, 200)
     else:
@@ -154,6 +165,21 @@ def judge_patch(
     else:
         current = before
     return JudgedPatch(expectation, outcome, accepted, current, after)
+
+
+def _keeps_unsent_summary(expectation: PatchExpectation) -> bool:
+    """Whether the PATCH sent part of the summary while the session holds a summary attribute
+    it did not send: only then does the answer show whether the summary was merged."""
+    if not expectation.sent_summary_keys:
+        return False
+    stored = {
+        "_stopReason": expectation.before.stop_reason,
+        "_stopReasonCode": expectation.before.stop_reason_code,
+    }
+    return any(
+        value is not None and key not in expectation.sent_summary_keys
+        for key, value in stored.items()
+    )
 
 
 def finished(

@@ -156,12 +156,13 @@ class SuiteSessions:
     def patch_tolerating_required(
         self, session_id: str, body: dict[str, Any], stored: SessionView
     ) -> PatchOutcome:
-        """Send ``body``; if it omits the schema's required attributes and the server refuses it
-        with a 400 envelope (a conformant answer, BIOT-REQUIRED-CONFLICT), repeat it complete.
-        A server error on the omission is repeated complete too: the omission is judged (as a
-        BIOT-REQUIRED-CONFLICT failure) and the rest of the body still is."""
+        """Send ``body``; if it omits the schema's required attributes and the server does not
+        accept it, repeat it complete. A 400 envelope is a conformant refusal
+        (BIOT-REQUIRED-CONFLICT); any other refusal or a server error is judged on the first
+        answer (by the caller, and BIOT-NO-SERVER-ERROR), and the rest of the body still is, on
+        the complete repeat."""
         response = self.patch(session_id, body)
-        if omits_required(body) and (is_envelope_400(response) or response.status_code >= 500):
+        if omits_required(body) and response.status_code >= 400:
             completed = complete_body(body, stored)
             return PatchOutcome(self.patch(session_id, completed), completed, response)
         return PatchOutcome(response, body)

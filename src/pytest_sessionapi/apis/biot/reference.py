@@ -146,7 +146,7 @@ VARIANTS = variant_table(
             "a refused PATCH still stores the (valid) _name it carried", "BIOT-PATCH-REJECTED-NO-EFFECT"),
     Variant("omission-crashes", "fault",
             "a PATCH omitting _startTime or _state answers 500 INTERNAL_SERVER_ERROR instead of "
-            "applying or refusing it", "BIOT-REQUIRED-CONFLICT"),
+            "applying or refusing it", "BIOT-NO-SERVER-ERROR"),
     Variant("pause-refused", "fault",
             "ACTIVE -> PAUSED (a device-side pause) is refused with SESSION_STATE_CHANGE_INVALID",
             "BIOT-TRANSITION-INFERRED-ALLOWED"),
@@ -170,6 +170,9 @@ VARIANTS = variant_table(
             "(the docs leave DONE without an end time open)"),
     Variant("reordered-keys", "conformant",
             "JSON attributes in reverse order"),
+    Variant("omission-422", "fault",
+            "a PATCH omitting _startTime or _state is refused with 422 ATTRIBUTE_IS_MANDATORY "
+            "(neither applied nor the 400 the schema implies)", "BIOT-REQUIRED-CONFLICT"),
 )
 
 SERVICE_NAME = "Device Service"
@@ -720,6 +723,12 @@ def create_app(variant: str | None = None) -> Starlette:
             target, start, end, summary = _check_semantics(
                 state, changes, session.state, session.start, session.end, session.summary
             )
+            if state.is_("omission-422"):
+                # Checked last: a body that breaks another rule gets that rule's 400 first.
+                for key in ("_startTime", "_state"):
+                    if key not in changes.values:
+                        raise ApiError(422, "ATTRIBUTE_IS_MANDATORY",
+                                       f"Attribute [{key}] is mandatory", attributeName=key)
         except ApiError:
             name = body.get("_name") if isinstance(body, dict) else None
             if state.is_("refused-patch-keeps-name") and isinstance(name, str) and 1 <= len(name) <= 64:

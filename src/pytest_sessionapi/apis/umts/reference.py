@@ -172,10 +172,13 @@ VARIANTS = variant_table(
     Variant("unknown-operation-served", "fault", "an unknown operation is served like status",
             requirement="UMTS-UNKNOWN-OPERATION"),
     Variant("unknown-operation-500", "fault", "an unknown operation answers 500",
-            requirement="UMTS-UNKNOWN-OPERATION"),
+            requirement="UMTS-NO-SERVER-ERROR"),
     Variant("start-twice-500", "fault", "start on a running trace answers 500",
-            requirement="UMTS-UNDOCUMENTED-OUTCOME"),
+            requirement="UMTS-NO-SERVER-ERROR"),
     Variant("download-early-500", "fault", "download before results answers 500",
+            requirement="UMTS-NO-SERVER-ERROR"),
+    Variant("download-early-ack", "fault",
+            'download before results answers 200 {"status": "success"} instead of data or a refusal',
             requirement="UMTS-UNDOCUMENTED-OUTCOME"),
 )
 
@@ -556,6 +559,8 @@ def create_app(variant: str | None = None) -> Starlette:
             if not ready:
                 if variant == "download-early-500":
                     return Response("java.lang.NullPointerException", status_code=500)
+                if variant == "download-early-ack":
+                    return JSONResponse({"status": "success"})
                 if strict or variant == "download-status-premature":
                     return _error(400, "Invalid request", "The trace has no results yet.",
                                   REFERENCE_CODE, variant)

@@ -1,0 +1,105 @@
+"""One requirement per API that no request the suite sends is answered with a 5xx.
+
+Every vendor page documents, for every call the suites make, a success and the client errors that
+refuse a bad request; a 5xx (Control Center's 30000001, BioT's INTERNAL_SERVER_ERROR) is the
+server failing, never the answer to a request. So a 5xx fails a MUST in every API alike, whatever
+the request was: a documented step, an unknown operation, a transition the docs leave open.
+
+The suites' own checks judge what an answer means; this module watches the wire: every answer
+that reaches the suite through the API's HTTP clients during a test, including those of clients
+the test opens itself (other credentials), is judged under the API's no-5xx requirement.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from .runtime import STATE_KEY, _recorder
+
+CLIENT_FIXTURES = ("sessionapi_client", "sessionapi_open_client")
+
+
+class ServerErrorWatch:
+    """An httpx response hook: counts the answers, keeps the 5xx ones (method, path, status)."""
+
+    def __init__(self) -> None:
+        self.answers = 0
+        self.server_errors: list[str] = []
+
+    def __call__(self, response: httpx.Response) -> None:
+        self.answers += 1
+        if response.status_code >= 500:
+            request = response.request
+            self.server_errors.append(f"{request.method} {request.url.path} -> {response.status_code}")
+
+    def message(self) -> str:
+        shown = "; ".join(self.server_errors[:5])
+        more = len(self.server_errors) - 5
+        return (
+            f"{len(self.server_errors)} request(s) the docs describe answered with a server "
+            f"error: {shown}" + (f" (and {more} more)" if more > 0 else "")
+        )
+
+
+def declare_on_client_tests(items: list[pytest.Item], api: str, requirement_id: str) -> None:
+    """Declare the no-5xx requirement on every test of ``api`` that talks to the endpoint."""
+    for item in items:
+        marker = item.get_closest_marker("sessionapi")
+        if marker is None or not marker.args or marker.args[0] != api:
+            continue
+        if any(name in getattr(item, "fixturenames", ()) for name in CLIENT_FIXTURES):
+            item.add_marker(pytest.mark.requirement(requirement_id))
+
+
+def watch_test_call(item: pytest.Item, api: str, requirement_id: str) -> Iterator[None]:
+    """Body of a ``pytest_runtest_call`` wrapper: hook every client of ``api`` while the test
+    runs, then record ``requirement_id``: fail on any 5xx, pass when answers came and none was
+    a 5xx, nothing when the test sent no request (not tested by it)."""
+    if requirement_id not in _declared_ids(item):
+        return (yield)
+    state = item.config.stash[STATE_KEY]
+    watch = ServerErrorWatch()
+    clients: list[Any] = list(state.http_clients.get(api, []))
+    for client in clients:
+        client.event_hooks["response"].append(watch)
+    known = {id(client) for client in clients}
+    try:
+        return (yield)
+    finally:
+        for client in clients:
+            hooks = client.event_hooks["response"]
+            if watch in hooks:
+                hooks.remove(watch)
+        _scan_new_clients(state, api, known, watch)
+        recorder = _recorder(item)
+        if watch.server_errors:
+            recorder.record(requirement_id, "fail", watch.message())
+        elif watch.answers:
+            recorder.record(requirement_id, "pass")
+
+
+def _scan_new_clients(state: Any, api: str, known: set[int], watch: ServerErrorWatch) -> None:
+    """Clients the test opened while it ran were not hooked: read their (short) exchange logs."""
+    from .transport import exchange_log
+
+    for client in state.http_clients.get(api, []):
+        if id(client) in known:
+            continue
+        log = exchange_log(client)
+        if log is None:
+            continue
+        for exchange in log.exchanges:
+            if exchange.status is None:
+                continue
+            watch.answers += 1
+            if exchange.status >= 500:
+                path = httpx.URL(exchange.url).path
+                watch.server_errors.append(f"{exchange.method} {path} -> {exchange.status}")
+
+
+def _declared_ids(item: pytest.Item) -> set[str]:
+    return {str(arg) for marker in item.iter_markers("requirement") for arg in marker.args}
