@@ -63,6 +63,13 @@ def _variants(args: argparse.Namespace) -> int:
                 if find_requirement(variant.requirement).level == "SHOULD":
                     trips += " (a SHOULD: reported, the run fails only with --sessionapi-strict)"
             print(f"  {variant.name:32} {variant.kind:10} {variant.description}{trips}")
+            details = []
+            if variant.knock_on:
+                details.append(f"also fails {', '.join(variant.knock_on)} (knock-on)")
+            if variant.transport:
+                details.append("a transport fault: self-tested over loopback HTTP too")
+            if details:
+                print(f"  {'':32} {'':10} {'; '.join(details)}")
     return 0
 
 

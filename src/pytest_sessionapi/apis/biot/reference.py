@@ -65,11 +65,13 @@ EMBEDDED_ENV: dict[str, str] = {
 VARIANTS = variant_table(
     # -- faults: each breaks exactly one MUST requirement ------------------------------------
     Variant("accept-missing-token", "fault",
-            "serves requests that carry no Authorization header", "BIOT-AUTH-MISSING"),
+            "serves requests that carry no Authorization header", "BIOT-AUTH-MISSING",
+            transport=True),
     Variant("accept-any-token", "fault",
-            "accepts any Bearer token, signed or not", "BIOT-AUTH-INVALID"),
+            "accepts any Bearer token, signed or not", "BIOT-AUTH-INVALID", transport=True),
     Variant("accept-expired-token", "fault",
-            "serves requests made with a token that has expired", "BIOT-AUTH-EXPIRED"),
+            "serves requests made with a token that has expired", "BIOT-AUTH-EXPIRED",
+            transport=True),
     Variant("error-without-message", "fault",
             "error envelopes carry no 'message'", "BIOT-ERROR-ENVELOPE"),
     Variant("error-details-empty", "fault",
@@ -130,12 +132,13 @@ VARIANTS = variant_table(
     Variant("delete-non-done-accepted", "fault",
             "a session that is not DONE can be deleted", "BIOT-DELETE-NON-DONE"),
     Variant("delete-answers-200", "fault",
-            "DELETE answers 200 with the deleted session instead of 204", "BIOT-DELETE"),
+            "DELETE answers 200 with the deleted session instead of 204", "BIOT-DELETE",
+            transport=True),
     # -- faults at SHOULD level: reported by default, fatal only under --sessionapi-strict ----
     Variant("expired-token-403", "fault",
             "an expired token is refused with 403 ACCESS_DENIED, as the Device API access page "
             "says; conformant by default (the lenient run must pass it), not the 401 the API "
-            "reference documents", "BIOT-AUTH-EXPIRED-401"),
+            "reference documents", "BIOT-AUTH-EXPIRED-401", transport=True),
     Variant("error-envelope-minimal", "fault",
             "error envelopes carry only code, message and details: no serviceName, traceId or "
             "environment", "BIOT-ERROR-ENVELOPE-FIELDS"),
@@ -146,7 +149,7 @@ VARIANTS = variant_table(
             "a refused PATCH still stores the (valid) _name it carried", "BIOT-PATCH-REJECTED-NO-EFFECT"),
     Variant("omission-crashes", "fault",
             "a PATCH omitting _startTime or _state answers 500 INTERNAL_SERVER_ERROR instead of "
-            "applying or refusing it", "BIOT-NO-SERVER-ERROR"),
+            "applying or refusing it", "BIOT-NO-SERVER-ERROR", transport=True),
     Variant("pause-refused", "fault",
             "ACTIVE -> PAUSED (a device-side pause) is refused with SESSION_STATE_CHANGE_INVALID",
             "BIOT-TRANSITION-INFERRED-ALLOWED"),
@@ -172,7 +175,8 @@ VARIANTS = variant_table(
             "JSON attributes in reverse order"),
     Variant("omission-422", "fault",
             "a PATCH omitting _startTime or _state is refused with 422 ATTRIBUTE_IS_MANDATORY "
-            "(neither applied nor the 400 the schema implies)", "BIOT-REQUIRED-CONFLICT"),
+            "(neither applied nor the 400 the schema implies)", "BIOT-REQUIRED-CONFLICT",
+            transport=True),
 )
 
 SERVICE_NAME = "Device Service"
