@@ -7,12 +7,13 @@ error (exit status 4), so a broken config can never look like a conformance fail
 
 from __future__ import annotations
 
+import ipaddress
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -41,6 +42,11 @@ class BaseTarget(BaseModel):
     timeout_s: float = Field(default=30.0, gt=0, le=3600, description="per-request timeout")
     verify_tls: bool = True
     ca_bundle: Path | None = None
+    proxy: str | None = Field(
+        default=None,
+        description="http://[user:password@]host:port of the proxy every request goes through; "
+        "default: HTTP_PROXY / HTTPS_PROXY / ALL_PROXY / NO_PROXY, as httpx reads them",
+    )
 
     # Entity keys: a missing one makes the tests that need it report their requirements
     # not-tested instead of failing. Each API lists its own.
@@ -76,6 +82,23 @@ class BaseTarget(BaseModel):
             raise ValueError(f"'{value}' has an invalid port") from None
         return value.rstrip("/")
 
+    @field_validator("proxy")
+    @classmethod
+    def _check_proxy(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        shown = strip_credentials(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"'{shown}' is not an http:// or https:// proxy URL with a host")
+        if parts.path not in ("", "/") or parts.query or parts.fragment:
+            raise ValueError(f"'{shown}' must be scheme://host[:port], with no path or query")
+        try:
+            parts.port  # noqa: B018 - raises on a port out of range or not a number
+        except ValueError:
+            raise ValueError(f"'{shown}' has an invalid port") from None
+        return value
+
     @field_validator("ca_bundle")
     @classmethod
     def _check_ca_bundle(cls, value: Path | None) -> Path | None:
@@ -101,6 +124,11 @@ class EffectiveTarget:
     """The ASGI application when the target is served in-process; None for a live target."""
     variant: str | None = None
     redactor: Redactor = field(default_factory=Redactor)
+    proxy: str | None = field(default=None, repr=False)
+    """The proxy requests go through (credentials included, so never printed: see
+    :meth:`describe`), or None for a direct connection. Embedded targets never have one."""
+    proxy_origin: str = ""
+    """Where the proxy came from: ``proxy`` (the table's key) or an environment variable name."""
     shared: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
     """Per-target resources every client shares: the rate limiter (vendor limits are per
     account) and the in-process server bridge (the app's state must be one server's state)."""
@@ -135,7 +163,101 @@ class EffectiveTarget:
         else:
             where = f"{self.settings.base_url} (from {self.source})"
         rate = f"{self.max_rps:g} req/s" if self.max_rps else "no rate limit"
-        return f"{where}, {rate}, timeout {self.settings.timeout_s:g} s"
+        via = f", via proxy {strip_credentials(self.proxy)} (from {self.proxy_origin})" if self.proxy else ""
+        return f"{where}{via}, {rate}, timeout {self.settings.timeout_s:g} s"
+
+
+def strip_credentials(url: str) -> str:
+    """``http://user:pw@proxy:3128`` -> ``http://proxy:3128``: what a report may show."""
+    parts = urlsplit(url)
+    if parts.username is None and parts.password is None:
+        return url
+    netloc = parts.netloc.rpartition("@")[2]
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+
+
+def _proxy_variables(environ: Mapping[str, str]) -> dict[str, tuple[str, str]]:
+    """``scheme -> (value, variable)`` from ``*_proxy`` variables, read the way
+    ``urllib.request.getproxies_environment`` (which httpx uses) reads them: any case, the
+    lowercase spelling winning, an empty value unsetting; HTTP_PROXY is ignored under CGI."""
+    found: dict[str, tuple[str, str]] = {}
+    for lowercase_only in (False, True):
+        for name, value in environ.items():
+            if not name.lower().endswith("_proxy") or (lowercase_only and name != name.lower()):
+                continue
+            scheme = name.lower()[: -len("_proxy")]
+            if value:
+                found[scheme] = (value, name)
+            elif lowercase_only:
+                found.pop(scheme, None)
+    if "REQUEST_METHOD" in environ:
+        found.pop("http", None)
+    return found
+
+
+def _bypassed(url: str, no_proxy: str) -> bool:
+    """Whether NO_PROXY exempts ``url``, with httpx's rules (curl's): ``*`` exempts everything;
+    ``example.com`` exempts it and its subdomains, ``.example.com`` only the subdomains; an IP
+    address or ``localhost`` exempts exactly that host; ``scheme://host[:port]`` exactly that
+    origin. A network such as ``10.0.0.0/8`` exempts the addresses in it (httpx ignores those)."""
+    target = urlsplit(url)
+    host = (target.hostname or "").lower()
+    for entry in (item.strip().lower() for item in no_proxy.split(",")):
+        if not entry:
+            continue
+        if entry == "*":
+            return True
+        if "://" in entry:
+            origin = urlsplit(entry)
+            if origin.scheme in ("all", target.scheme) and origin.hostname == host and (
+                origin.port is None or origin.port == target.port
+            ):
+                return True
+            continue
+        try:
+            if "/" in entry:
+                if ipaddress.ip_address(host) in ipaddress.ip_network(entry, strict=False):
+                    return True
+                continue
+            if ipaddress.ip_address(entry.strip("[]")) == ipaddress.ip_address(host):
+                return True
+            continue
+        except ValueError:
+            pass
+        if entry == host or (not entry.startswith(".") and host.endswith("." + entry)) or (
+            entry.startswith(".") and host.endswith(entry)
+        ):
+            return True
+    return False
+
+
+def environment_proxy(url: str, environ: Mapping[str, str]) -> tuple[str | None, str]:
+    """The proxy the environment names for ``url`` and the variable that names it, as httpx's
+    ``trust_env`` would pick it (``{scheme}_proxy``, then ``all_proxy``; NO_PROXY exempts)."""
+    variables = _proxy_variables(environ)
+    no_proxy = variables.get("no", ("", ""))[0]
+    if no_proxy and _bypassed(url, no_proxy):
+        return None, ""
+    scheme = urlsplit(url).scheme
+    for key in (scheme, "all"):
+        if key in variables:
+            value, name = variables[key]
+            return (value if "://" in value else f"http://{value}"), name
+    return None, ""
+
+
+def register_proxy_credentials(redactor: Redactor, proxy: str | None) -> None:
+    """A proxy URL's password (as written and percent-decoded, and the Proxy-Authorization
+    blob it becomes) is a secret like any other."""
+    if not proxy:
+        return
+    parts = urlsplit(proxy)
+    if parts.password is None:
+        return
+    for username, password in {(parts.username or "", parts.password),
+                               (unquote(parts.username or ""), unquote(parts.password))}:
+        redactor.add_basic_credentials(username, password)
+        redactor.add(f"{username}:{password}")
 
 
 def _first_error(error: ValidationError) -> str:
@@ -176,6 +298,18 @@ def build_target(
         if not value.strip():
             raise ConfigError(f"{where} {key}: environment variable {variable} is empty")
         secrets[key.removesuffix(SECRET_SUFFIX)] = value
+    redactor = Redactor(secrets.values())
+    # Every proxy URL of the environment, used or not, may carry a password the suite must never
+    # print (an error message could quote any of them).
+    for value, _ in _proxy_variables(environ).values():
+        register_proxy_credentials(redactor, value if "://" in value else f"http://{value}")
+    proxy, proxy_origin = None, ""
+    if app is None:  # the embedded reference is served in-process: there is nothing to proxy
+        if settings.proxy is not None:
+            proxy, proxy_origin = settings.proxy, "proxy"
+        else:
+            proxy, proxy_origin = environment_proxy(settings.base_url, environ)
+        register_proxy_credentials(redactor, proxy)
     return EffectiveTarget(
         api=api,
         settings=settings,
@@ -183,7 +317,9 @@ def build_target(
         source=source,
         app=app,
         variant=variant,
-        redactor=Redactor(secrets.values()),
+        redactor=redactor,
+        proxy=proxy,
+        proxy_origin=proxy_origin,
     )
 
 

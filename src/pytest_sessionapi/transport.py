@@ -4,20 +4,29 @@
 
 ``ExchangeLog`` (redacted record of each exchange, for diagnoses and, later, cassettes)
 -> ``RetryTransport`` (live targets only: re-sends what the server refused for rate)
--> ``BoundedTransport`` (rate limit per API, response-size cap)
--> the network (``httpx.HTTPTransport``) or the in-process app (``ASGIBridgeTransport``).
+-> ``BoundedTransport`` (rate limit per API, response-size cap, ``timeout_s`` for the whole
+   exchange)
+-> the network (``httpx.HTTPTransport``, through the target's proxy if it has one) or the
+   in-process app (``ASGIBridgeTransport``).
 
 Suites never build clients themselves; recording or replaying traffic is a change here only.
+
+What a hostile endpoint can do to this layer, and what it gets: a body that drips in forever ends
+at ``timeout_s`` (:class:`ExchangeTimeout`); a body over :data:`MAX_RESPONSE_BYTES` is dropped
+as it streams, never held whole (:class:`ResponseTooLarge`); a body that cannot be decoded
+safely is refused by ``response.json()`` with a reason (``http_checks.JudgedResponse``).
 """
 
 from __future__ import annotations
 
-import json
+import concurrent.futures
+import socket
 import ssl
 import threading
 import time
+import weakref
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +34,7 @@ from typing import Any
 import httpx
 
 from .config import EffectiveTarget
+from .http_checks import JudgedResponse, parse_json
 from .redaction import Redactor
 
 MAX_RESPONSE_BYTES = 8 * 1024 * 1024
@@ -36,17 +46,155 @@ class ResponseTooLarge(httpx.TransportError):
     pass
 
 
+class ExchangeTimeout(httpx.TimeoutException):
+    """``timeout_s`` passed before the exchange was over, whatever phase it was in."""
+
+
+_PHASES = {
+    httpx.ConnectTimeout: "connecting",
+    httpx.WriteTimeout: "sending the request",
+    httpx.ReadTimeout: "waiting for the response",
+    httpx.PoolTimeout: "waiting for a connection",
+}
+
+
+def _timed_out(seconds: float, phase: str, request: httpx.Request) -> ExchangeTimeout:
+    limit = f"the exchange took longer than timeout_s = {seconds:g} s"
+    if phase == "body":
+        return ExchangeTimeout(f"timed out: {limit} (the body was still arriving)", request=request)
+    return ExchangeTimeout(f"timed out {phase}: {limit}", request=request)
+
+
+_LAST_WAIT_S = 0.001
+"""A socket timeout of 0 would switch it to non-blocking mode (an OSError, not a timeout)."""
+
+
+class Deadline(dict):  # type: ignore[type-arg]
+    """``request.extensions["timeout"]``, answering each lookup with the time left.
+
+    httpx's timeouts bound each socket operation; httpcore looks them up here when it connects,
+    sends, and starts reading the headers and the body, so each phase starts with no more than
+    the time left. A phase that data keeps trickling into (headers or a body dripped a byte a
+    second) is cut by :class:`_Watchdog` at the deadline.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(connect=seconds, read=seconds, write=seconds, pool=seconds)
+        self.seconds = seconds
+        self.ends = time.monotonic() + seconds
+
+    def left(self) -> float:
+        return self.ends - time.monotonic()
+
+    def get(self, key: str, default: Any = None) -> float:  # type: ignore[override]
+        return max(self.left(), _LAST_WAIT_S)
+
+    def __getitem__(self, key: str) -> float:
+        return self.get(key)
+
+
+class _Watchdog:
+    """Cuts the connections of an exchange that outlives its deadline.
+
+    One thread per transport, armed for the exchange in flight (BoundedTransport sends one at a
+    time). It learns each connection's socket from httpcore's ``trace`` request extension when
+    the connection is made, and shuts the sockets down at the deadline: the blocked read returns
+    at once and BoundedTransport reports the timeout.
+    """
+
+    def __init__(self) -> None:
+        self._sockets: weakref.WeakSet[socket.socket] = weakref.WeakSet()
+        self._condition = threading.Condition()
+        self._armed_until: float | None = None
+        self._thread: threading.Thread | None = None
+        self._closed = False
+
+    def trace(self, event: str, info: dict[str, Any]) -> None:
+        if event == "connection.connect_tcp.complete":
+            stream = info.get("return_value")
+            sock = stream.get_extra_info("socket") if stream is not None else None
+            if isinstance(sock, socket.socket):
+                self._sockets.add(sock)
+
+    def arm(self, deadline: Deadline) -> None:
+        with self._condition:
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._watch, name="sessionapi-deadline", daemon=True
+                )
+                self._thread.start()
+            self._armed_until = deadline.ends
+            self._condition.notify()
+
+    def disarm(self) -> None:
+        with self._condition:
+            self._armed_until = None
+
+    def close(self) -> None:
+        with self._condition:
+            self._closed = True
+            self._condition.notify()
+
+    def _watch(self) -> None:
+        with self._condition:
+            while not self._closed:
+                if self._armed_until is None:
+                    self._condition.wait()
+                    continue
+                left = self._armed_until - time.monotonic()
+                if left > 0:
+                    self._condition.wait(left)
+                    continue
+                self._armed_until = None
+                for sock in list(self._sockets):
+                    try:
+                        sock.shutdown(socket.SHUT_RDWR)
+                    except OSError:
+                        pass  # closed already
+
+
+def _deadline(request: httpx.Request) -> Deadline | None:
+    found = request.extensions.get("timeout")
+    return found if isinstance(found, Deadline) else None
+
+
+class BufferedStream(httpx.SyncByteStream):
+    """A body the transport has read (within the cap): re-iterable, and readable by the layers
+    above without a copy (``content``)."""
+
+    def __init__(self, content: bytes) -> None:
+        self.content = content
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield self.content
+
+
+def buffered_content(response: httpx.Response) -> bytes:
+    """The body a lower layer of this stack has already read, without consuming the response."""
+    stream = response.stream
+    if isinstance(stream, BufferedStream):
+        return stream.content
+    return b"".join(stream)  # an in-memory httpx.ByteStream (unit tests script those)
+
+
+class _Oversized(Exception):
+    """Raised into the in-process app to stop it producing a body past the cap."""
+
+
 class ASGIBridgeTransport(httpx.BaseTransport):
     """Serves a synchronous ``httpx.Client`` from an ASGI app, with no socket.
 
-    httpx's own ``ASGITransport`` is async-only; this runs it on one long-lived event-loop thread
-    (an anyio blocking portal), the way Schemathesis and Starlette's TestClient do, so the suites
-    stay synchronous (Hypothesis state machines and pytest fixtures are) and pay for one loop, not
-    one per request.
+    The app runs on one long-lived event-loop thread (an anyio blocking portal), the way
+    Schemathesis and Starlette's TestClient do, so the suites stay synchronous (Hypothesis state
+    machines and pytest fixtures are) and pay for one loop, not one per request. It speaks ASGI
+    itself rather than through httpx's ``ASGITransport``, which gathers the whole body before it
+    returns: here the body is dropped as it streams once it passes ``max_bytes``, and the wait for
+    the app is bounded by the request's deadline.
     """
 
-    def __init__(self, app: Any) -> None:
-        self._inner = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))
+    def __init__(self, app: Any, max_bytes: int | None = None) -> None:
+        self._app = app
+        self._max_bytes = MAX_RESPONSE_BYTES if max_bytes is None else max_bytes
         self._stack: ExitStack | None = None
         self._portal: Any = None
         self._lock = threading.Lock()
@@ -60,21 +208,79 @@ class ASGIBridgeTransport(httpx.BaseTransport):
                 self._portal = self._stack.enter_context(start_blocking_portal())
             return self._portal
 
+    async def _call(self, request: httpx.Request, body: bytes) -> tuple[int, list[Any], bytes]:
+        import anyio
+
+        url = request.url
+        scope = {
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": request.method,
+            "headers": [(name.lower(), value) for name, value in request.headers.raw],
+            "scheme": url.scheme,
+            "path": url.path,
+            "raw_path": url.raw_path.split(b"?")[0],
+            "query_string": url.query,
+            "server": (url.host, url.port),
+            "client": ("127.0.0.1", 50000),
+            "root_path": "",
+        }
+        request_sent = False
+        answered = anyio.Event()
+        status: int | None = None
+        headers: list[Any] = []
+        chunks: list[bytes] = []
+        size = 0
+
+        async def receive() -> dict[str, Any]:
+            nonlocal request_sent
+            if not request_sent:
+                request_sent = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            await answered.wait()
+            return {"type": "http.disconnect"}
+
+        async def send(message: dict[str, Any]) -> None:
+            nonlocal status, headers, size
+            if message["type"] == "http.response.start":
+                status, headers = message["status"], list(message.get("headers", []))
+            elif message["type"] == "http.response.body":
+                chunk = message.get("body", b"")
+                if chunk and request.method != "HEAD":
+                    size += len(chunk)
+                    if size > self._max_bytes:
+                        chunks.clear()
+                        raise _Oversized
+                    chunks.append(chunk)
+                if not message.get("more_body", False):
+                    answered.set()
+
+        try:
+            await self._app(scope, receive, send)
+        except _Oversized:
+            raise ResponseTooLarge(
+                f"response body exceeds {self._max_bytes} bytes; stopped reading", request=request
+            ) from None
+        if status is None:
+            raise httpx.RemoteProtocolError("the app returned without answering", request=request)
+        content = b"".join(chunks)
+        chunks.clear()
+        return status, headers, content
+
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         portal = self._get_portal()
         body = request.read()
-
-        async def call() -> tuple[int, list[tuple[bytes, bytes]], bytes]:
-            async_request = httpx.Request(
-                request.method, request.url, headers=request.headers, content=body
-            )
-            response = await self._inner.handle_async_request(async_request)
-            content = await response.aread()
-            return response.status_code, response.headers.raw, content
-
-        status, headers, content = portal.call(call)
+        deadline = _deadline(request)
+        future = portal.start_task_soon(self._call, request, body)
+        try:
+            status, headers, content = future.result(timeout=deadline.left() if deadline else None)
+        except concurrent.futures.TimeoutError:
+            future.cancel()
+            assert deadline is not None
+            raise _timed_out(deadline.seconds, "waiting for the response", request) from None
         return httpx.Response(
-            status, headers=headers, stream=httpx.ByteStream(content), request=request
+            status, headers=headers, stream=BufferedStream(content), request=request
         )
 
     def close(self) -> None:
@@ -109,41 +315,99 @@ class RateLimiter:
 
 
 class BoundedTransport(httpx.BaseTransport):
-    def __init__(self, inner: httpx.BaseTransport, limiter: RateLimiter, max_bytes: int) -> None:
+    """Paces requests, bounds each exchange by ``timeout_s`` and each body by ``max_bytes``,
+    and hands the layers above a body already read, as a :class:`JudgedResponse`."""
+
+    def __init__(
+        self,
+        inner: httpx.BaseTransport,
+        limiter: RateLimiter,
+        max_bytes: int,
+        timeout_s: float | None = None,
+    ) -> None:
         self._inner = inner
         self._limiter = limiter
         self._max_bytes = max_bytes
+        self._timeout_s = timeout_s
+        self._watchdog = _Watchdog()
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         lock = self._limiter.acquire()
         try:
-            response = self._inner.handle_request(request)
-            chunks: list[bytes] = []
-            size = 0
+            # The deadline starts once the request may go: time spent waiting for a rate-limit
+            # slot is the suite's own pacing, not the endpoint's.
+            deadline = None
+            if self._timeout_s is not None:
+                deadline = Deadline(self._timeout_s)
+                request.extensions = {
+                    **request.extensions, "timeout": deadline, "trace": self._watchdog.trace
+                }
+                self._watchdog.arm(deadline)
             try:
-                for chunk in response.stream:
-                    size += len(chunk)
-                    if size > self._max_bytes:
-                        raise ResponseTooLarge(
-                            f"response body exceeds {self._max_bytes} bytes; stopped reading",
-                            request=request,
-                        )
-                    chunks.append(chunk)
+                try:
+                    response = self._inner.handle_request(request)
+                except httpx.TransportError as exc:
+                    raise self._as_timeout(exc, request, deadline, "headers") from None
+                try:
+                    content = self._read_body(response, request, deadline)
+                finally:
+                    response.close()
             finally:
-                response.close()
+                self._watchdog.disarm()
         finally:
             lock.release()
         # A stream, not ``content=``: a response built from content counts as read already, and
         # httpx then never records ``elapsed`` (which Schemathesis' response checks read).
-        return httpx.Response(
+        return JudgedResponse(
             response.status_code,
             headers=response.headers,
-            stream=httpx.ByteStream(b"".join(chunks)),
+            stream=BufferedStream(content),
             request=request,
             extensions=response.extensions,
         )
 
+    def _read_body(self, response: httpx.Response, request: httpx.Request, deadline: Deadline | None) -> bytes:
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            for chunk in response.stream:
+                size += len(chunk)
+                if size > self._max_bytes:
+                    raise ResponseTooLarge(
+                        f"response body exceeds {self._max_bytes} bytes; stopped reading",
+                        request=request,
+                    )
+                chunks.append(chunk)
+                if deadline is not None and deadline.left() <= 0:
+                    raise _timed_out(deadline.seconds, "body", request)
+        except BaseException as exc:
+            # Whatever stops the read, the part already held must not live on in the traceback
+            # pytest keeps of a failed test: a run against an endpoint that always answers 50 MB
+            # would otherwise hold the cap once per failed test.
+            chunks.clear()
+            if isinstance(exc, httpx.TransportError):
+                raise self._as_timeout(exc, request, deadline, "body") from None
+            raise
+        content = b"".join(chunks)
+        chunks.clear()
+        return content
+
+    @staticmethod
+    def _as_timeout(
+        exc: httpx.TransportError, request: httpx.Request, deadline: Deadline | None, phase: str
+    ) -> httpx.TransportError:
+        """The error to report: past the deadline, whatever broke (a read timeout, or the
+        connection the watchdog cut) is the exchange's timeout."""
+        if deadline is None or isinstance(exc, ExchangeTimeout | ResponseTooLarge):
+            return exc
+        if isinstance(exc, httpx.TimeoutException) or deadline.left() <= 0:
+            if phase == "headers":
+                phase = _PHASES.get(type(exc), "waiting for the response")
+            return _timed_out(deadline.seconds, phase, request)
+        return exc
+
     def close(self) -> None:
+        self._watchdog.close()
         self._inner.close()
 
 
@@ -154,6 +418,7 @@ refused after the last wait is judged as it is."""
 MAX_RETRY_AFTER_S = 30.0
 """A ``Retry-After`` is honoured up to this long; a longer one is cut to it (the run must go on)."""
 _IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "DELETE", "PUT"})
+_RATE_LIMIT_BODY_MAX = 64 * 1024
 
 
 def retry_after_seconds(headers: httpx.Headers) -> float | None:
@@ -196,12 +461,12 @@ class RetryTransport(httpx.BaseTransport):
         if self._rate_limit_code is None or not 400 <= response.status_code < 500:
             return False
         field, code = self._rate_limit_code
-        # BoundedTransport's in-memory stream can be read here without consuming the response.
-        content = b"".join(response.stream)
-        if code.encode() not in content:
+        content = buffered_content(response)
+        # A rate-limit answer is a short envelope; a long body is not one, and is left unparsed.
+        if len(content) > _RATE_LIMIT_BODY_MAX or code.encode() not in content:
             return False
         try:
-            body = json.loads(content)
+            body = parse_json(content)
         except ValueError:
             return False
         return isinstance(body, dict) and str(body.get(field)) == code
@@ -271,6 +536,9 @@ _CREDENTIAL_PATHS = (
 )
 
 
+_LOGGED_BODY_BYTES = 4096
+
+
 class ExchangeLog(httpx.BaseTransport):
     """Keeps the last exchanges, redacted, so a failure can show what was actually said."""
 
@@ -284,7 +552,10 @@ class ExchangeLog(httpx.BaseTransport):
     def _body(self, content: bytes, url: str) -> str:
         if any(url.split("?")[0].endswith(p) for p in _CREDENTIAL_PATHS):
             return "(credentials, not recorded)" if content else ""
-        return self._redactor.text(content[:4096].decode("utf-8", errors="replace"))
+        head = content[:_LOGGED_BODY_BYTES].decode("utf-8", errors="replace")
+        if len(content) > _LOGGED_BODY_BYTES:
+            head += f"... ({len(content)} bytes)"
+        return self._redactor.text(head)
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         started = time.monotonic()
@@ -302,9 +573,9 @@ class ExchangeLog(httpx.BaseTransport):
                 )
             )
             raise
-        # BoundedTransport hands over a re-iterable in-memory stream; reading it here must not
-        # mark the response as read (see BoundedTransport.handle_request).
-        content = b"".join(response.stream)
+        # BoundedTransport hands over the body it read; reading it here must not mark the
+        # response as read (see BoundedTransport.handle_request), nor copy it.
+        content = buffered_content(response)
         retries = response.extensions.get("sessionapi_retries", 0)
         self.retries += retries
         self.exchanges.append(
@@ -326,14 +597,13 @@ class ExchangeLog(httpx.BaseTransport):
 
 def describe_transport_error(exc: BaseException) -> str:
     """A sentence a QA engineer can act on, instead of an httpx traceback."""
+    if isinstance(exc, ExchangeTimeout):
+        return str(exc)
     if isinstance(exc, httpx.TimeoutException):
-        kind = {
-            httpx.ConnectTimeout: "connecting",
-            httpx.ReadTimeout: "waiting for the response",
-            httpx.WriteTimeout: "sending the request",
-            httpx.PoolTimeout: "waiting for a connection",
-        }.get(type(exc), "talking to the endpoint")
+        kind = _PHASES.get(type(exc), "talking to the endpoint")
         return f"timed out {kind} ({exc or 'no detail'})"
+    if isinstance(exc, httpx.ProxyError):
+        return f"the proxy refused or failed the request ({exc})"
     if isinstance(exc, ResponseTooLarge):
         return str(exc)
     if isinstance(exc, httpx.ConnectError):
@@ -357,13 +627,18 @@ def _ssl_context(target: EffectiveTarget) -> ssl.SSLContext | bool:
 def build_transport(target: EffectiveTarget) -> ExchangeLog:
     """The transport stack for ``target``; the single place a recorder or replayer plugs in."""
     limiter = target.shared.setdefault("limiter", RateLimiter(target.max_rps))
+    timeout_s = target.settings.timeout_s
     if target.embedded:
-        bridge = target.shared.setdefault("bridge", ASGIBridgeTransport(target.app))
+        bridge = target.shared.setdefault("bridge", ASGIBridgeTransport(target.app, MAX_RESPONSE_BYTES))
         return ExchangeLog(
-            BoundedTransport(_Unclosable(bridge), limiter, MAX_RESPONSE_BYTES), target.redactor
+            BoundedTransport(_Unclosable(bridge), limiter, MAX_RESPONSE_BYTES, timeout_s),
+            target.redactor,
         )
-    network = httpx.HTTPTransport(verify=_ssl_context(target), retries=0)
-    bounded = BoundedTransport(network, limiter, MAX_RESPONSE_BYTES)
+    # The proxy is chosen once per target (config.environment_proxy reads the environment the way
+    # httpx's trust_env does): every request of a suite goes to the target's one origin, and a
+    # transport given to httpx.Client by hand is never routed through the environment's proxies.
+    network = httpx.HTTPTransport(verify=_ssl_context(target), retries=0, proxy=target.proxy)
+    bounded = BoundedTransport(network, limiter, MAX_RESPONSE_BYTES, timeout_s)
     return ExchangeLog(RetryTransport(bounded, target.api.rate_limit_code), target.redactor)
 
 
@@ -393,3 +668,25 @@ def open_client(target: EffectiveTarget, auth: httpx.Auth | None = None) -> http
 def exchange_log(client: httpx.Client) -> ExchangeLog | None:
     transport = client._transport  # noqa: SLF001 - httpx exposes no public accessor
     return transport if isinstance(transport, ExchangeLog) else None
+
+
+def transport_error_in(exc: BaseException) -> httpx.TransportError | None:
+    """The transport error behind ``exc``, however Hypothesis or Schemathesis wrapped it.
+
+    Hypothesis re-raises an example's exception as it is, but groups several distinct ones (and a
+    flaky one) in an ``ExceptionGroup``; an error raised while handling another keeps it as
+    ``__cause__`` / ``__context__``. Returns the first ``httpx.TransportError`` found, or None.
+    """
+    pending: list[BaseException] = [exc]
+    seen: set[int] = set()
+    while pending:
+        current = pending.pop(0)
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, httpx.TransportError):
+            return current
+        if isinstance(current, BaseExceptionGroup):
+            pending.extend(current.exceptions)
+        pending.extend(e for e in (current.__cause__, current.__context__) if e is not None)
+    return None

@@ -1,0 +1,264 @@
+"""Hostile answers against the one HTTP layer: an endpoint that drips its answer, one that answers
+50 MB, one whose JSON cannot be decoded safely. Each must end as a failed check with a readable
+diagnosis, within ``timeout_s``, in bounded memory, and without a traceback."""
+
+from __future__ import annotations
+
+import gc
+import socket
+import threading
+import time
+import tracemalloc
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response, StreamingResponse
+from starlette.routing import Route
+
+from pytest_sessionapi import transport
+from pytest_sessionapi.http_checks import UnusableJson, parse_json
+from tests.test_transport import make_target
+
+FIFTY_MB = 50 * 1024 * 1024
+CHUNK = b"x" * 65536
+
+
+@contextmanager
+def scripted_server(handle) -> Iterator[str]:
+    """A loopback server that hands each accepted connection to ``handle(conn, stop)`` on its own
+    thread; ``stop`` is set when the test is done, so a dripping handler ends too."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(16)
+    sock.settimeout(0.1)
+    stop = threading.Event()
+    handlers: list[threading.Thread] = []
+
+    def serve(conn: socket.socket) -> None:
+        with conn:
+            try:
+                conn.recv(65536)
+                handle(conn, stop)
+            except OSError:
+                pass  # the client gave up, which is what these tests want
+
+    def accept_loop() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = sock.accept()
+            except TimeoutError:
+                continue
+            thread = threading.Thread(target=serve, args=(conn,), daemon=True)
+            thread.start()
+            handlers.append(thread)
+
+    acceptor = threading.Thread(target=accept_loop, daemon=True)
+    acceptor.start()
+    try:
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    finally:
+        stop.set()
+        acceptor.join()
+        for thread in handlers:
+            thread.join(timeout=5)
+        sock.close()
+
+
+def drip(head: bytes, body: bytes, every_s: float):
+    """Sends ``head`` at once, then ``body`` one byte at a time."""
+
+    def handle(conn: socket.socket, stop: threading.Event) -> None:
+        conn.sendall(head)
+        for byte in body:
+            if stop.wait(every_s):
+                return
+            conn.sendall(bytes([byte]))
+
+    return handle
+
+
+def drip_head(head: bytes, every_s: float):
+    """Sends the status line and headers themselves one byte at a time."""
+    return drip(b"", head, every_s)
+
+
+def stream_bytes(total: int):
+    """Answers 200 with ``total`` bytes, sent from one reused chunk (the server holds no copy)."""
+
+    def handle(conn: socket.socket, stop: threading.Event) -> None:
+        conn.sendall(
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+            + f"Content-Length: {total}\r\n\r\n".encode()
+        )
+        sent = 0
+        while sent < total and not stop.is_set():
+            conn.sendall(CHUNK)
+            sent += len(CHUNK)
+
+    return handle
+
+
+# -- 1. timeout_s bounds the whole exchange ---------------------------------------------------
+
+DRIPPED_BODY_HEAD = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 400\r\n\r\n"
+
+
+@pytest.mark.parametrize(
+    ("handler", "diagnosis"),
+    [
+        (drip(DRIPPED_BODY_HEAD, b"[" + b"0," * 199 + b"]", 0.1),
+         "timed out: the exchange took longer than timeout_s = 1 s (the body was still arriving)"),
+        (drip_head(DRIPPED_BODY_HEAD, 0.1),
+         "timed out waiting for the response: the exchange took longer than timeout_s = 1 s"),
+    ],
+    ids=["dripping-body", "dripping-headers"],
+)
+def test_timeout_s_bounds_the_whole_exchange(handler, diagnosis):
+    with scripted_server(handler) as base_url:
+        target = make_target(base_url, timeout_s=1, max_rps=0)
+        with transport.open_client(target) as client:
+            started = time.monotonic()
+            with pytest.raises(httpx.TimeoutException) as info:
+                client.get("/drip")
+            took = time.monotonic() - started
+    assert took < 1.5, f"the exchange went on for {took:.1f} s with timeout_s = 1"
+    assert isinstance(info.value, transport.ExchangeTimeout)
+    assert transport.describe_transport_error(info.value) == diagnosis
+
+
+def test_a_slow_but_steady_answer_within_timeout_s_is_read_whole():
+    body = b"[" + b"0," * 4 + b"0]"
+    head = f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+    with scripted_server(drip(head.encode(), body, 0.02)) as base_url:
+        with transport.open_client(make_target(base_url, timeout_s=2, max_rps=0)) as client:
+            assert client.get("/drip").json() == [0, 0, 0, 0, 0]
+
+
+def test_the_in_process_bridge_is_bounded_by_timeout_s_too():
+    import asyncio
+
+    async def stuck(request: Request) -> Response:
+        await asyncio.sleep(30)
+        return Response(b"{}")
+
+    target = make_target("http://reference.test", app=Starlette(routes=[Route("/stuck", stuck)]), timeout_s=0.5)
+    try:
+        with transport.open_client(target) as client, pytest.raises(transport.ExchangeTimeout) as info:
+            started = time.monotonic()
+            client.get("/stuck")
+        assert time.monotonic() - started < 1.5
+        assert "timeout_s = 0.5 s" in transport.describe_transport_error(info.value)
+    finally:
+        target.close()
+
+
+# -- 2. a body over the cap is never held whole ----------------------------------------------
+
+
+async def fifty_megabytes(request: Request) -> Response:
+    async def chunks():
+        for _ in range(FIFTY_MB // len(CHUNK)):
+            yield CHUNK
+
+    return StreamingResponse(chunks(), media_type="application/json")
+
+
+def _memory_of_a_refused_answer(client: httpx.Client) -> tuple[int, int]:
+    """(peak increase while refusing a 50 MB answer, memory still held once it was refused while
+    the exception, and so its traceback, is kept as pytest keeps a failed test's)."""
+    gc.collect()
+    tracemalloc.start()
+    try:
+        baseline, _ = tracemalloc.get_traced_memory()
+        with pytest.raises(transport.ResponseTooLarge) as info:
+            client.get("/huge")
+        gc.collect()
+        held, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert transport.describe_transport_error(info.value).startswith("response body exceeds")
+    return peak - baseline, held - baseline
+
+
+@pytest.mark.parametrize("over", ["inprocess", "http"])
+def test_a_50_mb_answer_is_refused_in_memory_near_the_cap(over):
+    cap = transport.MAX_RESPONSE_BYTES
+    if over == "inprocess":
+        target = make_target("http://reference.test", app=Starlette(routes=[Route("/huge", fifty_megabytes)]))
+        try:
+            with transport.open_client(target) as client:
+                peak, held = _memory_of_a_refused_answer(client)
+        finally:
+            target.close()
+    else:
+        with scripted_server(stream_bytes(FIFTY_MB)) as base_url:
+            with transport.open_client(make_target(base_url, max_rps=0)) as client:
+                peak, held = _memory_of_a_refused_answer(client)
+    assert peak < 3 * cap, f"peak {peak / 2**20:.0f} MiB for a cap of {cap / 2**20:.0f} MiB"
+    assert held < 1024 * 1024, f"{held / 2**20:.1f} MiB still held after the answer was refused"
+
+
+def test_an_answer_under_the_cap_is_copied_once_on_its_way_up():
+    """The exchange log and the rate-limit check read the body the transport holds; only the
+    final join of its chunks copies it."""
+    size = 4 * 1024 * 1024
+    with scripted_server(stream_bytes(size)) as base_url:
+        with transport.open_client(make_target(base_url, max_rps=0)) as client:
+            gc.collect()
+            tracemalloc.start()
+            try:
+                response = client.get("/big")
+                _, peak = tracemalloc.get_traced_memory()
+            finally:
+                tracemalloc.stop()
+            log = transport.exchange_log(client)
+    assert len(response.content) == size
+    assert peak < 2.5 * size, f"peak {peak / 2**20:.1f} MiB for a {size / 2**20:.0f} MiB body"
+    assert log.last(1)[0].response_body.endswith(f"... ({size} bytes)")
+
+
+# -- 3. JSON that cannot be decoded safely -----------------------------------------------------
+
+HOSTILE_BODIES = {
+    "nested-100000-deep": b"[" * 100_000 + b"]" * 100_000,
+    "nested-200-deep": b'{"a":' * 200 + b"1" + b"}" * 200,
+    "huge-exponent": b'{"iccid": 1e999999}',
+    "100k-digit-integer": b'{"iccid": ' + b"9" * 100_000 + b"}",
+    "nan": b'{"iccid": NaN}',
+}
+
+
+@pytest.mark.parametrize("body", HOSTILE_BODIES.values(), ids=HOSTILE_BODIES.keys())
+def test_parse_json_refuses_what_would_crash_the_judging_with_a_reason(body):
+    with pytest.raises(UnusableJson) as info:
+        parse_json(body)
+    assert isinstance(info.value, ValueError)  # every `except ValueError` around json.loads holds
+    message = str(info.value)
+    assert message.startswith("the body is not usable JSON: ")
+    assert len(message) < 200 and "\n" not in message
+
+
+def test_parse_json_reads_ordinary_documents_as_json_loads_does():
+    body = b'{"a": [1, 2.5, -3e2, true, null, {"b": "[[[{{{"}], "c": "\\u00e9"}'
+    assert parse_json(body) == {"a": [1, 2.5, -300.0, True, None, {"b": "[[[{{{"}], "c": "é"}
+
+
+def test_every_client_response_decodes_safely():
+    app = Starlette(routes=[Route("/deep", lambda request: Response(HOSTILE_BODIES["nested-100000-deep"],
+                                                                   media_type="application/json"))])
+    target = make_target("http://reference.test", app=app)
+    try:
+        with transport.open_client(target) as client:
+            response = client.get("/deep")
+            with pytest.raises(UnusableJson) as info:
+                response.json()
+    finally:
+        target.close()
+    assert str(info.value).startswith(
+        "expected JSON, got a body that cannot be used (its arrays and objects are nested more "
+        "than 64 levels deep (no documented answer nests more than a few)): GET /deep -> 200 application/json: [[[["
+    )
