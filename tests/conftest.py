@@ -6,6 +6,7 @@ and the parsed ``conformance.json``."""
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +16,14 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 SUITES = REPO / "suites"
+
+# Under pytest-xdist (`pytest -n auto`) each worker keeps its own Hypothesis directory. Every
+# profile and test here turns the example database off, but Hypothesis still caches what it reads
+# from source files under its directory, and two processes must not write the same files.
+# Everything else a test writes (pytester directories, reports, targets.toml, servers on port 0)
+# is per test already.
+if _worker := os.environ.get("PYTEST_XDIST_WORKER"):
+    os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", str(REPO / ".hypothesis" / _worker))
 
 
 def _preload() -> None:
