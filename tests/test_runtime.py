@@ -75,7 +75,8 @@ def test_should_failures_warn_and_keep_exit_zero(suite):
         "        assert False, 'only a SHOULD'\n"
     )
     assert result.ret == 0
-    assert statuses[SHOULD] == "fail" and statuses[MUST_A] == "pass"
+    # MUST_A was declared, but no check judged it: not-tested, never a pass by default.
+    assert statuses[SHOULD] == "fail" and statuses[MUST_A] == "not-tested"
     result.stdout.fnmatch_lines(["*SessionApiAdvisory: SHOULD-level requirement(s) not met*"])
     assert document["apis"]["controlcenter"]["verdict"] == "incomplete"  # the rest was not tested
 
@@ -124,9 +125,11 @@ def test_missing_entity_reports_not_tested_and_other_skips_skip(suite):
 
 def test_pass_wins_over_skip_and_fail_wins_over_pass_across_tests(suite):
     _, statuses, _ = suite(
-        f"@pytest.mark.requirement({MUST_A!r})\ndef test_one():\n    pass\n\n"
+        f"@pytest.mark.requirement({MUST_A!r})\ndef test_one(conformance):\n"
+        "    with conformance.check(MUST_A):\n        pass\n\n"
         f"@pytest.mark.requirement({MUST_A!r})\ndef test_two():\n    pytest.skip('x')\n\n"
-        f"@pytest.mark.requirement({MUST_B!r})\ndef test_three():\n    pass\n\n"
+        f"@pytest.mark.requirement({MUST_B!r})\ndef test_three(conformance):\n"
+        "    with conformance.check(MUST_B):\n        pass\n\n"
         f"@pytest.mark.requirement({MUST_B!r})\ndef test_four():\n    assert False\n"
     )
     assert statuses[MUST_A] == "pass"

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import warnings
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from .requirements import Requirement, api_of, find_requirement
 
@@ -147,6 +148,12 @@ class TestRecorder:
         else:
             self.record(requirement_id, "pass")
 
+    def discard(self, reason: str) -> None:
+        """Forget what the test recorded and report its requirements not-tested: the run was
+        interrupted while it ran, so none of it can be trusted."""
+        self.observations.clear()
+        self.settle_unrecorded("not-tested", reason)
+
     def finding(self, requirement_id: str, text: str) -> None:
         """A finding about the vendor documentation itself; never affects the verdict."""
         find_requirement(requirement_id)
@@ -212,6 +219,62 @@ class RequirementResult:
     messages: list[str] = field(default_factory=list)
 
 
+@dataclass
+class RunFacts:
+    """What happened to the run as a whole, beside the requirement statuses: how many suite tests
+    there were and how many ran to the end, whether something cut the run short, and which APIs
+    could not be set up. Merged across pytest-xdist workers like the statuses."""
+
+    suite_tests: Counter[str] = field(default_factory=Counter)
+    """Per API, the suite tests selected to run (in a parallel run, the largest count any worker
+    collected: every worker collects the whole selection)."""
+    tests_finished: Counter[str] = field(default_factory=Counter)
+    """Per API, the suite tests that ran to their teardown."""
+    stopped: list[str] = field(default_factory=list)
+    """Why the run did not go to its end: Ctrl-C, -x/--maxfail, a crash, a worker that died."""
+    setup_problems: dict[str, str] = field(default_factory=dict)
+    """API -> the one line that says what to check (the preflight failed: verdict ``error``)."""
+    requests: Counter[str] = field(default_factory=Counter)
+    resent: Counter[str] = field(default_factory=Counter)
+    tests_started: Counter[str] = field(default_factory=Counter)
+    """Per API, the suite tests whose setup began: a run where none did (``--collect-only``, a
+    ``-k`` that selects nothing) writes no report."""
+    cut_short_tests: dict[str, list[str]] = field(default_factory=dict)
+    """Per API, tests that did not run to their end although the run went on (a timeout)."""
+    ctrl_c: bool = False
+    """The user interrupted the run (the exit status is pytest's 2 even if something swallowed
+    the KeyboardInterrupt)."""
+
+    def stop(self, reason: str) -> None:
+        if reason not in self.stopped:
+            self.stopped.append(reason)
+
+    def interrupted_by_user(self) -> None:
+        self.ctrl_c = True
+        self.stop("Ctrl-C (KeyboardInterrupt)")
+
+    def cut_short(self, api: str, reason: str) -> None:
+        """One of ``api``'s tests did not run to its end (a per-test timeout)."""
+        reasons = self.cut_short_tests.setdefault(api, [])
+        if reason not in reasons:
+            reasons.append(reason)
+
+    def interruption(self, api: str | None = None) -> str | None:
+        """``interrupted after 17 of 22 tests: Ctrl-C (KeyboardInterrupt)`` (of one API's tests,
+        or of all), ``cut short: <test> timed out``, or None when the run, or that API's share of
+        it, went to its end."""
+        apis = [api] if api is not None else list(self.suite_tests)
+        finished = sum(self.tests_finished[name] for name in apis)
+        selected = sum(self.suite_tests[name] for name in apis)
+        parts = []
+        if self.stopped and (api is None or finished < selected):
+            parts.append(f"interrupted after {finished} of {selected} tests: " + "; ".join(self.stopped))
+        cut = [reason for name in apis for reason in self.cut_short_tests.get(name, [])]
+        if cut:
+            parts.append("cut short: " + "; ".join(cut))
+        return "; ".join(parts) or None
+
+
 class Ledger:
     """Every observation of the run, merged per requirement."""
 
@@ -220,6 +283,82 @@ class Ledger:
         self.findings: dict[str, list[Finding]] = {}
         self.apis_collected: set[str] = set()
         self.exit_status: int | None = None
+        self.facts = RunFacts()
+
+    def blocking_failures(self, strict: bool) -> list[RequirementResult]:
+        """Failed requirements that fail the run: every MUST, and under the strict profile every
+        requirement. However the test that recorded them ended (passed, skipped, xfailed, errored),
+        these decide the exit status."""
+        return [
+            r for r in self.results.values()
+            if r.status == "fail" and (strict or r.requirement.blocking)
+        ]
+
+    # -- pytest-xdist: each worker sends its ledger to the controller through ``workeroutput`` --
+    def to_wire(self) -> dict[str, Any]:
+        """A JSON-able copy of everything the reports are built from."""
+        facts = self.facts
+        return {
+            "results": {
+                rid: {"status": r.status, "tests": r.tests, "messages": r.messages}
+                for rid, r in self.results.items()
+            },
+            "findings": [[f.requirement, f.text] for found in self.findings.values() for f in found],
+            "apis_collected": sorted(self.apis_collected),
+            "facts": {
+                "suite_tests": dict(facts.suite_tests),
+                "tests_finished": dict(facts.tests_finished),
+                "tests_started": dict(facts.tests_started),
+                "stopped": facts.stopped,
+                "ctrl_c": facts.ctrl_c,
+                "cut_short_tests": facts.cut_short_tests,
+                "setup_problems": facts.setup_problems,
+                "requests": dict(facts.requests),
+                "resent": dict(facts.resent),
+            },
+        }
+
+    def merge_wire(self, wire: dict[str, Any]) -> None:
+        """Add one worker's ledger: statuses merge as within one run (a failure wins over a pass,
+        a pass over a skip), counts add up."""
+        for requirement_id, data in wire["results"].items():
+            result = self.results.setdefault(
+                requirement_id, RequirementResult(find_requirement(requirement_id))
+            )
+            for nodeid in data["tests"]:
+                if nodeid not in result.tests:
+                    result.tests.append(nodeid)
+            status = data["status"]
+            if _PRECEDENCE[status] > _PRECEDENCE[result.status]:
+                result.status = status
+                if status != "fail":
+                    result.messages = []
+            if status == result.status:
+                for message in data["messages"]:
+                    if message not in result.messages and len(result.messages) < _MAX_MESSAGES:
+                        result.messages.append(message)
+        for requirement_id, text in wire["findings"]:
+            api = api_of(requirement_id) or "?"
+            known = self.findings.setdefault(api, [])
+            finding = Finding(requirement_id, text)
+            if finding not in known:
+                known.append(finding)
+        self.apis_collected.update(wire["apis_collected"])
+        facts, theirs = self.facts, wire["facts"]
+        for api, count in theirs["suite_tests"].items():
+            facts.suite_tests[api] = max(facts.suite_tests[api], count)
+        facts.tests_finished.update(theirs["tests_finished"])
+        facts.tests_started.update(theirs["tests_started"])
+        facts.ctrl_c = facts.ctrl_c or theirs["ctrl_c"]
+        for api, reasons in theirs["cut_short_tests"].items():
+            for reason in reasons:
+                facts.cut_short(api, reason)
+        for reason in theirs["stopped"]:
+            facts.stop(reason)
+        for api, line in theirs["setup_problems"].items():
+            facts.setup_problems.setdefault(api, line)
+        facts.requests.update(theirs["requests"])
+        facts.resent.update(theirs["resent"])
 
     def declare(self, requirement_id: str, nodeid: str) -> None:
         result = self.results.setdefault(

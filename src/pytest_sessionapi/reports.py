@@ -26,18 +26,54 @@ SCHEMA_VERSION = 1
 VERDICT_TEXT = {
     "conformant": "conformant: every MUST requirement passed",
     "nonconformant": "nonconformant: a MUST requirement failed",
-    "incomplete": "incomplete: nothing failed, but a MUST requirement was not tested",
+    "incomplete": "incomplete: nothing failed, but a MUST requirement was not tested or the run was cut short",
+    "error": "error: the target could not be used as configured (setup problem, not a conformance result)",
     "not-run": "not-run",
 }
 
+SETUP_ERROR_EXIT_STATUS = 4
+"""The exit status of a run whose only problem is an API that could not be set up: the same as
+pytest's usage error, since both say "fix how the run is configured", and never 1, which says
+"the endpoint is nonconformant"."""
 
-def verdict_of(requirements: list[dict[str, Any]], strict: bool) -> str:
+_KEPT_EXIT_STATUSES = (2, 3, 4)
+"""pytest's interrupted, internal error and usage error: the run's own outcome, kept whatever the
+ledger says (an interrupted run that found a MUST failure still exits 2; its report says
+``nonconformant``)."""
+
+
+def verdict_of(
+    requirements: list[dict[str, Any]],
+    strict: bool,
+    *,
+    setup_problem: str | None = None,
+    interruption: str | None = None,
+) -> str:
+    if setup_problem:
+        return "error"
     blocking = [r for r in requirements if r["level"] == "MUST" or strict]
     if any(r["status"] == "fail" for r in blocking):
         return "nonconformant"
+    if interruption:
+        return "incomplete"
     if any(r["status"] in ("skip", "not-tested") for r in requirements if r["level"] == "MUST"):
         return "incomplete"
     return "conformant"
+
+
+def decide_exit_status(pytest_status: int, ledger: Ledger, strict: bool) -> int:
+    """The run's exit status, from the requirement ledger first: a blocking failure recorded
+    anywhere is 1 however its test ended; a Ctrl-C that something swallowed is still 2; an API
+    that could not be set up (and nothing else wrong) is :data:`SETUP_ERROR_EXIT_STATUS`."""
+    if pytest_status in _KEPT_EXIT_STATUSES:
+        return pytest_status
+    if ledger.facts.ctrl_c:
+        return 2
+    if ledger.blocking_failures(strict):
+        return 1
+    if ledger.facts.setup_problems and pytest_status in (0, 5):
+        return SETUP_ERROR_EXIT_STATUS
+    return pytest_status
 
 
 def build_document(
@@ -46,11 +82,10 @@ def build_document(
     *,
     strict: bool,
     started_at: datetime,
-    requests_by_api: dict[str, int],
     redact: RedactorSet,
-    resent_by_api: dict[str, int] | None = None,
 ) -> dict[str, Any]:
     apis: dict[str, Any] = {}
+    facts = ledger.facts
     for name, api in all_apis().items():
         entry: dict[str, Any] = {"title": api.title, "target": plan.describe(name)}
         if name not in plan.selected or name not in ledger.apis_collected:
@@ -78,11 +113,19 @@ def build_document(
         counts: dict[str, Counter[str]] = {"MUST": Counter(), "SHOULD": Counter()}
         for item in requirements:
             counts[item["level"]][item["status"]] += 1
+        setup_problem = facts.setup_problems.get(name)
+        interruption = facts.interruption(name)
+        verdict = verdict_of(
+            requirements, strict, setup_problem=setup_problem, interruption=interruption
+        )
+        reason = setup_problem if verdict == "error" else interruption
         entry.update(
-            verdict=verdict_of(requirements, strict),
+            verdict=verdict,
+            **({"verdict_reason": redact.text(reason)} if reason else {}),
             summary={level: dict(sorted(c.items())) for level, c in counts.items()},
-            requests=requests_by_api.get(name, 0),
-            resent_requests=(resent_by_api or {}).get(name, 0),
+            tests={"selected": facts.suite_tests[name], "finished": facts.tests_finished[name]},
+            requests=facts.requests[name],
+            resent_requests=facts.resent[name],
             requirements=requirements,
             findings=[
                 {"requirement": f.requirement, "text": redact.text(f.text)}
@@ -97,6 +140,7 @@ def build_document(
         "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "strict": strict,
         "exit_status": ledger.exit_status,
+        "interrupted": facts.interruption(),
         "apis": apis,
     }
 
@@ -109,6 +153,7 @@ def render_markdown(document: dict[str, Any]) -> str:
         f" to {document['finished_at']}, exit status {document['exit_status']}"
         + (", strict mode (SHOULD failures count)" if document["strict"] else ""),
         "",
+        *([f"**{document['interrupted']}**", ""] if document.get("interrupted") else []),
         "| API | verdict | target |",
         "| --- | --- | --- |",
     ]
@@ -116,6 +161,8 @@ def render_markdown(document: dict[str, Any]) -> str:
         lines.append(f"| {name} | **{entry['verdict']}** | {entry['target']} |")
     for name, entry in document["apis"].items():
         lines += ["", f"## {name}: {entry['title']}", "", VERDICT_TEXT[entry["verdict"]], ""]
+        if entry.get("verdict_reason"):
+            lines += [f"Why: {entry['verdict_reason']}", ""]
         if not entry["requirements"]:
             continue
         lines += ["| requirement | level | basis | status | statement |", "| --- | --- | --- | --- | --- |"]

@@ -38,6 +38,11 @@ class RunState:
     _ledger: Any = None
     report_paths: list[Path] = field(default_factory=list)
     document: dict[str, Any] | None = None
+    interrupt_seen: bool = False
+    """Ctrl-C was pressed. From then on no failure is trusted: whatever a test reports next may be
+    the interrupt dressed up by Hypothesis, a retry loop or a cleanup."""
+    setup_problems: dict[str, str | None] = field(default_factory=dict)
+    """API -> the preflight's one-line problem, or None once it passed; checked once per process."""
 
     @property
     def ledger(self) -> Any:
@@ -90,6 +95,20 @@ class RunState:
                 if new > 0:
                     found.extend(list(log.exchanges)[-min(new, len(log.exchanges)):])
         return found[-limit:]
+
+    def preflight(self, api: str) -> str | None:
+        """Whether ``api``'s target can be used at all (the host answers, TLS works, the
+        credentials are accepted, ``base_url`` holds no path the client appends): None, or the one
+        line that says what to check. Asked once per process, before the API's first test."""
+        if api not in self.setup_problems:
+            from .preflight import check_target
+
+            problem = check_target(self.target(api), lambda auth: self.open_http(api, auth))
+            line = None if problem is None else self.redactors.text(problem.line())
+            self.setup_problems[api] = line
+            if line is not None:
+                self.ledger.facts.setup_problems[api] = line
+        return self.setup_problems[api]
 
     def requests_by_api(self, attribute: str = "count") -> dict[str, int]:
         """Per API, the requests sent (``count``) or re-sent by the transport (``retries``)."""
@@ -154,8 +173,42 @@ def configure(config: pytest.Config) -> None:
     report_dir = report_base / report_value if report_value else config.invocation_params.dir / "reports"
     strict_cli = config.getoption("sessionapi_strict")
     strict = bool(strict_cli) if strict_cli is not None else bool(config.getini("sessionapi_strict"))
-    config.stash[STATE_KEY] = RunState(plan=plan, report_dir=report_dir, strict=strict)
-    config.pluginmanager.register(RuntimePlugin(), "sessionapi-runtime")
+    state = RunState(plan=plan, report_dir=report_dir, strict=strict)
+    config.stash[STATE_KEY] = state
+    _watch_interrupts(config, state)
+    config.pluginmanager.register(RuntimePlugin(state), "sessionapi-runtime")
+
+
+def _watch_interrupts(config: pytest.Config, state: RunState) -> None:
+    """Note a Ctrl-C the moment it arrives, then let Python raise KeyboardInterrupt as usual.
+
+    Code between the signal and pytest (Hypothesis, a soft check, a retry or cleanup loop) may turn
+    the KeyboardInterrupt into something else or swallow it; the note survives, so the run still
+    ends as interrupted and no failure recorded after it is believed."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return
+    previous = signal.getsignal(signal.SIGINT)
+    if not callable(previous):
+        return  # SIGINT ignored or handled by the OS default: leave it so
+
+    def on_interrupt(signum: int, frame: Any) -> None:
+        state.interrupt_seen = True
+        state.ledger.facts.interrupted_by_user()
+        previous(signum, frame)
+
+    signal.signal(signal.SIGINT, on_interrupt)
+    config.add_cleanup(lambda: signal.signal(signal.SIGINT, previous))
+
+
+def _is_xdist_worker(config: pytest.Config) -> bool:
+    return hasattr(config, "workerinput")
+
+
+def _is_xdist_controller(config: pytest.Config) -> bool:
+    return config.pluginmanager.getplugin("dsession") is not None
 
 
 def report_header(config: pytest.Config) -> list[str] | None:
@@ -204,7 +257,21 @@ def _state(config: pytest.Config) -> RunState:
     return config.stash[STATE_KEY]
 
 
+def _plans_only(config: pytest.Config) -> bool:
+    """``--setup-plan`` and ``--setup-only`` go through the setup hooks but run no test."""
+    return bool(getattr(config.option, "setupplan", False) or getattr(config.option, "setuponly", False))
+
+
+def _timed_out(exc: BaseException) -> bool:
+    """pytest-timeout's failure (``Failed: Timeout >600.0s``): the test was cut short, which says
+    nothing about the requirements it had not judged yet."""
+    return isinstance(exc, pytest.fail.Exception) and str(exc.msg).startswith("Timeout")
+
+
 class RuntimePlugin:
+    def __init__(self, state: RunState) -> None:
+        self.state = state  # for the hooks pytest calls without a config
+
     # -- collection ------------------------------------------------------------------------
     @pytest.hookimpl(trylast=True)
     def pytest_collection_modifyitems(
@@ -238,6 +305,7 @@ class RuntimePlugin:
         state.active = True
         ledger = state.ledger
         for item, api in suite_items:
+            ledger.facts.suite_tests[api] += 1
             declared = _declared(item)
             if not declared:
                 raise pytest.UsageError(
@@ -262,8 +330,15 @@ class RuntimePlugin:
     # -- running ---------------------------------------------------------------------------
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
-        if item.get_closest_marker("sessionapi") is not None:
-            item.stash[MARKS_KEY] = _state(item.config).exchange_marks()
+        api = _api_of_item(item)
+        if api is None or _plans_only(item.config):
+            return
+        state = _state(item.config)
+        state.ledger.facts.tests_started[api] += 1
+        item.stash[MARKS_KEY] = state.exchange_marks()
+        problem = state.preflight(api)
+        if problem is not None:
+            pytest.skip(f"not run: {problem}")
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_call(self, item: pytest.Item) -> Iterator[None]:
@@ -274,10 +349,23 @@ class RuntimePlugin:
         try:
             result = yield
         except BaseException as exc:
-            if isinstance(exc, pytest.skip.Exception | pytest.xfail.Exception | KeyboardInterrupt):
+            if isinstance(exc, KeyboardInterrupt):
                 raise
-            from .ledger import attributed_requirements, describe_exception
+            if state.interrupt_seen:
+                # Whatever this is, it came after Ctrl-C: the interrupt, dressed up or swallowed.
+                raise KeyboardInterrupt from exc
+            from .ledger import RequirementFailure, attributed_requirements, describe_exception
 
+            if isinstance(exc, pytest.skip.Exception | pytest.xfail.Exception):
+                blocking = recorder.blocking_failures(state.strict)
+                if blocking:
+                    # A failure the test already recorded is not undone by giving up afterwards.
+                    raise RequirementFailure(recorder.failure_text(blocking)) from None
+                raise
+            if _timed_out(exc):
+                recorder.settle_unrecorded("not-tested", f"not reached: the test timed out ({exc.msg})")
+                state.ledger.facts.cut_short(_api_of_item(item) or "?", f"{recorder.nodeid} timed out")
+                raise
             attributed = attributed_requirements(exc)
             if attributed:
                 # A hard check stopped the test: what it did not reach was not tested, not failed.
@@ -303,12 +391,15 @@ class RuntimePlugin:
         self, item: pytest.Item, call: pytest.CallInfo[None]
     ) -> Iterator[pytest.TestReport]:
         report: pytest.TestReport = yield
-        if item.get_closest_marker("sessionapi") is None:
+        api = _api_of_item(item)
+        if api is None:
             return report
         state = _state(item.config)
         recorder = _recorder(item)
         excinfo = call.excinfo
-        if report.skipped and excinfo is not None:
+        if state.interrupt_seen:
+            pass  # settled below, at teardown: nothing this test says any more is believed
+        elif report.skipped and excinfo is not None:
             status = "not-tested" if excinfo.errisinstance(NotTested) else "skip"
             reason = str(excinfo.value.msg if hasattr(excinfo.value, "msg") else excinfo.value)
             recorder.settle_unrecorded(status, reason)
@@ -317,11 +408,20 @@ class RuntimePlugin:
 
             recorder.settle_unrecorded("fail", f"could not set up: {describe_exception(excinfo.value)}")
         elif report.when == "call" and report.passed:
-            recorder.settle_unrecorded("pass")
+            # ``pass`` means a check judged an answer; a requirement the test declared but never
+            # recorded was not judged, whatever the test's outcome.
+            recorder.settle_unrecorded(
+                "not-tested", "the test ended without judging it (no check recorded a result)"
+            )
         if report.failed and excinfo is not None:
             self._diagnose(report, excinfo, state, item)
         self._redact(report, state)
         if report.when == "teardown":  # pytest reports a teardown even after a failed setup
+            facts = state.ledger.facts
+            if state.interrupt_seen:
+                recorder.discard("not tested: the run was interrupted during this test")
+            else:
+                facts.tests_finished[api] += 1
             state.ledger.absorb(recorder)
         return report
 
@@ -360,24 +460,67 @@ class RuntimePlugin:
         report.sections = [(title, state.redactors.text(body)) for title, body in report.sections]
 
     # -- end of run ------------------------------------------------------------------------
+    def pytest_keyboard_interrupt(self, excinfo: pytest.ExceptionInfo[BaseException]) -> None:
+        facts = self.state.ledger.facts
+        if excinfo.errisinstance(pytest.exit.Exception):
+            facts.stop(f"pytest.exit(): {getattr(excinfo.value, 'msg', excinfo.value)}")
+        else:
+            facts.interrupted_by_user()
+
+    def pytest_internalerror(self, excrepr: Any, excinfo: pytest.ExceptionInfo[BaseException]) -> None:
+        self.state.ledger.facts.stop(
+            f"pytest internal error ({excinfo.typename}: {str(excinfo.value)[:200]})"
+        )
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_xdist_make_scheduler(self, config: pytest.Config, log: Any) -> Any:
+        """pytest-xdist, on the controller: keep each API's tests on one worker (see parallel.py).
+        Only for ``--dist load`` (what ``-n`` alone means); another mode the user chose stays."""
+        if config.getvalue("dist") != "load":
+            return None
+        from .parallel import ApiGroupScheduling
+
+        return ApiGroupScheduling(config, log)
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node: Any, error: Any) -> None:
+        """pytest-xdist, on the controller: a worker finished; add what its suite tests found."""
+        state = _state(node.config)
+        wire = getattr(node, "workeroutput", {}).get("sessionapi")
+        if wire is not None:
+            state.ledger.merge_wire(wire)
+            state.active = state.active or bool(wire["apis_collected"])
+        if error:
+            state.ledger.facts.stop(f"pytest-xdist worker {node.gateway.id} went down ({error})")
+
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
-        state = _state(session.config)
+        config = session.config
+        state = _state(config)
         try:
-            if state.active:
-                from .reports import build_document, write_reports
+            ledger = state.ledger
+            facts = ledger.facts
+            if not _is_xdist_controller(config):
+                facts.requests.update(state.requests_by_api())
+                facts.resent.update(state.requests_by_api("retries"))
+            for reason in (session.shouldfail, session.shouldstop):
+                if reason:
+                    facts.stop(f"{reason} (-x / --maxfail)" if "failure" in str(reason) else str(reason))
+            if _is_xdist_worker(config):
+                # The controller writes the one report, from every worker's ledger.
+                config.workeroutput["sessionapi"] = ledger.to_wire()  # type: ignore[attr-defined]
+                return
+            if not (state.active and sum(facts.tests_started.values())):
+                return  # nothing ran (--collect-only, -k selecting nothing): keep the last report
+            from .reports import build_document, decide_exit_status, write_reports
 
-                state.ledger.exit_status = int(exitstatus)
-                state.document = build_document(
-                    state.plan,
-                    state.ledger,
-                    strict=state.strict,
-                    started_at=state.started_at,
-                    requests_by_api=state.requests_by_api(),
-                    redact=state.redactors,
-                    resent_by_api=state.requests_by_api("retries"),
-                )
-                state.report_paths = write_reports(state.report_dir, state.document, state.redactors)
+            ledger.exit_status = decide_exit_status(int(exitstatus), ledger, state.strict)
+            session.exitstatus = ledger.exit_status
+            state.document = build_document(
+                state.plan, ledger, strict=state.strict, started_at=state.started_at,
+                redact=state.redactors,
+            )
+            state.report_paths = write_reports(state.report_dir, state.document, state.redactors)
         finally:
             state.close()
 
@@ -386,6 +529,8 @@ class RuntimePlugin:
         if not state.document:
             return
         terminalreporter.section("sessionapi conformance")
+        if state.document.get("interrupted"):
+            terminalreporter.write_line(state.document["interrupted"], yellow=True)
         for name, entry in state.document["apis"].items():
             line = f"{name}: {entry['verdict']}"
             if entry["requirements"]:
@@ -403,6 +548,8 @@ class RuntimePlugin:
                     line += f"; failed: {', '.join(failed)}"
                 if advisory:
                     line += f"; SHOULD not met: {', '.join(advisory)}"
+            if entry.get("verdict_reason"):
+                line += f"\n  {entry['verdict_reason']}"
             markup = {"conformant": {"green": True}, "nonconformant": {"red": True}}.get(
                 entry["verdict"], {"yellow": True}
             )

@@ -1,0 +1,272 @@
+"""The verdict and the exit status come from one truth, the requirement ledger, however a run
+ends: a recorded failure followed by a skip or an xfail, a requirement nothing judged, Ctrl-C
+(also when something swallows it), ``-x``, a per-test timeout, a run that executes nothing, and a
+parallel run under pytest-xdist. Tiny throwaway suites against the Control Center catalogue.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from pytest_sessionapi.requirements import load_catalogue
+
+CATALOGUE = load_catalogue("controlcenter")
+MUST_A, MUST_B, MUST_C = [r.id for r in CATALOGUE if r.level == "MUST"][:3]
+SHOULD = next(r.id for r in CATALOGUE if r.level == "SHOULD")
+
+HEADER = (
+    "import os, signal, time\nimport pytest\n"
+    "pytestmark = pytest.mark.sessionapi('controlcenter')\n"
+    f"MUST_A, MUST_B, MUST_C, SHOULD = {MUST_A!r}, {MUST_B!r}, {MUST_C!r}, {SHOULD!r}\n\n"
+)
+
+
+class Run:
+    def __init__(self, result: pytest.RunResult, report: Path) -> None:
+        self.result = result
+        self.ret = int(result.ret)
+        self.report_path = report
+        self.document = json.loads(report.read_text()) if report.exists() else None
+
+    @property
+    def entry(self) -> dict:
+        return self.document["apis"]["controlcenter"]
+
+    @property
+    def statuses(self) -> dict[str, str]:
+        return {r["id"]: r["status"] for r in self.entry["requirements"]}
+
+    def messages(self, requirement_id: str) -> list[str]:
+        return next(r["messages"] for r in self.entry["requirements"] if r["id"] == requirement_id)
+
+
+@pytest.fixture
+def tiny(pytester: pytest.Pytester):
+    """``tiny(body, *args, subprocess=False)``: writes a suite module and runs it."""
+
+    def run(body: str, *args: str, subprocess: bool = False) -> Run:
+        # Under a suites/<api>/ folder, like the real suites: that is how a parallel run keeps
+        # an API's tests on one worker.
+        folder = pytester.path / "suites" / "controlcenter"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "test_tiny.py").write_text(HEADER + body)
+        runner = pytester.runpytest_subprocess if subprocess else pytester.runpytest_inprocess
+        result = runner("--sessionapi-api=controlcenter", "-p", "no:cacheprovider", *args)
+        return Run(result, pytester.path / "reports" / "conformance.json")
+
+    return run
+
+
+def _one_truth(run: Run) -> None:
+    assert run.document is not None, run.result.stdout.str()
+    assert run.document["exit_status"] == run.ret
+
+
+# -- a failure recorded anywhere decides the exit status ---------------------------------------
+
+
+def test_a_skip_after_a_recorded_must_failure_fails_the_test_and_the_run(tiny):
+    run = tiny(
+        "@pytest.mark.requirement(MUST_A)\n"
+        "def test_x(conformance):\n"
+        "    with conformance.check(MUST_A):\n"
+        "        assert False, 'served without credentials'\n"
+        "    pytest.skip('no session to protect')\n"
+    )
+    assert run.ret == 1
+    _one_truth(run)
+    assert run.statuses[MUST_A] == "fail"
+    assert run.entry["verdict"] == "nonconformant"
+    run.result.assert_outcomes(failed=1)
+
+
+def test_an_xfailed_test_that_recorded_a_must_failure_still_fails_the_run(tiny):
+    run = tiny(
+        "@pytest.mark.xfail(reason='known to break', strict=False)\n"
+        "@pytest.mark.requirement(MUST_A)\n"
+        "def test_x(conformance):\n"
+        "    with conformance.check(MUST_A):\n"
+        "        assert False, 'broken'\n"
+    )
+    run.result.assert_outcomes(xfailed=1)
+    assert run.ret == 1
+    _one_truth(run)
+    assert run.entry["verdict"] == "nonconformant"
+
+
+def test_a_skip_after_a_should_failure_stays_a_skip_unless_strict(tiny):
+    body = (
+        "@pytest.mark.requirement(SHOULD)\n"
+        "def test_x(conformance):\n"
+        "    with conformance.check(SHOULD):\n"
+        "        assert False, 'only a SHOULD'\n"
+        "    pytest.skip('nothing more to see')\n"
+    )
+    lenient = tiny(body)
+    assert lenient.ret == 0
+    _one_truth(lenient)
+    strict = tiny(body, "--sessionapi-strict")
+    assert strict.ret == 1
+    _one_truth(strict)
+
+
+# -- pass means judged -------------------------------------------------------------------------
+
+
+def test_a_declared_requirement_nothing_judged_is_not_tested_with_the_reason(tiny):
+    run = tiny(
+        "@pytest.mark.requirement(MUST_A, MUST_B)\n"
+        "def test_x(conformance):\n"
+        "    with conformance.check(MUST_A):\n"
+        "        pass\n"
+    )
+    assert run.ret == 0
+    assert run.statuses[MUST_A] == "pass"
+    assert run.statuses[MUST_B] == "not-tested"
+    assert run.messages(MUST_B) == ["the test ended without judging it (no check recorded a result)"]
+    assert run.entry["verdict"] == "incomplete"
+
+
+# -- runs that execute nothing write nothing ---------------------------------------------------
+
+
+@pytest.mark.parametrize("args", [["--collect-only"], ["-k", "no_such_test"], ["--setup-plan"]])
+def test_a_run_that_executes_no_test_leaves_the_last_report_alone(tiny, pytester, args):
+    first = tiny(
+        "@pytest.mark.requirement(MUST_A)\n"
+        "def test_x(conformance):\n"
+        "    with conformance.check(MUST_A):\n"
+        "        pass\n"
+    )
+    before = first.report_path.read_bytes()
+    again = tiny("@pytest.mark.requirement(MUST_A)\ndef test_x():\n    pass\n", *args)
+    assert again.report_path.read_bytes() == before
+    assert "sessionapi conformance" not in again.result.stdout.str()
+
+
+# -- interrupted is never conformant -----------------------------------------------------------
+
+JUDGED_THEN_MORE = (
+    "@pytest.mark.requirement(MUST_A)\n"
+    "def test_first(conformance):\n"
+    "    with conformance.check(MUST_A):\n"
+    "        pass\n\n"
+)
+
+
+def test_ctrl_c_gives_incomplete_exit_2_and_a_report(tiny):
+    run = tiny(
+        JUDGED_THEN_MORE + "@pytest.mark.requirement(MUST_B)\n"
+        "def test_second(conformance):\n"
+        "    os.kill(os.getpid(), signal.SIGINT)\n"
+        "    time.sleep(5)\n\n"
+        "@pytest.mark.requirement(MUST_C)\n"
+        "def test_third(conformance):\n"
+        "    with conformance.check(MUST_C):\n"
+        "        pass\n",
+        subprocess=True,
+    )
+    assert run.ret == 2
+    _one_truth(run)
+    assert run.entry["verdict"] == "incomplete"
+    assert run.entry["verdict_reason"] == (
+        "interrupted after 1 of 3 tests: Ctrl-C (KeyboardInterrupt)"
+    )
+    assert run.statuses[MUST_A] == "pass"
+    assert run.statuses[MUST_B] == run.statuses[MUST_C] == "not-tested"
+
+
+def test_a_swallowed_ctrl_c_still_ends_the_run_as_interrupted_and_fails_nothing(tiny):
+    """Hypothesis once turned the interrupt into ``assert None is not None``: what a test says
+    after Ctrl-C is not believed."""
+    run = tiny(
+        JUDGED_THEN_MORE + "@pytest.mark.requirement(MUST_B)\n"
+        "def test_second(conformance):\n"
+        "    session = None\n"
+        "    try:\n"
+        "        os.kill(os.getpid(), signal.SIGINT)\n"
+        "        time.sleep(5)\n"
+        "    except BaseException:\n"
+        "        pass\n"
+        "    with conformance.check(MUST_B):\n"
+        "        assert session is not None\n\n"
+        "@pytest.mark.requirement(MUST_C)\n"
+        "def test_third(conformance):\n"
+        "    with conformance.check(MUST_C):\n"
+        "        pass\n",
+        subprocess=True,
+    )
+    assert run.ret == 2
+    _one_truth(run)
+    assert run.statuses[MUST_B] == "not-tested"
+    assert "fail" not in run.statuses.values()
+    assert run.entry["verdict"] == "incomplete"
+
+
+def test_stopping_at_the_first_failure_is_reported_as_a_cut_short_run(tiny):
+    run = tiny(
+        "@pytest.mark.requirement(SHOULD)\n"
+        "def test_first():\n"
+        "    raise RuntimeError('not a requirement failure: the test itself broke')\n\n"
+        "@pytest.mark.requirement(MUST_A)\n"
+        "def test_second(conformance):\n"
+        "    with conformance.check(MUST_A):\n"
+        "        pass\n",
+        "-x",
+        "--sessionapi-strict",
+    )
+    assert run.ret == 1
+    _one_truth(run)
+    assert run.entry["verdict"] == "nonconformant"
+    assert run.document["interrupted"].startswith("interrupted after 1 of 2 tests: stopping after 1 failures")
+
+
+def test_a_per_test_timeout_makes_the_run_incomplete_not_failed(tiny):
+    pytest.importorskip("pytest_timeout")
+    run = tiny(
+        "@pytest.mark.timeout(1, method='signal')\n"
+        "@pytest.mark.requirement(MUST_A, MUST_B)\n"
+        "def test_x(conformance):\n"
+        "    with conformance.check(MUST_A):\n"
+        "        pass\n"
+        "    time.sleep(10)\n",
+        subprocess=True,
+    )
+    assert run.ret == 1
+    _one_truth(run)
+    assert run.statuses[MUST_A] == "pass"
+    assert run.statuses[MUST_B] == "not-tested"
+    assert run.entry["verdict"] == "incomplete"
+    assert "timed out" in run.entry["verdict_reason"]
+
+
+# -- pytest-xdist ------------------------------------------------------------------------------
+
+PARALLEL_SUITE = "".join(
+    f"@pytest.mark.requirement({rid})\n"
+    f"def test_{n}(conformance):\n"
+    f"    with conformance.check({rid}):\n"
+    f"        assert {outcome!r} == 'pass', 'broken'\n\n"
+    for n, (rid, outcome) in enumerate(
+        [("MUST_A", "pass"), ("MUST_B", "fail"), ("MUST_C", "pass"), ("SHOULD", "fail")] * 3
+    )
+)
+
+
+def test_a_parallel_run_writes_the_same_report_as_a_serial_one(tiny):
+    pytest.importorskip("xdist")
+    serial = tiny(PARALLEL_SUITE, subprocess=True)
+    parallel = tiny(PARALLEL_SUITE, "-n", "2", subprocess=True)
+    assert serial.ret == parallel.ret == 1
+    _one_truth(serial)
+    _one_truth(parallel)
+    for key in ("verdict", "summary", "tests", "requests"):
+        assert parallel.entry[key] == serial.entry[key], key
+    assert parallel.statuses == serial.statuses
+    assert {r["id"]: sorted(r["tests"]) for r in parallel.entry["requirements"]} == {
+        r["id"]: sorted(r["tests"]) for r in serial.entry["requirements"]
+    }
+    parallel.result.stdout.fnmatch_lines(["*sessionapi conformance*", "controlcenter: nonconformant*"])
