@@ -16,7 +16,6 @@ from typing import Any
 import httpx
 
 from pytest_sessionapi.http_checks import describe
-from pytest_sessionapi.requirements import find_requirement
 
 from . import checks
 from .lifecycle import CLEANUP_REASON, PatchOutcome, SuiteSessions, is_envelope_400
@@ -79,11 +78,13 @@ def record(
 
 
 def verdict_block(conformance: Any, requirement: str, *, hard: bool) -> AbstractContextManager[None]:
-    """``conformance.require`` for a MUST in a Hypothesis run (``hard``), else ``check``.
+    """``conformance.require`` for a blocking requirement in a Hypothesis run (``hard``), else
+    ``check``.
 
-    Only a MUST stops a Hypothesis run: a SHOULD discrepancy (an inferred edge, say) is recorded
-    and the run goes on, so it cannot hide a MUST failure further along."""
-    if hard and find_requirement(requirement).level == "MUST":
+    Only a blocking failure (a MUST; any requirement under --sessionapi-strict) stops a Hypothesis
+    run: a SHOULD discrepancy in a lenient run (an inferred edge, say) is recorded and the run goes
+    on, so it cannot hide a MUST failure further along."""
+    if hard and conformance.blocks(requirement):
         return conformance.require(requirement)
     return conformance.check(requirement)
 
