@@ -270,3 +270,32 @@ def test_a_parallel_run_writes_the_same_report_as_a_serial_one(tiny):
         r["id"]: sorted(r["tests"]) for r in serial.entry["requirements"]
     }
     parallel.result.stdout.fnmatch_lines(["*sessionapi conformance*", "controlcenter: nonconformant*"])
+
+
+# -- a setup mistake is not nonconformance ------------------------------------------------------
+
+
+def test_a_wrong_api_key_gives_the_error_verdict_exit_4_and_one_line_not_a_vendor_failure(run_suite):
+    from pytest_sessionapi.apis.controlcenter.reference import API_KEY_ENV
+
+    run = run_suite("controlcenter", over="http", env={API_KEY_ENV: "not-the-key-0451"})
+    assert run.ret == 4, run.output()
+    assert run.report["exit_status"] == 4
+    entry = run.api("controlcenter")
+    assert entry["verdict"] == "error"
+    assert entry["verdict_reason"].startswith("controlcenter: credentials refused (401 10000001): check username and api_key_env")
+    assert {r["status"] for r in entry["requirements"]} == {"skip"}
+    run.result.stdout.fnmatch_lines(["controlcenter: error", "  controlcenter: credentials refused (401 10000001)*"])
+    assert "not-the-key-0451" not in run.report_path.read_text() + run.output()
+
+
+def test_an_unreachable_host_is_a_setup_error_for_that_api_only(run_suite):
+    import socket
+
+    with socket.socket() as probe:  # a port on loopback nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    run = run_suite("controlcenter", over="http", base_url=f"http://127.0.0.1:{port}")
+    assert run.ret == 4, run.output()
+    assert run.api("controlcenter")["verdict"] == "error"
+    assert "could not connect" in run.api("controlcenter")["verdict_reason"]

@@ -533,7 +533,7 @@ class RuntimePlugin:
             terminalreporter.write_line(state.document["interrupted"], yellow=True)
         for name, entry in state.document["apis"].items():
             line = f"{name}: {entry['verdict']}"
-            if entry["requirements"]:
+            if entry["requirements"] and entry["verdict"] != "error":
                 failed = [
                     r["id"] for r in entry["requirements"] if r["status"] == "fail" and r["level"] == "MUST"
                 ]
