@@ -3,6 +3,10 @@ the verdict honest."""
 
 from __future__ import annotations
 
+import json
+import re
+from pathlib import Path
+
 import pytest
 
 from pytest_sessionapi.registry import all_apis
@@ -10,6 +14,10 @@ from pytest_sessionapi.reports import verdict_of
 from pytest_sessionapi.requirements import Requirement, load_catalogue
 
 APIS = list(all_apis())
+REPO = Path(__file__).resolve().parents[1]
+VENDOR_PAGES = Path(__file__).resolve().parent / "vendor_pages"
+SHARED_SPECS = REPO.parent / "shared" / "specs"
+"""Where CI puts a read-only copy of the project's vendor sources (beside the clone)."""
 
 
 @pytest.mark.parametrize("api", APIS)
@@ -22,6 +30,124 @@ def test_catalogue_loads_and_is_not_empty(api):
 def test_an_inference_cannot_be_a_must():
     with pytest.raises(ValueError, match="an inferred requirement cannot be a MUST"):
         Requirement(id="X-Y", level="MUST", basis="inferred", source="s", statement="t")
+
+
+def test_a_must_needs_the_vendors_words():
+    with pytest.raises(ValueError, match="a MUST needs the vendor's words"):
+        Requirement(id="X-Y", level="MUST", basis="documented", source="s", statement="t")
+    with pytest.raises(ValueError, match="a quote and its document come together"):
+        Requirement(id="X-Y", level="SHOULD", basis="inferred", source="s", statement="t", quote="q")
+
+
+def _normalised(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _json_strings(value) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [text for key, item in value.items() for text in [key, *_json_strings(item)]]
+    if isinstance(value, list):
+        return [text for item in value for text in _json_strings(item)]
+    return []
+
+
+def _searchable(path: Path) -> list[str]:
+    """The page's text as a reader sees it: whitespace collapsed; for a JSON document also its
+    string values (JSON escapes undone) and its re-serialised form (schema fragments)."""
+    raw = path.read_text(encoding="utf-8")
+    texts = [raw]
+    if path.suffix == ".json":
+        document = json.loads(raw)
+        texts += [
+            raw.replace('\\"', '"'),
+            "\n".join(_json_strings(document)),
+            json.dumps(document, ensure_ascii=False),
+        ]
+    return [_normalised(text) for text in texts]
+
+
+@pytest.mark.parametrize("api", APIS)
+def test_every_quote_is_in_the_vendor_document_it_names(api):
+    catalogue = load_catalogue(api)
+    checked, missing = 0, []
+    for requirement in catalogue:
+        if requirement.quote is None:
+            continue
+        document = catalogue.documents[requirement.document]
+        if document.local_copy is None:
+            continue  # a page the project holds no copy of: the quote cannot be checked here
+        texts = _searchable(VENDOR_PAGES / document.local_copy)
+        quote = _normalised(requirement.quote)
+        checked += 1
+        if not any(quote in text for text in texts):
+            missing.append(f"{requirement.id}: {requirement.quote!r} not in {document.local_copy}")
+    assert not missing, missing
+    assert checked, f"{api}: no quote could be checked against a stored vendor page"
+
+
+@pytest.mark.parametrize("api", APIS)
+def test_every_must_quotes_a_stored_page_where_the_project_has_one(api):
+    """The pages the project holds no copy of are named (with their address) and few: a MUST that
+    could quote a stored page but does not would escape the check above."""
+    catalogue = load_catalogue(api)
+    stored = {key for key, document in catalogue.documents.items() if document.local_copy}
+    assert stored, f"{api}: no vendor page is stored under tests/vendor_pages"
+    unchecked = sorted(
+        r.id for r in catalogue if r.level == "MUST" and r.document not in stored
+    )
+    allowed = {
+        "umts": {"UMTS-AUTH-LOGIN", "UMTS-AUTH-LOGIN-REJECTED", "UMTS-AUTH-TOKEN",
+                 "UMTS-AUTH-SESSION-REQUIRED", "UMTS-AUTH-XSRF-POST", "UMTS-CREATE-SESSION",
+                 "UMTS-CREATE-CONFLICT", "UMTS-DISABLE-FREES-DEVICE"},
+        "biot": {"BIOT-STOP-DOCUMENTED", "BIOT-SUMMARY-UPDATE"},
+    }.get(api, set())
+    assert set(unchecked) <= allowed, f"MUSTs quoting pages without a stored copy: {unchecked}"
+
+
+def test_stored_vendor_pages_are_the_vendors_own():
+    """tests/vendor_pages holds copies of the vendor material in shared/specs (CI puts a copy of
+    shared/ beside the clone): the seed pages verbatim, the BioT document's operations the suite
+    uses unchanged."""
+    if not SHARED_SPECS.is_dir():
+        pytest.skip(f"no vendor originals at {SHARED_SPECS} (CI provides them beside the clone)")
+    for copy, original in (
+        ("sdwan-20.18-updateUmtsSessionStatus.json", "seeds/000_794c029370e4070b.txt"),
+        ("control-center-get-session-details.txt", "seeds/001_f01a3a16cf6a7d94.txt"),
+        ("biot-update-usage-session.txt", "seeds/002_ee8741eebae5f710.txt"),
+    ):
+        assert (VENDOR_PAGES / copy).read_bytes() == (SHARED_SPECS / original).read_bytes(), copy
+    subset = json.loads(
+        (VENDOR_PAGES / "biot-organization-service-10.6.4-usage-sessions.json").read_text("utf-8")
+    )
+    vendor = json.loads(
+        (SHARED_SPECS / "vendor" / "biot-usage-sessions.openapi.json").read_text("utf-8")
+    )
+    assert subset["info"] == vendor["info"] and subset["components"] == vendor["components"]
+    for path, item in subset["paths"].items():
+        assert item == vendor["paths"][path], path
+
+
+INTERNAL_REFERENCES = re.compile(
+    r"\bseeds?\s+0\d\d|\b0\d\d_[0-9a-f]{16}|api-facts|\bfacts\s+[A-Z]\.?\d|"
+    r"\[(?:V|VS|INF|3P|LOCAL)(?:\]|\s*[,\]])|shared/specs"
+)
+
+
+def test_nothing_that_ships_cites_internal_fact_sheets():
+    """A vendor reading a report, a docstring or a catalogue must be able to follow every source:
+    the internal research notes ship neither in the wheel nor in the repository."""
+    shipped = [REPO / "src", REPO / "suites"]
+    found = []
+    for root in shipped:
+        for path in sorted(root.rglob("*")):
+            if path.suffix not in {".py", ".toml", ".json", ".md", ".txt"} or not path.is_file():
+                continue
+            for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+                if INTERNAL_REFERENCES.search(line):
+                    found.append(f"{path.relative_to(REPO)}:{number}: {line.strip()[:100]}")
+    assert not found, "\n".join(found)
 
 
 def test_a_conflicting_point_needs_a_recorded_decision():

@@ -2,7 +2,8 @@
 
 The catalogue is data so that a failed test leads to the vendor statement it enforces in one step,
 and so that a requirement's weight comes from how solid its source is, not from the test that
-checks it: only a *documented* statement can be a MUST; an inference, or a point the vendor's own
+checks it: only a *documented* statement can be a MUST, and a MUST carries the vendor's own words
+(``quote``, from one of the catalogue's ``documents``); an inference, or a point the vendor's own
 documents contradict, is at most a SHOULD and never fails a vendor the way a documented MUST does.
 """
 
@@ -28,6 +29,19 @@ class CatalogueError(Exception):
     pass
 
 
+class Document(BaseModel):
+    """A vendor page or OpenAPI document the catalogue quotes: what a vendor can open and read."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    title: str
+    url: str | None = None
+    """The public address, where one is known (never guessed)."""
+    local_copy: str | None = None
+    """File name of the project's copy under tests/vendor_pages/, against which the quotes are
+    checked; None when the project holds no copy (the quotes are then not machine-checked)."""
+
+
 class Requirement(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -35,8 +49,13 @@ class Requirement(BaseModel):
     level: Level
     basis: Basis
     source: str
+    """The vendor page (title, section, public URL where known) and what it says."""
     statement: str
     decision: str | None = None
+    document: str | None = None
+    """Key of the catalogue's [documents] entry the quote is taken from."""
+    quote: str | None = None
+    """The vendor's own words, verbatim, that make a documented requirement a MUST."""
 
     @model_validator(mode="after")
     def _weight_follows_source(self) -> Requirement:
@@ -49,6 +68,12 @@ class Requirement(BaseModel):
             )
         if self.basis == "conflicting" and not self.decision:
             raise ValueError(f"{self.id}: a conflicting point needs a recorded decision")
+        if self.level == "MUST" and not (self.quote and self.document):
+            raise ValueError(
+                f"{self.id}: a MUST needs the vendor's words: a quote and the document it is from"
+            )
+        if (self.quote is None) != (self.document is None):
+            raise ValueError(f"{self.id}: a quote and its document come together")
         return self
 
     @property
@@ -63,6 +88,7 @@ class Requirement(BaseModel):
 class Catalogue:
     api: ApiDescriptor
     requirements: dict[str, Requirement]
+    documents: dict[str, Document]
 
     def __getitem__(self, requirement_id: str) -> Requirement:
         return self.requirements[requirement_id]
@@ -82,6 +108,14 @@ def load_catalogue(api_name: str) -> Catalogue:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise CatalogueError(f"requirement catalogue {path}: {exc}") from None
+    documents: dict[str, Document] = {}
+    for key, entry in data.get("documents", {}).items():
+        try:
+            documents[key] = Document.model_validate(entry)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"]) or "entry"
+            raise CatalogueError(f"{path}: documents.{key} {where}: {first['msg']}") from None
     entries = data.get("requirement", [])
     requirements: dict[str, Requirement] = {}
     for index, entry in enumerate(entries):
@@ -99,8 +133,12 @@ def load_catalogue(api_name: str) -> Catalogue:
             )
         if requirement.id in requirements:
             raise CatalogueError(f"{path}: duplicate requirement ID {requirement.id}")
+        if requirement.document is not None and requirement.document not in documents:
+            raise CatalogueError(
+                f"{path}: {requirement.id} quotes the unknown document {requirement.document!r}"
+            )
         requirements[requirement.id] = requirement
-    return Catalogue(api, requirements)
+    return Catalogue(api, requirements, documents)
 
 
 def find_requirement(requirement_id: str) -> Requirement:
