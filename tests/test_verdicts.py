@@ -299,3 +299,43 @@ def test_an_unreachable_host_is_a_setup_error_for_that_api_only(run_suite):
     assert run.ret == 4, run.output()
     assert run.api("controlcenter")["verdict"] == "error"
     assert "could not connect" in run.api("controlcenter")["verdict_reason"]
+
+
+FAULTS = "biot:accept-missing-token,controlcenter:unknown-iccid-empty-session,umts:unauthenticated-served"
+
+
+@pytest.mark.parametrize("variants", [None, FAULTS], ids=["reference", "a-fault-per-api"])
+def test_the_real_suites_in_parallel_match_a_serial_run(pytester, variants):
+    pytest.importorskip("xdist")
+    from tests.conftest import SUITES
+
+    def run(*extra: str) -> tuple[int, dict]:
+        report_dir = pytester.path / f"reports{len(extra)}"
+        args = [str(SUITES), f"--sessionapi-report-dir={report_dir}", "-p", "no:cacheprovider", *extra]
+        if variants:
+            args.append(f"--sessionapi-reference-variant={variants}")
+        result = pytester.runpytest_subprocess(*args)
+        document = json.loads((report_dir / "conformance.json").read_text())
+        assert document["exit_status"] == result.ret
+        return int(result.ret), document
+
+    serial_ret, serial = run()
+    parallel_ret, parallel = run("-n", "2")
+    assert serial_ret == parallel_ret == (1 if variants else 0)
+    for name, entry in serial["apis"].items():
+        other = parallel["apis"][name]
+        assert other["verdict"] == entry["verdict"] == ("nonconformant" if variants else "conformant")
+        assert {r["id"]: r["status"] for r in other["requirements"]} == {
+            r["id"]: r["status"] for r in entry["requirements"]
+        }
+        assert (other["requests"], other["tests"]) == (entry["requests"], entry["tests"])
+
+
+def test_the_umts_test_that_skips_after_recording_a_must_failure_fails_the_run(run_suite):
+    """The issue's reproduction: the test records UMTS-AUTH-SESSION-REQUIRED failed, then skips
+    because there is no session to protect."""
+    run = run_suite("umts", "-k", "test_calls_without_a_session_are_refused", variant="unauthenticated-served")
+    assert run.ret == 1, run.output()
+    assert run.report["exit_status"] == 1
+    assert run.status("UMTS-AUTH-SESSION-REQUIRED") == "fail"
+    assert run.api("umts")["verdict"] == "nonconformant"

@@ -48,12 +48,12 @@ def _not_judging_the_target(conformance, declared):
 
 @pytest.mark.requirement(*RESPONSE_RULES)
 def test_vendor_response_example(conformance):
-    """seed 001 'Response Example': both dates set, so the example shows an ended session."""
+    """The page's 'Response Example': both dates set, so the example shows an ended session."""
     _not_judging_the_target(conformance, RESPONSE_RULES)
     answer = Answer(200, "application/json", RESPONSE_EXAMPLE.encode())
     asked = Asked(iccid=REQUEST_EXAMPLE_ICCID, device="session_ended", provisioned=True)
     for requirement_id, problem in judge(answer, asked, RESPONSE_RULES).problems.items():
-        conformance.finding(requirement_id, f"the vendor's response example (seed 001): {problem}")
+        conformance.finding(requirement_id, f"the vendor's response example: {problem}")
     for iccid in (REQUEST_EXAMPLE_ICCID, *SAMPLE_CODE_ICCIDS):
         if not luhn_valid(iccid):
             conformance.finding(
@@ -65,7 +65,7 @@ def test_vendor_response_example(conformance):
 
 @pytest.mark.requirement(*ERROR_RULES)
 def test_vendor_error_table(conformance):
-    """seed 001 'Errors': each documented (code, status, message) as an envelope."""
+    """'Get Session Details' 'Errors': each documented (code, status, message) as an envelope."""
     _not_judging_the_target(conformance, ERROR_RULES)
     for code, status, message in ERROR_TABLE:
         body = f'{{"errorMessage": "{message}", "errorCode": "{code}"}}'.encode()

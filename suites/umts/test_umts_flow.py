@@ -187,7 +187,7 @@ def test_unknown_operation(sessionapi_client, umts_body, umts_sessions, conforma
             checks.check_unknown_operation(response, operation)
 
 
-# The transitions the docs leave open (api-facts-cisco A.4, 'Open questions'): the steps that
+# The transitions the docs leave open (the API guide documents no outcome for them): the steps that
 # lead there, then the operation whose outcome is undocumented. Tried once each, so that a server
 # answering one of them with a 5xx is found on every run, not only when the state machine's
 # random walk happens to go there (a 5xx fails UMTS-NO-SERVER-ERROR, the outcome stays open).

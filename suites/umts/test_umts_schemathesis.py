@@ -35,7 +35,7 @@ CREATE_RULES = (
     "UMTS-SESSION-VALUES",
 )
 
-# The wildcard colors of the vendor's own payload samples (seed 000). A device may refuse them
+# The wildcard colors of the vendor's own payload samples (status examples). A device may refuse them
 # (400 in the envelope); it must accept the colors the target configures.
 DOCUMENTED_LOCAL_COLORS = ("local-color-all",)
 DOCUMENTED_REMOTE_COLORS = ("remote-color-all",)

@@ -50,7 +50,7 @@ STATUS_SAMPLE_RULES = (*SESSION_RULES, "UMTS-OP-ACK", "UMTS-DOWNLOAD-SHAPE")
 
 @pytest.mark.requirement(*STATUS_SAMPLE_RULES)
 def test_vendor_operation_samples(conformance):
-    """seed 000, 200 examples of updateUmtsSessionStatus."""
+    """The 200 examples of updateUmtsSessionStatus (SD-WAN Manager API guide 20.18)."""
     not_judging_the_target(conformance, STATUS_SAMPLE_RULES)
     samples = examples(OPERATION_PATH, "get", "200")
     assert samples, "the bundled openapi.json lost the vendor's 200 examples"
@@ -124,7 +124,7 @@ ERROR_RULES = ("UMTS-ERROR-ENVELOPE", "UMTS-ERROR-UNKNOWN-SESSION", "UMTS-CREATE
 
 @pytest.mark.requirement(*ERROR_RULES)
 def test_vendor_error_samples(conformance):
-    """seed 000 'error sample' (TBST1005) and the TBST1008 conflict of api-facts-cisco A.4."""
+    """updateUmtsSessionStatus' 'error sample' (TBST1005) and enableSession's TBST1008 conflict."""
     not_judging_the_target(conformance, ERROR_RULES)
     cases = [
         (name, value, checks.CODE_UNKNOWN_SESSION, "UMTS-ERROR-UNKNOWN-SESSION")

@@ -1,4 +1,5 @@
-"""The BioT usage-session reference implementation (Starlette), built from api-facts-biot.md.
+"""The BioT usage-session reference implementation (Starlette), built from BioT's API reference and
+OpenAPI document (Organization Service 10.6.4).
 
 Operations: create by usage type, get, update (PATCH), delete, with BioT's ``ErrorResponse``
 envelope, the documented error codes and the session lifecycle. The rules are implemented here on

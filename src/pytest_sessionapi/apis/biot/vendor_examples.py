@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from typing import Any
 
 VENDOR_REQUIRED = ("_startTime", "_state")
-"""UpdateSessionRequestV2.required in the vendor document (and Mandatory=true in seed 002)."""
+"""UpdateSessionRequestV2.required in the vendor document (and Mandatory=true on the Update Usage
+Session page)."""
 
 
 @dataclass(frozen=True)
@@ -26,7 +27,7 @@ class VendorExample:
 
 STOP_EXAMPLE = VendorExample(
     name="Stop a Session",
-    source="docs.biot-med.com/docs/stop-a-session (api-facts-biot 2.2)",
+    source="BioT documentation, Stop a Session <https://docs.biot-med.com/docs/stop-a-session>",
     body={
         "_endTime": "2022-07-28T14:02:26.199Z",
         "_state": "DONE",
@@ -40,14 +41,15 @@ STOP_EXAMPLE = VendorExample(
     ),
 )
 
-# The 'Session Summary' page shows a body with only `_summary` (api-facts-biot 2.2: "That example
-# body has neither _state nor _startTime"). Its summary attributes are template-defined custom
+# The 'Session Summary' page shows a body with only `_summary` (that example
+# body has neither _state nor _startTime). Its summary attributes are template-defined custom
 # attributes the suite cannot know; the body below keeps the documented shape and fills it with
 # the schema's own example values for the two documented summary attributes
 # (SessionSummaryUpdateRequest: _stopReason example "Manual Stop", _stopReasonCode "COMPLETION").
 SUMMARY_EXAMPLE = VendorExample(
     name="Session Summary",
-    source="docs.biot-med.com/docs/session-summary (api-facts-biot 2.2); values: vendor OpenAPI "
+    source="BioT documentation, Session Summary <https://docs.biot-med.com/docs/session-summary>; "
+    "values: vendor OpenAPI "
     "SessionSummaryUpdateRequest examples",
     body={"_summary": {"_stopReason": "Manual Stop", "_stopReasonCode": "COMPLETION"}},
     applies_to="DONE",

@@ -6,8 +6,8 @@ API = ApiDescriptor(
     requirement_prefix="CC",
     live_max_rps=5,
     package=__name__,
-    # facts B.4: REST 40000029 "Rate Limit Exceeded"; its HTTP status is undocumented.
+    # 'API Policies and Best Practices': REST 40000029 "Rate Limit Exceeded"; HTTP status undocumented.
     rate_limit_code=("errorCode", "40000029"),
-    # seed 001: GET /rws/api/v{apiVersion}/devices/{iccid}/sessionInfo; the host is base_url.
+    # 'Get Session Details': GET /rws/api/v{apiVersion}/devices/{iccid}/sessionInfo; host = base_url.
     appended_paths=("/rws/api",),
 )

@@ -42,7 +42,7 @@ ERROR_STATUS: dict[str, int] = {
     "20000001": 404,  # Resource not found - Invalid ICCID.
     "30000001": 500,  # Unknown server error.
 }
-"""seed 001 'Errors' table: errorCode -> HTTP status."""
+"""'Get Session Details' 'Errors' table: errorCode -> HTTP status."""
 
 INVALID_CREDENTIALS = "10000001"
 INVALID_API_VERSION = "10000024"
@@ -61,7 +61,7 @@ DEVICE_OF_ENTITY: dict[str, DeviceState] = {
 
 HAD_A_SESSION: frozenset[str] = frozenset({"in_session", "session_ended", "ipv6_only", "dual_stack"})
 
-# yyyy-MM-dd HH:mm:ss.SSS then a numeric offset without a colon (facts B.7).
+# yyyy-MM-dd HH:mm:ss.SSS then a numeric offset without a colon (the page's response example).
 DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{3}[+-]\d{4}$")
 _DATE_FORMAT = "%Y-%m-%d %H:%M:%S.%f%z"
 _IPV4_TEXT = re.compile(r"^\d{1,3}(\.\d{1,3}){3}$")

@@ -1,6 +1,6 @@
 """Control Center REST client: HTTP Basic ``username:apiKey`` and Get Session Details.
 
-The vendor's flow is plain HTTP Basic (api-facts-cisco B.3 [V]): Base64 of ``username:apiKey``
+The vendor's flow is plain HTTP Basic (Control Center authentication): Base64 of ``username:apiKey``
 in ``Authorization: Basic``, on every request, no session. httpx implements exactly that.
 """
 
@@ -18,11 +18,11 @@ from pytest_sessionapi.preflight import SetupProblem
 from .target import unknown_iccids
 
 CURRENT_API_VERSION = "1"
-"""'The current version for all functions is 1.' (seed 001, Request Parameters)."""
+"""'The current version for all functions is 1.' ('Get Session Details', Request Parameters)."""
 
 BAD_CREDENTIALS = "10000001"
-"""seed 001 errors table: 401 "Invalid credentials.", used when the API credentials are invalid
-or the caller's IP address is not within the account's allowed range (facts B.4 [V])."""
+"""'Get Session Details' errors table: 401 "Invalid credentials.", used when the API credentials
+are invalid or the caller's IP address is not within the account's allowed range."""
 
 
 def build_auth(target: EffectiveTarget) -> httpx.Auth:

@@ -1,7 +1,7 @@
 """Pydantic v2 models of the Get Session Details answers, in the lenient profile.
 
-They encode the JSON *types* the vendor documents (seed 001 'Response Parameters' and example,
-api-facts-cisco B.2/B.4) and nothing more: the null/absence semantics, value formats and error
+They encode the JSON *types* the vendor documents ('Get Session Details': 'Response Parameters', the
+example and the errors table) and nothing more: the null/absence semantics, value formats and error
 codes are rules in :mod:`.checks`, each under its own requirement ID. Unknown fields are kept
 (``extra="allow"``): the vendor does not promise a closed object.
 """
@@ -29,7 +29,7 @@ class SessionInfo(BaseModel):
 
 
 class ErrorEnvelope(BaseModel):
-    """``{"errorMessage": "...", "errorCode": "20000001"}`` (facts B.4). A numeric errorCode is
+    """``{"errorMessage": "...", "errorCode": "20000001"}`` (as observed). A numeric errorCode is
     accepted here and reported by CC-ERR-CODE-STRING."""
 
     model_config = ConfigDict(extra="allow", strict=True)

@@ -1,8 +1,10 @@
 """Reference implementation of Control Center "Get Session Details" (a conformant server).
 
-Built from seed 001 and api-facts-cisco part B. Where the vendor leaves a point open, the
-reference takes the reading that satisfies the strict profile too (JSON null, plain IPv6
-addresses, string error codes), and the conformant variants show the other allowed readings.
+Built from Cisco's 'Get Session Details' page
+(https://developer.cisco.com/docs/control-center/get-session-details). Where the vendor leaves a
+point open, the reference takes the reading that satisfies the strict profile too (JSON null,
+plain IPv6 addresses, string error codes), and the conformant variants show the other allowed
+readings.
 
 Order of checks, as a Spring-secured server applies them: credentials (401), then apiVersion
 (400 10000024), then the ICCID (404 20000001).
@@ -196,7 +198,7 @@ OTHER_WORDING = {
     "20000001": "Invalid ICCID",
     "30000001": "Unknown server error",
 }
-# What the vendor's server says before authentication (facts B.3, third-party live probe).
+# What the vendor's server says before authentication (observed by a third-party live probe).
 PRE_AUTH_MESSAGE = "Full authentication is required to access this resource"
 
 

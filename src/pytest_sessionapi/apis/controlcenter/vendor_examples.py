@@ -1,9 +1,10 @@
-"""The vendor's own examples, copied verbatim from seed 001 (and, for the pre-authentication 401,
-from the third-party live probe quoted in api-facts-cisco B.3), to run through the suite's rules."""
+"""The vendor's own examples, copied verbatim from Cisco's 'Get Session Details' page (and, for the
+pre-authentication 401, from a third-party live probe of the vendor's server), to run through the
+suite's rules."""
 
 from __future__ import annotations
 
-# seed 001 'Response Example', byte for byte apart from the indentation (tabs in the source).
+# 'Get Session Details', 'Response Example', byte for byte apart from the indentation (tabs there).
 RESPONSE_EXAMPLE = """{
 \t"iccid": "8988216716970004975",
 \t"ipAddress": "null",
@@ -12,12 +13,12 @@ RESPONSE_EXAMPLE = """{
 \t"dateSessionEnded": "2016-07-06 01:31:46.893+0000"
 }"""
 
-# seed 001 'Request Example' (curl) and the javascript sample.
+# 'Get Session Details', 'Request Example' (curl) and the javascript sample.
 REQUEST_EXAMPLE_ICCID = "8988216716970004975"
-# seed 001 'Code Samples', ruby.
+# 'Get Session Details', 'Code Samples', ruby.
 SAMPLE_CODE_ICCIDS = ("89011704252318147060",)
 
-# seed 001 'Errors': (errorCode, HTTP status, message).
+# 'Get Session Details', 'Errors': (errorCode, HTTP status, message).
 ERROR_TABLE = (
     ("10000001", 401, "Invalid credentials."),
     ("10000024", 400, "Invalid apiVersion."),
@@ -26,5 +27,5 @@ ERROR_TABLE = (
     ("30000001", 500, "Unknown server error."),
 )
 
-# api-facts-cisco B.3 [3P live probe]: no Authorization header at all.
+# A third-party live probe of the vendor's server: no Authorization header at all.
 PRE_AUTH_401_BODY = '{"errorMessage":"Full authentication is required to access this resource"}'

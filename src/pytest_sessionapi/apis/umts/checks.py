@@ -339,7 +339,7 @@ def check_refused(response: httpx.Response, situation: str) -> None:
     """UMTS-AUTH-SESSION-REQUIRED: refused, never served.
 
     Decision: the refusal form is undocumented; accepted are a redirect (to the login page), any
-    4xx, and the HTML login page with 200 (facts A.8). A 2xx other than the login page is serving
+    4xx, and the HTML login page with 200 ('Authentication'). A 2xx other than the login page is serving
     the call; a 5xx is not a refusal either.
     """
     status = response.status_code

@@ -1,6 +1,6 @@
 """The vManage session-login flow as an ``httpx.Auth``, and a thin client for the UMTS operations.
 
-Flow (facts A.8, documented for 20.x): ``POST /j_security_check`` with the form fields
+Flow (SD-WAN Manager 'Authentication', session-based, 20.x): ``POST /j_security_check`` with the form fields
 ``j_username``/``j_password`` -> ``JSESSIONID`` cookie; ``GET /dataservice/client/token`` with
 that cookie -> the XSRF token as plain text; then every call carries ``Cookie: JSESSIONID=...``
 and ``X-XSRF-TOKEN``. A failed login is *not* signalled by the status code: the server answers
@@ -35,7 +35,7 @@ class VManageLoginError(Exception):
 
 class VManageCredentialsRefused(VManageLoginError):
     """``POST /j_security_check`` answered 200 with the HTML login page: vManage's documented way
-    of refusing a user name and password (facts A.8). Any other failed login is a plain
+    of refusing a user name and password ('Authentication'). Any other failed login is a plain
     :class:`VManageLoginError`: a 404 page or a 500 says nothing about the credentials."""
 
 
@@ -47,7 +47,7 @@ def looks_like_login_page(response: httpx.Response) -> bool:
 
 
 def session_expired(response: httpx.Response) -> bool:
-    """The answers vManage gives a request whose login session is gone (facts A.8)."""
+    """The answers vManage gives a request whose login session is gone (redirect or login page)."""
     if response.status_code in (401, 403):
         return True
     if response.is_redirect:

@@ -1,7 +1,7 @@
 """A model of the UMTS session lifecycle: what the docs say each operation does in each state, and
 where they say nothing.
 
-Documented (facts A.3/A.4, seed 000 samples, Cisco's scripts): create -> start -> status (START)
+Documented (updateUmtsSessionStatus examples, Cisco's scripts): create -> start -> status (START)
 -> stop -> status (STOP, then download_status) -> download -> disable; status works on any open
 session; download works whenever status reports download_status.
 
@@ -10,7 +10,7 @@ disable before stop, start after stop. There the model accepts success or a 4xx 
 (UMTS-UNDOCUMENTED-OUTCOME) and, after an undocumented success, stops predicting the session's
 requestStatus (phase ``UNCERTAIN``) instead of guessing what the server did.
 
-A trace may also finish by itself ([INF] A.4): a started session may later report STOP without a
+A trace may also finish by itself (inferred): a started session may later report STOP without a
 stop call, except in the status answer right after the start.
 """
 

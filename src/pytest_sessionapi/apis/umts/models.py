@@ -1,4 +1,4 @@
-"""Pydantic v2 models of the UMTS answers (facts A.5-A.7), strict about JSON types.
+"""Pydantic v2 models of the UMTS answers (session, trace record, error), strict about JSON types.
 
 Every model allows extra keys (vendors add fields; the docs never say the objects are closed) and
 makes optional what the vendor's own material shows absent somewhere (``JSessionId``, ``@rid``,

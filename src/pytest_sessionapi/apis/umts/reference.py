@@ -1,11 +1,12 @@
 """Reference implementation of the vManage UMTS on-demand trace API (a conformant ASGI server).
 
-Built from seed ``000_794c029370e4070b`` and ``api-facts-cisco.md`` part A. Where the vendor
+Built from Cisco's SD-WAN Manager 20.18 API guide (updateUmtsSessionStatus, enableSession) and its
+authentication pages. Where the vendor
 documents nothing, the reference makes a plain choice and says so here; the suite never checks
 those choices (they are exactly what the conformant variants vary):
 
 * Unauthenticated calls get the vManage login page (200, ``text/html``) like an expired session
-  (facts A.8: "302 to welcome.html, or an HTML login page").
+  (an expired session is answered with a 302 to welcome.html, or the HTML login page).
 * ``X-XSRF-TOKEN`` is required on every ``/dataservice`` call except the token endpoint itself
   (the docs say "some GET and all POST"; variant ``xsrf-post-only`` requires it on POST only).
 * start/stop/disable answer the spec example literally: the JSON string ``"{status: success}"``.
