@@ -339,3 +339,19 @@ def test_the_umts_test_that_skips_after_recording_a_must_failure_fails_the_run(r
     assert run.report["exit_status"] == 1
     assert run.status("UMTS-AUTH-SESSION-REQUIRED") == "fail"
     assert run.api("umts")["verdict"] == "nonconformant"
+
+
+def test_a_transport_error_inside_a_group_or_a_cause_gets_the_one_paragraph_diagnosis(tiny):
+    run = tiny(
+        "import httpx\n"
+        "@pytest.mark.requirement(MUST_A)\n"
+        "def test_x(conformance):\n"
+        "    try:\n"
+        "        raise httpx.ReadTimeout('timed out')\n"
+        "    except httpx.ReadTimeout as cause:\n"
+        "        raise BaseExceptionGroup('Hypothesis found 1 failure', [RuntimeError('wrapped')]) from cause\n"
+    )
+    assert run.ret == 1
+    out = run.result.stdout.str()
+    assert "no usable answer from the endpoint: timed out waiting for the response" in out
+    assert "Traceback" not in out and "BaseExceptionGroup" not in out

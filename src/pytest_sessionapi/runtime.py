@@ -257,6 +257,23 @@ def _state(config: pytest.Config) -> RunState:
     return config.stash[STATE_KEY]
 
 
+def _buried(exc: BaseException, kind: type[BaseException]) -> BaseException | None:
+    """The first ``kind`` in ``exc``, its exception groups and its chain of causes."""
+    seen: set[int] = set()
+    stack: list[BaseException | None] = [exc]
+    while stack:
+        current = stack.pop(0)
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, kind):
+            return current
+        if isinstance(current, BaseExceptionGroup):
+            stack.extend(current.exceptions)
+        stack.extend((current.__cause__, current.__context__))
+    return None
+
+
 def _plans_only(config: pytest.Config) -> bool:
     """``--setup-plan`` and ``--setup-only`` go through the setup hooks but run no test."""
     return bool(getattr(config.option, "setupplan", False) or getattr(config.option, "setuponly", False))
@@ -439,15 +456,19 @@ class RuntimePlugin:
             wire = "\n\nlast exchanges (credentials masked):\n" + "\n".join(e.summary() for e in exchanges)
         path, lineno, _ = report.location
         where = f"{path}:{(lineno or 0) + 1}"
+        # Hypothesis and Schemathesis wrap what went wrong (groups, chained causes); a vendor
+        # needs the same one paragraph whichever test met the broken endpoint.
+        transport_error = _buried(excinfo.value, httpx.TransportError)
+        unusable = _buried(excinfo.value, UnusableResponse)
         if excinfo.errisinstance(RequirementFailure):
             report.longrepr = f"{where}: requirement(s) not met\n{excinfo.value}{wire}"
-        elif excinfo.errisinstance(httpx.TransportError):
+        elif transport_error is not None:
             report.longrepr = (
                 f"{where}: no usable answer from the endpoint: "
-                f"{describe_transport_error(excinfo.value)}{wire}"
+                f"{describe_transport_error(transport_error)}{wire}"
             )
-        elif excinfo.errisinstance(UnusableResponse):
-            report.longrepr = f"{where}: unusable answer: {excinfo.value}{wire}"
+        elif unusable is not None:
+            report.longrepr = f"{where}: unusable answer: {unusable}{wire}"
         elif wire and report.longrepr is not None:
             report.sections.append(("sessionapi exchanges", wire.strip()))
 
