@@ -5,6 +5,7 @@ diagnosis, within ``timeout_s``, in bounded memory, and without a traceback."""
 from __future__ import annotations
 
 import gc
+import json
 import socket
 import threading
 import time
@@ -21,7 +22,7 @@ from starlette.routing import Route
 
 from pytest_sessionapi import transport
 from pytest_sessionapi.http_checks import UnusableJson, parse_json
-from tests.test_transport import make_target
+from tests.test_transport import make_target, raw_server
 
 FIFTY_MB = 50 * 1024 * 1024
 CHUNK = b"x" * 65536
@@ -170,6 +171,10 @@ async def fifty_megabytes(request: Request) -> Response:
 def _memory_of_a_refused_answer(client: httpx.Client) -> tuple[int, int]:
     """(peak increase while refusing a 50 MB answer, memory still held once it was refused while
     the exception, and so its traceback, is kept as pytest keeps a failed test's)."""
+    try:
+        client.get("/warm-up")  # the first request starts threads and fills caches; not measured
+    except transport.ResponseTooLarge:
+        pass
     gc.collect()
     tracemalloc.start()
     try:
@@ -188,7 +193,8 @@ def _memory_of_a_refused_answer(client: httpx.Client) -> tuple[int, int]:
 def test_a_50_mb_answer_is_refused_in_memory_near_the_cap(over):
     cap = transport.MAX_RESPONSE_BYTES
     if over == "inprocess":
-        target = make_target("http://reference.test", app=Starlette(routes=[Route("/huge", fifty_megabytes)]))
+        app = Starlette(routes=[Route("/huge", fifty_megabytes), Route("/warm-up", lambda request: Response(b"{}"))])
+        target = make_target("http://reference.test", app=app)
         try:
             with transport.open_client(target) as client:
                 peak, held = _memory_of_a_refused_answer(client)
@@ -262,3 +268,82 @@ def test_every_client_response_decodes_safely():
         "expected JSON, got a body that cannot be used (its arrays and objects are nested more "
         "than 64 levels deep (no documented answer nests more than a few)): GET /deep -> 200 application/json: [[[["
     )
+
+
+# -- 3b. the suites judge such an answer: the usable-body requirement fails, the rest stands ----
+
+DEEP_200 = (
+    b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 200000\r\n\r\n"
+    + HOSTILE_BODIES["nested-100000-deep"]
+)
+DEPTH_DIAGNOSIS = "nested more than 64 levels deep"
+
+
+def assert_judged_without_crashing(run, api: str, usable_body: str, met: tuple[str, ...]) -> None:
+    output = run.output()
+    assert "RecursionError" not in output and "INTERNALERROR" not in output, output[-3000:]
+    assert run.api(api)["verdict"] == "nonconformant", output[-3000:]
+    entry = {r["id"]: r for r in run.api(api)["requirements"]}
+    assert entry[usable_body]["status"] == "fail", entry[usable_body]
+    assert any(DEPTH_DIAGNOSIS in message for message in entry[usable_body]["messages"]), entry[usable_body]
+    for requirement_id in met:
+        assert entry[requirement_id]["status"] != "fail", entry[requirement_id]
+    assert "RecursionError" not in json.dumps(run.report)
+
+
+def test_controlcenter_judges_a_body_nested_100000_deep(run_suite):
+    with raw_server(DEEP_200) as base_url:
+        run = run_suite("controlcenter", over="http", base_url=base_url, table={"timeout_s": 5})
+    assert_judged_without_crashing(
+        run, "controlcenter", "CC-OK-STATUS", met=("CC-NO-SERVER-ERROR", "CC-CONTENT-TYPE")
+    )
+
+
+def deep_json_answers(app, statuses=(200, 201)):
+    """The reference ``app``, except that every JSON answer with one of ``statuses`` carries a
+    body nested 100,000 levels deep instead of its own."""
+
+    async def hostile(scope, receive, send):
+        if scope["type"] != "http":
+            return await app(scope, receive, send)
+        replace = False
+
+        async def rewrite(message):
+            nonlocal replace
+            if message["type"] == "http.response.start":
+                headers = dict(message.get("headers", []))
+                replace = message["status"] in statuses and headers.get(b"content-type", b"").startswith(
+                    b"application/json"
+                )
+                if replace:
+                    body = HOSTILE_BODIES["nested-100000-deep"]
+                    headers = [(k, v) for k, v in message["headers"] if k.lower() != b"content-length"]
+                    headers.append((b"content-length", str(len(body)).encode()))
+                    message = {**message, "headers": headers}
+            elif message["type"] == "http.response.body" and replace:
+                if message.get("more_body", False):
+                    return None
+                message = {"type": "http.response.body", "body": HOSTILE_BODIES["nested-100000-deep"]}
+            await send(message)
+            return None
+
+        return await app(scope, receive, rewrite)
+
+    return hostile
+
+
+@pytest.mark.parametrize(
+    ("api", "usable_body", "met"),
+    [
+        ("umts", "UMTS-MEDIA-JSON", ("UMTS-AUTH-LOGIN", "UMTS-AUTH-TOKEN")),
+        ("biot", "BIOT-RESPONSE-SCHEMA", ("BIOT-ERROR-ENVELOPE",)),
+    ],
+)
+def test_session_apis_judge_bodies_nested_100000_deep(run_suite, api, usable_body, met):
+    from pytest_sessionapi.registry import get_api
+    from pytest_sessionapi.serving import serving
+
+    app = get_api(api).reference.create_app(None)
+    with serving(deep_json_answers(app)) as base_url:
+        run = run_suite(api, over="http", base_url=base_url, table={"timeout_s": 5})
+    assert_judged_without_crashing(run, api, usable_body, met)

@@ -40,16 +40,20 @@ class UnusableResponse(AssertionError):
 class UnusableJson(UnusableResponse, ValueError):
     """A body that does not parse as JSON within the limits above. A ValueError too, so every
     ``except ValueError`` written for ``json.loads`` treats it as "not JSON"; ``reason`` says why,
-    without the body."""
+    without the body; ``beyond_limits`` tells a body refused for its depth, size or numbers (which
+    a plain ``json.loads`` would crash on or misread) from one that is not JSON at all."""
 
-    def __init__(self, message: str, reason: str) -> None:
+    def __init__(self, message: str, reason: str, *, beyond_limits: bool = False) -> None:
         super().__init__(message)
         self.reason = reason
+        self.beyond_limits = beyond_limits
 
 
 def _refuse_number(text: str, kind: str) -> None:
     shown = text if len(text) <= 40 else f"{text[:20]}...{text[-10:]} ({len(text)} characters)"
-    raise UnusableJson(f"the body is not usable JSON: {kind} {shown}", f"{kind} {shown}")
+    raise UnusableJson(
+        f"the body is not usable JSON: {kind} {shown}", f"{kind} {shown}", beyond_limits=True
+    )
 
 
 def _parse_int(text: str) -> int:
@@ -89,7 +93,7 @@ def parse_json(content: bytes | str) -> Any:
     """The decoded JSON document, or :class:`UnusableJson` saying why it cannot be judged."""
     if len(content) > MAX_JSON_BYTES:
         reason = f"it is {len(content)} bytes long, more than the {MAX_JSON_BYTES} bytes any answer may have"
-        raise UnusableJson(f"the body is not usable JSON: {reason}", reason)
+        raise UnusableJson(f"the body is not usable JSON: {reason}", reason, beyond_limits=True)
     try:
         value = json.loads(
             content, parse_int=_parse_int, parse_float=_parse_float, parse_constant=_parse_constant
@@ -107,7 +111,7 @@ def parse_json(content: bytes | str) -> Any:
             f"its arrays and objects are nested more than {MAX_JSON_DEPTH} levels deep "
             f"(no documented answer nests more than a few)"
         )
-        raise UnusableJson(f"the body is not usable JSON: {reason}", reason)
+        raise UnusableJson(f"the body is not usable JSON: {reason}", reason, beyond_limits=True)
     return value
 
 
@@ -154,6 +158,7 @@ def json_body(response: httpx.Response) -> Any:
         raise UnusableJson(
             f"expected JSON, got a body that cannot be used ({exc.reason}): {describe(response)}",
             exc.reason,
+            beyond_limits=exc.beyond_limits,
         ) from None
 
 
@@ -170,6 +175,7 @@ class JudgedResponse(httpx.Response):
             raise UnusableJson(
                 f"expected JSON, got a body that cannot be used ({exc.reason}): {describe(self)}",
                 exc.reason,
+                beyond_limits=exc.beyond_limits,
             ) from None
 
 

@@ -3,15 +3,20 @@
 A custom check can only raise; Schemathesis then wraps the exception in a ``CustomFailure``. To
 attribute that failure to the catalogue requirement it enforces, the check raises
 :class:`RequirementViolation` and the suite reads the ID back with :func:`carried_requirement`.
-Cases are sent through the suite's own client (:func:`send_case`), and a check that judges with
-the suite's httpx-based rules converts Schemathesis' response with :func:`as_httpx`.
+Cases are sent through the suite's own client (:func:`send_case`), a check that judges with
+the suite's httpx-based rules converts Schemathesis' response with :func:`as_httpx`, and answers
+are validated with :func:`validate_response`, which keeps bodies Schemathesis would crash on away
+from its checks.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import httpx
+
+from .http_checks import JudgedResponse, UnusableJson, parse_json
 
 
 class RequirementViolation(AssertionError):
@@ -35,12 +40,60 @@ def as_httpx(response: Any) -> httpx.Response:
     """Schemathesis hands checks its own transport-neutral response; the rules read httpx ones."""
     request = response.request
     headers = [(name, value) for name, values in response.headers.items() for value in values]
-    return httpx.Response(
+    return JudgedResponse(
         response.status_code,
         headers=headers,
         content=response.content,
         request=httpx.Request(request.method or "GET", request.url or "http://unknown/"),
     )
+
+
+def _beyond_limits(response: httpx.Response) -> UnusableJson | None:
+    """Why a JSON body cannot be decoded safely (nested too deep, a number out of range), or
+    None. A body that is simply not JSON is left to Schemathesis, which reports it as
+    MalformedJson itself, with the position."""
+    try:
+        parse_json(response.content)
+    except UnusableJson as exc:
+        return exc if exc.beyond_limits else None
+    return None
+
+
+def validate_response(case: Any, response: httpx.Response, checks: Iterable[Any]) -> None:
+    """``case.validate_response(response, checks=checks)``, for any answer an endpoint can give.
+
+    Schemathesis decodes JSON bodies with a plain ``json.loads``: a body nested 100,000 levels
+    deep is a RecursionError out of its checks, a traceback in place of a verdict. Such a body is
+    reported as what it is for the suites, Schemathesis' own ``MalformedJson`` (which each API
+    maps to its "the answer is usable JSON" requirement), and only the checks that do not decode
+    the body run on it.
+    """
+    checks = list(checks)
+    problem = _beyond_limits(response)
+    if problem is None:
+        case.validate_response(response, checks=checks)
+        return
+    from schemathesis.core.failures import FailureGroup, MalformedJson
+    from schemathesis.specs.openapi.checks import response_schema_conformance
+
+    failures: list[Any] = [
+        MalformedJson(
+            operation=case.operation.label,
+            message=f"Response must be usable JSON: {problem.reason}",
+            validation_message=problem.reason,
+            document="",
+            position=0,
+            lineno=1,
+            colno=1,
+        )
+    ]
+    safe = [check for check in checks if check is not response_schema_conformance]
+    if safe:
+        try:
+            case.validate_response(response, checks=safe)
+        except FailureGroup as group:
+            failures.extend(group.exceptions)
+    raise FailureGroup(failures, "Schemathesis found failures")
 
 
 def send_case(http: httpx.Client, case: Any) -> httpx.Response:

@@ -5,7 +5,6 @@ Methods return the ``httpx.Response`` untouched; judging it is the suite's job.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Generator
 from typing import Any
 
@@ -14,6 +13,7 @@ from urllib.parse import quote
 import httpx
 
 from pytest_sessionapi.config import EffectiveTarget
+from pytest_sessionapi.http_checks import parse_json
 from pytest_sessionapi.preflight import SetupProblem
 
 SESSIONS = "/device/v1/devices/{device_id}/usage-sessions"
@@ -80,7 +80,7 @@ def preflight(
     client = Client(open_http(build_auth(target)), target)
     response = client.get_session(device_id or PREFLIGHT_DEVICE_ID, PREFLIGHT_SESSION_ID)
     try:
-        body = json.loads(response.content)
+        body = parse_json(response.content)
     except ValueError:
         return None
     code = body.get("code") if isinstance(body, dict) else None

@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 import schemathesis
 
-from pytest_sessionapi.schemathesis_support import as_httpx
+from pytest_sessionapi.schemathesis_support import as_httpx, validate_response
 
 from . import checks
 from .rules import PatchExpectation
@@ -122,7 +122,7 @@ def validate(case: Any, response: httpx.Response, check: Any) -> None:
     from schemathesis.core.failures import FailureGroup
 
     try:
-        case.validate_response(response, checks=[check])
+        validate_response(case, response, [check])
     except FailureGroup as group:
         parts = []
         for failure in group.exceptions:

@@ -21,7 +21,6 @@ The same functions serve the example tests, the Hypothesis tests, the Schemathes
 from __future__ import annotations
 
 import ipaddress
-import json
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -30,6 +29,8 @@ from functools import cached_property
 from typing import Any, Literal
 
 from pydantic import ValidationError
+
+from pytest_sessionapi.http_checks import parse_json
 
 from .models import DATE_FIELDS, NULLABLE_FIELDS, ErrorEnvelope, SessionInfo
 
@@ -110,9 +111,18 @@ class Answer:
     @cached_property
     def json(self) -> Any:
         try:
-            return json.loads(self.content)
-        except (ValueError, UnicodeDecodeError):
+            return parse_json(self.content)
+        except ValueError:  # http_checks.UnusableJson: not JSON, or beyond safe limits
             return NOT_JSON
+
+    @property
+    def not_json_because(self) -> str:
+        """`` (reason)`` when the body is not usable JSON, for the rules' messages; else ''."""
+        try:
+            parse_json(self.content)
+        except ValueError as exc:
+            return f" ({getattr(exc, 'reason', exc)})"
+        return ""
 
     @property
     def media_type(self) -> str:
@@ -521,7 +531,7 @@ def ok_status(answer: Answer, asked: Asked) -> bool:
     if answer.status != 200:
         _fail(asked, answer, "a provisioned device was not answered 200")
     if not isinstance(answer.json, dict):
-        _fail(asked, answer, "the 200 body is not a JSON object")
+        _fail(asked, answer, f"the 200 body is not a JSON object{answer.not_json_because}")
     return True
 
 
@@ -587,7 +597,7 @@ def err_envelope(answer: Answer, asked: Asked) -> bool:
         return False  # exempt (decision in the catalogue)
     body = answer.json
     if not isinstance(body, dict):
-        _fail(asked, answer, "the error body is not a JSON object {errorMessage, errorCode}")
+        _fail(asked, answer, f"the error body is not a JSON object {{errorMessage, errorCode}}{answer.not_json_because}")
     try:
         ErrorEnvelope.model_validate(body)
     except ValidationError as exc:

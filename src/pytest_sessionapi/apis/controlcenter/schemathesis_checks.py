@@ -37,6 +37,7 @@ from schemathesis.specs.openapi.checks import (
 from pytest_sessionapi.schemathesis_support import (
     RequirementViolation,
     carried_requirement,
+    validate_response,
 )
 
 from .checks import RULES, STATE_FREE, Answer, Asked
@@ -152,7 +153,7 @@ def requirement_of(failure: Failure, answer: Answer, asked: Asked) -> str:
 def schemathesis_failures(case: Any, response: Any, answer: Answer, asked: Asked) -> dict[str, str]:
     """Run the built-in and custom checks on one response: requirement ID -> failure text."""
     try:
-        case.validate_response(response, checks=CHECKS)
+        validate_response(case, response, CHECKS)
     except FailureGroup as group:
         found: dict[str, str] = {}
         for failure in group.exceptions:

@@ -16,6 +16,8 @@ from typing import Any
 import httpx
 from pydantic import BaseModel, ValidationError
 
+from pytest_sessionapi.http_checks import parse_json
+
 from .client import looks_like_login_page
 from .models import (
     EPOCH_MS_MAX,
@@ -54,9 +56,10 @@ def summary(response: httpx.Response) -> str:
 
 
 def try_json(response: httpx.Response) -> Any:
-    """The parsed body, or ``_NOT_JSON``."""
+    """The parsed body, or ``_NOT_JSON`` (also for JSON nested too deep or with numbers out of
+    range: see ``http_checks.parse_json``)."""
     try:
-        return json.loads(response.content)
+        return parse_json(response.content)
     except ValueError:
         return _NOT_JSON
 
@@ -91,8 +94,12 @@ def check_media_json(response: httpx.Response) -> Any:
     assert media == "application/json" or media.endswith("+json"), (
         f"declared media type is {media or 'missing'!r}, not application/json: {summary(response)}"
     )
-    body = try_json(response)
-    assert is_json(body), f"the body is not valid JSON: {summary(response)}"
+    try:
+        body = parse_json(response.content)
+    except ValueError as exc:
+        raise AssertionError(
+            f"the body is not valid JSON ({getattr(exc, 'reason', exc)}): {summary(response)}"
+        ) from None
     return body
 
 

@@ -11,7 +11,6 @@ the request (once: a server that refuses a fresh login too gets its answer passe
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Callable, Generator
 from typing import Any
@@ -20,6 +19,7 @@ from urllib.parse import quote
 import httpx
 
 from pytest_sessionapi.config import EffectiveTarget
+from pytest_sessionapi.http_checks import parse_json
 from pytest_sessionapi.preflight import SetupProblem
 
 LOGIN_PATH = "/j_security_check"
@@ -61,7 +61,7 @@ def parse_token(response: httpx.Response) -> str:
     text = response.text.strip()
     if text.startswith("{"):
         try:
-            value = json.loads(text).get("token")
+            value = parse_json(text).get("token")
         except (ValueError, AttributeError):
             value = None
         if isinstance(value, str):

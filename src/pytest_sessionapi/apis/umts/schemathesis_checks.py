@@ -37,6 +37,7 @@ from pytest_sessionapi.schemathesis_support import (
     RequirementViolation,
     as_httpx,
     carried_requirement,
+    validate_response,
 )
 
 from . import checks
@@ -181,7 +182,7 @@ def judge_case(case: Any, response: httpx.Response, *, refusable: bool = False) 
     for requirement_id, message in direct:
         found.setdefault(requirement_id, message)
     try:
-        case.validate_response(response, checks=CHECKS)
+        validate_response(case, response, CHECKS)
     except FailureGroup as group:
         for failure in group.exceptions:
             requirement_id = requirement_of(failure, case, response.status_code)
