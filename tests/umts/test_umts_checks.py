@@ -37,7 +37,7 @@ def test_vendor_status_sample_passes_every_session_rule():
 @pytest.mark.parametrize(
     ("change", "requirement"),
     [
-        ({"startTime": 1655641163}, "UMTS-SESSION-TYPES"),
+        ({"startTime": 1655641163}, "UMTS-SESSION-VALUES"),  # seconds: a magnitude, not a type
         ({"renewalTime": "1655641163457"}, "UMTS-SESSION-TYPES"),
         ({"@rid": True}, "UMTS-SESSION-TYPES"),
         ({"payload": json.loads(PAYLOAD)}, "UMTS-SESSION-PAYLOAD"),

@@ -225,6 +225,30 @@ def parse_date(value: str) -> datetime | None:
         return None
 
 
+_ISO_DATE_TIME = re.compile(
+    r"^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2})(\.\d{1,9})?(Z|[+-]\d{2}:?\d{2})?$"
+)
+
+
+def parse_date_time(value: str) -> datetime | None:
+    """A real calendar date and time in the documented form or any other ISO 8601 form (T or
+    space, optional fraction, Z or an offset with or without a colon, or none); else None."""
+    documented = parse_date(value)
+    if documented is not None:
+        return documented
+    match = _ISO_DATE_TIME.match(value)
+    if match is None:
+        return None
+    day, clock, fraction, zone = match.groups()
+    zone = "+00:00" if zone == "Z" else zone or ""
+    if len(zone) == 5:
+        zone = f"{zone[:3]}:{zone[3:]}"
+    try:
+        return datetime.fromisoformat(f"{day}T{clock}{(fraction or '')[:7]}{zone}")
+    except ValueError:
+        return None
+
+
 def ipv4_problem(value: str) -> str | None:
     if not _IPV4_TEXT.match(value):
         return "is not dotted-decimal IPv4 (four decimal octets)"
@@ -409,12 +433,32 @@ def date_format(answer: Answer, asked: Asked) -> bool:
         if not isinstance(value, str) or _nullish(name, value):
             continue
         judged = True
+        if parse_date_time(value) is None:
+            _fail(
+                asked,
+                answer,
+                f"{name} {value!r} is not a date and time (neither the form of the vendor's "
+                f"example, 2016-07-06 01:31:46.893+0000, nor any ISO 8601 date-time)",
+            )
+    return judged
+
+
+def date_example_form(answer: Answer, asked: Asked) -> bool:
+    body = answer.session_body
+    if body is None:
+        return False
+    judged = False
+    for name in DATE_FIELDS:
+        value = body.get(name)
+        if not isinstance(value, str) or _nullish(name, value) or parse_date_time(value) is None:
+            continue  # not a date at all: CC-DATE-FORMAT's
+        judged = True
         if parse_date(value) is None:
             _fail(
                 asked,
                 answer,
-                f"{name} {value!r} is not a date of the documented form "
-                f"'yyyy-MM-dd HH:mm:ss.SSS+hhmm' (e.g. 2016-07-06 01:31:46.893+0000)",
+                f"{name} {value!r} is a date-time, but not of the form of the vendor's example "
+                f"'yyyy-MM-dd HH:mm:ss.SSS+hhmm' (2016-07-06 01:31:46.893+0000)",
             )
     return judged
 
@@ -426,8 +470,8 @@ def date_order(answer: Answer, asked: Asked) -> bool:
     started, ended = (body.get(name) for name in DATE_FIELDS)
     if not (isinstance(started, str) and isinstance(ended, str)):
         return False
-    start, end = parse_date(started), parse_date(ended)
-    if start is None or end is None:
+    start, end = parse_date_time(started), parse_date_time(ended)
+    if start is None or end is None or (start.tzinfo is None) != (end.tzinfo is None):
         return False
     if end < start:
         _fail(asked, answer, f"the session ended ({ended}) before it started ({started})")
@@ -658,6 +702,7 @@ RULES: dict[str, Rule] = {
     "CC-DATE-ENDED-SET": date_ended_set,
     "CC-DATE-ORDER": date_order,
     "CC-DATE-FORMAT": date_format,
+    "CC-DATE-EXAMPLE-FORM": date_example_form,
     "CC-ERR-ENVELOPE": err_envelope,
     "CC-ERR-CODE-STRING": err_code_string,
     "CC-ERR-STATUS-TABLE": err_status_table,
@@ -680,6 +725,7 @@ BODY_RULES: tuple[str, ...] = (
     "CC-NULL-NOT-STRING",
     "CC-DATES-PRESENT",
     "CC-DATE-FORMAT",
+    "CC-DATE-EXAMPLE-FORM",
 )
 """What every 200 body is judged on, whatever the device is doing: the base the suite's tests
 declare, each adding the rules its own situation makes judgeable."""

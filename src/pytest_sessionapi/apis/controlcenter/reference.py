@@ -100,7 +100,7 @@ VARIANTS = variant_table(
             requirement="CC-DATE-ORDER"),
     Variant("dates-rfc3339", "fault",
             "dates are RFC 3339 ('2016-07-06T01:31:46.893Z') instead of the documented form",
-            requirement="CC-DATE-FORMAT"),
+            requirement="CC-DATE-EXAMPLE-FORM"),
     Variant("ipv4-mapped-ipv6", "fault",
             "ipAddress is written in IPv4-mapped IPv6 form (::ffff:10.151.24.6)",
             requirement="CC-IPV4-FORMAT"),
@@ -159,6 +159,9 @@ VARIANTS = variant_table(
             "the ended session's start and end are the same instant, as in the vendor example"),
     Variant("non-utc-offset", "conformant",
             "dates carry a +0200 offset (the same instants)"),
+    Variant("dates-epoch-text", "fault",
+            "dates are epoch milliseconds written as strings ('1467768706893'), not dates",
+            requirement="CC-DATE-FORMAT"),
 )
 
 
@@ -339,6 +342,11 @@ class _App:
             ip = "null"
         if variant == "dates-rfc3339":
             started, finished = (_rfc3339(d) for d in (started, finished))
+        if variant == "dates-epoch-text":
+            started, finished = (
+                None if d is None else str(int(_parse(d).timestamp() * 1000))
+                for d in (started, finished)
+            )
         if variant == "non-utc-offset":
             started, finished = (_plus_two_hours(d) for d in (started, finished))
 

@@ -129,7 +129,7 @@ VARIANTS = variant_table(
     Variant("conflict-409", "fault", "a second create for a busy device answers 409",
             requirement="UMTS-CREATE-CONFLICT", transport=True),
     Variant("start-time-seconds", "fault", "startTime in epoch seconds instead of milliseconds",
-            requirement="UMTS-SESSION-TYPES"),
+            requirement="UMTS-SESSION-VALUES"),
     Variant("renewal-time-string", "fault", "renewalTime written as a string",
             requirement="UMTS-SESSION-TYPES"),
     Variant("payload-object", "fault", "payload is a JSON object instead of a string holding JSON",

@@ -150,6 +150,10 @@ def _schema_requirement(failure: JsonSchemaError, case: Any, status: int) -> str
         return "UMTS-SESSION-PAYLOAD"
     if field in ("requestStatus", "status", "type", "download_status"):
         return "UMTS-SESSION-VALUES"
+    if field in ("startTime", "renewalTime") and list(failure.schema_path)[-1:] in (
+        ["minimum"], ["exclusiveMaximum"]
+    ):
+        return "UMTS-SESSION-VALUES"  # epoch milliseconds: a magnitude only the examples show
     if field:
         return "UMTS-SESSION-TYPES"
     return "UMTS-CREATE-SESSION"
@@ -163,7 +167,7 @@ def requirement_of(failure: Failure, case: Any, status: int) -> str:
     if carried is not None:
         return carried
     if isinstance(failure, ServerError) or status >= 500:
-        return situation
+        return "UMTS-NO-SERVER-ERROR"
     if isinstance(failure, UndefinedContentType | MissingContentType | MalformedMediaType | MalformedJson):
         return "UMTS-MEDIA-JSON"
     if isinstance(failure, UndefinedStatusCode):
