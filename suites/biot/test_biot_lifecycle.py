@@ -18,6 +18,7 @@ from pytest_sessionapi.apis.biot.rules import (
 )
 from pytest_sessionapi.apis.biot.transitions import STATES
 from pytest_sessionapi.apis.biot.vendor_examples import (
+    PAGE_FINDINGS,
     STOP_EXAMPLE,
     SUMMARY_EXAMPLE,
     schema_findings,
@@ -101,6 +102,8 @@ def test_vendor_examples(biot_sessions, conformance):
     for example in (STOP_EXAMPLE, SUMMARY_EXAMPLE):
         for requirement, text in schema_findings(example):
             conformance.finding(requirement, text)
+    for requirement, text in PAGE_FINDINGS:
+        conformance.finding(requirement, text)
     example_end = parse_utc(STOP_EXAMPLE.body["_endTime"])
     created = biot_sessions.create(start=example_end - timedelta(hours=1))
     session_id = created["_id"]

@@ -46,6 +46,21 @@ def is_uuid(value: str) -> bool:
 
 
 STATUS_SAMPLE_RULES = (*SESSION_RULES, "UMTS-OP-ACK", "UMTS-DOWNLOAD-SHAPE")
+DSCP_MAX = 63
+"""A DSCP value has 6 bits; what sent_qos holds is undocumented, this is only a plausibility lint."""
+
+
+def _same_session_twice(samples: dict[str, Any]) -> list[tuple[str, str]]:
+    """Pairs of session samples that describe one session with different outcomes."""
+    identity = ("sessionId", "JSessionId", "@rid", "startTime", "renewalTime")
+    sessions = [(n, v) for n, v in samples.items() if isinstance(v, dict) and "sessionId" in v]
+    return [
+        (a, b)
+        for i, (a, first) in enumerate(sessions)
+        for b, second in sessions[i + 1:]
+        if all(first.get(k) == second.get(k) for k in identity)
+        and first.get("status") != second.get("status")
+    ]
 
 
 @pytest.mark.requirement(*STATUS_SAMPLE_RULES)
@@ -87,6 +102,14 @@ def test_vendor_operation_samples(conformance):
                         f"sample {name!r} record {index}: event_subtype "
                         f"{record.get('event_subtype')!r} looks like a placeholder",
                     )
+                sent_qos = record.get("sent_qos")
+                if isinstance(sent_qos, int) and not 0 <= sent_qos <= DSCP_MAX:
+                    conformance.finding(
+                        "UMTS-DOWNLOAD-SHAPE",
+                        f"sample {name!r} record {index}: sent_qos {sent_qos} is outside the DSCP "
+                        f"range 0-{DSCP_MAX} and its meaning is undocumented; the suite checks "
+                        "sent_qos's type only",
+                    )
             states = sorted({r.get("state") for r in value.get("data", []) if isinstance(r, dict)})
             if len({s.upper() for s in states if isinstance(s, str)}) != len(states) or (
                 any(s.isupper() for s in states) and any(s.islower() for s in states)
@@ -114,6 +137,14 @@ def test_vendor_operation_samples(conformance):
                     f"sample {name!r} reports download_status success while requestStatus is "
                     "START: results of a running trace; the suite then requires download to work",
                 )
+    for first, second in _same_session_twice(samples):
+        conformance.finding(
+            "UMTS-SESSION-VALUES",
+            f"samples {first!r} and {second!r} are the same session (sessionId, JSessionId, @rid, "
+            f"times) reported once as status {samples[first].get('status')!r} and once as "
+            f"{samples[second].get('status')!r}: the docs do not say whether a trace's status can "
+            "change; the suite never predicts it",
+        )
     description = document()["paths"][OPERATION_PATH]["get"]["responses"]["200"]["description"]
     if "opertion" in description:
         conformance.finding("UMTS-OP-ACK", f"the 200 response is described as {description!r} (typo)")
@@ -152,6 +183,17 @@ def test_vendor_error_samples(conformance):
                     "UUID like the ids the server hands out; the suite asks about both forms",
                 )
         if code == checks.CODE_CONFLICT:
+            conformance.finding(
+                "UMTS-CREATE-SESSION",
+                "the create operation's 200 schema is an array of UMTSSession, while Cisco's own "
+                "sample scripts read the answer as one object (result['sessionId']); the suite "
+                "accepts both: an array of exactly one session, or one session object",
+            )
+            conformance.finding(
+                "UMTS-SESSION-VALUES",
+                "requestStatus is written 'START'/'STOP' in the status samples and 'stop' in the "
+                "create operation's example; the suite compares it case-insensitively",
+            )
             conformance.finding(
                 requirement_id,
                 f"sample {name!r}: a client-side conflict is answered 400 with message "

@@ -57,6 +57,22 @@ SUMMARY_EXAMPLE = VendorExample(
 
 EXAMPLES = (STOP_EXAMPLE, SUMMARY_EXAMPLE)
 
+PAGE_FINDINGS: tuple[tuple[str, str], ...] = (
+    ("BIOT-REQUIRED-CONFLICT",
+     "the Update Usage Session page says 'Performs partial update, if a field is specified in "
+     "the request it will be updated' and in the same table marks _startTime and _state "
+     "Mandatory true; the suite accepts both answers to a PATCH that omits them"),
+    ("BIOT-WRONG-DEVICE",
+     "the Update Usage Session page describes the path parameter deviceId as the literal text "
+     "'null' (its Example column is empty): what deviceId names is never stated; the suite uses "
+     "the target's device_id and reads 409 SESSION_WRONG_DEVICE_ID for another device's path"),
+    ("BIOT-AUTH-EXPIRED",
+     "the API reference answers every bad token with 401 TOKEN_NOT_VALID, while the 'Device API "
+     "access' page says calls with an expired token fail with 403; the suite accepts either for "
+     "an expired token (401 is BIOT-AUTH-EXPIRED-401, a SHOULD)"),
+)
+"""What the vendor's pages say against themselves: reported as findings, never as failures."""
+
 
 def schema_findings(example: VendorExample) -> list[tuple[str, str]]:
     """(requirement, finding): what the vendor's own schema and page say about its example."""
