@@ -344,10 +344,16 @@ class BoundedTransport(httpx.BaseTransport):
                 }
                 self._watchdog.arm(deadline)
             try:
+                failure: httpx.TransportError | None = None
                 try:
                     response = self._inner.handle_request(request)
                 except httpx.TransportError as exc:
-                    raise self._as_timeout(exc, request, deadline, "headers") from None
+                    failure = self._as_timeout(exc, request, deadline, "headers")
+                if failure is not None:
+                    # Raised outside the handler, so with no __context__: an exchange timeout must
+                    # be the same error to Hypothesis whether the socket gave up on a read timeout
+                    # or on the watchdog's cut, or it reports the example as flaky.
+                    raise failure
                 try:
                     content = self._read_body(response, request, deadline)
                 finally:
@@ -369,6 +375,7 @@ class BoundedTransport(httpx.BaseTransport):
     def _read_body(self, response: httpx.Response, request: httpx.Request, deadline: Deadline | None) -> bytes:
         chunks: list[bytes] = []
         size = 0
+        failure: httpx.TransportError | None = None
         try:
             for chunk in response.stream:
                 size += len(chunk)
@@ -385,9 +392,11 @@ class BoundedTransport(httpx.BaseTransport):
             # pytest keeps of a failed test: a run against an endpoint that always answers 50 MB
             # would otherwise hold the cap once per failed test.
             chunks.clear()
-            if isinstance(exc, httpx.TransportError):
-                raise self._as_timeout(exc, request, deadline, "body") from None
-            raise
+            if not isinstance(exc, httpx.TransportError):
+                raise
+            failure = self._as_timeout(exc, request, deadline, "body")
+        if failure is not None:
+            raise failure  # outside the handler: see handle_request
         content = b"".join(chunks)
         chunks.clear()
         return content
@@ -669,24 +678,3 @@ def exchange_log(client: httpx.Client) -> ExchangeLog | None:
     transport = client._transport  # noqa: SLF001 - httpx exposes no public accessor
     return transport if isinstance(transport, ExchangeLog) else None
 
-
-def transport_error_in(exc: BaseException) -> httpx.TransportError | None:
-    """The transport error behind ``exc``, however Hypothesis or Schemathesis wrapped it.
-
-    Hypothesis re-raises an example's exception as it is, but groups several distinct ones (and a
-    flaky one) in an ``ExceptionGroup``; an error raised while handling another keeps it as
-    ``__cause__`` / ``__context__``. Returns the first ``httpx.TransportError`` found, or None.
-    """
-    pending: list[BaseException] = [exc]
-    seen: set[int] = set()
-    while pending:
-        current = pending.pop(0)
-        if id(current) in seen:
-            continue
-        seen.add(id(current))
-        if isinstance(current, httpx.TransportError):
-            return current
-        if isinstance(current, BaseExceptionGroup):
-            pending.extend(current.exceptions)
-        pending.extend(e for e in (current.__cause__, current.__context__) if e is not None)
-    return None
