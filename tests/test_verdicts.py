@@ -355,3 +355,159 @@ def test_a_transport_error_inside_a_group_or_a_cause_gets_the_one_paragraph_diag
     out = run.result.stdout.str()
     assert "no usable answer from the endpoint: timed out waiting for the response" in out
     assert "Traceback" not in out and "BaseExceptionGroup" not in out
+
+
+# -- exit policy, waivers, requirement selection --------------------------------------------
+
+MUST_FAILS_SHOULD_FAILS_ONE_UNTESTED = (
+    "@pytest.mark.requirement(MUST_A, SHOULD, MUST_B)\n"
+    "def test_x(conformance):\n"
+    "    with conformance.check(MUST_A):\n"
+    "        assert False, 'broken'\n"
+    "    with conformance.check(SHOULD):\n"
+    "        assert False, 'only a SHOULD'\n"
+)
+SHOULD_FAILS = (
+    "@pytest.mark.requirement(SHOULD, MUST_A)\n"
+    "def test_x(conformance):\n"
+    "    with conformance.check(MUST_A):\n"
+    "        pass\n"
+    "    with conformance.check(SHOULD):\n"
+    "        assert False, 'only a SHOULD'\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [([], 0), (["--sessionapi-fail-on=should"], 1), (["--sessionapi-strict"], 1),
+     (["--sessionapi-fail-on=incomplete"], 1), (["--sessionapi-fail-on=must"], 0)],
+)
+def test_fail_on_decides_which_outcomes_fail_the_run(tiny, args, expected):
+    run = tiny(SHOULD_FAILS, *args)
+    assert run.ret == expected
+    _one_truth(run)
+
+
+def test_fail_on_incomplete_fails_a_run_where_a_must_was_not_tested(tiny):
+    body = (
+        "@pytest.mark.requirement(MUST_A)\n"
+        "def test_x(conformance):\n"
+        "    with conformance.check(MUST_A):\n"
+        "        pass\n"
+    )
+    assert tiny(body).ret == 0
+    run = tiny(body, "--sessionapi-fail-on=incomplete")
+    assert run.ret == 1
+    _one_truth(run)
+    assert run.entry["verdict"] == "incomplete"
+    assert run.document["fail_on"] == "incomplete"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--sessionapi-fail-on=sometimes"], "ERROR: --sessionapi-fail-on: 'sometimes' is not one of must, should, incomplete"),
+        (["--sessionapi-fail-on=must", "--sessionapi-strict"], "ERROR: --sessionapi-fail-on: 'must' contradicts --sessionapi-strict*"),
+        (["--sessionapi-requirement=CC-NO-SUCH-*"], "ERROR: --sessionapi-requirement: 'CC-NO-SUCH-*' matches no requirement of any catalogue"),
+    ],
+)
+def test_policy_mistakes_are_one_line_usage_errors(tiny, args, message):
+    run = tiny("@pytest.mark.requirement(MUST_A)\ndef test_x():\n    pass\n", *args)
+    assert run.ret == 4
+    run.result.stderr.fnmatch_lines([message])
+
+
+def _waivers(pytester, text: str) -> str:
+    path = pytester.path / "waivers.toml"
+    path.write_text(text)
+    return f"--sessionapi-waivers={path}"
+
+
+def test_a_waived_failure_is_reported_waived_and_does_not_fail_the_run(tiny, pytester):
+    waivers = _waivers(
+        pytester,
+        f'[[waiver]]\napi = "controlcenter"\nrequirement = "{MUST_A}"\nreason = "vendor fix in 4.2"\n'
+        f'expires = 2099-01-31\nticket = "https://tracker.example/QA-12"\n\n'
+        f'[[waiver]]\napi = "controlcenter"\nrequirement = "{MUST_C}"\nreason = "fixed?"\nexpires = 2099-01-31\n',
+    )
+    run = tiny(MUST_FAILS_SHOULD_FAILS_ONE_UNTESTED, waivers)
+    assert run.ret == 0, run.result.stdout.str()
+    _one_truth(run)
+    assert run.statuses[MUST_A] == "waived"
+    waiver = next(r for r in run.entry["requirements"] if r["id"] == MUST_A)["waiver"]
+    assert waiver == {"requirement": MUST_A, "reason": "vendor fix in 4.2", "expires": "2099-01-31",
+                      "ticket": "https://tracker.example/QA-12", "state": "applied"}
+    assert [w["state"] for w in run.entry["waivers"]] == ["applied", "stale"]
+    run.result.stdout.fnmatch_lines([f"  stale waiver: {MUST_C} did not fail in this run*"])
+    run.result.assert_outcomes(passed=1)
+
+
+def test_an_expired_waiver_fails_the_run_naming_it(tiny, pytester):
+    waivers = _waivers(
+        pytester,
+        f'[[waiver]]\napi = "controlcenter"\nrequirement = "{MUST_A}"\nreason = "r"\n'
+        f'expires = 2020-01-31\nticket = "QA-7"\n',
+    )
+    run = tiny(MUST_FAILS_SHOULD_FAILS_ONE_UNTESTED, waivers)
+    assert run.ret == 4
+    run.result.stderr.fnmatch_lines(
+        [f"ERROR: *waivers.toml: waiver #1 (controlcenter {MUST_A}, ticket QA-7) expired on 2020-01-31: renew it or remove it"]
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('[[waiver]]\napi = "controlcenter"\nrequirement = "CC-NOPE"\nreason = "r"\nexpires = 2099-01-01\n',
+         "*waiver #1: CC-NOPE is not a requirement of controlcenter"),
+        ('[[waiver]]\napi = "controlcenter"\nrequirement = "X"\nexpires = 2099-01-01\n', "*waiver #1: 'reason' is required"),
+        ('[[waiver]]\napi = "cc"\nrequirement = "X"\nreason = "r"\nexpires = 2099-01-01\n', "*waiver #1: unknown API 'cc'*"),
+        (f'[[waiver]]\napi = "controlcenter"\nrequirement = "{MUST_A}"\nreason = "r"\nexpires = "soon"\n',
+         "*waiver #1: expires must be a date (YYYY-MM-DD), not 'soon'"),
+        ("[[waiver]\n", "*waivers.toml: not valid TOML*"),
+    ],
+)
+def test_a_broken_waivers_file_is_a_one_line_usage_error(tiny, pytester, text, message):
+    run = tiny("@pytest.mark.requirement(MUST_A)\ndef test_x():\n    pass\n", _waivers(pytester, text))
+    assert run.ret == 4
+    run.result.stderr.fnmatch_lines(["ERROR: " + message])
+
+
+TWO_TESTS = (
+    "@pytest.mark.requirement(MUST_A)\n"
+    "def test_a(conformance):\n"
+    "    with conformance.check(MUST_A):\n"
+    "        pass\n\n"
+    "@pytest.mark.requirement(MUST_B)\n"
+    "def test_b(conformance):\n"
+    "    with conformance.check(MUST_B):\n"
+    "        pass\n"
+)
+
+
+def test_selecting_a_requirement_runs_only_its_tests_and_reports_the_rest_not_run(tiny):
+    run = tiny(TWO_TESTS, f"--sessionapi-requirement={MUST_A.lower()}")
+    run.result.assert_outcomes(passed=1, deselected=1)
+    assert run.statuses[MUST_A] == "pass"
+    assert run.statuses[MUST_B] == "not-run"
+    assert run.document["requirement_selection"] == [MUST_A]
+    assert run.entry["verdict"] == "incomplete"
+
+
+def test_a_requirement_id_is_a_keyword_and_a_junit_property(tiny, pytester):
+    junit = pytester.path / "junit.xml"
+    run = tiny(TWO_TESTS, "-k", MUST_B, f"--junitxml={junit}")
+    run.result.assert_outcomes(passed=1, deselected=1)
+    xml = junit.read_text()
+    assert f'<property name="requirement" value="{MUST_B} (MUST)" />' in xml
+    assert MUST_A not in xml
+
+
+def test_a_junit_failure_message_starts_with_the_requirement_and_its_statement(tiny, pytester):
+    import xml.etree.ElementTree as ET
+
+    junit = pytester.path / "junit.xml"
+    tiny(MUST_FAILS_SHOULD_FAILS_ONE_UNTESTED, f"--junitxml={junit}")
+    failure = ET.parse(junit).find(".//testcase/failure")
+    assert failure is not None
+    assert failure.get("message").startswith(f"{MUST_A} (MUST) failed: {CATALOGUE[MUST_A].statement}")

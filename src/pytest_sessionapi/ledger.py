@@ -12,6 +12,9 @@ from typing import Any, Literal
 from .requirements import Requirement, api_of, find_requirement
 
 Status = Literal["pass", "fail", "skip", "not-tested"]
+ReportStatus = Literal["pass", "fail", "waived", "skip", "not-tested", "not-run"]
+"""In the reports, two more: ``waived`` (failed, but a waiver the user gave accepts it for now)
+and ``not-run`` (outside the run's ``--sessionapi-requirement`` selection)."""
 
 # When one requirement is seen several times (many tests, many Hypothesis examples), a failure
 # wins over a pass, a pass over a skip.
@@ -99,10 +102,18 @@ class TestRecorder:
 
     __test__ = False  # not a test class, despite the name
 
-    def __init__(self, nodeid: str, declared: tuple[str, ...], strict: bool = False) -> None:
+    def __init__(
+        self,
+        nodeid: str,
+        declared: tuple[str, ...],
+        strict: bool = False,
+        waived: frozenset[str] = frozenset(),
+    ) -> None:
         self.nodeid = nodeid
         self.declared = declared
         self.strict = strict
+        self.waived = waived
+        """Requirements a waiver accepts for now: their failures are recorded, never raised."""
         """Whether SHOULD failures count (``--sessionapi-strict``); suites may read it, e.g. to
         decide whether a deviation the docs leave open stops a scenario."""
         self.observations: dict[str, list[Observation]] = {}
@@ -163,6 +174,8 @@ class TestRecorder:
     def blocks(self, requirement_id: str) -> bool:
         """Whether a failure of ``requirement_id`` fails the run: a MUST, or anything in strict
         mode."""
+        if requirement_id in self.waived:
+            return False
         return self.strict or find_requirement(requirement_id).blocking
 
     # -- outcome ---------------------------------------------------------------------------
@@ -186,7 +199,10 @@ class TestRecorder:
         return [o for bucket in self.observations.values() for o in bucket if o.status == "fail"]
 
     def blocking_failures(self, strict: bool) -> list[Observation]:
-        return [o for o in self.failures() if strict or o.requirement.blocking]
+        return [
+            o for o in self.failures()
+            if (strict or o.requirement.blocking) and o.requirement.id not in self.waived
+        ]
 
     def failure_text(self, failures: list[Observation]) -> str:
         lines = []
@@ -200,7 +216,8 @@ class TestRecorder:
         return "\n".join(lines)
 
     def warn_advisories(self, strict: bool) -> None:
-        advisory = [o for o in self.failures() if not (strict or o.requirement.blocking)]
+        blocking = self.blocking_failures(strict)
+        advisory = [o for o in self.failures() if o not in blocking]
         if advisory:
             warnings.warn(
                 SessionApiAdvisory(
@@ -217,6 +234,9 @@ class RequirementResult:
     status: Status = "not-tested"
     tests: list[str] = field(default_factory=list)
     messages: list[str] = field(default_factory=list)
+    waiver: Any = None
+    """The waiver that accepts this failure for now (status ``fail`` stays what was found; the
+    reports say ``waived``)."""
 
 
 @dataclass
@@ -291,8 +311,20 @@ class Ledger:
         these decide the exit status."""
         return [
             r for r in self.results.values()
-            if r.status == "fail" and (strict or r.requirement.blocking)
+            if r.status == "fail" and r.waiver is None and (strict or r.requirement.blocking)
         ]
+
+    def apply_waivers(self, waivers: Iterable[Any]) -> dict[str, list[tuple[Any, str]]]:
+        """Mark each failure a waiver accepts; per API, every waiver with its state: ``applied``
+        (it accepted a failure of this run) or ``stale`` (its requirement did not fail)."""
+        states: dict[str, list[tuple[Any, str]]] = {}
+        for waiver in waivers:
+            result = self.results.get(waiver.requirement)
+            applied = result is not None and result.status == "fail"
+            if applied:
+                result.waiver = waiver
+            states.setdefault(waiver.api, []).append((waiver, "applied" if applied else "stale"))
+        return states
 
     # -- pytest-xdist: each worker sends its ledger to the controller through ``workeroutput`` --
     def to_wire(self) -> dict[str, Any]:

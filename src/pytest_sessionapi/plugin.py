@@ -37,6 +37,29 @@ OPTIONS: tuple[tuple[str, str, str, dict[str, object]], ...] = (
         "see `python -m pytest_sessionapi variants`)",
         {"metavar": "API:VARIANT"},
     ),
+    (
+        "--sessionapi-fail-on",
+        "sessionapi_fail_on",
+        "which outcomes fail the run: must (a failed MUST; the default), should (any failed "
+        "requirement; what --sessionapi-strict means), incomplete (also an API whose MUSTs were "
+        "not all tested)",
+        {"metavar": "LEVEL"},
+    ),
+    (
+        "--sessionapi-waivers",
+        "sessionapi_waivers",
+        "TOML file of known deviations ([[waiver]] api, requirement, reason, expires, ticket): a "
+        "waived failure is reported 'waived' and does not fail the run; an expired waiver is a "
+        "usage error",
+        {"metavar": "FILE"},
+    ),
+    (
+        "--sessionapi-requirement",
+        "sessionapi_requirement",
+        "run only the tests that check these requirements: IDs or glob patterns, comma-separated "
+        "(e.g. CC-IPV6-*); the others are reported not-run",
+        {"metavar": "IDS"},
+    ),
 )
 
 STRICT_HELP = (

@@ -11,6 +11,7 @@ import os
 import tempfile
 from collections import Counter
 from datetime import UTC, datetime
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -56,20 +57,34 @@ def verdict_of(
         return "nonconformant"
     if interruption:
         return "incomplete"
-    if any(r["status"] in ("skip", "not-tested") for r in requirements if r["level"] == "MUST"):
+    if any(r["status"] in UNTESTED for r in requirements if r["level"] == "MUST"):
         return "incomplete"
     return "conformant"
 
 
-def decide_exit_status(pytest_status: int, ledger: Ledger, strict: bool) -> int:
+UNTESTED = ("skip", "not-tested", "not-run")
+
+
+def decide_exit_status(
+    pytest_status: int,
+    ledger: Ledger,
+    strict: bool,
+    *,
+    fail_on: str = "must",
+    verdicts: Iterable[str] = (),
+) -> int:
     """The run's exit status, from the requirement ledger first: a blocking failure recorded
-    anywhere is 1 however its test ended; a Ctrl-C that something swallowed is still 2; an API
-    that could not be set up (and nothing else wrong) is :data:`SETUP_ERROR_EXIT_STATUS`."""
+    anywhere is 1 however its test ended (a waived one is not blocking); under
+    ``--sessionapi-fail-on=incomplete`` so is an incomplete API; a Ctrl-C that something
+    swallowed is still 2; an API that could not be set up (and nothing else wrong) is
+    :data:`SETUP_ERROR_EXIT_STATUS`."""
     if pytest_status in _KEPT_EXIT_STATUSES:
         return pytest_status
     if ledger.facts.ctrl_c:
         return 2
     if ledger.blocking_failures(strict):
+        return 1
+    if fail_on == "incomplete" and "incomplete" in verdicts:
         return 1
     if ledger.facts.setup_problems and pytest_status in (0, 5):
         return SETUP_ERROR_EXIT_STATUS
@@ -83,9 +98,15 @@ def build_document(
     strict: bool,
     started_at: datetime,
     redact: RedactorSet,
+    waivers: Iterable[Any] = (),
+    requirement_patterns: tuple[str, ...] = (),
+    fail_on: str | None = None,
 ) -> dict[str, Any]:
+    from .policy import selected
+
     apis: dict[str, Any] = {}
     facts = ledger.facts
+    waiver_states = ledger.apply_waivers(waivers)
     for name, api in all_apis().items():
         entry: dict[str, Any] = {"title": api.title, "target": plan.describe(name)}
         if name not in plan.selected or name not in ledger.apis_collected:
@@ -97,17 +118,29 @@ def build_document(
         requirements = []
         for requirement in load_catalogue(name):
             result = ledger.results.get(requirement.id)
+            if result is not None and result.waiver is not None:
+                status = "waived"
+            elif result is not None and (result.status != "not-tested" or result.messages):
+                status = result.status
+            elif not selected(requirement.id, requirement_patterns):
+                status = "not-run"
+            else:
+                status = "not-tested"
             requirements.append(
                 {
                     "id": requirement.id,
                     "level": requirement.level,
                     "basis": requirement.basis,
-                    "status": result.status if result else "not-tested",
+                    "status": status,
                     "statement": requirement.statement,
                     "source": requirement.source,
                     **({"decision": requirement.decision} if requirement.decision else {}),
                     "tests": list(result.tests) if result else [],
                     "messages": [redact.text(m) for m in result.messages] if result else [],
+                    **(
+                        {"waiver": result.waiver.as_report("applied")}
+                        if result is not None and result.waiver is not None else {}
+                    ),
                 }
             )
         counts: dict[str, Counter[str]] = {"MUST": Counter(), "SHOULD": Counter()}
@@ -131,6 +164,7 @@ def build_document(
                 {"requirement": f.requirement, "text": redact.text(f.text)}
                 for f in ledger.findings.get(name, [])
             ],
+            waivers=[waiver.as_report(state) for waiver, state in waiver_states.get(name, [])],
         )
         apis[name] = entry
     return {
@@ -139,6 +173,8 @@ def build_document(
         "started_at": started_at.isoformat(timespec="seconds"),
         "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "strict": strict,
+        "fail_on": fail_on or ("should" if strict else "must"),
+        **({"requirement_selection": list(requirement_patterns)} if requirement_patterns else {}),
         "exit_status": ledger.exit_status,
         "interrupted": facts.interruption(),
         "apis": apis,
@@ -208,4 +244,9 @@ def write_reports(report_dir: Path, document: dict[str, Any], redact: RedactorSe
     md_path = report_dir / "conformance.md"
     _write_atomically(json_path, redact.text(json.dumps(document, indent=2, ensure_ascii=False)) + "\n")
     _write_atomically(md_path, redact.text(render_markdown(document)))
-    return [json_path, md_path]
+    from .html_report import render_html
+
+    # Redacted string by string inside, before escaping: an escaped secret no longer matches.
+    html_path = report_dir / "conformance.html"
+    _write_atomically(html_path, render_html(document, redact=redact.text))
+    return [json_path, md_path, html_path]

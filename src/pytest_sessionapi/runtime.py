@@ -25,11 +25,25 @@ class NotTested(pytest.skip.Exception):  # type: ignore[misc,name-defined]
     reported ``not-tested`` (which keeps an API from being reported conformant)."""
 
 
+@dataclass(frozen=True)
+class RunPolicy:
+    fail_on: str = "must"
+    waivers: tuple[Any, ...] = ()
+    requirement_patterns: tuple[str, ...] = ()
+
+    @property
+    def waived(self) -> frozenset[str]:
+        return frozenset(w.requirement for w in self.waivers)
+
+
 @dataclass
 class RunState:
     plan: TargetPlan
     report_dir: Path
     strict: bool
+    """Whether every failed requirement blocks the run (``--sessionapi-fail-on`` should or
+    incomplete, or ``--sessionapi-strict``), not only a failed MUST."""
+    policy: RunPolicy
     started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     active: bool = False
     redactors: RedactorSet = field(default_factory=RedactorSet)
@@ -173,10 +187,35 @@ def configure(config: pytest.Config) -> None:
     report_dir = report_base / report_value if report_value else config.invocation_params.dir / "reports"
     strict_cli = config.getoption("sessionapi_strict")
     strict = bool(strict_cli) if strict_cli is not None else bool(config.getini("sessionapi_strict"))
-    state = RunState(plan=plan, report_dir=report_dir, strict=strict)
+    try:
+        policy = _policy(config, strict)
+    except ConfigError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    state = RunState(
+        plan=plan, report_dir=report_dir, strict=policy.fail_on != "must", policy=policy
+    )
     config.stash[STATE_KEY] = state
     _watch_interrupts(config, state)
     config.pluginmanager.register(RuntimePlugin(state), "sessionapi-runtime")
+
+
+def _policy(config: pytest.Config, strict: bool) -> RunPolicy:
+    from datetime import date
+
+    from .policy import load_waivers, parse_fail_on, parse_requirement_selection
+
+    fail_on_value, fail_on_origin, _ = _setting(config, "sessionapi_fail_on")
+    fail_on = parse_fail_on(fail_on_value, strict, fail_on_origin)
+    waivers_value, waivers_origin, waivers_base = _setting(config, "sessionapi_waivers")
+    waivers: list[Any] = []
+    if waivers_value:
+        path = Path(waivers_value)
+        if waivers_origin.startswith("ini") and not path.is_absolute():
+            path = waivers_base / path
+        waivers = load_waivers(path, date.today())
+    selection_value, selection_origin, _ = _setting(config, "sessionapi_requirement")
+    patterns = parse_requirement_selection(selection_value, selection_origin)
+    return RunPolicy(fail_on, tuple(waivers), patterns)
 
 
 def _watch_interrupts(config: pytest.Config, state: RunState) -> None:
@@ -248,7 +287,10 @@ def _recorder(item: pytest.Item) -> Any:
     if recorder is None:
         from .ledger import TestRecorder
 
-        recorder = TestRecorder(item.nodeid, _declared(item), strict=_state(item.config).strict)
+        state = _state(item.config)
+        recorder = TestRecorder(
+            item.nodeid, _declared(item), strict=state.strict, waived=state.policy.waived
+        )
         item.stash[RECORDER_KEY] = recorder
     return recorder
 
@@ -290,6 +332,11 @@ class RuntimePlugin:
         self.state = state  # for the hooks pytest calls without a config
 
     # -- collection ------------------------------------------------------------------------
+    def pytest_itemcollected(self, item: pytest.Item) -> None:
+        # Before -k is applied: `-k CC-IPV6-NEVER-NULL` selects the tests of that requirement.
+        if item.get_closest_marker("sessionapi") is not None:
+            item.extra_keyword_matches.update(_declared(item))
+
     @pytest.hookimpl(trylast=True)
     def pytest_collection_modifyitems(
         self, session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
@@ -300,6 +347,9 @@ class RuntimePlugin:
         suite_items: list[tuple[pytest.Item, str]] = []
         from .registry import all_apis
 
+        from .policy import selected
+
+        patterns = state.policy.requirement_patterns
         for item in items:
             api = _api_of_item(item)
             if api is None:
@@ -307,7 +357,8 @@ class RuntimePlugin:
                 continue
             if api not in all_apis():
                 raise pytest.UsageError(f"{item.nodeid}: unknown API '{api}' in sessionapi marker")
-            if api in state.plan.selected:
+            wanted = not patterns or any(selected(rid, patterns) for rid in _declared(item))
+            if api in state.plan.selected and wanted:
                 keep.append(item)
                 suite_items.append((item, api))
             else:
@@ -321,6 +372,8 @@ class RuntimePlugin:
 
         state.active = True
         ledger = state.ledger
+        from .requirements import find_requirement
+
         for item, api in suite_items:
             ledger.facts.suite_tests[api] += 1
             declared = _declared(item)
@@ -336,6 +389,9 @@ class RuntimePlugin:
                     )
                 try:
                     ledger.declare(requirement_id, item.nodeid)
+                    level = find_requirement(requirement_id).level
+                    # JUnit XML shows the requirement IDs and levels on every test case.
+                    item.user_properties.append(("requirement", f"{requirement_id} ({level})"))
                 except KeyError:
                     raise pytest.UsageError(
                         f"{item.nodeid}: unknown requirement {requirement_id} "
@@ -461,7 +517,8 @@ class RuntimePlugin:
         transport_error = _buried(excinfo.value, httpx.TransportError)
         unusable = _buried(excinfo.value, UnusableResponse)
         if excinfo.errisinstance(RequirementFailure):
-            report.longrepr = f"{where}: requirement(s) not met\n{excinfo.value}{wire}"
+            # The requirement first: JUnit's failure message is the first line CI systems show.
+            report.longrepr = f"{excinfo.value}\n  at {where}{wire}"
         elif transport_error is not None:
             report.longrepr = (
                 f"{where}: no usable answer from the endpoint: "
@@ -535,13 +592,19 @@ class RuntimePlugin:
                 return  # nothing ran (--collect-only, -k selecting nothing): keep the last report
             from .reports import build_document, decide_exit_status, write_reports
 
-            ledger.exit_status = decide_exit_status(int(exitstatus), ledger, state.strict)
-            session.exitstatus = ledger.exit_status
-            state.document = build_document(
+            policy = state.policy
+            document = build_document(
                 state.plan, ledger, strict=state.strict, started_at=state.started_at,
-                redact=state.redactors,
+                redact=state.redactors, waivers=policy.waivers,
+                requirement_patterns=policy.requirement_patterns, fail_on=policy.fail_on,
             )
-            state.report_paths = write_reports(state.report_dir, state.document, state.redactors)
+            ledger.exit_status = decide_exit_status(
+                int(exitstatus), ledger, state.strict, fail_on=policy.fail_on,
+                verdicts=[entry["verdict"] for entry in document["apis"].values()],
+            )
+            document["exit_status"] = session.exitstatus = ledger.exit_status
+            state.document = document
+            state.report_paths = write_reports(state.report_dir, document, state.redactors)
         finally:
             state.close()
 
@@ -569,6 +632,15 @@ class RuntimePlugin:
                     line += f"; failed: {', '.join(failed)}"
                 if advisory:
                     line += f"; SHOULD not met: {', '.join(advisory)}"
+                waived = [r["id"] for r in entry["requirements"] if r["status"] == "waived"]
+                if waived:
+                    line += f"; waived: {', '.join(waived)}"
+            for waiver in entry.get("waivers", []):
+                if waiver["state"] == "stale":
+                    line += (
+                        f"\n  stale waiver: {waiver['requirement']} did not fail in this run "
+                        f"(expires {waiver['expires']}); remove it once the fix is confirmed"
+                    )
             if entry.get("verdict_reason"):
                 line += f"\n  {entry['verdict_reason']}"
             markup = {"conformant": {"green": True}, "nonconformant": {"red": True}}.get(
