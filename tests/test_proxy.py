@@ -221,11 +221,24 @@ def test_the_size_cap_and_the_whole_exchange_timeout_hold_through_the_proxy(monk
 
 
 def test_a_refusing_proxy_is_diagnosed_in_words():
+    import socket
+
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    port = closed.getsockname()[1]
+    closed.close()  # nothing listens there now
     with serving(APP) as base_url:
-        target = live_target(base_url, proxy="http://127.0.0.1:9")  # discard port: nothing listens
+        target = live_target(base_url, proxy=f"http://127.0.0.1:{port}")
         with transport.open_client(target) as client, pytest.raises(httpx.TransportError) as info:
             client.get("/echo")
     assert transport.describe_transport_error(info.value).startswith("could not connect")
+
+
+def test_a_proxy_that_refuses_the_tunnel_is_diagnosed_in_words():
+    error = httpx.ProxyError("407 Proxy Authentication Required")
+    assert transport.describe_transport_error(error) == (
+        "the proxy refused or failed the request (407 Proxy Authentication Required)"
+    )
 
 
 def test_a_suite_runs_through_the_proxy_and_its_credentials_stay_out_of_the_report(run_suite):

@@ -258,10 +258,14 @@ class ASGIBridgeTransport(httpx.BaseTransport):
 
         try:
             await self._app(scope, receive, send)
-        except _Oversized:
+        except BaseException:
+            # The app may hand _Oversized back wrapped (an anyio task group's ExceptionGroup).
+            if size <= self._max_bytes:
+                raise
+        if size > self._max_bytes:
             raise ResponseTooLarge(
                 f"response body exceeds {self._max_bytes} bytes; stopped reading", request=request
-            ) from None
+            )
         if status is None:
             raise httpx.RemoteProtocolError("the app returned without answering", request=request)
         content = b"".join(chunks)
