@@ -511,3 +511,53 @@ def test_a_junit_failure_message_starts_with_the_requirement_and_its_statement(t
     failure = ET.parse(junit).find(".//testcase/failure")
     assert failure is not None
     assert failure.get("message").startswith(f"{MUST_A} (MUST) failed: {CATALOGUE[MUST_A].statement}")
+
+
+# -- comparable reports ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("umask", "mode"), [(0o022, 0o644), (0o077, 0o600)])
+def test_reports_are_created_with_the_users_umask(tiny, umask, mode):
+    import os
+
+    previous = os.umask(umask)
+    try:
+        run = tiny("@pytest.mark.requirement(MUST_A)\ndef test_x():\n    pass\n")
+    finally:
+        os.umask(previous)
+    for path in run.report_path.parent.iterdir():
+        assert path.stat().st_mode & 0o777 == mode, path
+
+
+def test_the_report_records_how_hypothesis_generated_inputs(run_suite):
+    run = run_suite("controlcenter", "-k", "properties", "--hypothesis-seed=4242")
+    assert run.report["hypothesis"] == {
+        "profile": "sessionapi-ci", "derandomize": True, "max_examples": 20, "seed": "4242",
+    }
+
+
+@pytest.mark.parametrize(
+    ("path", "nodeid"),
+    [
+        ("/work/repo/suites/biot/test_biot_auth.py", "suites/biot/test_biot_auth.py::test_x[a]"),
+        ("/venv/lib/python3.11/site-packages/pytest_sessionapi/suites/biot/test_biot_auth.py",
+         "biot/test_biot_auth.py::test_x[a]"),
+        ("/venv/lib/python3.11/site-packages/pytest_sessionapi/suites/biot/test_biot_auth.py",
+         "../../venv/lib/python3.11/site-packages/pytest_sessionapi/suites/biot/test_biot_auth.py::test_x[a]"),
+    ],
+)
+def test_test_ids_in_reports_do_not_depend_on_how_the_suites_were_launched(path, nodeid):
+    from types import SimpleNamespace
+
+    from pytest_sessionapi.parallel import api_of_nodeid
+    from pytest_sessionapi.runtime import _test_id
+
+    assert _test_id(SimpleNamespace(path=path, nodeid=nodeid)) == "suites/biot/test_biot_auth.py::test_x[a]"
+    assert api_of_nodeid(nodeid) == "biot"
+
+
+def test_only_suite_folders_are_grouped_on_one_worker():
+    from pytest_sessionapi.parallel import api_of_nodeid
+
+    assert api_of_nodeid("tests/biot/test_biot_client.py::test_x") is None
+    assert api_of_nodeid("tests/test_runtime.py::test_x") is None

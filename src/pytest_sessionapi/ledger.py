@@ -259,6 +259,9 @@ class RunFacts:
     tests_started: Counter[str] = field(default_factory=Counter)
     """Per API, the suite tests whose setup began: a run where none did (``--collect-only``, a
     ``-k`` that selects nothing) writes no report."""
+    hypothesis: dict[str, Any] = field(default_factory=dict)
+    """How the property-based tests generated their inputs (profile, derandomize, seed), so that
+    a run can be repeated."""
     cut_short_tests: dict[str, list[str]] = field(default_factory=dict)
     """Per API, tests that did not run to their end although the run went on (a timeout)."""
     ctrl_c: bool = False
@@ -344,6 +347,7 @@ class Ledger:
                 "stopped": facts.stopped,
                 "ctrl_c": facts.ctrl_c,
                 "cut_short_tests": facts.cut_short_tests,
+                "hypothesis": facts.hypothesis,
                 "setup_problems": facts.setup_problems,
                 "requests": dict(facts.requests),
                 "resent": dict(facts.resent),
@@ -382,6 +386,7 @@ class Ledger:
         facts.tests_finished.update(theirs["tests_finished"])
         facts.tests_started.update(theirs["tests_started"])
         facts.ctrl_c = facts.ctrl_c or theirs["ctrl_c"]
+        facts.hypothesis = facts.hypothesis or theirs["hypothesis"]
         for api, reasons in theirs["cut_short_tests"].items():
             for reason in reasons:
                 facts.cut_short(api, reason)

@@ -22,11 +22,15 @@ from .registry import all_apis
 
 
 def api_of_nodeid(nodeid: str) -> str | None:
-    """``suites/biot/test_biot_auth.py::test_x`` -> ``biot``; None outside a suite folder."""
+    """``suites/biot/test_biot_auth.py::test_x`` -> ``biot``; None outside a suite folder. A run
+    of the installed suites (``--pyargs pytest_sessionapi.suites``) may have its rootdir at the
+    suites folder itself: ``biot/test_biot_auth.py::test_x``."""
     parts = nodeid.split("::", 1)[0].replace("\\", "/").split("/")
     for folder, name in zip(parts[:-2], parts[1:-1], strict=False):
         if folder == "suites" and name in all_apis():
             return name
+    if len(parts) == 2 and parts[0] in all_apis() and parts[1].startswith(f"test_{parts[0]}"):
+        return parts[0]
     return None
 
 

@@ -177,6 +177,7 @@ def build_document(
         **({"requirement_selection": list(requirement_patterns)} if requirement_patterns else {}),
         "exit_status": ledger.exit_status,
         "interrupted": facts.interruption(),
+        **({"hypothesis": facts.hypothesis} if facts.hypothesis else {}),
         "apis": apis,
     }
 
@@ -226,6 +227,12 @@ def render_markdown(document: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def _write_atomically(path: Path, text: str) -> None:
     # A reader (a CI step, a dashboard) never sees a half-written report.
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -233,6 +240,9 @@ def _write_atomically(path: Path, text: str) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
+        # mkstemp creates the file 0600; a report is an ordinary file, readable as the user's
+        # umask says (a CI artifact step may run as another user).
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -282,6 +282,21 @@ def _declared(item: pytest.Item) -> tuple[str, ...]:
     return tuple(dict.fromkeys(ids))
 
 
+def _test_id(item: pytest.Item) -> str:
+    """The test's ID in the reports: ``suites/<api>/test_x.py::test_y`` however the suites were
+    launched (from a checkout, from the wheel with ``--pyargs``, from another directory), so two
+    reports of the same suites can be compared line by line."""
+    parts = Path(str(item.path)).parts
+    from .registry import all_apis
+
+    for index in range(len(parts) - 2, -1, -1):
+        if parts[index] == "suites" and parts[index + 1] in all_apis():
+            name = "/".join(parts[index:])
+            _, sep, rest = item.nodeid.partition("::")
+            return f"{name}{sep}{rest}"
+    return item.nodeid
+
+
 def _recorder(item: pytest.Item) -> Any:
     recorder = item.stash.get(RECORDER_KEY, None)
     if recorder is None:
@@ -289,7 +304,7 @@ def _recorder(item: pytest.Item) -> Any:
 
         state = _state(item.config)
         recorder = TestRecorder(
-            item.nodeid, _declared(item), strict=state.strict, waived=state.policy.waived
+            _test_id(item), _declared(item), strict=state.strict, waived=state.policy.waived
         )
         item.stash[RECORDER_KEY] = recorder
     return recorder
@@ -314,6 +329,26 @@ def _buried(exc: BaseException, kind: type[BaseException]) -> BaseException | No
             stack.extend(current.exceptions)
         stack.extend((current.__cause__, current.__context__))
     return None
+
+
+def _hypothesis_settings(config: pytest.Config) -> dict[str, Any]:
+    """The profile the suites' property-based tests ran under and the seed, if one was given:
+    with ``derandomize`` (the default ``sessionapi-ci`` profile) the same run generates the same
+    inputs; otherwise ``--hypothesis-seed=<seed>`` repeats it."""
+    import sys
+
+    if "hypothesis" not in sys.modules:  # no property-based test was imported
+        return {}
+    from hypothesis import settings
+
+    current = settings()
+    seed = config.getoption("hypothesis_seed", None)
+    return {
+        "profile": settings.get_current_profile_name(),
+        "derandomize": bool(current.derandomize),
+        "max_examples": current.max_examples,
+        "seed": None if seed is None else str(seed),
+    }
 
 
 def _plans_only(config: pytest.Config) -> bool:
@@ -388,7 +423,7 @@ class RuntimePlugin:
                         f"{item.nodeid}: requirement {requirement_id} does not belong to {api}"
                     )
                 try:
-                    ledger.declare(requirement_id, item.nodeid)
+                    ledger.declare(requirement_id, _test_id(item))
                     level = find_requirement(requirement_id).level
                     # JUnit XML shows the requirement IDs and levels on every test case.
                     item.user_properties.append(("requirement", f"{requirement_id} ({level})"))
@@ -581,6 +616,7 @@ class RuntimePlugin:
             if not _is_xdist_controller(config):
                 facts.requests.update(state.requests_by_api())
                 facts.resent.update(state.requests_by_api("retries"))
+                facts.hypothesis = _hypothesis_settings(config)
             for reason in (session.shouldfail, session.shouldstop):
                 if reason:
                     facts.stop(f"{reason} (-x / --maxfail)" if "failure" in str(reason) else str(reason))
