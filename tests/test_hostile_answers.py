@@ -272,30 +272,43 @@ def test_every_client_response_decodes_safely():
 
 # -- 3b. the suites judge such an answer: the usable-body requirement fails, the rest stands ----
 
-DEEP_200 = (
-    b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 200000\r\n\r\n"
-    + HOSTILE_BODIES["nested-100000-deep"]
-)
 DEPTH_DIAGNOSIS = "nested more than 64 levels deep"
 
 
-def assert_judged_without_crashing(run, api: str, usable_body: str, met: tuple[str, ...]) -> None:
+def answer_200(body: bytes) -> bytes:
+    head = f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+    return head.encode() + body
+
+
+def assert_judged_without_crashing(
+    run, api: str, usable_body: str, met: tuple[str, ...], diagnosis: str = DEPTH_DIAGNOSIS
+) -> None:
     output = run.output()
     assert "RecursionError" not in output and "INTERNALERROR" not in output, output[-3000:]
     assert run.api(api)["verdict"] == "nonconformant", output[-3000:]
     entry = {r["id"]: r for r in run.api(api)["requirements"]}
     assert entry[usable_body]["status"] == "fail", entry[usable_body]
-    assert any(DEPTH_DIAGNOSIS in message for message in entry[usable_body]["messages"]), entry[usable_body]
+    assert any(diagnosis in message for message in entry[usable_body]["messages"]), entry[usable_body]
     for requirement_id in met:
         assert entry[requirement_id]["status"] != "fail", entry[requirement_id]
     assert "RecursionError" not in json.dumps(run.report)
 
 
-def test_controlcenter_judges_a_body_nested_100000_deep(run_suite):
-    with raw_server(DEEP_200) as base_url:
+@pytest.mark.parametrize(
+    ("body", "diagnosis"),
+    [
+        (HOSTILE_BODIES["nested-100000-deep"], DEPTH_DIAGNOSIS),
+        (HOSTILE_BODIES["huge-exponent"], "a number beyond the range of a double: 1e999999"),
+        (HOSTILE_BODIES["100k-digit-integer"], "an integer longer than 4300 digits"),
+    ],
+    ids=["nested-100000-deep", "huge-exponent", "100k-digit-integer"],
+)
+def test_controlcenter_judges_a_body_it_cannot_decode_safely(run_suite, body, diagnosis):
+    with raw_server(answer_200(body)) as base_url:
         run = run_suite("controlcenter", over="http", base_url=base_url, table={"timeout_s": 5})
     assert_judged_without_crashing(
-        run, "controlcenter", "CC-OK-STATUS", met=("CC-NO-SERVER-ERROR", "CC-CONTENT-TYPE")
+        run, "controlcenter", "CC-OK-STATUS", met=("CC-NO-SERVER-ERROR", "CC-CONTENT-TYPE"),
+        diagnosis=diagnosis,
     )
 
 
