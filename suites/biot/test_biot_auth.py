@@ -71,3 +71,24 @@ def test_expired_token_is_refused(
         check_error(response, 401, "TOKEN_NOT_VALID")
     if 400 <= response.status_code < 500:
         record_error_checks(conformance, response, "getSession")
+
+
+@pytest.mark.requirement("BIOT-PROTECTED-API", *ERROR_REQUIREMENTS)
+def test_token_without_protected_api_is_refused(
+    biot_sessions, sessionapi_open_client, sessionapi_target, conformance
+):
+    token = sessionapi_target.secrets.get("token_without_protected_api")
+    if token is None:
+        from pytest_sessionapi.runtime import NotTested
+
+        raise NotTested(
+            "biot: the target names no token_without_protected_api_env (a valid BioT JWT of a "
+            "user without the PROTECTED_API permission)"
+        )
+    created = biot_sessions.create()
+    http = sessionapi_open_client(BearerAuth(token, sessionapi_target))
+    # The suite's own session: a server that ignores the permission serves it (200).
+    response = http.get(SESSION.format(device_id=biot_sessions.device_id, session_id=created["_id"]))
+    with conformance.check("BIOT-PROTECTED-API"):
+        check_error(response, 403, None)
+    record_error_checks(conformance, response, "getSession")

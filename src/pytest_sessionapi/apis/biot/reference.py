@@ -35,6 +35,7 @@ EMBEDDED_TABLE: dict[str, Any] = {
     "base_url": "http://biot.reference",
     "token_env": "SESSIONAPI_REFERENCE_BIOT_TOKEN",
     "expired_token_env": "SESSIONAPI_REFERENCE_BIOT_EXPIRED_TOKEN",
+    "token_without_protected_api_env": "SESSIONAPI_REFERENCE_BIOT_UNPRIVILEGED_TOKEN",
     "device_id": "reference-device-1",
     "usage_type": "Monitoring",
     "other_device_id": "reference-device-2",
@@ -50,8 +51,8 @@ def _jwt(payload: dict[str, Any], signature: str) -> str:
     return f"{header}.{body}.{b64(signature.encode())}"
 
 
-# Fixed, fake, JWT-shaped tokens: the reference accepts exactly the first and knows the second as
-# one it issued that has expired.
+# Fixed, fake, JWT-shaped tokens: the reference accepts exactly the first, knows the second as
+# one it issued that has expired, and the third as valid for a user without PROTECTED_API.
 EMBEDDED_ENV: dict[str, str] = {
     "SESSIONAPI_REFERENCE_BIOT_TOKEN": _jwt(
         {"sub": "reference-device-1", "scope": "PROTECTED_API", "exp": 4102444800},
@@ -60,6 +61,10 @@ EMBEDDED_ENV: dict[str, str] = {
     "SESSIONAPI_REFERENCE_BIOT_EXPIRED_TOKEN": _jwt(
         {"sub": "reference-device-1", "scope": "PROTECTED_API", "exp": 1577836800},
         "reference-signature-expired",
+    ),
+    "SESSIONAPI_REFERENCE_BIOT_UNPRIVILEGED_TOKEN": _jwt(
+        {"sub": "reference-viewer", "scope": "ORGANIZATION_READ", "exp": 4102444800},
+        "reference-signature-unprivileged",
     ),
 }
 
@@ -178,6 +183,9 @@ VARIANTS = variant_table(
             "a PATCH omitting _startTime or _state is refused with 422 ATTRIBUTE_IS_MANDATORY "
             "(neither applied nor the 400 the schema implies)", "BIOT-REQUIRED-CONFLICT",
             transport=True),
+    Variant("protected-api-not-enforced", "fault",
+            "a valid token of a user without PROTECTED_API is served like any other",
+            "BIOT-PROTECTED-API", transport=True),
 )
 
 SERVICE_NAME = "Device Service"
@@ -609,6 +617,7 @@ def create_app(variant: str | None = None) -> Starlette:
     state.seed()
     valid_token = EMBEDDED_ENV["SESSIONAPI_REFERENCE_BIOT_TOKEN"]
     expired_token = EMBEDDED_ENV["SESSIONAPI_REFERENCE_BIOT_EXPIRED_TOKEN"]
+    unprivileged_token = EMBEDDED_ENV["SESSIONAPI_REFERENCE_BIOT_UNPRIVILEGED_TOKEN"]
 
     def authenticate(request: Request) -> None:
         header = request.headers.get("authorization")
@@ -621,6 +630,10 @@ def create_app(variant: str | None = None) -> Starlette:
             raise ApiError(401, "TOKEN_NOT_VALID", "The Authorization header is not a Bearer token")
         if token == valid_token:
             return
+        if token == unprivileged_token:
+            if state.is_("protected-api-not-enforced"):
+                return
+            raise ApiError(403, "ACCESS_DENIED", "This API requires PROTECTED_API permission(s)")
         if token == expired_token:
             if state.is_("accept-expired-token"):
                 return

@@ -15,6 +15,11 @@ class Target(BaseTarget):
     """Optional: a variable holding a BioT JWT that has expired, for the expired-token check
     (the suite cannot mint one; without it that check is not tested)."""
 
+    token_without_protected_api_env: str | None = None
+    """Optional: a variable holding a valid BioT JWT of a user *without* the PROTECTED_API
+    permission, to check that the usage-session operations refuse it (read-only: the suite only
+    reads its own session with it); without it that check is not tested."""
+
     device_id: str | None = None
     """Device on which the suite may create (and then finish and delete) usage sessions."""
 
