@@ -1,5 +1,5 @@
 """Get Session Details for each device the target names: in session, session ended, never in
-session, and (optional keys) an IPv6-only and a dual-stack session."""
+session, and (optional keys) an IPv6-only, a dual-stack and an IPv4-only session."""
 
 from __future__ import annotations
 
@@ -47,3 +47,9 @@ def test_device_with_ipv6_only_session(sessionapi_entity, cc_exchange):
 def test_device_with_dual_stack_session(sessionapi_entity, cc_exchange):
     """'... in some cases, may have values for both fields.'"""
     cc_exchange(sessionapi_entity("iccid_dual_stack"), ADDRESSED)
+
+
+@pytest.mark.requirement(*ADDRESSED)
+def test_device_with_ipv4_only_session(sessionapi_entity, cc_exchange):
+    """'This field [ipv6Address] is returned only when the device has an IPv6 address.'"""
+    cc_exchange(sessionapi_entity("iccid_ipv4_only"), ADDRESSED)

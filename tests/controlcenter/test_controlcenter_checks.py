@@ -123,6 +123,16 @@ def test_ip_fields_must_match_what_the_target_says_of_the_device():
     assert list(failures(ok(v6), dual)) == ["CC-IP-FIELDS-MATCH-SESSION"]
     assert list(failures(ok(ENDED_BODY), dual)) == ["CC-IP-FIELDS-MATCH-SESSION"]
     assert failures(ok({**v6, "ipAddress": "10.0.0.1"}), dual) == {}
+    ipv4_only = Asked(iccid=ICCID, device="ipv4_only", provisioned=True)
+    assert failures(ok(ENDED_BODY), ipv4_only) == {}
+    # An address the IPv4-only session did not use is the absence rule's, once.
+    assert list(failures(ok({**ENDED_BODY, "ipv6Address": "2001:db8::1"}), ipv4_only)) == [
+        "CC-IPV6-ABSENT-WITHOUT-ADDRESS"
+    ]
+    no_address = {**ENDED_BODY, "ipAddress": None}
+    assert set(failures(ok(no_address), ipv4_only)) == {
+        "CC-IP-FIELDS-MATCH-SESSION", "CC-SESSION-HAS-IP"
+    }
 
 
 def test_lenient_readings_pass():

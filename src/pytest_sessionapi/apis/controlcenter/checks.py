@@ -49,7 +49,9 @@ INVALID_CREDENTIALS = "10000001"
 INVALID_API_VERSION = "10000024"
 INVALID_ICCID = "20000001"
 
-DeviceState = Literal["in_session", "session_ended", "never_in_session", "ipv6_only", "dual_stack"]
+DeviceState = Literal[
+    "in_session", "session_ended", "never_in_session", "ipv6_only", "dual_stack", "ipv4_only"
+]
 Credentials = Literal["valid", "invalid", "none"]
 
 DEVICE_OF_ENTITY: dict[str, DeviceState] = {
@@ -58,9 +60,12 @@ DEVICE_OF_ENTITY: dict[str, DeviceState] = {
     "iccid_never_in_session": "never_in_session",
     "iccid_ipv6_only": "ipv6_only",
     "iccid_dual_stack": "dual_stack",
+    "iccid_ipv4_only": "ipv4_only",
 }
 
-HAD_A_SESSION: frozenset[str] = frozenset({"in_session", "session_ended", "ipv6_only", "dual_stack"})
+HAD_A_SESSION: frozenset[str] = frozenset(
+    {"in_session", "session_ended", "ipv6_only", "dual_stack", "ipv4_only"}
+)
 
 # yyyy-MM-dd HH:mm:ss.SSS then a numeric offset without a colon (the page's response example).
 DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{3}[+-]\d{4}$")
@@ -371,6 +376,12 @@ def ipv6_absent_without_address(answer: Answer, asked: Asked) -> bool:
         _fail(asked, answer, "ipv6Address is an empty string; without an address it must be absent")
     if asked.device == "never_in_session" and "ipv6Address" in body and not _nullish("ipv6Address", value):
         _fail(asked, answer, f"a device never in session has ipv6Address {value!r}")
+    if asked.device == "ipv4_only" and "ipv6Address" in body and not _nullish("ipv6Address", value):
+        _fail(
+            asked,
+            answer,
+            f"the target names this device's session IPv4-only, yet it has ipv6Address {value!r}",
+        )
     return True
 
 
@@ -511,7 +522,7 @@ def session_has_ip(answer: Answer, asked: Asked) -> bool:
 
 def ip_fields_match_session(answer: Answer, asked: Asked) -> bool:
     body = answer.session_body
-    if body is None or asked.device not in ("ipv6_only", "dual_stack"):
+    if body is None or asked.device not in ("ipv6_only", "dual_stack", "ipv4_only"):
         return False
     has_v4, has_v6 = _has_value(body, "ipAddress"), _has_value(body, "ipv6Address")
     if asked.device == "ipv6_only" and (has_v4 or not has_v6):
@@ -520,6 +531,14 @@ def ip_fields_match_session(answer: Answer, asked: Asked) -> bool:
             answer,
             "the target names this device's session IPv6-only: expected an ipv6Address and a null "
             f"ipAddress, got ipAddress={body.get('ipAddress')!r}, ipv6Address={body.get('ipv6Address', '(absent)')!r}",
+        )
+    if asked.device == "ipv4_only" and not has_v4:
+        # An ipv6Address here is CC-IPV6-ABSENT-WITHOUT-ADDRESS's: one defect, one requirement.
+        _fail(
+            asked,
+            answer,
+            "the target names this device's session IPv4-only: expected an ipAddress, got "
+            f"ipAddress={body.get('ipAddress')!r}",
         )
     if asked.device == "dual_stack" and not (has_v4 and has_v6):
         _fail(

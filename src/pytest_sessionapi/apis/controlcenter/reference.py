@@ -42,6 +42,7 @@ EMBEDDED_TABLE: dict[str, Any] = {
     # 20 digits with a valid Luhn check digit.
     "iccid_ipv6_only": "89882167169700050013",
     "iccid_dual_stack": "89882167169700050021",
+    "iccid_ipv4_only": "89882167169700050039",
     # A local mock needs no throttling; a live target defaults to the vendor's 5 calls/s.
     "max_rps": 0,
 }
@@ -159,6 +160,9 @@ VARIANTS = variant_table(
             "the ended session's start and end are the same instant, as in the vendor example"),
     Variant("non-utc-offset", "conformant",
             "dates carry a +0200 offset (the same instants)"),
+    Variant("ipv4-only-reports-ipv6", "fault",
+            "a device whose session is IPv4-only is answered with an ipv6Address as well",
+            requirement="CC-IPV6-ABSENT-WITHOUT-ADDRESS"),
     Variant("dates-epoch-text", "fault",
             "dates are epoch milliseconds written as strings ('1467768706893'), not dates",
             requirement="CC-DATE-FORMAT"),
@@ -185,6 +189,7 @@ def _seed_devices() -> dict[str, Device]:
                "2026-11-21 06:30:00.000+0000", None),
         Device(table["iccid_dual_stack"], "10.151.24.14", "2605:9780:309e:12::8c",
                "2026-11-21 07:45:19.502+0000", None),
+        Device(table["iccid_ipv4_only"], "10.151.24.21", None, "2026-11-21 05:12:44.031+0000", None),
     ]
     return {device.iccid: device for device in devices}
 
@@ -320,6 +325,8 @@ class _App:
             ip = "0.0.0.0"
         if variant == "never-session-epoch-dates" and never:
             started = finished = "1970-01-01 00:00:00.000+0000"
+        if variant == "ipv4-only-reports-ipv6" and device.iccid == EMBEDDED_TABLE["iccid_ipv4_only"]:
+            ipv6 = "2605:9780:309e:12::99"
         if variant == "dual-stack-drops-ipv6" and ip and ipv6:
             ipv6 = None
         if variant == "ended-session-addresses-blanked" and ended:

@@ -44,6 +44,9 @@ class Target(BaseTarget):
     iccid_dual_stack: str | None = Field(
         default=None, description="device whose current or most recent session has IPv4 and IPv6"
     )
+    iccid_ipv4_only: str | None = Field(
+        default=None, description="device whose current or most recent session has only IPv4"
+    )
     iccid_unknown: str | None = Field(
         default=None,
         description=(
@@ -58,6 +61,7 @@ class Target(BaseTarget):
         "iccid_never_in_session",
         "iccid_ipv6_only",
         "iccid_dual_stack",
+        "iccid_ipv4_only",
     )
 
     @field_validator(
@@ -66,6 +70,7 @@ class Target(BaseTarget):
         "iccid_never_in_session",
         "iccid_ipv6_only",
         "iccid_dual_stack",
+        "iccid_ipv4_only",
         "iccid_unknown",
     )
     @classmethod
