@@ -3,6 +3,7 @@ listing and `sessionapi run`."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -86,3 +87,55 @@ def test_sessionapi_run_runs_the_suites(tmp_path):
     )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
     assert (tmp_path / "reports" / "conformance.json").exists()
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--version"])
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out.strip() == "pytest-sessionapi 0.1.0"
+
+
+def test_run_help_lists_every_pytest_and_plugin_option(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest_sessionapi", "run", "--help"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("usage: sessionapi run [pytest and sessionapi options]")
+    for option in ("--sessionapi-config=PATH", "--sessionapi-fail-on=LEVEL", "--junitxml", "--hypothesis-profile"):
+        assert option in result.stdout, option
+
+
+def test_run_honours_the_pytest_configuration_of_the_working_directory(tmp_path):
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.pytest.ini_options]\nsessionapi_api = "controlcenter"\nsessionapi_report_dir = "out"\n'
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest_sessionapi", "run", "-q"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=600,
+    )
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    report = json.loads((tmp_path / "out" / "conformance.json").read_text())
+    assert report["apis"]["controlcenter"]["verdict"] == "conformant"
+    assert report["apis"]["biot"]["verdict"] == "not-run"
+    assert "PytestAssertRewriteWarning" not in result.stdout + result.stderr
+
+
+def test_serve_on_a_busy_port_is_one_line_and_exit_4():
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = subprocess.run(
+            [sys.executable, "-m", "pytest_sessionapi", "serve", "--api", "biot", "--port", str(port)],
+            capture_output=True, text=True, timeout=60,
+        )
+    assert result.returncode == 4
+    assert result.stderr.splitlines() == [
+        f"sessionapi serve: cannot listen on 127.0.0.1:{port}: Address already in use "
+        "(choose another --port, or --port 0 for a free one)"
+    ]
+    assert "Traceback" not in result.stdout

@@ -57,3 +57,25 @@ def test_packaged_suites_run_with_pyargs_outside_the_repository(wheel, tmp_path)
     report = json.loads((workdir / "reports" / "conformance.json").read_text())
     assert report["apis"]["controlcenter"]["verdict"] == "conformant"
     assert report["apis"]["umts"]["verdict"] == "not-run"
+
+
+def test_sessionapi_run_from_the_wheel_warns_nothing_and_names_tests_as_the_checkout_does(wheel, tmp_path, run_suite):
+    unpacked = tmp_path / "site"
+    zipfile.ZipFile(wheel).extractall(unpacked)
+    workdir = tmp_path / "work"
+    workdir.mkdir()
+    env = {**os.environ, "PYTHONPATH": str(unpacked)}
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest_sessionapi", "run", "--sessionapi-api=controlcenter", "-q",
+         "-W", "error::pytest.PytestAssertRewriteWarning"],
+        cwd=workdir, env=env, capture_output=True, text=True, timeout=600,
+    )
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    assert "PytestAssertRewriteWarning" not in result.stdout + result.stderr
+    from_wheel = json.loads((workdir / "reports" / "conformance.json").read_text())
+    from_checkout = run_suite("controlcenter").report
+
+    def tests(report):  # which requirement a property-based test meets varies; its name does not
+        return {t for r in report["apis"]["controlcenter"]["requirements"] for t in r["tests"]}
+
+    assert tests(from_wheel) == tests(from_checkout)

@@ -33,7 +33,15 @@ def _serve(args: argparse.Namespace) -> int:
     if args.variant and args.variant not in reference.VARIANTS:
         print(f"sessionapi: {api.name} has no variant '{args.variant}'", file=sys.stderr)
         return 4
-    sock = bind_socket(args.host, args.port)
+    try:
+        sock = bind_socket(args.host, args.port)
+    except OSError as exc:
+        print(
+            f"sessionapi serve: cannot listen on {args.host}:{args.port}: "
+            f"{exc.strerror or exc} (choose another --port, or --port 0 for a free one)",
+            file=sys.stderr,
+        )
+        return 4
     base_url = f"http://{args.host}:{sock.getsockname()[1]}"
     label = f" (variant '{args.variant}')" if args.variant else ""
     print(f"Serving the {api.name} reference implementation{label} on {base_url}")
@@ -73,16 +81,59 @@ def _variants(args: argparse.Namespace) -> int:
     return 0
 
 
-def _run(args: argparse.Namespace, rest: list[str]) -> int:
+_INI_FILES = (
+    ("pytest.ini", None),
+    (".pytest.ini", None),
+    ("pyproject.toml", "[tool.pytest.ini_options]"),
+    ("tox.ini", "[pytest]"),
+    ("setup.cfg", "[tool:pytest]"),
+)
+
+
+def project_ini(directory: Path) -> Path | None:
+    """The pytest configuration file in ``directory``, found the way pytest looks for one."""
+    for name, section in _INI_FILES:
+        path = directory / name
+        if path.is_file() and (section is None or section in path.read_text(encoding="utf-8", errors="replace")):
+            return path
+    return None
+
+
+RUN_USAGE = """usage: sessionapi run [pytest and sessionapi options]
+
+Runs the packaged conformance suites with pytest. Every pytest option and every option below
+passes through (e.g. --sessionapi-config=targets.toml, --sessionapi-api=controlcenter, -n auto,
+--junitxml=reports/junit.xml). A pytest.ini, pyproject.toml ([tool.pytest.ini_options]), tox.ini
+or setup.cfg in the working directory is honoured, so its sessionapi_* ini settings apply.
+"""
+
+
+def _run(rest: list[str]) -> int:
     import pytest
 
-    return int(pytest.main([str(suites_path()), "-p", "no:cacheprovider", *rest]))
+    args = [str(suites_path()), "-p", "no:cacheprovider", *rest]
+    if "-h" in rest or "--help" in rest:
+        print(RUN_USAGE)
+        return int(pytest.main(["--help", str(suites_path())]))
+    chosen = any(a in ("-c", "--config-file") or a.startswith(("--config-file=", "-c")) for a in rest)
+    ini = None if chosen else project_ini(Path.cwd())
+    if ini is not None:
+        # The suites live in site-packages; pytest would look for its configuration there, not
+        # where the user runs the command.
+        args[1:1] = ["-c", str(ini), f"--rootdir={ini.parent}"]
+    return int(pytest.main(args))
 
 
 def main(argv: list[str] | None = None) -> int:
     from .registry import all_apis
 
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["run"]:  # everything after `run` is pytest's, --help included
+        return _run(argv[1:])
+    from . import __version__
+
     parser = argparse.ArgumentParser(prog="sessionapi", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--version", action="version", version=f"pytest-sessionapi {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="serve a reference implementation on loopback")
     serve.add_argument("--api", required=True, choices=list(all_apis()))
@@ -92,14 +143,10 @@ def main(argv: list[str] | None = None) -> int:
     variants = commands.add_parser("variants", help="list reference variants")
     variants.add_argument("api", nargs="?", choices=list(all_apis()))
     commands.add_parser(
-        "run", help="run the conformance suites; other arguments go to pytest "
-        "(e.g. --sessionapi-config=targets.toml)"
+        "run", help="run the conformance suites; every other argument goes to pytest "
+        "(e.g. --sessionapi-config=targets.toml; `sessionapi run --help` lists them all)"
     )
-    args, rest = parser.parse_known_args(argv)
-    if args.command == "run":
-        return _run(args, rest)
-    if rest:
-        parser.error(f"unrecognized arguments: {' '.join(rest)}")
+    args = parser.parse_args(argv)
     return {"serve": _serve, "variants": _variants}[args.command](args)
 
 
