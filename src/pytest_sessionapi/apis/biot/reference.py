@@ -75,9 +75,10 @@ VARIANTS = variant_table(
             transport=True),
     Variant("accept-any-token", "fault",
             "accepts any Bearer token, signed or not", "BIOT-AUTH-INVALID", transport=True),
+    # Knock-on: a served request is not the 401 refusal BIOT-AUTH-EXPIRED-401 asks for either.
     Variant("accept-expired-token", "fault",
             "serves requests made with a token that has expired", "BIOT-AUTH-EXPIRED",
-            transport=True),
+            transport=True, knock_on=("BIOT-AUTH-EXPIRED-401",)),
     Variant("error-without-message", "fault",
             "error envelopes carry no 'message'", "BIOT-ERROR-ENVELOPE"),
     Variant("error-details-empty", "fault",
@@ -132,9 +133,11 @@ VARIANTS = variant_table(
             "BIOT-STOP-DOCUMENTED"),
     Variant("done-to-active-accepted", "fault",
             "a DONE session can be set back to ACTIVE", "BIOT-DONE-FINAL"),
+    # Knock-on: the summary PATCH re-sends _state DONE, the DONE -> DONE edge the transition
+    # model infers from summary updates (BIOT-TRANSITION-INFERRED-ALLOWED).
     Variant("summary-update-refused", "fault",
             "a DONE session refuses every further update, summary updates included",
-            "BIOT-SUMMARY-UPDATE"),
+            "BIOT-SUMMARY-UPDATE", knock_on=("BIOT-TRANSITION-INFERRED-ALLOWED",)),
     Variant("delete-non-done-accepted", "fault",
             "a session that is not DONE can be deleted", "BIOT-DELETE-NON-DONE"),
     Variant("delete-answers-200", "fault",

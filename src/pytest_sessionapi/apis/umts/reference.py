@@ -119,9 +119,11 @@ VARIANTS = variant_table(
             requirement="UMTS-AUTH-SESSION-REQUIRED", transport=True),
     Variant("post-without-xsrf", "fault", "create is served without X-XSRF-TOKEN",
             requirement="UMTS-AUTH-XSRF-POST", transport=True),
+    # Knock-on: the undocumented transitions are acknowledged too, and their 200 must be an
+    # acknowledgement (UMTS-UNDOCUMENTED-OUTCOME): the fault leaves none of them JSON.
     Variant("ack-not-json", "fault",
             "start/stop/disable answer the raw text {status: success}, which is not JSON",
-            requirement="UMTS-MEDIA-JSON", transport=True),
+            requirement="UMTS-MEDIA-JSON", transport=True, knock_on=("UMTS-UNDOCUMENTED-OUTCOME",)),
     Variant("create-empty-array", "fault", "create answers [] (and holds no session)",
             requirement="UMTS-CREATE-SESSION"),
     Variant("conflict-allowed", "fault", "a second create for a busy device opens a second session",
@@ -132,8 +134,9 @@ VARIANTS = variant_table(
             requirement="UMTS-SESSION-VALUES"),
     Variant("renewal-time-string", "fault", "renewalTime written as a string",
             requirement="UMTS-SESSION-TYPES"),
+    # Knock-on: UMTS-SESSION-TYPES lists payload among the string fields as well.
     Variant("payload-object", "fault", "payload is a JSON object instead of a string holding JSON",
-            requirement="UMTS-SESSION-PAYLOAD"),
+            requirement="UMTS-SESSION-PAYLOAD", knock_on=("UMTS-SESSION-TYPES",)),
     Variant("payload-stale-session-id", "fault", "payload names another sessionId",
             requirement="UMTS-SESSION-PAYLOAD"),
     Variant("request-status-init", "fault", "a created session reports requestStatus 'INIT'",
@@ -142,8 +145,10 @@ VARIANTS = variant_table(
             requirement="UMTS-SESSION-VALUES"),
     Variant("status-wrong-session", "fault", "status answers with another session's id",
             requirement="UMTS-STATUS-IDENTITY"),
+    # Knock-on: a 200 saying failure to an undocumented transition is neither the success nor
+    # the 4xx refusal UMTS-UNDOCUMENTED-OUTCOME allows.
     Variant("ack-reports-failure", "fault", 'start/stop/disable succeed but answer {"status": "failure"}',
-            requirement="UMTS-OP-ACK"),
+            requirement="UMTS-OP-ACK", knock_on=("UMTS-UNDOCUMENTED-OUTCOME",)),
     Variant("start-not-reported", "fault", "status after start still says STOP",
             requirement="UMTS-LIFECYCLE-START"),
     Variant("stop-not-reported", "fault", "status after stop still says START",
@@ -157,10 +162,13 @@ VARIANTS = variant_table(
             requirement="UMTS-DOWNLOAD-SHAPE"),
     Variant("hops-bare-array", "fault", "a record's hops is a bare array, not {hop: [...]}",
             requirement="UMTS-DOWNLOAD-SHAPE"),
+    # Knock-on (both): a disabled session is an unknown one, and UMTS-DISABLE-INVALIDATES asks
+    # for the same 400 TBST1005 on it.
     Variant("unknown-session-404", "fault", "an unknown session answers 404",
-            requirement="UMTS-ERROR-UNKNOWN-SESSION", transport=True),
+            requirement="UMTS-ERROR-UNKNOWN-SESSION", transport=True,
+            knock_on=("UMTS-DISABLE-INVALIDATES",)),
     Variant("unknown-session-wrong-code", "fault", "an unknown session answers code TBST1004",
-            requirement="UMTS-ERROR-UNKNOWN-SESSION"),
+            requirement="UMTS-ERROR-UNKNOWN-SESSION", knock_on=("UMTS-DISABLE-INVALIDATES",)),
     Variant("error-envelope-flat", "fault", "error fields at top level, without the 'error' object",
             requirement="UMTS-ERROR-ENVELOPE"),
     Variant("error-details-missing", "fault", "error envelopes lack 'details'",
@@ -407,7 +415,9 @@ def create_app(variant: str | None = None) -> Starlette:
         session_key = request.cookies.get(cookie_name)
         login = state.logins.get(session_key) if session_key else None
         if login is None and variant == "forged-session-served" and session_key:
-            login = LoginSession(EMBEDDED_TABLE["username"], request.headers.get("x-xsrf-token", ""))
+            # Served whole, with no XSRF check: a forged session has no token it could know.
+            # Real logins keep the check, so the fault breaks UMTS-AUTH-SESSION-REQUIRED alone.
+            return LoginSession(EMBEDDED_TABLE["username"], "")
         if login is None and variant == "unauthenticated-served" and not session_key:
             return LoginSession("anonymous", "")
         if login is None:
@@ -417,7 +427,7 @@ def create_app(variant: str | None = None) -> Starlette:
             if login.requests_served > LOGIN_EXPIRES_AFTER:
                 del state.logins[session_key]
                 return not_logged_in()
-        if needs_xsrf and variant not in ("unauthenticated-served", "forged-session-served"):
+        if needs_xsrf:
             sent = request.headers.get("x-xsrf-token")
             valid = sent is not None if variant == "token-empty" else sent == login.xsrf_token
             if not valid:
