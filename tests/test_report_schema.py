@@ -9,7 +9,6 @@ import copy
 import json
 import zipfile
 from importlib import resources
-from pathlib import Path
 from typing import Any
 
 import jsonschema
