@@ -20,6 +20,7 @@ import pytest
 from pytest_sessionapi.html_report import render_html
 from pytest_sessionapi.redaction import Redactor
 
+EXAMPLE = Path(__file__).parent / "report_examples" / "nonconformant.json"
 FAULT = "unknown-iccid-empty-session"
 FAULT_REQUIREMENT = "CC-ERR-UNKNOWN-ICCID"
 
@@ -240,3 +241,24 @@ def test_hostile_text_runs_nothing_in_the_browser(fault_run, tmp_path):
     assert page.title == f"Conformance report: pytest-sessionapi {version}"
     assert "data-pwned" not in page.body_attrs
     assert page.shown == f"showing 1 failed of {len(page.rows)} requirements"
+
+
+@needs_chromium
+def test_a_waived_failure_stays_under_failures_only_with_its_waiver(tmp_path):
+    document = json.loads(EXAMPLE.read_text(encoding="utf-8"))
+    entry = document["apis"]["controlcenter"]
+    waiver = {
+        "requirement": FAULT_REQUIREMENT, "reason": "vendor fix due in 2.4", "expires": "2999-01-01",
+        "ticket": "VND-17", "state": "applied",
+    }
+    for item in entry["requirements"]:
+        if item["id"] == FAULT_REQUIREMENT:
+            item.update(status="waived", waiver=waiver)
+    entry["waivers"] = [waiver]
+    target = tmp_path / "waived.html"
+    target.write_text(render_html(document), encoding="utf-8")
+    page, console = _open_in_chromium(target, tmp_path / "profile", "#failures")
+    assert console == []
+    assert [row["id"] for row in page.rows if "hidden" not in row] == [f"req-{FAULT_REQUIREMENT}"]
+    text = target.read_text(encoding="utf-8")
+    assert "<strong>Waived</strong> until 2999-01-01, ticket VND-17: vendor fix due in 2.4" in text

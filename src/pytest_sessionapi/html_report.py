@@ -25,7 +25,7 @@ Redact = Callable[[str], str]
 
 EXIT_STATUS_TEXT = {
     0: "every MUST requirement that ran passed",
-    1: "a blocking requirement failed",
+    1: "the run failed by the rule in 'fails the run'; see the verdicts",
     2: "the run was interrupted",
     3: "internal error",
     4: "usage or setup error",
@@ -210,6 +210,9 @@ class _Renderer:
                 else "no: the run went to its end",
             ),
         ]
+        if isinstance(document.get("hypothesis"), dict):
+            settings = ", ".join(f"{key} {value}" for key, value in document["hypothesis"].items())
+            rows.append(("Hypothesis", self.text(settings)))
         cells = "\n".join(f"<tr><th>{label}</th><td>{value}</td></tr>" for label, value in rows)
         return f'<table class="run">\n{cells}\n</table>'
 
