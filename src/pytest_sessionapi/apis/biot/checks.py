@@ -61,8 +61,8 @@ def check_datetimes_utc(body: Any) -> None:
 
 
 def check_error_envelope(response: httpx.Response) -> dict[str, Any]:
-    """BIOT-ERROR-ENVELOPE: a JSON ErrorResponse with string ``code`` and ``message``; the other
-    envelope attributes, when present, have their documented types."""
+    """BIOT-ERROR-ENVELOPE: a JSON ErrorResponse with a string ``code``; the other envelope
+    attributes, when present, have their documented types."""
     assert media_type(response) == "application/json", (
         f"an error answer must be an application/json ErrorResponse, got "
         f"{media_type(response)!r}: {describe(response)}"

@@ -77,11 +77,12 @@ class SessionResponseV2(_Open):
 
 
 class ErrorResponse(_Open):
-    """The BioT error envelope. The vendor schema marks nothing required; the suite requires
-    ``code`` and ``message`` (BIOT-ERROR-ENVELOPE) and wants all six (BIOT-ERROR-ENVELOPE-FIELDS)."""
+    """The BioT error envelope. The vendor schema marks nothing required; every documented error
+    has a code ('Code : X, Details: [...]'), so the suite requires ``code`` (BIOT-ERROR-ENVELOPE)
+    and wants all six attributes (BIOT-ERROR-ENVELOPE-FIELDS)."""
 
     code: str
-    message: str
+    message: str | None = None
     serviceName: str | None = None
     traceId: str | None = None
     environment: str | None = None

@@ -80,7 +80,7 @@ VARIANTS = variant_table(
             "serves requests made with a token that has expired", "BIOT-AUTH-EXPIRED",
             transport=True, knock_on=("BIOT-AUTH-EXPIRED-401",)),
     Variant("error-without-message", "fault",
-            "error envelopes carry no 'message'", "BIOT-ERROR-ENVELOPE"),
+            "error envelopes carry no 'message'", "BIOT-ERROR-ENVELOPE-FIELDS"),
     Variant("error-details-empty", "fault",
             "error envelopes carry an empty 'details' object", "BIOT-ERROR-DETAILS"),
     Variant("create-drops-name", "fault",
@@ -189,6 +189,9 @@ VARIANTS = variant_table(
     Variant("protected-api-not-enforced", "fault",
             "a valid token of a user without PROTECTED_API is served like any other",
             "BIOT-PROTECTED-API", transport=True),
+    Variant("error-message-number", "fault",
+            "error envelopes carry the HTTP status as a number in 'message' instead of a text",
+            "BIOT-ERROR-ENVELOPE"),
 )
 
 SERVICE_NAME = "Device Service"
@@ -297,6 +300,8 @@ class ReferenceState:
         }
         if self.is_("error-without-message"):
             del body["message"]
+        if self.is_("error-message-number"):
+            body["message"] = exc.status
         if self.is_("error-envelope-minimal"):
             for name in ("serviceName", "traceId", "environment"):
                 del body[name]
