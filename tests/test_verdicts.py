@@ -561,3 +561,12 @@ def test_only_suite_folders_are_grouped_on_one_worker():
 
     assert api_of_nodeid("tests/biot/test_biot_client.py::test_x") is None
     assert api_of_nodeid("tests/test_runtime.py::test_x") is None
+
+
+def test_one_fault_shows_its_statement_once_and_no_plugin_frames(run_suite):
+    run = run_suite("controlcenter", variant="unknown-iccid-empty-session")
+    out = run.output()
+    statement = CATALOGUE["CC-ERR-UNKNOWN-ICCID"].statement
+    assert out.count(statement) == 1, out
+    assert out.count("CC-ERR-UNKNOWN-ICCID (MUST) failed again (statement above)") >= 3
+    assert "_pytest" not in out and "hypothesis/core.py" not in out and "@given" not in out

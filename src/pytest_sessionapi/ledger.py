@@ -204,12 +204,20 @@ class TestRecorder:
             if (strict or o.requirement.blocking) and o.requirement.id not in self.waived
         ]
 
-    def failure_text(self, failures: list[Observation]) -> str:
+    def failure_text(self, failures: list[Observation], shown: set[str] | None = None) -> str:
+        """The failures, each with the statement and source the first time a run shows it; when
+        ``shown`` already holds the requirement (an earlier test failed it), only what was found,
+        so one fault reads as one failure per requirement, not a cascade of repeated text."""
         lines = []
         for observation in failures:
             requirement = observation.requirement
-            lines.append(f"{requirement.id} ({requirement.level}) failed: {requirement.statement}")
-            lines.append(f"  source: {requirement.source}")
+            if shown is not None and requirement.id in shown:
+                lines.append(f"{requirement.id} ({requirement.level}) failed again (statement above)")
+            else:
+                lines.append(f"{requirement.id} ({requirement.level}) failed: {requirement.statement}")
+                lines.append(f"  source: {requirement.source}")
+                if shown is not None:
+                    shown.add(requirement.id)
             if observation.message:
                 message = observation.message.replace("\n", "\n    ")
                 lines.append(f"  found: {message}")

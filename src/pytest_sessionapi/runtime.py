@@ -55,6 +55,8 @@ class RunState:
     interrupt_seen: bool = False
     """Ctrl-C was pressed. From then on no failure is trusted: whatever a test reports next may be
     the interrupt dressed up by Hypothesis, a retry loop or a cleanup."""
+    shown_failures: set[str] = field(default_factory=set)
+    """Requirements whose statement a failure report already showed in this run."""
     setup_problems: dict[str, str | None] = field(default_factory=dict)
     """API -> the preflight's one-line problem, or None once it passed; checked once per process."""
 
@@ -331,6 +333,13 @@ def _buried(exc: BaseException, kind: type[BaseException]) -> BaseException | No
     return None
 
 
+_STATUS_ORDER = ("pass", "fail", "waived", "skip", "not-tested", "not-run")
+
+
+def _by_status(counts: dict[str, int]) -> list[tuple[str, int]]:
+    return [(status, counts[status]) for status in _STATUS_ORDER if counts.get(status)]
+
+
 def _hypothesis_settings(config: pytest.Config) -> dict[str, Any]:
     """The profile the suites' property-based tests ran under and the seed, if one was given:
     with ``derandomize`` (the default ``sessionapi-ci`` profile) the same run generates the same
@@ -551,9 +560,21 @@ class RuntimePlugin:
         # needs the same one paragraph whichever test met the broken endpoint.
         transport_error = _buried(excinfo.value, httpx.TransportError)
         unusable = _buried(excinfo.value, UnusableResponse)
-        if excinfo.errisinstance(RequirementFailure):
+        from .ledger import attributed_requirements
+
+        recorder = _recorder(item)
+        failures = recorder.blocking_failures(state.strict)
+        hard_check = bool(attributed_requirements(excinfo.value)) and bool(failures)
+        if excinfo.errisinstance(RequirementFailure) or hard_check:
             # The requirement first: JUnit's failure message is the first line CI systems show.
-            report.longrepr = f"{excinfo.value}\n  at {where}{wire}"
+            # A hard check inside Hypothesis or Schemathesis shows the same, plus the falsifying
+            # example Hypothesis noted, instead of the frames of both plugins.
+            text = recorder.failure_text(failures, state.shown_failures) if failures else str(excinfo.value)
+            notes = [
+                note for note in getattr(excinfo.value, "__notes__", [])
+                if note.startswith(("Falsifying", "Reproduce", "You can reproduce"))
+            ]
+            report.longrepr = "\n".join([text, *notes, f"  at {where}"]) + wire
         elif transport_error is not None:
             report.longrepr = (
                 f"{where}: no usable answer from the endpoint: "
@@ -660,10 +681,12 @@ class RuntimePlugin:
                 advisory = [
                     r["id"] for r in entry["requirements"] if r["status"] == "fail" and r["level"] != "MUST"
                 ]
-                must = entry["summary"].get("MUST", {})
-                line += f" (MUST: {must.get('pass', 0)} pass, {must.get('fail', 0)} fail, " + (
-                    f"{must.get('not-tested', 0) + must.get('skip', 0)} not tested)"
-                )
+                line += " (" + "; ".join(
+                    f"{level}: " + ", ".join(
+                        f"{count} {status}" for status, count in _by_status(counts)
+                    )
+                    for level, counts in entry["summary"].items() if counts
+                ) + ")"
                 if failed:
                     line += f"; failed: {', '.join(failed)}"
                 if advisory:
