@@ -28,5 +28,7 @@ def test_accepted_credentials_stay_out_of_everything_written(run_suite, api):
 def test_refused_credentials_stay_out_of_failure_messages(run_suite, api):
     env = {name: CANARY for name in all_apis()[api].reference.EMBEDDED_ENV}
     run = run_suite(api, "-rA", "--log-level=DEBUG", over="http", env=env)
-    assert run.ret == 1, run.output()
+    # Refused credentials are the user's setup, found by the preflight: verdict error, exit 4.
+    assert run.ret == 4, run.output()
+    assert run.api(api)["verdict"] == "error"
     assert CANARY not in _written(run)
