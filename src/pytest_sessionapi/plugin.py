@@ -27,7 +27,7 @@ OPTIONS: tuple[tuple[str, str, str, dict[str, object]], ...] = (
     (
         "--sessionapi-report-dir",
         "sessionapi_report_dir",
-        "where conformance.json and conformance.md are written (default: reports)",
+        "where conformance.json, conformance.md and conformance.html are written (default: reports)",
         {"metavar": "DIR"},
     ),
     (
