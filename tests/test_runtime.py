@@ -203,3 +203,65 @@ def test_exception_groups_fail_the_requirement_of_the_check(suite):
     assert result.ret == 1
     assert statuses[MUST_A] == "fail" and statuses[MUST_B] == "pass"
     result.stdout.fnmatch_lines(["  found: one; ValueError: two"])
+
+
+# -- one recorder API for a batch of verdicts -----------------------------------------------------
+
+
+def test_a_batch_records_passes_failures_and_what_the_answer_could_not_judge(suite):
+    result, statuses, document = suite(
+        f"@pytest.mark.requirement({MUST_A!r}, {MUST_B!r}, {SHOULD!r})\n"
+        "def test_x(conformance):\n"
+        "    conformance.record_batch({MUST_A: None, SHOULD: 'only a SHOULD'}, not_judged='no body to judge')\n"
+    )
+    assert result.ret == 0
+    assert (statuses[MUST_A], statuses[SHOULD], statuses[MUST_B]) == ("pass", "fail", "not-tested")
+    messages = {r["id"]: r["messages"] for r in document["apis"]["controlcenter"]["requirements"]}
+    assert messages[MUST_B] == ["no body to judge"]
+
+
+HARD_BATCH = (
+    f"@pytest.mark.requirement({MUST_A!r}, {MUST_B!r}, {SHOULD!r})\n"
+    "def test_x(conformance):\n"
+    "    try:\n"
+    "        conformance.record_batch({SHOULD: 'should broke', MUST_A: 'first must', MUST_B: 'second must'}, hard=True)\n"
+    "    except AssertionError as exc:\n"
+    "        print('RAISED', exc.__sessionapi_requirement__)\n"
+    "    else:\n"
+    "        print('RAISED nothing')\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("args", "raised"),
+    [([], MUST_A), (["--sessionapi-strict"], SHOULD)],
+    ids=["lenient: the first MUST", "strict: the first failure"],
+)
+def test_a_hard_batch_raises_the_first_blocking_failure_after_recording_all(suite, args, raised):
+    result, statuses, _ = suite(HARD_BATCH, "-s", *args)
+    result.stdout.fnmatch_lines([f"*RAISED {raised}"])
+    assert statuses[MUST_A] == statuses[MUST_B] == statuses[SHOULD] == "fail"
+
+
+def test_a_hard_batch_never_raises_a_lenient_should_failure(suite):
+    result, statuses, _ = suite(
+        f"@pytest.mark.requirement({MUST_A!r}, {SHOULD!r})\n"
+        "def test_x(conformance):\n"
+        "    conformance.record_batch({SHOULD: 'should broke', MUST_A: None}, hard=True)\n"
+    )
+    assert result.ret == 0
+    assert statuses[SHOULD] == "fail" and statuses[MUST_A] == "pass"
+
+
+def test_stop_not_tested_reports_the_unjudged_requirements_not_tested(suite):
+    result, statuses, document = suite(
+        f"@pytest.mark.requirement({MUST_A!r}, {MUST_B!r})\n"
+        "def test_x(conformance):\n"
+        "    with conformance.check(MUST_A):\n"
+        "        pass\n"
+        "    conformance.stop_not_tested('the device is held by somebody else')\n"
+    )
+    assert result.ret == 0
+    assert statuses[MUST_A] == "pass" and statuses[MUST_B] == "not-tested"
+    messages = {r["id"]: r["messages"] for r in document["apis"]["controlcenter"]["requirements"]}
+    assert messages[MUST_B] == ["the device is held by somebody else"]

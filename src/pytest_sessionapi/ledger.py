@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import warnings
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, NoReturn
+
+from .outcomes import NotTested
 
 from .requirements import Requirement, api_of, find_requirement
 
@@ -164,6 +166,57 @@ class TestRecorder:
         interrupted while it ran, so none of it can be trusted."""
         self.observations.clear()
         self.settle_unrecorded("not-tested", reason)
+
+    def record_batch(
+        self,
+        results: Mapping[str, str | None] | Iterable[tuple[str, str | None]],
+        *,
+        judged: Iterable[str] = (),
+        not_judged: str | None = None,
+        hard: bool = False,
+    ) -> None:
+        """Record the verdicts of one answer, judged by a set of rules at once.
+
+        ``results``: requirement -> None (met) or what was found (failed); the first finding of a
+        requirement is kept. Requirements in ``judged`` without an entry pass: their rules ran and
+        found nothing. With ``not_judged``, every requirement the test declared that neither names
+        is recorded ``not-tested`` with that reason (the answer gave nothing to judge them on).
+
+        ``hard`` (inside Hypothesis or a state machine): everything is recorded first, then the
+        first failure that blocks the run (a MUST; any requirement under the strict profile; never
+        a waived one) is raised through :meth:`require`, so Hypothesis shrinks it. A SHOULD failure
+        of a lenient run is recorded and never raised: it cannot hide a MUST failure behind it.
+        """
+        found: dict[str, str | None] = {}
+        for requirement_id, text in results.items() if isinstance(results, Mapping) else results:
+            if found.get(requirement_id) is None:
+                found[requirement_id] = text
+        for requirement_id in judged:
+            found.setdefault(requirement_id, None)
+        if not_judged is not None:
+            for requirement_id in self.declared:
+                if requirement_id not in found:
+                    self.record(requirement_id, "not-tested", not_judged)
+        to_raise = None
+        if hard:
+            to_raise = next(
+                (rid for rid, text in found.items() if text is not None and self.blocks(rid)), None
+            )
+        for requirement_id, text in sorted(found.items(), key=lambda item: item[1] is not None):
+            if requirement_id == to_raise:
+                continue
+            if text is None:
+                self.record(requirement_id, "pass")
+            else:
+                self.record(requirement_id, "fail", text)
+        if to_raise is not None:
+            with self.require(to_raise):
+                raise AssertionError(found[to_raise])
+
+    def stop_not_tested(self, reason: str) -> NoReturn:
+        """Stop the test: what it had not judged yet is reported ``not-tested`` with ``reason``
+        (the target lacks what the test needs: an entity, a free device). Never a failure."""
+        raise NotTested(reason)
 
     def finding(self, requirement_id: str, text: str) -> None:
         """A finding about the vendor documentation itself; never affects the verdict."""

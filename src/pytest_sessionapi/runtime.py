@@ -20,9 +20,7 @@ from .plan import TargetPlan, parse_api_selection, parse_variants, plan_targets
 from .redaction import RedactorSet
 
 
-class NotTested(pytest.skip.Exception):  # type: ignore[misc,name-defined]
-    """Skips a test because the target does not name an entity it needs: its requirements are
-    reported ``not-tested`` (which keeps an API from being reported conformant)."""
+from .outcomes import NotTested
 
 
 @dataclass(frozen=True)
