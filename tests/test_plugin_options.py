@@ -46,7 +46,7 @@ def test_markers_are_registered_with_a_description(project):
     result = project.runpytest("--markers")
     result.stdout.fnmatch_lines(
         [
-            "@pytest.mark.sessionapi(api): the API (umts, controlcenter, biot) a suite test checks*",
+            "@pytest.mark.sessionapi(api): the API (an API folder's name, e.g. as --sessionapi-api takes it) a suite test checks*",
             "@pytest.mark.requirement(*ids): the catalogue requirement IDs a test checks*",
         ]
     )
@@ -216,3 +216,11 @@ def test_plugin_stays_silent_for_unrelated_suites(project):
     assert result.ret == 0
     assert not project.path.joinpath("reports").exists()
     assert "sessionapi conformance" not in result.stdout.str()
+
+
+def test_the_api_names_in_the_help_come_from_the_api_folders(project):
+    from pytest_sessionapi.registry import all_apis
+
+    result = project.runpytest("--help")
+    unwrapped = " ".join(result.stdout.str().split())
+    assert f"comma-separated list of {', '.join(all_apis())}" in unwrapped

@@ -21,7 +21,7 @@ OPTIONS: tuple[tuple[str, str, str, dict[str, object]], ...] = (
     (
         "--sessionapi-api",
         "sessionapi_api",
-        "run only these APIs: one name or a comma-separated list of umts, controlcenter, biot",
+        "run only these APIs: one name or a comma-separated list of {apis}",
         {"metavar": "NAMES"},
     ),
     (
@@ -69,8 +69,13 @@ STRICT_HELP = (
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:  # noqa: F821
+    # The API names come from the API folders (a few small modules), never from this file.
+    from .registry import all_apis
+
+    names = ", ".join(all_apis())
     group = parser.getgroup("sessionapi", "session API conformance (pytest-sessionapi)")
-    for flag, ini, help_text, extra in OPTIONS:
+    for flag, ini, help_template, extra in OPTIONS:
+        help_text = help_template.replace("{apis}", names)
         group.addoption(flag, dest=ini, default=None, help=f"{help_text} [ini: {ini}]", **extra)
         parser.addini(ini, help=help_text, default=None)
     group.addoption(
@@ -86,7 +91,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:  # noqa: F821
 def pytest_configure(config: pytest.Config) -> None:  # noqa: F821
     config.addinivalue_line(
         "markers",
-        "sessionapi(api): the API (umts, controlcenter, biot) a suite test checks; configures the "
+        "sessionapi(api): the API (an API folder's name, e.g. as --sessionapi-api takes it) a "
+        "suite test checks; configures the "
         "sessionapi_* fixtures and the test is deselected when that API does not run.",
     )
     config.addinivalue_line(
