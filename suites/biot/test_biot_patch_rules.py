@@ -7,14 +7,20 @@ exactly one rule, on a session of the suite's own.
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 
 import pytest
 
-from pytest_sessionapi.apis.biot.checks import ERROR_REQUIREMENTS, SESSION_REQUIREMENTS
+from pytest_sessionapi.apis.biot.checks import (
+    ERROR_REQUIREMENTS,
+    SESSION_REQUIREMENTS,
+    record_session_checks,
+)
 from pytest_sessionapi.apis.biot.judge import judge_patch, precondition
 from pytest_sessionapi.apis.biot.lifecycle import session_name, stored_start
 from pytest_sessionapi.apis.biot.rules import SessionView, format_utc, now_utc
+from pytest_sessionapi.http_checks import describe
 
 pytestmark = pytest.mark.sessionapi("biot")
 
@@ -198,3 +204,30 @@ def test_attributes_of_the_wrong_type_are_refused(biot_sessions, conformance):
         assert response.status_code == 400, (
             f"a JSON array as the PATCH body must be refused with 400, got {response.status_code}"
         )
+
+
+@pytest.mark.requirement("BIOT-CUSTOM-ATTRIBUTE", *SESSION_REQUIREMENTS)
+def test_template_custom_attribute_is_updated(biot_sessions, sessionapi_entity, conformance):
+    attribute = sessionapi_entity("custom_attribute")
+    session_id, before, start = _active(biot_sessions)
+    value = f"pytest-sessionapi {uuid.uuid4().hex[:12]}"
+    response = biot_sessions.patch(
+        session_id, {"_startTime": format_utc(start), "_state": "ACTIVE", attribute: value}
+    )
+    with conformance.check("BIOT-CUSTOM-ATTRIBUTE"):
+        assert response.status_code == 200, (
+            f"a PATCH of the template's custom attribute {attribute!r} must be applied: "
+            f"{describe(response)}"
+        )
+        answer = response.json()
+        assert isinstance(answer, dict), f"the PATCH answer is not a session: {describe(response)}"
+        assert answer.get(attribute) == value, (
+            f"the PATCH answer shows {attribute}={answer.get(attribute)!r}, sent {value!r}"
+        )
+        unchanged = SessionView.from_body(answer).differences(before)
+        assert not unchanged, "attributes not sent changed: " + "; ".join(unchanged)
+        stored = biot_sessions.get(session_id)
+        shown = stored.json().get(attribute) if stored.status_code == 200 else None
+        assert shown == value, f"GET afterwards shows {attribute}={shown!r}: {describe(stored)}"
+    if response.status_code == 200:
+        record_session_checks(conformance, response, 200)

@@ -39,6 +39,7 @@ EMBEDDED_TABLE: dict[str, Any] = {
     "device_id": "reference-device-1",
     "usage_type": "Monitoring",
     "other_device_id": "reference-device-2",
+    "custom_attribute": "operatorNote",
 }
 
 
@@ -189,6 +190,9 @@ VARIANTS = variant_table(
     Variant("protected-api-not-enforced", "fault",
             "a valid token of a user without PROTECTED_API is served like any other",
             "BIOT-PROTECTED-API", transport=True),
+    Variant("custom-attribute-dropped", "fault",
+            "a PATCH of a template custom attribute answers 200 but does not store it",
+            "BIOT-CUSTOM-ATTRIBUTE"),
     Variant("error-message-number", "fault",
             "error envelopes carry the HTTP status as a number in 'message' instead of a text",
             "BIOT-ERROR-ENVELOPE"),
@@ -201,6 +205,8 @@ TIME_TOLERANCE = timedelta(seconds=60)
 _ISO = re.compile(r"^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$")
 _STOP_REASON_CODES = ("COMPLETION", "GENERAL_DEVICE_ERROR", "TIMEOUT")
 _UPDATABLE = ("_startTime", "_endTime", "_state", "_configuration", "_summary", "_name")
+_CUSTOM_ATTRIBUTES = ("operatorNote",)
+"""The reference usage type's regular custom attributes (template-defined; strings here)."""
 
 
 class ApiError(Exception):
@@ -240,6 +246,7 @@ class StoredSession:
     modified: datetime
     context: str
     snapshot: dict[str, Any] | None = None
+    custom: dict[str, Any] = field(default_factory=dict)
 
 
 def _now() -> datetime:
@@ -354,6 +361,7 @@ class ReferenceState:
             "_creationTime": self.format_time(session.created),
             "_sessionContext": session.context,
         }
+        body.update({name: value for name, value in session.custom.items() if value is not None})
         if session.end is not None:
             body["_endTime"] = self.format_time(session.end)
         if session.name is not None:
@@ -441,6 +449,13 @@ def _validate_body(state: ReferenceState, body: Any, template_id: str) -> Change
     values: dict[str, Any] = {}
     summary: dict[str, Any] = {}
     for key, value in body.items():
+        if key in _CUSTOM_ATTRIBUTES:
+            if value is not None and not isinstance(value, str):
+                raise ApiError(400, "ATTRIBUTE_VALUE_TYPE_MISMATCH",
+                               f"Attribute [{key}] must be a string",
+                               attributeName=key, value=value, type="string")
+            values[key] = value
+            continue
         if key not in _UPDATABLE and key != "_patient":
             raise ApiError(400, "ATTRIBUTE_NOT_VALID_FOR_TEMPLATE",
                            f"Attribute [{key}] is not valid for template [{template_id}]",
@@ -765,6 +780,9 @@ def create_app(variant: str | None = None) -> Starlette:
             session.name = changes.values["_name"]
         elif state.is_("clobber-unsent-fields"):
             session.name = None
+        for name in _CUSTOM_ATTRIBUTES:
+            if name in changes.values and not state.is_("custom-attribute-dropped"):
+                session.custom[name] = changes.values[name]
         if "_configuration" in changes.values:
             session.configuration = dict(changes.values["_configuration"] or {})
         elif state.is_("clobber-unsent-fields"):

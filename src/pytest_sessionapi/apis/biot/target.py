@@ -30,4 +30,10 @@ class Target(BaseTarget):
     """Optional: another existing device. The suite addresses its own session through this
     device's path to provoke SESSION_WRONG_DEVICE_ID; it never touches that device's sessions."""
 
-    ENTITY_KEYS: ClassVar[tuple[str, ...]] = ("device_id", "usage_type", "other_device_id")
+    custom_attribute: str | None = None
+    """Optional: the name of a regular (top-level) custom attribute of the usage type's session
+    template that holds a string, to check that a PATCH updates it like any other attribute."""
+
+    ENTITY_KEYS: ClassVar[tuple[str, ...]] = (
+        "device_id", "usage_type", "other_device_id", "custom_attribute"
+    )
