@@ -36,7 +36,9 @@ def test_a_must_needs_the_vendors_words():
     with pytest.raises(ValueError, match="a MUST needs the vendor's words"):
         Requirement(id="X-Y", level="MUST", basis="documented", source="s", statement="t")
     with pytest.raises(ValueError, match="a quote and its document come together"):
-        Requirement(id="X-Y", level="SHOULD", basis="inferred", source="s", statement="t", quote="q")
+        Requirement(
+            id="X-Y", level="SHOULD", basis="inferred", source="s", statement="t", quote="q"
+        )
 
 
 def _normalised(text: str) -> str:

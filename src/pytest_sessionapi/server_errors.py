@@ -34,7 +34,9 @@ class ServerErrorWatch:
         self.answers += 1
         if response.status_code >= 500:
             request = response.request
-            self.server_errors.append(f"{request.method} {request.url.path} -> {response.status_code}")
+            self.server_errors.append(
+                f"{request.method} {request.url.path} -> {response.status_code}"
+            )
 
     def message(self) -> str:
         shown = "; ".join(self.server_errors[:5])

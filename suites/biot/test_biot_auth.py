@@ -88,7 +88,8 @@ def test_token_without_protected_api_is_refused(
     created = biot_sessions.create()
     http = sessionapi_open_client(BearerAuth(token, sessionapi_target))
     # The suite's own session: a server that ignores the permission serves it (200).
-    response = http.get(SESSION.format(device_id=biot_sessions.device_id, session_id=created["_id"]))
+    own_session = SESSION.format(device_id=biot_sessions.device_id, session_id=created["_id"])
+    response = http.get(own_session)
     with conformance.check("BIOT-PROTECTED-API"):
         check_error(response, 403, None)
     record_error_checks(conformance, response, "getSession")

@@ -47,7 +47,7 @@ def is_uuid(value: str) -> bool:
 
 STATUS_SAMPLE_RULES = (*SESSION_RULES, "UMTS-OP-ACK", "UMTS-DOWNLOAD-SHAPE")
 DSCP_MAX = 63
-"""A DSCP value has 6 bits; what sent_qos holds is undocumented, this is only a plausibility lint."""
+"""A DSCP value has 6 bits; what sent_qos holds is undocumented: only a plausibility lint."""
 
 
 def _same_session_twice(samples: dict[str, Any]) -> list[tuple[str, str]]:

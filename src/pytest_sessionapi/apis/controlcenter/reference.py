@@ -189,7 +189,8 @@ def _seed_devices() -> dict[str, Device]:
                "2026-11-21 06:30:00.000+0000", None),
         Device(table["iccid_dual_stack"], "10.151.24.14", "2605:9780:309e:12::8c",
                "2026-11-21 07:45:19.502+0000", None),
-        Device(table["iccid_ipv4_only"], "10.151.24.21", None, "2026-11-21 05:12:44.031+0000", None),
+        Device(table["iccid_ipv4_only"], "10.151.24.21", None,
+               "2026-11-21 05:12:44.031+0000", None),
     ]
     return {device.iccid: device for device in devices}
 
@@ -325,7 +326,8 @@ class _App:
             ip = "0.0.0.0"
         if variant == "never-session-epoch-dates" and never:
             started = finished = "1970-01-01 00:00:00.000+0000"
-        if variant == "ipv4-only-reports-ipv6" and device.iccid == EMBEDDED_TABLE["iccid_ipv4_only"]:
+        ipv4_only = device.iccid == EMBEDDED_TABLE["iccid_ipv4_only"]
+        if variant == "ipv4-only-reports-ipv6" and ipv4_only:
             ipv6 = "2605:9780:309e:12::99"
         if variant == "dual-stack-drops-ipv6" and ip and ipv6:
             ipv6 = None

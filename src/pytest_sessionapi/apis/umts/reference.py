@@ -188,7 +188,8 @@ VARIANTS = variant_table(
     Variant("download-early-500", "fault", "download before results answers 500",
             requirement="UMTS-NO-SERVER-ERROR", transport=True),
     Variant("download-early-ack", "fault",
-            'download before results answers 200 {"status": "success"} instead of data or a refusal',
+            'download before results answers 200 {"status": "success"}: neither data nor a '
+            "refusal",
             requirement="UMTS-UNDOCUMENTED-OUTCOME"),
 )
 
