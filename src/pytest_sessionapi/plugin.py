@@ -60,6 +60,20 @@ OPTIONS: tuple[tuple[str, str, str, dict[str, object]], ...] = (
         "(e.g. CC-IPV6-*); the others are reported not-run",
         {"metavar": "IDS"},
     ),
+    (
+        "--sessionapi-record",
+        "sessionapi_record",
+        "write every exchange of the run to VCR cassettes in DIR, one per test, secrets scrubbed "
+        "(replay them with --sessionapi-replay)",
+        {"metavar": "DIR"},
+    ),
+    (
+        "--sessionapi-replay",
+        "sessionapi_replay",
+        "run the suites against the cassettes recorded in DIR (--sessionapi-record), offline: no "
+        "request leaves the process",
+        {"metavar": "DIR"},
+    ),
 )
 
 STRICT_HELP = (
@@ -103,6 +117,9 @@ def pytest_configure(config: pytest.Config) -> None:  # noqa: F821
     from . import runtime
 
     runtime.configure(config)
+    from . import recording
+
+    recording.configure(config)
 
 
 def pytest_report_header(config: pytest.Config) -> list[str] | None:  # noqa: F821

@@ -109,6 +109,10 @@ def build_document(
     waiver_states = ledger.apply_waivers(waivers)
     for name, api in all_apis().items():
         entry: dict[str, Any] = {"title": api.title, "target": plan.describe(name)}
+        # A replay (recording.ReplayPlan) says which recording, when it was made, which tests ran.
+        recording = getattr(plan, "recording_entry", lambda _: None)(name)
+        if recording is not None:
+            entry["recording"] = recording
         if name not in plan.selected or name not in ledger.apis_collected:
             if name in plan.selected:
                 entry["target"] += "; no test of this API was collected"

@@ -641,18 +641,25 @@ def build_transport(target: EffectiveTarget) -> ExchangeLog:
     """The transport stack for ``target``; the single place a recorder or replayer plugs in."""
     limiter = target.shared.setdefault("limiter", RateLimiter(target.max_rps))
     timeout_s = target.settings.timeout_s
+    # recording.py: --sessionapi-replay answers from cassettes in place of any endpoint (nothing
+    # leaves the process); --sessionapi-record notes each final answer above the re-sends.
+    traffic = target.shared.get("traffic")
+    if traffic is not None and traffic.replaying:
+        replayed = BoundedTransport(traffic.transport(target.api.name), limiter, MAX_RESPONSE_BYTES, timeout_s)
+        return ExchangeLog(replayed, target.redactor)
     if target.embedded:
         bridge = target.shared.setdefault("bridge", ASGIBridgeTransport(target.app, MAX_RESPONSE_BYTES))
-        return ExchangeLog(
-            BoundedTransport(_Unclosable(bridge), limiter, MAX_RESPONSE_BYTES, timeout_s),
-            target.redactor,
+        inner: httpx.BaseTransport = BoundedTransport(
+            _Unclosable(bridge), limiter, MAX_RESPONSE_BYTES, timeout_s
         )
+        return ExchangeLog(inner if traffic is None else traffic.wrap(inner), target.redactor)
     # The proxy is chosen once per target (config.environment_proxy reads the environment the way
     # httpx's trust_env does): every request of a suite goes to the target's one origin, and a
     # transport given to httpx.Client by hand is never routed through the environment's proxies.
     network = httpx.HTTPTransport(verify=_ssl_context(target), retries=0, proxy=target.proxy)
     bounded = BoundedTransport(network, limiter, MAX_RESPONSE_BYTES, timeout_s)
-    return ExchangeLog(RetryTransport(bounded, target.api.rate_limit_code), target.redactor)
+    resending = RetryTransport(bounded, target.api.rate_limit_code)
+    return ExchangeLog(resending if traffic is None else traffic.wrap(resending), target.redactor)
 
 
 class _Unclosable(httpx.BaseTransport):

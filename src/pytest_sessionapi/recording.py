@@ -1,0 +1,248 @@
+"""Recorded endpoints, the pytest side: ``--sessionapi-record=DIR`` and ``--sessionapi-replay=DIR``.
+
+The cassettes, the scrubbing and the replaying transport are in :mod:`pytest_sessionapi.cassettes`
+(imported only when one of the two options is given, so an ordinary run pays nothing for them).
+A replay's targets are the recorded ``targets.toml`` tables (:class:`ReplayPlan`); the hooks of
+:class:`TrafficPlugin` tell the recorder or replayer which test is running, put the preflight's
+requests in a cassette of their own, and turn a request the recording does not hold into a
+failed test whose message names the test, the request and the cassette.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .errors import ConfigError
+from .plan import TargetPlan
+from .registry import all_apis
+
+
+@dataclass
+class ReplayPlan(TargetPlan):
+    """The targets of a replay: each API's recorded ``targets.toml`` table, its secrets
+    placeholders (nothing is sent anywhere), its transport the cassettes."""
+
+    replayer: Any = None
+
+    @property
+    def embedded(self) -> bool:
+        return False
+
+    def describe(self, api: str) -> str:
+        if api in self.not_run:
+            return f"not-run ({self.not_run[api]})"
+        assert self.replayer is not None
+        recorded = self.replayer.index[api]
+        return (
+            f"recording {self.config_path} (recorded {recorded.get('recorded_at')} from "
+            f"{recorded['target'].get('description')}), replayed offline"
+        )
+
+    def target(self, api: str) -> Any:
+        if api not in self.resolved:
+            from .config import SECRET_SUFFIX, build_target
+
+            assert self.replayer is not None
+            descriptor = all_apis()[api]
+            table = dict(self.replayer.index[api]["target"]["table"])
+            table["max_rps"] = 0  # nothing to pace: no endpoint is there
+            environ = {
+                str(value): f"replayed-{key.removesuffix(SECRET_SUFFIX)}-placeholder"
+                for key, value in table.items()
+                if key.endswith(SECRET_SUFFIX) and value
+            }
+            target = build_target(descriptor, table, environ, f"recording {self.config_path}")
+            target.shared["traffic"] = self.replayer
+            self.resolved[api] = target
+        return self.resolved[api]
+
+    def recording_entry(self, api: str) -> dict[str, Any] | None:
+        """What conformance.json says of the recording an API was replayed from."""
+        if self.replayer is None or api not in self.replayer.index:
+            return None
+        recorded = self.replayer.index[api]
+        return {
+            "replayed_from": str(self.config_path),
+            "recorded_at": recorded.get("recorded_at"),
+            "recorded_target": recorded["target"].get("description"),
+            "recorded_with": recorded.get("tool", {}).get("version"),
+            "replayed_tests": list(self.replayer.replayed.get(api, [])),
+        }
+
+
+def replay_plan(root: Path, origin: str, selection: list[str] | None) -> ReplayPlan:
+    from .cassettes import Replayer, load_index
+
+    index = load_index(root, origin)
+    known = list(all_apis())
+    wanted = selection or known
+    not_run = {name: "not selected by --sessionapi-api" for name in known if name not in wanted}
+    selected = []
+    for name in known:
+        if name not in wanted:
+            continue
+        if name not in index:
+            not_run[name] = f"not in the recording {root}"
+            continue
+        selected.append(name)
+    if not selected:
+        raise ConfigError(f"{origin}: none of the selected APIs ({', '.join(wanted)}) is in the recording {root}")
+    return ReplayPlan(root, selected, not_run, replayer=Replayer(root, index))
+
+
+# --------------------------------------------------------------------------------------------
+# pytest wiring
+
+
+def configure(config: Any) -> None:
+    """Called once the runtime is configured: turns ``--sessionapi-record`` /
+    ``--sessionapi-replay`` into a recorder or a replay plan, and registers the hooks that tell
+    them which test is running."""
+    from .runtime import STATE_KEY, _setting
+
+    record_value, record_origin, record_base = _setting(config, "sessionapi_record")
+    replay_value, replay_origin, replay_base = _setting(config, "sessionapi_replay")
+    if not (record_value or replay_value):
+        return
+    state = config.stash[STATE_KEY]
+
+    def folder(value: str, origin: str, base: Path) -> Path:
+        path = Path(value)
+        if origin.startswith("ini") and not path.is_absolute():
+            path = base / path
+        return path
+
+    if record_value and replay_value:
+        raise pytest.UsageError("--sessionapi-record and --sessionapi-replay exclude each other: give one")
+    if replay_value:
+        if config.getoption("sessionapi_config") or config.getini("sessionapi_config"):
+            raise pytest.UsageError(
+                "--sessionapi-replay runs against the recording, not a targets file: drop --sessionapi-config"
+            )
+        if state.plan.variants:
+            raise pytest.UsageError(
+                "--sessionapi-reference-variant applies to the embedded reference only; drop it or drop --sessionapi-replay"
+            )
+        try:
+            plan = replay_plan(
+                folder(replay_value, replay_origin, replay_base), replay_origin,
+                state.plan.selected if len(state.plan.selected) < len(all_apis()) else None,
+            )
+        except ConfigError as exc:
+            raise pytest.UsageError(str(exc)) from None
+        state.plan = plan
+        traffic: Any = plan.replayer
+    else:
+        from .cassettes import Recorder
+
+        traffic = Recorder(folder(record_value, record_origin, record_base), state.redactors.text)
+    config.pluginmanager.register(TrafficPlugin(state, traffic), "sessionapi-traffic")
+
+
+class TrafficPlugin:
+    def __init__(self, state: Any, traffic: Any) -> None:
+        self.state = state
+        self.traffic = traffic
+
+    def _api(self, item: Any) -> str | None:
+        marker = item.get_closest_marker("sessionapi")
+        if marker is None or not marker.args or marker.args[0] not in self.state.plan.selected:
+            return None
+        return str(marker.args[0])
+
+    def _attach(self, api: str) -> Any:
+        target = self.state.target(api)
+        target.shared.setdefault("traffic", self.traffic)
+        return target
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_setup(self, item: Any) -> None:
+        from .runtime import NotTested, _plans_only, _test_id
+
+        api = self._api(item)
+        if api is None or _plans_only(item.config):
+            return
+        self._attach(api)
+        self.traffic.suite_inputs.install()
+        if api not in self.state.setup_problems:
+            # The preflight's requests in a cassette of their own: whichever test runs first,
+            # in the recording or in a replay of part of it, they are found.
+            key = f"{api} preflight"
+            self.traffic.begin(key, api)
+            try:
+                self.state.preflight(api)
+            finally:
+                self.traffic.end(key, api)
+        test = _test_id(item)
+        if self.traffic.replaying and not self.traffic.has_cassette(test):
+            self.state.ledger.facts.tests_started[api] += 1
+            raise NotTested(
+                f"replay: the recording {self.traffic.root} holds no cassette for this test "
+                f"({self.traffic.cassette_path(test)}): it did not run when the recording was made"
+            )
+        self.traffic.begin(test, api)
+
+    @pytest.hookimpl(wrapper=True, trylast=True)
+    def pytest_runtest_call(self, item: Any) -> Iterator[None]:
+        try:
+            return (yield)
+        except BaseException:
+            message = self._mismatch(item)
+            if message is not None:
+                from .runtime import _recorder
+
+                # The recording does not fit: what the test had not judged was not tested.
+                _recorder(item).settle_unrecorded("not-tested", message)
+            raise
+
+    def _mismatch(self, item: Any) -> str | None:
+        if not self.traffic.replaying:
+            return None
+        from .runtime import _test_id
+
+        return self.traffic.mismatches.get(_test_id(item))
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(self, item: Any, call: Any) -> Iterator[Any]:
+        report = yield
+        message = self._mismatch(item)
+        if message is not None and report.when == call.when and not getattr(item, "_sessionapi_mismatch_shown", False):
+            if call.when in ("call", "setup") or report.failed:
+                # A replay that does not fit is a failed test, with the one line that says why,
+                # never a conformance failure of the endpoint.
+                report.outcome = "failed"
+                report.longrepr = message
+                item._sessionapi_mismatch_shown = True
+        return report
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_teardown(self, item: Any, nextitem: Any) -> Iterator[None]:
+        try:
+            return (yield)
+        finally:
+            api = self._api(item)
+            if api is not None and self.traffic.current is not None:
+                from .runtime import _test_id
+
+                self.traffic.end(_test_id(item), api)
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionfinish(self, session: Any) -> None:
+        self.traffic.suite_inputs.uninstall()
+        if not not self.traffic.replaying:
+            return
+        from .runtime import _hypothesis_settings
+
+        hypothesis = _hypothesis_settings(session.config)
+        for api in self.state.plan.selected:
+            if api not in self.traffic.started:
+                continue
+            target = self.state.target(api)
+            plan = self.state.plan
+            table = plan.tables.get(api) if not plan.embedded else dict(target.api.reference.EMBEDDED_TABLE)
+            self.traffic.write_index(api, target, dict(table or {}), hypothesis, self.state.redactors.text)
