@@ -108,6 +108,7 @@ def build_document(
     facts = ledger.facts
     waiver_states = ledger.apply_waivers(waivers)
     for name, api in all_apis().items():
+        catalogue = load_catalogue(name) if name in plan.selected else None
         entry: dict[str, Any] = {"title": api.title, "target": plan.describe(name)}
         # A replay (recording.ReplayPlan) says which recording, when it was made, which tests ran.
         recording = getattr(plan, "recording_entry", lambda _: None)(name)
@@ -138,6 +139,7 @@ def build_document(
                     "status": status,
                     "statement": requirement.statement,
                     "source": requirement.source,
+                    **_quoted(requirement, catalogue),
                     **({"decision": requirement.decision} if requirement.decision else {}),
                     "tests": list(result.tests) if result else [],
                     "messages": [redact.text(m) for m in result.messages] if result else [],
@@ -184,6 +186,15 @@ def build_document(
         **({"hypothesis": facts.hypothesis} if facts.hypothesis else {}),
         "apis": apis,
     }
+
+
+def _quoted(requirement: Any, catalogue: Any) -> dict[str, Any]:
+    """The vendor's own words a MUST rests on, and where a vendor can read them."""
+    if not requirement.quote:
+        return {}
+    document = catalogue.documents.get(requirement.document) if catalogue is not None else None
+    where = {"title": document.title, **({"url": document.url} if document.url else {})} if document else {}
+    return {"quote": requirement.quote, **({"document": where} if where else {})}
 
 
 def render_markdown(document: dict[str, Any]) -> str:
