@@ -211,13 +211,15 @@ class TrafficPlugin:
     def pytest_runtest_makereport(self, item: Any, call: Any) -> Iterator[Any]:
         report = yield
         message = self._mismatch(item)
-        if message is not None and report.when == call.when and not getattr(item, "_sessionapi_mismatch_shown", False):
-            if call.when in ("call", "setup") or report.failed:
-                # A replay that does not fit is a failed test, with the one line that says why,
-                # never a conformance failure of the endpoint.
-                report.outcome = "failed"
-                report.longrepr = message
-                item._sessionapi_mismatch_shown = True
+        if message is not None and not getattr(item, "_sessionapi_mismatch_shown", False):
+            # A replay that does not fit is a failed test, with the one line that says why, and
+            # the API's verdict 'error' with that line: never a conformance failure of the endpoint.
+            report.outcome = "failed"
+            report.longrepr = message
+            item._sessionapi_mismatch_shown = True
+            api = self._api(item)
+            if api is not None:
+                self.state.ledger.facts.setup_problems.setdefault(api, message)
         return report
 
     @pytest.hookimpl(wrapper=True)

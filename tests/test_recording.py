@@ -1,0 +1,209 @@
+"""Recorded endpoints: a run against each reference served on loopback is recorded, the server is
+stopped, and the replay, with every socket refused, gives the same per-requirement statuses;
+nothing written holds a secret; a cassette that lacks an exchange fails with the documented
+message."""
+
+from __future__ import annotations
+
+import base64
+import re
+import socket
+from pathlib import Path
+
+import pytest
+import yaml
+
+from pytest_sessionapi.cassettes import SCRUBBED, Interaction, Scrubber, cassette_name, read_vcr
+from pytest_sessionapi.redaction import Redactor
+from pytest_sessionapi.registry import all_apis
+
+
+def _statuses(run) -> dict[str, str]:
+    return {r["id"]: r["status"] for entry in run.report["apis"].values() for r in entry["requirements"]}
+
+
+def _no_sockets(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every way Python opens a connection raises, and says who tried."""
+    attempts: list[str] = []
+
+    def refuse(*args, **kwargs):
+        attempts.append(repr(args)[:80])
+        raise OSError("the replay opened a socket")
+
+    monkeypatch.setattr(socket, "socket", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    return attempts
+
+
+@pytest.mark.parametrize("api", list(all_apis()))
+def test_record_stop_the_server_replay_offline_same_statuses(run_suite, pytester, monkeypatch, api):
+    cassettes = pytester.path / "cassettes"
+    recorded = run_suite(api, f"--sessionapi-record={cassettes}", over="http")
+    assert recorded.ret == 0, recorded.output()
+    live = _statuses(recorded)
+    recorded_tests = sorted(
+        t for r in recorded.api(api)["requirements"] for t in r["tests"]
+    )
+    # serving() has stopped the server; from here nothing may be reached at all.
+    attempts = _no_sockets(monkeypatch)
+    replayed = run_suite(api, f"--sessionapi-replay={cassettes}")
+    monkeypatch.undo()
+    assert attempts == []
+    assert replayed.ret == 0, replayed.output()
+    assert _statuses(replayed) == live
+    entry = replayed.api(api)
+    assert entry["target"].startswith(f"recording {cassettes} (recorded 20")
+    assert "from http://127.0.0.1:" in entry["target"] and entry["target"].endswith("replayed offline")
+    assert entry["recording"]["replayed_from"] == str(cassettes)
+    assert sorted(entry["recording"]["replayed_tests"]) == sorted(set(recorded_tests))
+    # Every cassette is one vcrpy loads with its own loader.
+    for path in cassettes.rglob("*.yaml"):
+        read_vcr(path)
+
+
+def _all_text(folder: Path) -> str:
+    return "\n".join(p.read_text(errors="replace") for p in folder.rglob("*") if p.is_file())
+
+
+@pytest.mark.parametrize("api", list(all_apis()))
+def test_canary_secrets_appear_in_no_file_written(run_suite, pytester, monkeypatch, api):
+    reference = all_apis()[api].reference
+    canaries = {}
+    for index, name in enumerate(reference.EMBEDDED_ENV):
+        value = f"CANARY-{api}-{index}-7d1e0b5a9c"
+        if api == "biot":  # the reference reads a BioT token as a JWT: keep the shape
+            value = f"eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJjYW5hcnkifQ.{value}"
+        canaries[name] = value
+        monkeypatch.setitem(reference.EMBEDDED_ENV, name, value)
+    cassettes = pytester.path / "cassettes"
+    run = run_suite(api, f"--sessionapi-record={cassettes}", over="http")
+    assert run.ret == 0, run.output()
+    written = _all_text(cassettes) + _all_text(run.report_path.parent)
+    assert list(cassettes.rglob("*.yaml")), "nothing was recorded"
+    for value in canaries.values():
+        assert value not in written
+        assert "7d1e0b5a9c" not in written
+    if api == "controlcenter":
+        username = reference.EMBEDDED_TABLE["username"]
+        blob = base64.b64encode(f"{username}:{next(iter(canaries.values()))}".encode()).decode()
+        assert blob not in written
+    # Credentials by place: only the scrubbed word is left where they were.
+    for line in re.findall(r"(?:authorization|x-xsrf-token):\n\s+- (.*)", written, re.IGNORECASE):
+        assert line.endswith(SCRUBBED), line
+    for cookie in re.findall(r"JSESSIONID=([^;\s'\"]*)", written):
+        assert cookie == SCRUBBED
+    assert '"JSessionId": "SCRUBBED"' in written or api != "umts"
+    assert "j_password=SCRUBBED" in written or api != "umts"
+
+
+def test_a_request_the_cassette_does_not_hold_fails_naming_test_request_and_cassette(
+    run_suite, pytester, monkeypatch
+):
+    cassettes = pytester.path / "cassettes"
+    assert run_suite("controlcenter", f"--sessionapi-record={cassettes}", over="http").ret == 0
+    path = cassettes / "controlcenter" / "test_controlcenter_errors" / "test_unknown_iccid.yaml"
+    document = yaml.safe_load(path.read_text())
+    asked = document["interactions"][0]["request"]["uri"]
+    document["interactions"] = []
+    path.write_text(yaml.safe_dump(document))
+
+    attempts = _no_sockets(monkeypatch)
+    run = run_suite("controlcenter", f"--sessionapi-replay={cassettes}")
+    monkeypatch.undo()
+    assert attempts == []
+    assert run.ret == 1
+    asked_path = asked.split("127.0.0.1", 1)[1].split("/", 1)[1]
+    run.result.stdout.fnmatch_lines([
+        f"replay: suites/controlcenter/test_controlcenter_errors.py::test_unknown_iccid sent "
+        f"GET /{asked_path}, but its cassette {path} holds no such exchange, which holds no more "
+        f"exchanges (0 replayed); re-record it (--sessionapi-record) if the suite changed",
+        "FAILED *test_controlcenter_errors.py::test_unknown_iccid*",
+        "*1 failed, 21 passed*",
+    ])
+    # A recording that does not fit is not the endpoint's fault: nothing reads 'fail'.
+    assert "fail" not in _statuses(run).values()
+    entry = run.api("controlcenter")
+    assert entry["verdict"] == "error"
+    assert entry["verdict_reason"].startswith(
+        "replay: suites/controlcenter/test_controlcenter_errors.py::test_unknown_iccid sent GET"
+    )
+
+
+def test_a_test_the_recording_never_ran_is_not_tested(run_suite, pytester):
+    cassettes = pytester.path / "cassettes"
+    assert run_suite(
+        "controlcenter", f"--sessionapi-record={cassettes}", "-k", "test_unknown_iccid", over="http"
+    ).ret == 0
+    run = run_suite(
+        "controlcenter", f"--sessionapi-replay={cassettes}", "-rs", "-k", "test_unknown_iccid or test_no_credentials"
+    )
+    assert run.ret == 0, run.output()
+    assert run.status("CC-ERR-UNKNOWN-ICCID") == "pass"
+    assert run.status("CC-ERR-NO-CREDENTIALS") == "not-tested"
+    run.result.stdout.fnmatch_lines(["*replay: the recording * holds no cassette for this test (*test_no_credentials.yaml): it did not run when the recording was made*"])
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--sessionapi-record=a", "--sessionapi-replay=b"),
+         "ERROR: --sessionapi-record and --sessionapi-replay exclude each other: give one"),
+        (("--sessionapi-replay=nowhere",),
+         "ERROR: --sessionapi-replay: nowhere is not a folder of recorded cassettes"),
+        (("--sessionapi-replay=.",),
+         "ERROR: --sessionapi-replay: . holds no recording (no <api>/recording.json); record one with --sessionapi-record=."),
+    ],
+)
+def test_replay_options_misused_are_one_line_usage_errors(pytester, args, message):
+    result = pytester.runpytest_inprocess("--collect-only", "-q", *args)
+    assert result.ret == 4
+    assert result.stderr.lines[0] == message
+
+
+# -- scrubbing, piece by piece -----------------------------------------------------------------
+
+
+def _scrub(found: Interaction, *secrets: str) -> Interaction:
+    return Scrubber(Redactor(secrets).text).interaction(found)
+
+
+def test_scrubber_keeps_the_shape_and_drops_every_credential():
+    found = Interaction(
+        "POST", "https://vm.example/j_security_check?user=s3cr3t-in-url",
+        [("Authorization", "Basic dXNlcjpzM2NyM3Q="), ("Cookie", "JSESSIONID=abc123; other=x"),
+         ("X-XSRF-TOKEN", "tok-9"), ("Content-Type", "application/x-www-form-urlencoded")],
+        b"j_username=admin&j_password=s3cr3t-pw",
+        200, "OK",
+        [("Set-Cookie", "JSESSIONID=abc123; Path=/; HttpOnly"), ("Content-Type", "text/plain")],
+        b"welcome s3cr3t-pw",
+    )
+    scrubbed = _scrub(found, "s3cr3t-pw", "s3cr3t-in-url")
+    assert scrubbed.url == "https://vm.example/j_security_check?user=***"
+    assert dict(scrubbed.request_headers) == {
+        "Authorization": f"Basic {SCRUBBED}", "Cookie": f"JSESSIONID={SCRUBBED}; other={SCRUBBED}",
+        "X-XSRF-TOKEN": SCRUBBED, "Content-Type": "application/x-www-form-urlencoded",
+    }
+    assert scrubbed.request_body == f"j_username=admin&j_password={SCRUBBED}".encode()
+    assert dict(scrubbed.response_headers)["Set-Cookie"] == f"JSESSIONID={SCRUBBED}; Path=/; HttpOnly"
+    assert scrubbed.response_body == b"welcome ***"
+
+
+def test_scrubber_token_body_session_fields_and_error_text():
+    token = _scrub(Interaction("GET", "https://vm.example/dataservice/client/token", [], b"",
+                               200, "OK", [("Content-Type", "text/plain")], b"A1B2C3D4"))
+    assert token.response_body == SCRUBBED.encode()
+    status = _scrub(Interaction("GET", "https://vm.example/dataservice/stream/device/umts/status/1", [], b"",
+                                200, "OK", [("Content-Type", "application/json")],
+                                b'{"JSessionId": "ABCDEF123", "sessionId": "1"}'))
+    assert status.response_body == b'{"JSessionId": "SCRUBBED", "sessionId": "1"}'
+    failed = Interaction("GET", "https://x.example/a", [("Authorization", "Bearer eyJ.x.y")], b"")
+    failed.error = ("ConnectError", "proxy http://u:hunter22@proxy refused")
+    scrubbed = _scrub(failed, "hunter22")
+    assert scrubbed.error == ("ConnectError", "proxy http://u:***@proxy refused")
+    assert dict(scrubbed.request_headers)["Authorization"] == f"Bearer {SCRUBBED}"
+
+
+def test_cassette_names_follow_pytest_recording_layout():
+    assert cassette_name("suites/biot/test_biot_auth.py::test_x[a/b]") == Path(
+        "biot/test_biot_auth/test_x[a_b].yaml"
+    )
