@@ -17,6 +17,17 @@ from pytest_sessionapi.cassettes import SCRUBBED, Interaction, Scrubber, cassett
 from pytest_sessionapi.redaction import Redactor
 from pytest_sessionapi.registry import all_apis
 
+# Imported here, before any in-process pytester run: a run unloads the modules it imported
+# first, and PyYAML's C emitter breaks when vcrpy's dumper is imported again (see conftest._preload).
+import respx  # noqa: F401,E402
+import vcr.request  # noqa: F401,E402
+import vcr.serialize  # noqa: F401,E402
+import vcr.serializers.yamlserializer  # noqa: F401,E402
+
+import pytest_sessionapi.cassettes  # noqa: F401,E402
+import pytest_sessionapi.recording  # noqa: F401,E402
+import pytest_sessionapi.traffic_judge  # noqa: F401,E402
+
 
 def _statuses(run) -> dict[str, str]:
     return {r["id"]: r["status"] for entry in run.report["apis"].values() for r in entry["requirements"]}

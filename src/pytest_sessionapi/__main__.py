@@ -3,6 +3,7 @@
 ``serve``     serve a reference implementation on loopback for client developers
 ``variants``  list the reference variants (faults and conformant deviations) of an API
 ``run``       run the packaged conformance suites (for installs without the repository)
+``judge``     judge traffic recorded by any tool (VCR cassettes, HAR files) with the suites' rules
 """
 
 from __future__ import annotations
@@ -146,8 +147,20 @@ def main(argv: list[str] | None = None) -> int:
         "run", help="run the conformance suites; every other argument goes to pytest "
         "(e.g. --sessionapi-config=targets.toml; `sessionapi run --help` lists them all)"
     )
+    judge = commands.add_parser(
+        "judge", help="judge traffic recorded by any tool (VCR cassettes, HAR files) and write the reports"
+    )
+    judge.add_argument("files", nargs="+", metavar="FILE", help="a VCR cassette (.yaml) or a HAR file (.har)")
+    judge.add_argument("--report-dir", default="reports", help="where the reports go (default: reports)")
+    judge.add_argument("--strict", action="store_true", help="SHOULD failures fail too (exit 1)")
     args = parser.parse_args(argv)
-    return {"serve": _serve, "variants": _variants}[args.command](args)
+    return {"serve": _serve, "variants": _variants, "judge": _judge}[args.command](args)
+
+
+def _judge(args: argparse.Namespace) -> int:
+    from .traffic_judge import main as judge_main
+
+    return judge_main(args.files, args.report_dir, args.strict)
 
 
 if __name__ == "__main__":

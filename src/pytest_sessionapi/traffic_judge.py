@@ -1,0 +1,306 @@
+"""``sessionapi judge FILE...``: judge traffic recorded by anything, not only by this plugin.
+
+Reads VCR cassettes (vcrpy, pytest-recording, ``--sessionapi-record``) and HAR 1.2 files (a
+browser's network panel, a proxy), picks out the exchanges of the three APIs by method and path,
+and judges each with the suites' own rules:
+
+- Control Center: every Get Session Details answer, with every rule of the catalogue
+  (``apis/controlcenter/checks.judge``). The traffic does not say what state a device was in, so
+  the rules that need it (never in session, ended...) judge nothing and stay ``not-tested``;
+  a request without Authorization is judged as "no credentials", a 401 to one with Authorization
+  as "wrong credentials" (the traffic cannot tell a refused valid key from a wrong one).
+- UMTS: no 5xx; the JSON media type; a create answer holding one session, a session's field
+  types (create and status); the acknowledgement of start, stop and disable; a download's shape;
+  the error envelope; and, over the sequence of one session, the start and stop transitions the
+  status answers show.
+- BioT: no 5xx; a success answer's schema and UTC date-times; the error envelope, its fields and
+  the documented details.
+
+Everything else (what needs a known device, a second credential, or a request the client never
+made) is reported ``not-tested``. The reports are the suites' own: conformance.json, .md, .html.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from .cassettes import Interaction, read_vcr
+from .errors import ConfigError
+from .plan import TargetPlan
+
+_CC_PATH = re.compile(r"/rws/api/v(?P<version>[^/]+)/devices/(?P<iccid>[^/]+)/sessionInfo/?$")
+_UMTS_PATH = re.compile(r"/dataservice/stream/device/umts(?:/(?P<operation>[^/]+)/(?P<session>[^/]+))?/?$")
+_BIOT_PATH = re.compile(r"/device/v1/devices/(?P<device>[^/]+)/usage-sessions/(?P<rest>.+?)/?$")
+
+
+def read_har(path: Path) -> list[Interaction]:
+    """The exchanges of a HAR 1.2 file (``log.entries``), in the order they were made."""
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+        entries = document["log"]["entries"]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ConfigError(f"{path}: not a HAR file ({exc})") from None
+    found = []
+    for entry in sorted(entries, key=lambda e: str(e.get("startedDateTime", ""))):
+        request, response = entry.get("request", {}), entry.get("response", {})
+        content = response.get("content", {}) or {}
+        text = content.get("text") or ""
+        body = base64.b64decode(text) if content.get("encoding") == "base64" else text.encode("utf-8")
+        status = int(response.get("status") or 0)
+        found.append(
+            Interaction(
+                method=str(request.get("method", "GET")).upper(),
+                url=str(request.get("url", "")),
+                request_headers=[(h["name"], h["value"]) for h in request.get("headers", [])],
+                request_body=str((request.get("postData") or {}).get("text") or "").encode("utf-8"),
+                status=status or None,
+                reason=str(response.get("statusText", "")),
+                response_headers=[(h["name"], h["value"]) for h in response.get("headers", [])],
+                response_body=body,
+                # A HAR entry with status 0 is a request that got no answer (blocked, aborted).
+                error=None if status else ("TransportError", "no response recorded"),
+            )
+        )
+    return found
+
+
+def read_traffic(path: Path) -> list[Interaction]:
+    if not path.is_file():
+        raise ConfigError(f"{path}: no such file")
+    if path.suffix.lower() in (".har", ".json"):
+        return read_har(path)
+    try:
+        return read_vcr(path).interactions
+    except Exception as exc:  # noqa: BLE001 - any loader error is "not a cassette"
+        raise ConfigError(f"{path}: neither a HAR file nor a VCR cassette ({exc})") from None
+
+
+def _response(found: Interaction) -> httpx.Response:
+    from .http_checks import JudgedResponse
+
+    return JudgedResponse(
+        found.status or 0,
+        headers=found.response_headers,
+        content=found.response_body,
+        request=httpx.Request(found.method, found.url or "http://unknown/"),
+    )
+
+
+def api_of(found: Interaction) -> str | None:
+    path = urlsplit(found.url).path
+    if _CC_PATH.search(path):
+        return "controlcenter"
+    if _UMTS_PATH.search(path):
+        return "umts"
+    if _BIOT_PATH.search(path):
+        return "biot"
+    return None
+
+
+# --------------------------------------------------------------------------------------------
+
+
+class _Judging:
+    """One recorder per API and file: the ledger's unit of 'a test'."""
+
+    def __init__(self, ledger: Any) -> None:
+        self.ledger = ledger
+        self.recorders: dict[tuple[str, str], Any] = {}
+
+    def recorder(self, api: str, source: str) -> Any:
+        from .ledger import TestRecorder
+
+        key = (api, source)
+        if key not in self.recorders:
+            self.recorders[key] = TestRecorder(source, ())
+        return self.recorders[key]
+
+
+def _judge_controlcenter(found: Interaction, conformance: Any) -> None:
+    from .apis.controlcenter.checks import Answer, Asked, judge
+
+    match = _CC_PATH.search(urlsplit(found.url).path)
+    assert match is not None
+    authorized = any(name.lower() == "authorization" for name, _ in found.request_headers)
+    credentials = "none" if not authorized else ("invalid" if found.status == 401 else "valid")
+    asked = Asked(iccid=match["iccid"], api_version=match["version"], credentials=credentials)
+    answer = Answer(
+        status=found.status or 0,
+        content_type=next((v for k, v in found.response_headers if k.lower() == "content-type"), None),
+        content=found.response_body,
+        www_authenticate=tuple(v for k, v in found.response_headers if k.lower() == "www-authenticate"),
+    )
+    for requirement_id, text in judge(answer, asked).results.items():
+        if text is None:
+            conformance.record(requirement_id, "pass")
+        else:
+            conformance.record(requirement_id, "fail", f"{found.method} {found.url}: {text}")
+
+
+@dataclass
+class _UmtsSessionSeen:
+    started: bool = False
+    stopped: bool = False
+
+
+def _judge_umts(found: Interaction, conformance: Any, sessions: dict[str, _UmtsSessionSeen]) -> None:
+    from .apis.umts import checks
+    from .apis.umts.client import looks_like_login_page
+
+    match = _UMTS_PATH.search(urlsplit(found.url).path)
+    assert match is not None
+    response = _response(found)
+    operation, session_id = match["operation"], match["session"]
+    with conformance.check("UMTS-NO-SERVER-ERROR"):
+        checks.check_no_server_error(response)
+    if response.status_code >= 500 or looks_like_login_page(response):
+        return  # the login page is vManage's refusal of a call without a session
+    body: Any = None
+    if response.status_code in (200, 400):
+        with conformance.check("UMTS-MEDIA-JSON"):
+            body = checks.check_media_json(response)
+    if 400 <= response.status_code < 500 and response.status_code not in (401, 403) and body is not None:
+        with conformance.check("UMTS-ERROR-ENVELOPE"):
+            checks.check_error_envelope(body)
+        return
+    if response.status_code != 200 or body is None:
+        return
+    if operation is None and found.method == "POST":
+        session = None
+        with conformance.check("UMTS-CREATE-SESSION"):
+            session = checks.session_from_create(body)
+        if session is not None:
+            with conformance.check("UMTS-SESSION-TYPES"):
+                checks.check_session_types(session)
+            sessions.setdefault(str(session.get("sessionId")), _UmtsSessionSeen())
+    elif operation == "status":
+        session = body[0] if isinstance(body, list) and len(body) == 1 else body
+        with conformance.check("UMTS-SESSION-TYPES"):
+            checks.check_session_types(session)
+        seen = sessions.get(str(session_id))
+        if seen is not None and isinstance(session, dict):
+            # The lifecycle over one session's sequence: after an acknowledged start the
+            # status says START, after an acknowledged stop it says STOP.
+            state = checks.normalized_request_status(session)
+            if seen.started and not seen.stopped:
+                with conformance.check("UMTS-LIFECYCLE-START"):
+                    assert state == "START", f"status after an acknowledged start says {state!r}, not START"
+            if seen.stopped:
+                with conformance.check("UMTS-LIFECYCLE-STOP"):
+                    assert state == "STOP", f"status after an acknowledged stop says {state!r}, not STOP"
+    elif operation in ("start", "stop", "disable"):
+        with conformance.check("UMTS-OP-ACK"):
+            checks.check_ack(body, operation)
+        seen = sessions.setdefault(str(session_id), _UmtsSessionSeen())
+        if operation == "start":
+            seen.started = True
+        elif operation == "stop":
+            seen.stopped = True
+    elif operation == "download":
+        with conformance.check("UMTS-DOWNLOAD-SHAPE"):
+            checks.check_download_body(body)
+
+
+_BIOT_OPERATIONS = {"GET": "getSession", "PATCH": "updateSession", "DELETE": "deleteSession", "POST": "createSessionByUsageType"}
+
+
+def _judge_biot(found: Interaction, conformance: Any) -> None:
+    from .apis.biot.checks import record_error_checks, record_session_checks
+
+    response = _response(found)
+    with conformance.check("BIOT-NO-SERVER-ERROR"):
+        assert response.status_code < 500, f"{found.method} {found.url} answered {response.status_code}"
+    if 400 <= response.status_code < 500:
+        record_error_checks(conformance, response, _BIOT_OPERATIONS.get(found.method, "getSession"))
+    elif response.status_code in (200, 201) and found.method in ("GET", "PATCH", "POST"):
+        record_session_checks(conformance, response, response.status_code)
+
+
+def judge_traffic(paths: Iterable[Path]) -> tuple[Any, dict[str, list[str]], dict[str, int]]:
+    """The ledger of every exchange of the three APIs in ``paths``, the files each API was seen
+    in, and how many exchanges of each were judged."""
+    from .ledger import Ledger
+
+    ledger = Ledger()
+    judging = _Judging(ledger)
+    seen: dict[str, list[str]] = {}
+    counts: dict[str, int] = {}
+    for path in paths:
+        source = str(path)
+        sessions: dict[str, _UmtsSessionSeen] = {}
+        for found in read_traffic(path):
+            api = api_of(found)
+            if api is None or found.error is not None:
+                continue
+            conformance = judging.recorder(api, source)
+            if api == "controlcenter":
+                _judge_controlcenter(found, conformance)
+            elif api == "umts":
+                _judge_umts(found, conformance, sessions)
+            else:
+                _judge_biot(found, conformance)
+            counts[api] = counts.get(api, 0) + 1
+            if source not in seen.setdefault(api, []):
+                seen[api].append(source)
+    for (api, _), recorder in judging.recorders.items():
+        ledger.apis_collected.add(api)
+        ledger.facts.suite_tests[api] += 1
+        ledger.facts.tests_started[api] += 1
+        ledger.facts.tests_finished[api] += 1
+        ledger.absorb(recorder)
+    return ledger, seen, counts
+
+
+@dataclass
+class TrafficPlan(TargetPlan):
+    sources: dict[str, list[str]] | None = None
+    counts: dict[str, int] | None = None
+
+    def describe(self, api: str) -> str:
+        if api in self.not_run:
+            return f"not-run ({self.not_run[api]})"
+        files = ", ".join((self.sources or {}).get(api, []))
+        return f"traffic recorded in {files} ({(self.counts or {}).get(api, 0)} exchanges judged)"
+
+
+def main(files: list[str], report_dir: str, strict: bool) -> int:
+    from .redaction import RedactorSet
+    from .registry import all_apis
+    from .reports import build_document, write_reports
+
+    started = datetime.now(UTC)
+    try:
+        ledger, seen, counts = judge_traffic(Path(f) for f in files)
+    except ConfigError as exc:
+        print(f"sessionapi judge: {exc}", file=__import__("sys").stderr)
+        return 4
+    if not seen:
+        print(
+            "sessionapi judge: no exchange of umts, controlcenter or biot in "
+            + ", ".join(files), file=__import__("sys").stderr,
+        )
+        return 4
+    not_run = {name: "no exchange of this API in the traffic" for name in all_apis() if name not in seen}
+    plan = TrafficPlan(None, list(seen), not_run, sources=seen, counts=counts)
+    document = build_document(plan, ledger, strict=strict, started_at=started, redact=RedactorSet())
+    status = 1 if ledger.blocking_failures(strict) else 0
+    document["exit_status"] = status
+    for path in write_reports(Path(report_dir), document, RedactorSet()):
+        print(f"report: {path}")
+    for name, entry in document["apis"].items():
+        line = f"{name}: {entry['verdict']}"
+        failed = [r["id"] for r in entry["requirements"] if r["status"] == "fail"]
+        if failed:
+            line += f"; failed: {', '.join(failed)}"
+        print(line)
+    return status

@@ -1,0 +1,112 @@
+"""``sessionapi judge``: traffic recorded against a fault variant fails that variant's
+requirement; traffic recorded against the reference fails nothing; VCR and HAR both read."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from pytest_sessionapi.__main__ import main
+
+# Imported here, before any in-process pytester run: a run unloads the modules it imported
+# first, and PyYAML's C emitter breaks when vcrpy's dumper is imported again (see conftest._preload).
+import respx  # noqa: F401,E402
+import vcr.request  # noqa: F401,E402
+import vcr.serialize  # noqa: F401,E402
+import vcr.serializers.yamlserializer  # noqa: F401,E402
+
+import pytest_sessionapi.cassettes  # noqa: F401,E402
+import pytest_sessionapi.recording  # noqa: F401,E402
+import pytest_sessionapi.traffic_judge  # noqa: F401,E402
+
+CASES = [
+    ("controlcenter", "iccid-as-number", "CC-BODY-ICCID"),
+    ("umts", "start-not-reported", "UMTS-LIFECYCLE-START"),
+    ("umts", "ack-reports-failure", "UMTS-OP-ACK"),
+    ("biot", "session-context-missing", "BIOT-RESPONSE-SCHEMA"),
+]
+
+
+def _judge(capsys, report_dir: Path, *files: Path | str) -> tuple[int, dict]:
+    status = main(["judge", f"--report-dir={report_dir}", *map(str, files)])
+    capsys.readouterr()
+    return status, json.loads((report_dir / "conformance.json").read_text())
+
+
+def _statuses(document: dict, api: str) -> dict[str, str]:
+    return {r["id"]: r["status"] for r in document["apis"][api]["requirements"]}
+
+
+@pytest.mark.parametrize(("api", "variant", "requirement"), CASES, ids=[c[1] for c in CASES])
+def test_judge_fails_the_variants_requirement_and_nothing_on_the_reference(
+    run_suite, pytester, capsys, api, variant, requirement
+):
+    faulty, sound = pytester.path / "faulty", pytester.path / "sound"
+    run_suite(api, f"--sessionapi-record={faulty}", variant=variant, over="http")
+    assert run_suite(api, f"--sessionapi-record={sound}", over="http").ret == 0
+
+    status, document = _judge(capsys, pytester.path / "judged-faulty", *sorted(faulty.rglob("*.yaml")))
+    assert status == 1
+    assert _statuses(document, api)[requirement] == "fail"
+    assert document["apis"][api]["verdict"] == "nonconformant"
+
+    status, document = _judge(capsys, pytester.path / "judged-sound", *sorted(sound.rglob("*.yaml")))
+    assert status == 0
+    statuses = _statuses(document, api)
+    assert "fail" not in statuses.values()
+    assert statuses[requirement] == "pass"
+    # What traffic cannot show is said, not guessed.
+    assert "not-tested" in statuses.values()
+    assert document["apis"][api]["target"].startswith("traffic recorded in ")
+
+
+def _har(entries: list[tuple[str, str, int, str, str]]) -> dict:
+    return {"log": {"version": "1.2", "creator": {"name": "a browser", "version": "1"}, "entries": [
+        {
+            "startedDateTime": f"2026-11-30T05:00:0{index}.000Z",
+            "request": {"method": method, "url": url, "httpVersion": "HTTP/1.1",
+                        "headers": [{"name": "Authorization", "value": "Basic eDp5"}], "queryString": [],
+                        "cookies": [], "headersSize": -1, "bodySize": 0},
+            "response": {"status": status, "statusText": "", "httpVersion": "HTTP/1.1",
+                         "headers": [{"name": "Content-Type", "value": ctype}], "cookies": [],
+                         "content": {"size": len(body), "mimeType": ctype, "text": body},
+                         "redirectURL": "", "headersSize": -1, "bodySize": len(body)},
+            "cache": {}, "timings": {"send": 0, "wait": 1, "receive": 0},
+        }
+        for index, (method, url, status, ctype, body) in enumerate(entries)
+    ]}}
+
+
+SESSION_INFO = "https://rws.example.com/rws/api/v1/devices/{}/sessionInfo"
+
+
+def test_judge_reads_a_har_file_from_a_browser(tmp_path, capsys):
+    har = tmp_path / "network.har"
+    har.write_text(json.dumps(_har([
+        ("GET", SESSION_INFO.format("8988216716970004975"), 200, "application/json",
+         '{"iccid": "8988216716970004975", "ipAddress": "10.1.2.3", "ipv6Address": null, '
+         '"dateSessionStarted": "2026-11-21 08:15:02.117+0000", "dateSessionEnded": null}'),
+        ("GET", "https://rws.example.com/static/app.js", 200, "text/javascript", "var x;"),
+    ])))
+    status, document = _judge(capsys, tmp_path / "reports", har)
+    assert status == 1
+    statuses = _statuses(document, "controlcenter")
+    assert statuses["CC-IPV6-NEVER-NULL"] == "fail"
+    assert statuses["CC-CONTENT-TYPE"] == "pass"
+    assert document["apis"]["umts"]["verdict"] == "not-run"
+    assert document["apis"]["controlcenter"]["target"] == f"traffic recorded in {har} (1 exchanges judged)"
+
+
+def test_judge_of_files_without_any_known_exchange_is_a_usage_error(tmp_path, capsys):
+    har = tmp_path / "other.har"
+    har.write_text(json.dumps(_har([("GET", "https://example.com/", 200, "text/html", "<html>")])))
+    assert main(["judge", f"--report-dir={tmp_path}", str(har)]) == 4
+    assert capsys.readouterr().err == (
+        f"sessionapi judge: no exchange of umts, controlcenter or biot in {har}\n"
+    )
+    not_traffic = tmp_path / "notes.yaml"
+    not_traffic.write_text("just: text\n")
+    assert main(["judge", str(not_traffic)]) == 4
+    assert capsys.readouterr().err.startswith(f"sessionapi judge: {not_traffic}: neither a HAR file nor a VCR cassette")
