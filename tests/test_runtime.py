@@ -265,3 +265,23 @@ def test_stop_not_tested_reports_the_unjudged_requirements_not_tested(suite):
     assert statuses[MUST_A] == "pass" and statuses[MUST_B] == "not-tested"
     messages = {r["id"]: r["messages"] for r in document["apis"]["controlcenter"]["requirements"]}
     assert messages[MUST_B] == ["the device is held by somebody else"]
+
+
+def test_a_hard_check_raises_only_what_blocks_the_run(suite):
+    body = (
+        f"@pytest.mark.requirement({SHOULD!r}, {MUST_A!r})\n"
+        "def test_x(conformance):\n"
+        "    raised = []\n"
+        "    for rid in (SHOULD, MUST_A):\n"
+        "        try:\n"
+        "            with conformance.check(rid, hard=True):\n"
+        "                assert False, 'broken'\n"
+        "        except AssertionError:\n"
+        "            raised.append(rid)\n"
+        "    print('RAISED', raised)\n"
+    )
+    lenient, statuses, _ = suite(body, "-s")
+    assert f"RAISED [{MUST_A!r}]" in lenient.stdout.str()
+    assert statuses[SHOULD] == statuses[MUST_A] == "fail"
+    strict, _, _ = suite(body, "-s", "--sessionapi-strict")
+    assert f"RAISED [{SHOULD!r}, {MUST_A!r}]" in strict.stdout.str()

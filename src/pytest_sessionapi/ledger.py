@@ -132,9 +132,17 @@ class TestRecorder:
                 )
 
     @contextmanager
-    def check(self, requirement_id: str) -> Iterator[None]:
-        """Soft check: a failure is recorded against ``requirement_id`` and the test goes on."""
+    def check(self, requirement_id: str, *, hard: bool = False) -> Iterator[None]:
+        """Soft check: a failure is recorded against ``requirement_id`` and the test goes on.
+
+        ``hard`` (inside Hypothesis or a state machine): when a failure of ``requirement_id``
+        blocks the run (see :meth:`blocks`), it is raised as :meth:`require` raises it, so
+        Hypothesis shrinks it; a lenient SHOULD failure stays soft and the search goes on."""
         find_requirement(requirement_id)  # an unknown ID is a bug in the suite: fail loudly
+        if hard and self.blocks(requirement_id):
+            with self.require(requirement_id):
+                yield
+            return
         try:
             yield
         except _JUDGING_ERRORS as exc:  # any error judging the answer fails the requirement
@@ -173,14 +181,16 @@ class TestRecorder:
         *,
         judged: Iterable[str] = (),
         not_judged: str | None = None,
+        expected: Iterable[str] | None = None,
         hard: bool = False,
     ) -> None:
         """Record the verdicts of one answer, judged by a set of rules at once.
 
         ``results``: requirement -> None (met) or what was found (failed); the first finding of a
         requirement is kept. Requirements in ``judged`` without an entry pass: their rules ran and
-        found nothing. With ``not_judged``, every requirement the test declared that neither names
-        is recorded ``not-tested`` with that reason (the answer gave nothing to judge them on).
+        found nothing. With ``not_judged``, every requirement of ``expected`` (default: those the
+        test declared) that neither names is recorded ``not-tested`` with that reason (the answer
+        gave nothing to judge them on).
 
         ``hard`` (inside Hypothesis or a state machine): everything is recorded first, then the
         first failure that blocks the run (a MUST; any requirement under the strict profile; never
@@ -194,7 +204,7 @@ class TestRecorder:
         for requirement_id in judged:
             found.setdefault(requirement_id, None)
         if not_judged is not None:
-            for requirement_id in self.declared:
+            for requirement_id in self.declared if expected is None else expected:
                 if requirement_id not in found:
                     self.record(requirement_id, "not-tested", not_judged)
         to_raise = None

@@ -17,7 +17,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from pytest_sessionapi.apis.biot import schemathesis_checks as biot_checks
-from pytest_sessionapi.apis.biot.judge import record, verdict_block
+from pytest_sessionapi.apis.biot.judge import record
 from pytest_sessionapi.apis.biot.rules import (
     R_GET,
     R_PARTIAL,
@@ -100,7 +100,7 @@ def test_schemathesis_update_usage_session(biot_sessions, sessionapi_client, con
                 expectation.violations[0].requirement if expectation.violations else R_PARTIAL
             )
             with biot_checks.patch_expectation(expectation):
-                with verdict_block(conformance, rule_requirement, hard=True):
+                with conformance.check(rule_requirement, hard=True):
                     biot_checks.validate(case, response, biot_checks.biot_patch_rules)
             stored = biot_sessions.get(session_id)
             stored_findings: list[Finding] = []

@@ -9,7 +9,6 @@ Hypothesis to see and shrink); otherwise through ``conformance.check``.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 
@@ -70,23 +69,10 @@ def record(
         by_requirement.setdefault(requirement, [])
     for finding in findings:
         by_requirement.setdefault(finding.requirement, []).append(finding.message)
-    # Record the passes first, so that a hard failure cannot hide them.
-    ordered = sorted(by_requirement.items(), key=lambda item: bool(item[1]))
-    for requirement, messages in ordered:
-        with verdict_block(conformance, requirement, hard=hard):
-            assert not messages, "; ".join(messages)
-
-
-def verdict_block(conformance: Any, requirement: str, *, hard: bool) -> AbstractContextManager[None]:
-    """``conformance.require`` for a blocking requirement in a Hypothesis run (``hard``), else
-    ``check``.
-
-    Only a blocking failure (a MUST; any requirement under --sessionapi-strict) stops a Hypothesis
-    run: a SHOULD discrepancy in a lenient run (an inferred edge, say) is recorded and the run goes
-    on, so it cannot hide a MUST failure further along."""
-    if hard and conformance.blocks(requirement):
-        return conformance.require(requirement)
-    return conformance.check(requirement)
+    conformance.record_batch(
+        {rid: "; ".join(messages) if messages else None for rid, messages in by_requirement.items()},
+        hard=hard,
+    )
 
 
 def judge_patch(

@@ -27,9 +27,9 @@ them (end times, new start times) can then sit between the start and FUTURE_MARG
 
 
 def _not_tested(reason: str) -> BaseException:
-    # The core's NotTested: the test stops and its requirements are reported not-tested. A device
-    # that is busy with someone else's session says nothing about conformance.
-    from pytest_sessionapi.runtime import NotTested
+    # The test stops and its requirements are reported not-tested: a device that is busy with
+    # someone else's session says nothing about conformance.
+    from pytest_sessionapi.outcomes import NotTested
 
     return NotTested(reason)
 

@@ -78,27 +78,6 @@ def record(
     *,
     hard: bool = False,
 ) -> None:
-    """Record each judged requirement; the declared ones with no result become not-tested.
-
-    ``hard``: raise the last blocking failure (for Hypothesis); the others are recorded softly.
-    """
-    for requirement_id in declared:
-        if requirement_id not in results:
-            conformance.record(requirement_id, "not-tested", NOT_JUDGED)
-    failures = [(rid, text) for rid, text in results.items() if text is not None]
-    for requirement_id, text in results.items():
-        if text is None:
-            with conformance.check(requirement_id):
-                pass
-    to_raise = None
-    if hard:
-        raising = [failure for failure in failures if conformance.blocks(failure[0])]
-        to_raise = raising[-1] if raising else None
-    for requirement_id, text in failures:
-        if (requirement_id, text) == to_raise:
-            continue
-        with conformance.check(requirement_id):
-            raise AssertionError(text)
-    if to_raise is not None:
-        with conformance.require(to_raise[0]):
-            raise AssertionError(to_raise[1])
+    """Record each judged requirement; those of ``declared`` with no result become not-tested.
+    ``hard``: raise the first blocking failure (for Hypothesis); the others are recorded softly."""
+    conformance.record_batch(results, not_judged=NOT_JUDGED, expected=declared, hard=hard)

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
-import pytest
 
 from . import checks
 from .client import Client
@@ -162,14 +161,8 @@ def record_results(
     judged: Iterable[str],
 ) -> None:
     """Record a batch of rule outcomes: ``judged`` pass unless listed in ``broken``."""
-    failed = {}
-    for requirement_id, message in broken:
-        failed.setdefault(requirement_id, message)
-    for requirement_id in judged:
-        if requirement_id in failed:
-            conformance.record(requirement_id, "fail", failed[requirement_id])
-        else:
-            conformance.record(requirement_id, "pass")
+    judged = tuple(judged)
+    conformance.record_batch([(rid, text) for rid, text in broken if rid in judged], judged=judged)
 
 
 class DeviceBusy(Exception):
@@ -227,10 +220,12 @@ def create_first(conformance: Any, client: Any, body: dict[str, str], tracker: A
                 checks.session_from_create(body)
     problem = busy_device_problem(response, tracker)
     if problem == "lost":
-        pytest.skip("the device is held by a session an earlier create opened without answering "
-                    "its id (UMTS-CREATE-SESSION failed there)")
+        conformance.stop_not_tested(
+            "the device is held by a session an earlier create opened without answering its id "
+            "(UMTS-CREATE-SESSION failed there)"
+        )
     if problem == "busy":
-        pytest.skip(
+        conformance.stop_not_tested(
             "create answered TBST1008 before the suite opened anything: another session is open "
             f"on {body['deviceUUID']}; free the device (or name another) to run this test"
         )
