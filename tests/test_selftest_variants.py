@@ -86,7 +86,7 @@ def test_conformant_variant_passes(run_suite, api, variant: Variant, over):
 
 
 @pytest.mark.parametrize("api", list(all_apis()))
-def test_knock_on_effects_are_lenient_only_when_the_fault_is(api):
+def test_knock_on_effects_are_catalogue_requirements_no_stronger_than_the_fault(api):
     """A knock-on names a catalogue requirement of the same API, and a SHOULD fault cannot
     knock on a MUST: its lenient run must stay green."""
     catalogue = load_catalogue(api)
