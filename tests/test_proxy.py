@@ -179,6 +179,15 @@ def test_a_bad_proxy_is_a_one_line_usage_error_without_its_credentials(proxy, me
     assert message in text and "\n" not in text and PROXY_PASSWORD not in text
 
 
+def test_an_unsupported_proxy_in_the_environment_is_a_usage_error():
+    with pytest.raises(ConfigError) as info:
+        live_target("https://rws.example.com", {"ALL_PROXY": f"socks5://qa:{PROXY_PASSWORD}@socks:1080"})
+    assert str(info.value) == (
+        "test: [controlcenter] environment variable ALL_PROXY: 'socks5://socks:1080' is not an "
+        "http:// or https:// proxy (set proxy in the table, or NO_PROXY)"
+    )
+
+
 # -- requests go through it, with every guarantee of the transport ------------------------------
 
 
@@ -253,3 +262,47 @@ def test_a_suite_runs_through_the_proxy_and_its_credentials_stay_out_of_the_repo
     assert all(target.startswith("http://127.0.0.1:") for _, target, _ in proxy.seen)
     written = json.dumps(run.report) + output + run.report_path.with_suffix(".md").read_text()
     assert PROXY_PASSWORD not in written
+
+
+CC_TABLE = """
+[controlcenter]
+base_url = "https://rws.example.test"
+username = "qa-user"
+api_key_env = "SESSIONAPI_TEST_CC_KEY"
+"""
+
+
+@pytest.fixture
+def project(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
+    pytester.makepyfile(test_unrelated="def test_nothing():\n    pass\n")
+    monkeypatch.setenv("SESSIONAPI_TEST_CC_KEY", SECRET)
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY", "http_proxy", "https_proxy",
+                 "all_proxy", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    return pytester
+
+
+def test_the_header_names_the_proxy_and_never_its_password(project, monkeypatch):
+    monkeypatch.setenv("HTTPS_PROXY", f"http://qa:{PROXY_PASSWORD}@corp-proxy.example:3128")
+    project.path.joinpath("targets.toml").write_text(CC_TABLE)
+    result = project.runpytest("--sessionapi-config=targets.toml")
+    result.stdout.fnmatch_lines(
+        ["  controlcenter: https://rws.example.test (from *targets.toml), via proxy "
+         "http://corp-proxy.example:3128 (from HTTPS_PROXY), 5 req/s, timeout 30 s"]
+    )
+    assert PROXY_PASSWORD not in result.stdout.str() + result.stderr.str()
+    assert result.ret == 0
+
+
+def test_a_bad_proxy_key_stops_the_run_with_one_line(project):
+    project.path.joinpath("targets.toml").write_text(
+        CC_TABLE + f'proxy = "socks5://qa:{PROXY_PASSWORD}@corp-proxy.example:1080"\n'
+    )
+    result = project.runpytest("--sessionapi-config=targets.toml")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(
+        ["ERROR: *targets.toml: [[]controlcenter[]] proxy: 'socks5://corp-proxy.example:1080' is not "
+         "an http:// or https:// proxy URL with a host"]
+    )
+    assert len([line for line in result.stderr.lines if line.strip()]) == 1
+    assert PROXY_PASSWORD not in result.stdout.str() + result.stderr.str()

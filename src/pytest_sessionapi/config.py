@@ -129,14 +129,13 @@ class EffectiveTarget:
     :meth:`describe`), or None for a direct connection. Embedded targets never have one."""
     proxy_origin: str = ""
     """Where the proxy came from: ``proxy`` (the table's key) or an environment variable name."""
-    shared: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
-    """Per-target resources every client shares: the rate limiter (vendor limits are per
-    account) and the in-process server bridge (the app's state must be one server's state)."""
 
     def close(self) -> None:
-        bridge = self.shared.pop("bridge", None)
-        if bridge is not None:
-            bridge.close()
+        """Stops what the target's clients share (the in-process server thread); the transport
+        holds that state, keyed by this object (:func:`transport.target_resources`)."""
+        from .transport import release_target
+
+        release_target(self)
 
     @property
     def embedded(self) -> bool:
@@ -309,6 +308,11 @@ def build_target(
             proxy, proxy_origin = settings.proxy, "proxy"
         else:
             proxy, proxy_origin = environment_proxy(settings.base_url, environ)
+            if proxy is not None and urlsplit(proxy).scheme not in ("http", "https"):
+                raise ConfigError(
+                    f"{where} environment variable {proxy_origin}: '{strip_credentials(proxy)}' is "
+                    f"not an http:// or https:// proxy (set proxy in the table, or NO_PROXY)"
+                )
         register_proxy_credentials(redactor, proxy)
     return EffectiveTarget(
         api=api,
