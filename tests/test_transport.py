@@ -58,8 +58,15 @@ def test_in_process_bridge_serves_a_sync_client_without_sockets():
     target.close()
 
 
+def make_umts_target(base_url: str, *, app=None) -> EffectiveTarget:
+    """A target of the API whose descriptor names /j_security_check and /client/token as paths
+    that carry credentials in their bodies."""
+    table = {"base_url": base_url, "username": "qa-user", "password_env": "KEY"}
+    return build_target(get_api("umts"), table, {"KEY": SECRET}, "test", app=app)
+
+
 def test_exchange_log_masks_credentials_by_header_and_by_value():
-    target = make_target("http://reference.test", app=APP)
+    target = make_umts_target("http://reference.test", app=APP)
     target.redactor.add_basic_credentials("qa-user", SECRET)
     with transport.open_client(target, auth=httpx.BasicAuth("qa-user", SECRET)) as client:
         client.get("/echo", params={"key": SECRET})
@@ -192,12 +199,46 @@ def test_token_endpoint_answers_are_not_recorded():
         return Response("6c1d2a-xsrf-token-value", media_type="text/plain")
 
     app = Starlette(routes=[Route("/dataservice/client/token", token)])
-    target = make_target("http://reference.test", app=app)
+    target = make_umts_target("http://reference.test", app=app)
     with transport.open_client(target) as client:
         assert client.get("/dataservice/client/token").text == "6c1d2a-xsrf-token-value"
         log = transport.exchange_log(client)
     assert "6c1d2a-xsrf-token-value" not in repr(list(log.exchanges))
     target.close()
+
+
+def test_credential_paths_come_from_the_targets_api():
+    """Another API's login path is an ordinary path: the core knows no API's paths itself."""
+    target = make_target("http://reference.test", app=APP)
+    with transport.open_client(target) as client:
+        client.post("/j_security_check", content=b"not a credential here")
+        log = transport.exchange_log(client)
+    assert log.exchanges[-1].request_body == "not a credential here"
+    target.close()
+
+
+def test_exchange_log_is_known_only_for_clients_the_transport_opened():
+    target = make_target("http://reference.test", app=APP)
+    with transport.open_client(target) as client, httpx.Client() as foreign:
+        client.get("/echo")
+        assert transport.exchange_log(client).count == 1
+        assert transport.exchange_log(foreign) is None
+    target.close()
+
+
+def test_clients_of_one_target_share_its_limiter_and_in_process_server():
+    target = make_target("http://reference.test", app=APP)
+    other = make_target("http://reference.test", app=APP)
+    shared = transport.target_resources(target)
+    assert transport.target_resources(target) is shared
+    assert transport.target_resources(other) is not shared
+    with transport.open_client(target) as first, transport.open_client(target) as second:
+        first.get("/echo")
+        second.get("/echo")
+    bridge = shared.bridge
+    assert bridge is not None
+    target.close()
+    assert shared.bridge is None
 
 
 class ScriptedTransport(httpx.BaseTransport):

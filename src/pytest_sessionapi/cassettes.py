@@ -42,7 +42,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 import httpx
 
 from .errors import ConfigError
-from .registry import all_apis
+from .registry import all_apis, all_credential_paths
 
 SCRUBBED = "SCRUBBED"
 """What a scrubbed credential reads in a cassette: one word, so a replayed client still finds a
@@ -56,16 +56,6 @@ RECORDING_FORMAT = "pytest-sessionapi recording 1"
 _CREDENTIAL_HEADERS = frozenset(
     {"authorization", "proxy-authorization", "x-xsrf-token", "x-csrf-token", "x-api-key"}
 )
-# Exchanges on these paths carry credentials in their bodies (transport._CREDENTIAL_PATHS says
-# the same for the diagnostic log).
-_CREDENTIAL_PATHS = (
-    "/j_security_check",
-    "/client/token",
-    "/jwt/login",
-    "/jwt/refresh",
-    "/users/login",
-    "/token/refresh",
-)
 _TOKEN_PATH = "/client/token"
 _SECRET_FIELD = re.compile(r"pass(word)?|token|secret|jwt|session", re.IGNORECASE)
 # JSON fields that hold a login session wherever they appear: vManage's UMTS status bodies carry
@@ -75,7 +65,9 @@ _SESSION_FIELDS = frozenset({"JSessionId", "jsessionid", "JSESSIONID"})
 
 def _is_credential_path(url: str) -> bool:
     path = urlsplit(url).path
-    return any(path.endswith(p) for p in _CREDENTIAL_PATHS)
+    # Exchanges on these paths carry credentials in their bodies (each API's descriptor names
+    # its own; a cassette may hold any API's traffic).
+    return any(path.endswith(p) for p in all_credential_paths())
 
 
 # --------------------------------------------------------------------------------------------

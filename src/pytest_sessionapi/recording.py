@@ -46,6 +46,7 @@ class ReplayPlan(TargetPlan):
     def target(self, api: str) -> Any:
         if api not in self.resolved:
             from .config import SECRET_SUFFIX, build_target
+            from .transport import target_resources
 
             assert self.replayer is not None
             descriptor = all_apis()[api]
@@ -57,7 +58,7 @@ class ReplayPlan(TargetPlan):
                 if key.endswith(SECRET_SUFFIX) and value
             }
             target = build_target(descriptor, table, environ, f"recording {self.config_path}")
-            target.shared["traffic"] = self.replayer
+            target_resources(target).traffic = self.replayer
             self.resolved[api] = target
         return self.resolved[api]
 
@@ -156,8 +157,12 @@ class TrafficPlugin:
         return str(marker.args[0])
 
     def _attach(self, api: str) -> Any:
+        from .transport import target_resources
+
         target = self.state.target(api)
-        target.shared.setdefault("traffic", self.traffic)
+        shared = target_resources(target)
+        if shared.traffic is None:
+            shared.traffic = self.traffic
         return target
 
     @pytest.hookimpl(tryfirst=True)

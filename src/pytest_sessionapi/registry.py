@@ -46,6 +46,11 @@ class ApiDescriptor:
     """The leading paths the client appends to ``base_url`` (Control Center: ``/rws/api``). A
     ``base_url`` that already ends in one, or in its first segments, would double it in every
     request; the preflight reports that as a setup problem before sending anything."""
+    credential_paths: tuple[str, ...] = ()
+    """Path endings of the exchanges that carry credentials in their bodies (a login form, a token
+    request or answer). Their bodies are never logged or recorded, in either direction, whatever
+    the redactor knows yet: a token endpoint answers before the client has read, and registered,
+    the token it hands out."""
 
     @property
     def path(self) -> Path:
@@ -69,6 +74,12 @@ class ApiDescriptor:
     @property
     def catalogue_path(self) -> Path:
         return self.path / "requirements.toml"
+
+
+def all_credential_paths() -> tuple[str, ...]:
+    """Every API's :attr:`ApiDescriptor.credential_paths`, for code that sees traffic of any API
+    (a recording, a capture judged after the fact)."""
+    return tuple(sorted({path for api in all_apis().values() for path in api.credential_paths}))
 
 
 @cache

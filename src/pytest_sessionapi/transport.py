@@ -536,34 +536,31 @@ class Exchange:
         return "\n".join(lines)
 
 
-# Exchanges on these paths carry credentials in their bodies (a password form, an XSRF token,
-# a JWT); their bodies are never recorded, in either direction, whatever the redactor knows yet:
-# the token endpoint answers before the client has read, and registered, the token.
-_CREDENTIAL_PATHS = (
-    "/j_security_check",
-    "/client/token",
-    "/jwt/login",
-    "/jwt/refresh",
-    "/users/login",
-    "/token/refresh",
-)
-
-
 _LOGGED_BODY_BYTES = 4096
 
 
 class ExchangeLog(httpx.BaseTransport):
     """Keeps the last exchanges, redacted, so a failure can show what was actually said."""
 
-    def __init__(self, inner: httpx.BaseTransport, redactor: Redactor, keep: int = 50) -> None:
+    def __init__(
+        self,
+        inner: httpx.BaseTransport,
+        redactor: Redactor,
+        keep: int = 50,
+        credential_paths: tuple[str, ...] = (),
+    ) -> None:
         self._inner = inner
         self._redactor = redactor
+        # Exchanges on these paths carry credentials in their bodies (the API descriptor names
+        # them): their bodies are never recorded, in either direction, whatever the redactor
+        # knows yet, since a token endpoint answers before the client has registered the token.
+        self._credential_paths = credential_paths
         self.exchanges: deque[Exchange] = deque(maxlen=keep)
         self.count = 0
         self.retries = 0
 
     def _body(self, content: bytes, url: str) -> str:
-        if any(url.split("?")[0].endswith(p) for p in _CREDENTIAL_PATHS):
+        if any(url.split("?")[0].endswith(p) for p in self._credential_paths):
             return "(credentials, not recorded)" if content else ""
         head = content[:_LOGGED_BODY_BYTES].decode("utf-8", errors="replace")
         if len(content) > _LOGGED_BODY_BYTES:
@@ -637,29 +634,81 @@ def _ssl_context(target: EffectiveTarget) -> ssl.SSLContext | bool:
     return True
 
 
+@dataclass
+class TargetResources:
+    """What every client of one target shares while the target lives: the rate limiter (vendor
+    limits are per account), the in-process server bridge (the app's state must be one server's
+    state), and the recorder or replayer of ``recording.py`` when traffic is recorded or replayed."""
+
+    limiter: RateLimiter
+    bridge: ASGIBridgeTransport | None = None
+    traffic: Any = None
+
+
+_RESOURCES: dict[int, TargetResources] = {}
+_RESOURCES_LOCK = threading.Lock()
+
+
+def target_resources(target: EffectiveTarget) -> TargetResources:
+    """The resources of ``target``, made on first use; they go when the target is collected.
+
+    Keyed by the target object itself (not its API's name): a process may hold several targets
+    of one API at once (a run's, a variant's in a self-test, a test's own)."""
+    key = id(target)
+    with _RESOURCES_LOCK:
+        found = _RESOURCES.get(key)
+        if found is None:
+            found = _RESOURCES[key] = TargetResources(RateLimiter(target.max_rps))
+            weakref.finalize(target, _RESOURCES.pop, key, None)
+        return found
+
+
+def release_target(target: EffectiveTarget) -> None:
+    """Stops the in-process server thread of ``target``, if one was started (a later client
+    starts a new one)."""
+    with _RESOURCES_LOCK:
+        found = _RESOURCES.get(id(target))
+        bridge = found.bridge if found is not None else None
+        if found is not None:
+            found.bridge = None
+    if bridge is not None:
+        bridge.close()
+
+
 def build_transport(target: EffectiveTarget) -> ExchangeLog:
     """The transport stack for ``target``; the single place a recorder or replayer plugs in."""
-    limiter = target.shared.setdefault("limiter", RateLimiter(target.max_rps))
+    shared = target_resources(target)
+    limiter = shared.limiter
     timeout_s = target.settings.timeout_s
+    credential_paths = target.api.credential_paths
     # recording.py: --sessionapi-replay answers from cassettes in place of any endpoint (nothing
     # leaves the process); --sessionapi-record notes each final answer above the re-sends.
-    traffic = target.shared.get("traffic")
+    traffic = shared.traffic
     if traffic is not None and traffic.replaying:
         replayed = BoundedTransport(traffic.transport(target.api.name), limiter, MAX_RESPONSE_BYTES, timeout_s)
-        return ExchangeLog(replayed, target.redactor)
+        return ExchangeLog(replayed, target.redactor, credential_paths=credential_paths)
     if target.embedded:
-        bridge = target.shared.setdefault("bridge", ASGIBridgeTransport(target.app, MAX_RESPONSE_BYTES))
+        with _RESOURCES_LOCK:
+            if shared.bridge is None:
+                shared.bridge = ASGIBridgeTransport(target.app, MAX_RESPONSE_BYTES)
+            bridge = shared.bridge
         inner: httpx.BaseTransport = BoundedTransport(
             _Unclosable(bridge), limiter, MAX_RESPONSE_BYTES, timeout_s
         )
-        return ExchangeLog(inner if traffic is None else traffic.wrap(inner), target.redactor)
+        return ExchangeLog(
+            inner if traffic is None else traffic.wrap(inner), target.redactor,
+            credential_paths=credential_paths,
+        )
     # The proxy is chosen once per target (config.environment_proxy reads the environment the way
     # httpx's trust_env does): every request of a suite goes to the target's one origin, and a
     # transport given to httpx.Client by hand is never routed through the environment's proxies.
     network = httpx.HTTPTransport(verify=_ssl_context(target), retries=0, proxy=target.proxy)
     bounded = BoundedTransport(network, limiter, MAX_RESPONSE_BYTES, timeout_s)
     resending = RetryTransport(bounded, target.api.rate_limit_code)
-    return ExchangeLog(resending if traffic is None else traffic.wrap(resending), target.redactor)
+    return ExchangeLog(
+        resending if traffic is None else traffic.wrap(resending), target.redactor,
+        credential_paths=credential_paths,
+    )
 
 
 class _Unclosable(httpx.BaseTransport):
@@ -672,20 +721,26 @@ class _Unclosable(httpx.BaseTransport):
         return self._inner.handle_request(request)
 
 
+_EXCHANGE_LOGS: weakref.WeakKeyDictionary[httpx.Client, ExchangeLog] = weakref.WeakKeyDictionary()
+
+
 def open_client(target: EffectiveTarget, auth: httpx.Auth | None = None) -> httpx.Client:
-    """An ``httpx.Client`` bound to ``target``; the caller closes it."""
+    """An ``httpx.Client`` bound to ``target``; the caller closes it. Its exchanges are counted
+    and kept in the :class:`ExchangeLog` that :func:`exchange_log` returns for it."""
     settings = target.settings
-    return httpx.Client(
+    log = build_transport(target)
+    client = httpx.Client(
         base_url=settings.base_url,
         auth=auth,
         timeout=httpx.Timeout(settings.timeout_s),
-        transport=build_transport(target),
+        transport=log,
         follow_redirects=False,
         headers={"User-Agent": "pytest-sessionapi", "Accept": "application/json"},
     )
+    _EXCHANGE_LOGS[client] = log
+    return client
 
 
 def exchange_log(client: httpx.Client) -> ExchangeLog | None:
-    transport = client._transport  # noqa: SLF001 - httpx exposes no public accessor
-    return transport if isinstance(transport, ExchangeLog) else None
-
+    """The log of a client :func:`open_client` made; None for any other client."""
+    return _EXCHANGE_LOGS.get(client)

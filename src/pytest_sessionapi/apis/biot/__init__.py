@@ -6,5 +6,8 @@ API = ApiDescriptor(
     requirement_prefix="BIOT",
     live_max_rps=0,
     appended_paths=("/device/v1",),
+    # The user service's login and refresh (POST /ums/v2/users/login, .../users/token/refresh)
+    # carry a password or JWTs in their bodies; the suite sends neither, a recorded capture may.
+    credential_paths=("/users/login", "/token/refresh"),
     package=__name__,
 )

@@ -6,5 +6,8 @@ API = ApiDescriptor(
     requirement_prefix="UMTS",
     live_max_rps=100,
     appended_paths=("/j_security_check", "/dataservice"),
+    # 'Authentication': the login form carries the password, the token answer the XSRF token;
+    # the JWT login of 20.18 (/jwt/login, /jwt/refresh) carries a password or tokens both ways.
+    credential_paths=("/j_security_check", "/client/token", "/jwt/login", "/jwt/refresh"),
     package=__name__,
 )
