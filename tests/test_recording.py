@@ -218,3 +218,32 @@ def test_cassette_names_follow_pytest_recording_layout():
     assert cassette_name("suites/biot/test_biot_auth.py::test_x[a/b]") == Path(
         "biot/test_biot_auth/test_x[a_b].yaml"
     )
+
+
+def test_embedded_recording_replays_the_same_schemathesis_examples(run_suite, pytester):
+    """Recorded in-process (the reference's own modules loaded) and replayed without them:
+    Hypothesis would draw other examples from the other modules' constants, unless left out."""
+    cassettes = pytester.path / "cassettes"
+    selection = ("-k", "test_schemathesis_generated_requests or test_other_api_versions")
+    # Separate processes, as in CI: each loads only the modules its own run needs.
+    recorded = run_suite("controlcenter", f"--sessionapi-record={cassettes}", *selection, subprocess=True)
+    assert recorded.ret == 0, recorded.output()
+    replayed = run_suite("controlcenter", f"--sessionapi-replay={cassettes}", *selection, subprocess=True)
+    assert replayed.ret == 0, replayed.output()
+    assert _statuses(replayed) == _statuses(recorded)
+
+
+def test_a_profile_that_is_not_derandomized_replays_with_its_recorded_seed(run_suite, pytester):
+    cassettes = pytester.path / "cassettes"
+    recorded = run_suite(
+        "controlcenter", f"--sessionapi-record={cassettes}", "-k", "test_malformed_iccids",
+        "--hypothesis-profile=sessionapi-thorough", over="http",
+    )
+    assert recorded.ret == 0, recorded.output()
+    index = (cassettes / "controlcenter" / "recording.json").read_text()
+    assert '"profile": "sessionapi-thorough"' in index and '"forced_seed": ' in index
+    # No profile, no seed on the command line: both come from the recording.
+    replayed = run_suite("controlcenter", f"--sessionapi-replay={cassettes}", "-k", "test_malformed_iccids")
+    assert replayed.ret == 0, replayed.output()
+    assert replayed.report["hypothesis"]["profile"] == "sessionapi-thorough"
+    assert _statuses(replayed) == _statuses(recorded)

@@ -364,6 +364,7 @@ class SuiteInputs:
                 return getattr(real_uuid, name)
 
         stand_in = UuidModule()
+        self._fix_hypothesis_constants()
         for name, module in list(sys.modules.items()):
             if module is None or not _suite_code(name, module):
                 continue
@@ -374,9 +375,31 @@ class SuiteInputs:
                 self._undo.append((module, "now_utc", real_now))
                 module.now_utc = now_utc  # type: ignore[attr-defined]
 
+    def _fix_hypothesis_constants(self) -> None:
+        """Hypothesis mixes into its inputs string and number constants it finds in the 'local'
+        modules loaded so far (any module outside site-packages: this project when installed
+        editable, the user's conftest...), so the same derandomized test draws other examples in
+        a process that loaded other modules (the in-process reference, the replay machinery).
+        Recording and replaying both draw without them, so both draw the same examples."""
+        try:
+            from hypothesis.internal.conjecture import providers
+
+            real = providers._get_local_constants
+            cache = providers.CONSTANTS_CACHE.cache
+        except (ImportError, AttributeError):  # a Hypothesis without local constants
+            return
+        nothing = providers.Constants()
+        cache.clear()
+        self._undo.append((cache, "clear", None))
+        self._undo.append((providers, "_get_local_constants", real))
+        providers._get_local_constants = lambda: nothing
+
     def uninstall(self) -> None:
         for module, attribute, value in reversed(self._undo):
-            setattr(module, attribute, value)
+            if value is None:  # a cache filled while the constants were left out
+                getattr(module, attribute)()
+            else:
+                setattr(module, attribute, value)
         self._undo.clear()
 
 
@@ -454,6 +477,7 @@ class Recorder(Traffic):
         self._pending: dict[str, list[Interaction]] = {}
         self.tests: dict[str, list[str]] = {}
         """API -> the tests recorded, in the order they ran."""
+        self.hypothesis_seed: Any = None
         self.started: dict[str, str] = {}
 
     def wrap(self, inner: httpx.BaseTransport) -> httpx.BaseTransport:

@@ -138,17 +138,53 @@ def configure(config: Any) -> None:
             raise pytest.UsageError(str(exc)) from None
         state.plan = plan
         traffic: Any = plan.replayer
+        _replay_hypothesis_profile(config, traffic.index[plan.selected[0]].get("hypothesis") or {})
     else:
         from .cassettes import Recorder
 
         traffic = Recorder(folder(record_value, record_origin, record_base), state.redactors.text)
+        traffic.hypothesis_seed = _force_hypothesis_seed(config)
     config.pluginmanager.register(TrafficPlugin(state, traffic), "sessionapi-traffic")
+
+
+def _force_hypothesis_seed(config: Any, seed: Any = None) -> Any:
+    """The seed the recorded run's property-based tests draw from, so a replay draws the same
+    examples under a profile that is not derandomized (``sessionapi-thorough``); the
+    ``sessionapi-ci`` profile is derandomized and ignores it. ``--hypothesis-seed`` wins."""
+    import random
+
+    from hypothesis import core
+
+    given = config.getoption("hypothesis_seed", None)
+    if given is not None:
+        return given
+    if seed is None:
+        seed = random.SystemRandom().getrandbits(64)
+    core.global_force_seed = seed
+    return seed
+
+
+def _replay_hypothesis_profile(config: Any, recorded: dict[str, Any]) -> None:
+    """Replay under the recorded Hypothesis profile, unless the command line names its own:
+    other settings draw other examples, which the cassettes do not hold. Loaded at configure
+    time, as Hypothesis' own --hypothesis-profile is: a test takes its settings when collected."""
+    from hypothesis import settings
+
+    import pytest_sessionapi.hypothesis_profiles  # noqa: F401 - registers the suites' profiles
+
+    profile = recorded.get("profile")
+    if profile and config.getoption("hypothesis_profile", None) is None:
+        try:
+            settings.load_profile(profile)
+        except Exception:  # noqa: BLE001 - a profile this installation does not register
+            pass
 
 
 class TrafficPlugin:
     def __init__(self, state: Any, traffic: Any) -> None:
         self.state = state
         self.traffic = traffic
+        self._started: set[str] = set()
 
     def _api(self, item: Any) -> str | None:
         marker = item.get_closest_marker("sessionapi")
@@ -173,6 +209,11 @@ class TrafficPlugin:
         if api is None or _plans_only(item.config):
             return
         self._attach(api)
+        if api not in self._started:
+            self._started.add(api)
+            if self.traffic.replaying:
+                recorded = self.traffic.index[api].get("hypothesis") or {}
+                _force_hypothesis_seed(item.config, recorded.get("forced_seed"))
         self.traffic.suite_inputs.install()
         if api not in self.state.setup_problems:
             # The preflight's requests in a cassette of their own: whichever test runs first,
@@ -245,7 +286,7 @@ class TrafficPlugin:
             return
         from .runtime import _hypothesis_settings
 
-        hypothesis = _hypothesis_settings(session.config)
+        hypothesis = {**_hypothesis_settings(session.config), "forced_seed": self.traffic.hypothesis_seed}
         for api in self.state.plan.selected:
             if api not in self.traffic.started:
                 continue
