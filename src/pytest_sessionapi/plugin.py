@@ -112,7 +112,9 @@ def pytest_configure(config: pytest.Config) -> None:  # noqa: F821
     config.addinivalue_line(
         "markers",
         "requirement(*ids): the catalogue requirement IDs a test checks (e.g. 'CC-NULL-IPV6'); "
-        "their statuses go to conformance.json.",
+        "the first is the test's own point, the one whose vendor sentence its docstring quotes, "
+        "the others the rules every answer it gets is judged on; their statuses go to "
+        "conformance.json.",
     )
     from . import runtime
 

@@ -33,6 +33,8 @@ def _probe_url(device_id: str) -> str:
 
 @pytest.mark.requirement("BIOT-AUTH-MISSING", *ERROR_REQUIREMENTS)
 def test_missing_token_is_refused(sessionapi_open_client, sessionapi_entity, conformance):
+    """Every usage-session operation documents 401 'Code : TOKEN_NOT_VALID, Details: []': a
+    request without an Authorization header gets it, in the ErrorResponse envelope."""
     http = sessionapi_open_client(None)
     response = http.get(_probe_url(sessionapi_entity("device_id")))
     with conformance.check("BIOT-AUTH-MISSING"):
@@ -44,6 +46,8 @@ def test_missing_token_is_refused(sessionapi_open_client, sessionapi_entity, con
 def test_forged_token_is_refused(
     sessionapi_open_client, sessionapi_entity, sessionapi_target, conformance
 ):
+    """A JWT-shaped token signed by nobody is not valid: 401 'Code : TOKEN_NOT_VALID, Details:
+    []', in the ErrorResponse envelope."""
     http = sessionapi_open_client(BearerAuth(_forged_token(), sessionapi_target))
     response = http.get(_probe_url(sessionapi_entity("device_id")))
     with conformance.check("BIOT-AUTH-INVALID"):
@@ -55,6 +59,9 @@ def test_forged_token_is_refused(
 def test_expired_token_is_refused(
     sessionapi_open_client, sessionapi_entity, sessionapi_target, conformance
 ):
+    """An expired token is refused: the API reference documents 401 'Code : TOKEN_NOT_VALID,
+    Details: []', the Device API access page 403, so either status passes the MUST and 401 is a
+    SHOULD."""
     token = sessionapi_target.secrets.get("expired_token")
     if token is None:
         conformance.stop_not_tested("biot: the target names no expired_token_env (an expired BioT JWT)")
@@ -75,6 +82,8 @@ def test_expired_token_is_refused(
 def test_token_without_protected_api_is_refused(
     biot_sessions, sessionapi_open_client, sessionapi_target, conformance
 ):
+    """'This API requires PROTECTED_API permission(s).': a valid token of a user without it is
+    refused with 403, and the suite's own session is not served."""
     token = sessionapi_target.secrets.get("token_without_protected_api")
     if token is None:
         conformance.stop_not_tested(

@@ -34,6 +34,9 @@ REFUSED = ("BIOT-PATCH-REJECTED-NO-EFFECT", *ERROR_REQUIREMENTS)
     "BIOT-STOP-DOCUMENTED", "BIOT-SUMMARY-UPDATE", "BIOT-REQUIRED-CONFLICT", *ACCEPTED
 )
 def test_device_stops_its_session_then_updates_the_summary(biot_sessions, conformance):
+    """'Stop a Session': the device sends '"_endTime": "2022-07-28T14:02:26.199Z", "_state":
+    "DONE"' with its stop data, and the session is DONE; then, as 'Session Summary' allows at
+    completion, a PATCH of only _summary updates it."""
     created = biot_sessions.create()
     session_id, start = created["_id"], stored_start(created)
     stop = {
@@ -68,6 +71,9 @@ def test_device_stops_its_session_then_updates_the_summary(biot_sessions, confor
 
 @pytest.mark.requirement("BIOT-DONE-FINAL", *REFUSED)
 def test_done_is_final(biot_sessions, conformance):
+    """A DONE session never leaves DONE: every other _state gets 409 'Code :
+    SESSION_STATE_CHANGE_INVALID, Details: [currentState, targetState]' and the session stays
+    DONE."""
     created = biot_sessions.create()
     session_id = created["_id"]
     done = finished(conformance, biot_sessions, session_id, reason="done-is-final check")

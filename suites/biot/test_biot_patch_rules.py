@@ -48,6 +48,10 @@ def _stop_body(start, reason="Manual Stop", code="COMPLETION", end=None):
 
 @pytest.mark.requirement("BIOT-REQUIRED-CONFLICT", SAME_STATE, *ACCEPTED)
 def test_sent_fields_change_and_unsent_fields_keep(biot_sessions, conformance):
+    """'Performs partial update, if a field is specified in the request it will be updated':
+    PATCHes that send only _name, only _startTime, only _state. The reference marks _startTime
+    and _state mandatory while its own stop and summary examples omit them, so such a PATCH may
+    be applied or refused with 400 (a SHOULD), nothing else."""
     session_id, before, start = _active(biot_sessions)
     # Only _name: _startTime, _state (and the summary) are not sent and must keep their values.
     renamed = judge_patch(conformance, biot_sessions, session_id, before, {"_name": session_name()})
@@ -66,6 +70,9 @@ def test_sent_fields_change_and_unsent_fields_keep(biot_sessions, conformance):
     "BIOT-PATCH-SUMMARY-MERGE", "BIOT-STOP-DOCUMENTED", "BIOT-REQUIRED-CONFLICT", *ACCEPTED
 )
 def test_summary_attributes_not_sent_keep_their_values(biot_sessions, conformance):
+    """Whether partial update reaches into _summary is not documented: from 'Performs partial
+    update, if a field is specified in the request it will be updated' the suite infers that a
+    _stopReason sent alone keeps the stored _stopReasonCode (a SHOULD)."""
     session_id, before, start = _active(biot_sessions)
     stopped = judge_patch(
         conformance, biot_sessions, session_id, before, _stop_body(start, "first reason", "TIMEOUT")
@@ -82,6 +89,8 @@ def test_summary_attributes_not_sent_keep_their_values(biot_sessions, conformanc
 @pytest.mark.requirement("BIOT-PATCH-STATE-ENUM", *REFUSED)
 @pytest.mark.parametrize("value", ["FINISHED", "active", ""])
 def test_state_outside_the_enum_is_refused(biot_sessions, conformance, value):
+    """'The Sessions state Values:ACTIVE,DONE,PAUSED,ACTIVATING,PAUSING,RESUMING,STOPPING': any
+    other _state (another word, another case, empty) is refused with 400."""
     session_id, before, start = _active(biot_sessions)
     judge_patch(
         conformance, biot_sessions, session_id, before,
@@ -92,12 +101,15 @@ def test_state_outside_the_enum_is_refused(biot_sessions, conformance, value):
 @pytest.mark.requirement("BIOT-PATCH-STOP-REASON-CODE-ENUM", "BIOT-STOP-DOCUMENTED", *REFUSED)
 @pytest.mark.parametrize("value", ["MANUAL", "completion"])
 def test_stop_reason_code_outside_the_enum_is_refused(biot_sessions, conformance, value):
+    """'The code of the stop reason Values:COMPLETION,GENERAL_DEVICE_ERROR,TIMEOUT': a stop with
+    any other code is refused with 400."""
     session_id, before, start = _active(biot_sessions)
     judge_patch(conformance, biot_sessions, session_id, before, _stop_body(start, code=value))
 
 
 @pytest.mark.requirement("BIOT-PATCH-NAME-LENGTH", SAME_STATE, *ACCEPTED, *REFUSED)
 def test_name_length_bounds(biot_sessions, conformance):
+    """_name: 'length between 1 and 64'. 1 and 64 characters are accepted, 0, 65 and 200 refused."""
     session_id, before, start = _active(biot_sessions)
     for name in ("n", "x" * 64, "", "y" * 65, "z" * 200):
         judged = judge_patch(
@@ -111,6 +123,8 @@ def test_name_length_bounds(biot_sessions, conformance):
     "BIOT-PATCH-STOP-REASON-LENGTH", "BIOT-STOP-DOCUMENTED", SAME_STATE, *ACCEPTED, *REFUSED
 )
 def test_stop_reason_length_bounds(biot_sessions, conformance):
+    """_summary._stopReason: '"maxLength": 128' (and minLength 0). 128 characters are accepted on
+    a stop; 129 and 300 are refused, an empty one accepted."""
     session_id, before, start = _active(biot_sessions)
     stopped = judge_patch(
         conformance, biot_sessions, session_id, before, _stop_body(start, reason="r" * 128)
@@ -132,6 +146,8 @@ def test_stop_reason_length_bounds(biot_sessions, conformance):
     "value", ["28/07/2022 14:02:26", "2022-07-28", "yesterday", "2022-13-45T25:61:00Z"]
 )
 def test_start_time_that_is_not_iso_8601_is_refused(biot_sessions, conformance, value):
+    """_startTime is 'A UTC date-time in the ISO-8601 format': other date forms, a word, an
+    impossible date are refused with 400."""
     session_id, before, _ = _active(biot_sessions)
     judge_patch(
         conformance, biot_sessions, session_id, before, {"_startTime": value, "_state": "ACTIVE"}
@@ -140,6 +156,8 @@ def test_start_time_that_is_not_iso_8601_is_refused(biot_sessions, conformance, 
 
 @pytest.mark.requirement("BIOT-TIME-IN-FUTURE", "BIOT-STOP-DOCUMENTED", SAME_STATE, *REFUSED)
 def test_times_in_the_future_are_refused(biot_sessions, conformance):
+    """400 'Code : TIME_IN_FUTURE, Details: [time, currentTime]': a _startTime, and a stop's
+    _endTime, of tomorrow."""
     session_id, before, start = _active(biot_sessions)
     tomorrow = now_utc() + timedelta(days=1)
     judge_patch(
@@ -151,6 +169,8 @@ def test_times_in_the_future_are_refused(biot_sessions, conformance):
 
 @pytest.mark.requirement("BIOT-START-AFTER-END", "BIOT-STOP-DOCUMENTED", *REFUSED)
 def test_start_after_end_is_refused(biot_sessions, conformance):
+    """400 'Code : START_TIME_AFTER_END_TIME, Details: [startTime, endTime]': a stop whose
+    _endTime is before the session's _startTime."""
     session_id, before, start = _active(biot_sessions)
     # The refused bodies here also carry a valid new _name: a server that half-applies a refused
     # PATCH shows it (BIOT-PATCH-REJECTED-NO-EFFECT).
@@ -162,6 +182,8 @@ def test_start_after_end_is_refused(biot_sessions, conformance):
 
 @pytest.mark.requirement("BIOT-END-TIME-STATE", SAME_STATE, *REFUSED)
 def test_end_time_on_a_running_session_is_refused(biot_sessions, conformance):
+    """400 'Code : END_TIME_VALUE_INVALID_FOR_SESSION_STATE, Details: [value, state]' names no
+    state: the suite infers that a session staying ACTIVE refuses an _endTime (a SHOULD)."""
     session_id, before, start = _active(biot_sessions)
     judge_patch(
         conformance, biot_sessions, session_id, before,
@@ -172,6 +194,8 @@ def test_end_time_on_a_running_session_is_refused(biot_sessions, conformance):
 
 @pytest.mark.requirement("BIOT-STOP-DATA-NULL-DONE", "BIOT-STOP-DOCUMENTED", *REFUSED)
 def test_done_without_stop_data_is_refused(biot_sessions, conformance):
+    """400 'Code : STOP_DATA_NULL_FOR_DONE_SESSION, Details: []': a PATCH to DONE with no
+    _summary stop data, sent or stored."""
     session_id, before, start = _active(biot_sessions)
     body = _stop_body(start)
     del body["_summary"]
@@ -181,6 +205,8 @@ def test_done_without_stop_data_is_refused(biot_sessions, conformance):
 @pytest.mark.requirement("BIOT-STOP-DATA-NON-DONE", SAME_STATE, *REFUSED)
 @pytest.mark.parametrize("code", ["COMPLETION", "GENERAL_DEVICE_ERROR"])
 def test_stop_reason_code_on_a_running_session_is_refused(biot_sessions, conformance, code):
+    """400 'Code : STOP_DATA_NOT_NULL_FOR_NON_DONE_SESSION, Details: [attributeName, value,
+    state]': a _stopReasonCode on a session that stays ACTIVE."""
     session_id, before, start = _active(biot_sessions)
     judge_patch(
         conformance, biot_sessions, session_id, before,
@@ -191,6 +217,9 @@ def test_stop_reason_code_on_a_running_session_is_refused(biot_sessions, conform
 
 @pytest.mark.requirement("BIOT-PATCH-TYPES", SAME_STATE, *REFUSED)
 def test_attributes_of_the_wrong_type_are_refused(biot_sessions, conformance):
+    """The body is the schema's '#/components/schemas/UpdateSessionRequestV2', an object whose
+    _name is a string and _summary an object: a number or a list as _name, a string as _summary,
+    and an array as the whole body are refused with 400."""
     session_id, before, start = _active(biot_sessions)
     for body in (
         {"_startTime": format_utc(start), "_state": "ACTIVE", "_name": 12345},
@@ -208,6 +237,9 @@ def test_attributes_of_the_wrong_type_are_refused(biot_sessions, conformance):
 
 @pytest.mark.requirement("BIOT-CUSTOM-ATTRIBUTE", *SESSION_REQUIREMENTS)
 def test_template_custom_attribute_is_updated(biot_sessions, sessionapi_entity, conformance):
+    """'Regular custom attribute 1 value': a string sent for the template's custom attribute (the
+    target's custom_attribute) is applied, shown by the answer and by GET, and nothing else
+    changes."""
     attribute = sessionapi_entity("custom_attribute")
     session_id, before, start = _active(biot_sessions)
     value = f"pytest-sessionapi {uuid.uuid4().hex[:12]}"

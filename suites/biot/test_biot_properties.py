@@ -118,6 +118,9 @@ _MALFORMED = ("2022-07-28", "28/07/2022 14:02:26", "now", "2022-07-28T25:00:00Z"
     *ERROR_REQUIREMENTS,
 )
 def test_generated_patch_bodies(biot_sessions, conformance):
+    """'Performs partial update, if a field is specified in the request it will be updated', for
+    generated bodies, valid and invalid: each answer, its envelope or session, and GET afterwards
+    are judged by the PATCH oracle."""
     @given(st.sampled_from(["ACTIVE", "ACTIVE", "DONE"]), st.data())
     def one_body(initial, data):
         try:

@@ -63,6 +63,9 @@ def _body_of(kwargs: dict):
     "BIOT-DATETIME-UTC", "BIOT-ERROR-ENVELOPE", "BIOT-ERROR-DETAILS",
 )
 def test_schemathesis_update_usage_session(biot_sessions, sessionapi_client, conformance):
+    """Update Usage Session ('Performs partial update, if a field is specified in the request it
+    will be updated') with Schemathesis' positive and negative bodies: every answer judged by its
+    schema checks and by the catalogue's rules."""
     http = sessionapi_client.http
 
     @given(case=_strategy())

@@ -23,6 +23,8 @@ pytestmark = pytest.mark.sessionapi("biot")
 
 @pytest.mark.requirement("BIOT-CREATE", "BIOT-GET", *SESSION_REQUIREMENTS)
 def test_create_by_usage_type_then_get(biot_sessions, conformance):
+    """'Create a new Usage Session by Template name' answers 201 with the session it was sent, on
+    the path's device; 'Get Usage Session by ID' then shows the same session."""
     start = past()
     body = {"_startTime": format_utc(start), "_state": "ACTIVE", "_name": session_name()}
     response = biot_sessions.create_raw(body)
@@ -58,6 +60,8 @@ def test_create_by_usage_type_then_get(biot_sessions, conformance):
 
 @pytest.mark.requirement("BIOT-SESSION-NOT-FOUND", *ERROR_REQUIREMENTS)
 def test_unknown_session_is_not_found(biot_sessions, conformance):
+    """404 'Code : SESSION_NOT_FOUND, Details: [id]' for get, update and delete of a session id
+    nobody has."""
     unknown = str(uuid.uuid4())
     client, device = biot_sessions.client, biot_sessions.device_id
     calls = {
@@ -79,6 +83,8 @@ def test_unknown_session_is_not_found(biot_sessions, conformance):
 
 @pytest.mark.requirement("BIOT-WRONG-DEVICE", *ERROR_REQUIREMENTS)
 def test_session_of_another_device(biot_sessions, sessionapi_entity, conformance):
+    """409 'Code : SESSION_WRONG_DEVICE_ID, Details: [id, deviceId]' for get, update and delete
+    of the suite's session through another device's path, and nothing changes."""
     other_device = sessionapi_entity("other_device_id")
     created = biot_sessions.create()
     session_id = created["_id"]
@@ -117,6 +123,8 @@ def test_session_of_another_device(biot_sessions, sessionapi_entity, conformance
 
 @pytest.mark.requirement("BIOT-DELETE-NON-DONE", "BIOT-DELETE", *ERROR_REQUIREMENTS)
 def test_delete_only_done_sessions(biot_sessions, conformance):
+    """409 'Code : CANNOT_DELETE_NON_DONE_SESSION, Details: [id, state]' for an ACTIVE session,
+    which remains; once DONE, 'Delete Usage Session' answers 204 and the session is gone."""
     created = biot_sessions.create()
     session_id = created["_id"]
     client, device = biot_sessions.client, biot_sessions.device_id

@@ -97,6 +97,9 @@ WALK_ONLY = ("BIOT-TRANSITION-INFERRED-ALLOWED", "BIOT-TRANSITION-INFERRED-FORBI
     *SESSION_REQUIREMENTS, *ERROR_REQUIREMENTS, *WALK_ONLY,
 )
 def test_random_state_changes_follow_the_model(biot_sessions, conformance):
+    """Random walks over the states by PATCH; each stop is the 'Stop a Session' PATCH
+    ('"_endTime": "2022-07-28T14:02:26.199Z", "_state": "DONE"' with stop data), and every other
+    answer is held to the transition model and the PATCH oracle."""
     machine = machine_for(biot_sessions, conformance)
     try:
         run_state_machine_as_test(machine)

@@ -95,6 +95,10 @@ JUDGED = (REQ_INFERRED_ALLOWED, REQ_INFERRED_FORBIDDEN)
 )
 @pytest.mark.parametrize("visit", TOUR, ids=lambda v: f"{v.state}->{'|'.join(v.targets)}")
 def test_transition_model_entries(biot_sessions, conformance, visit):
+    """BioT publishes the states, 'The Sessions state
+    Values:ACTIVE,DONE,PAUSED,ACTIVATING,PAUSING,RESUMING,STOPPING', and no transition table: the
+    model's edges are inferred from the state names (SHOULDs). Each reachable entry is tried
+    once."""
     created = biot_sessions.create()
     session_id, start = created["_id"], stored_start(created)
     current = SessionView.from_body(created)

@@ -11,9 +11,14 @@ pytestmark = pytest.mark.sessionapi("controlcenter")
 
 # What every 200 answer is judged on, whatever the device.
 EVERY_BODY = ("CC-OK-STATUS", "CC-CONTENT-TYPE", "CC-NO-SERVER-ERROR", *BODY_RULES)
-IN_SESSION = (*EVERY_BODY, "CC-DATE-STARTED-SET", "CC-DATE-ENDED-NULL-IN-SESSION", "CC-SESSION-HAS-IP")
-SESSION_ENDED = (*EVERY_BODY, "CC-DATE-STARTED-SET", "CC-DATE-ENDED-SET", "CC-DATE-ORDER", "CC-SESSION-HAS-IP")
-NEVER_IN_SESSION = (*EVERY_BODY, "CC-IPV4-NULL-NEVER-SESSION", "CC-DATES-NULL-NEVER-SESSION")
+# Each test's own point first (the rule its docstring quotes), then what its answer is judged on.
+IN_SESSION = (
+    "CC-DATE-ENDED-NULL-IN-SESSION", *EVERY_BODY, "CC-DATE-STARTED-SET", "CC-SESSION-HAS-IP"
+)
+SESSION_ENDED = (
+    "CC-DATE-ENDED-SET", *EVERY_BODY, "CC-DATE-STARTED-SET", "CC-DATE-ORDER", "CC-SESSION-HAS-IP"
+)
+NEVER_IN_SESSION = ("CC-IPV4-NULL-NEVER-SESSION", *EVERY_BODY, "CC-DATES-NULL-NEVER-SESSION")
 ADDRESSED = (*EVERY_BODY, "CC-IP-FIELDS-MATCH-SESSION", "CC-SESSION-HAS-IP", "CC-DATE-STARTED-SET")
 
 
@@ -25,7 +30,9 @@ def test_device_in_session(sessionapi_entity, cc_exchange):
 
 @pytest.mark.requirement(*SESSION_ENDED)
 def test_device_whose_session_ended(sessionapi_entity, cc_exchange):
-    """Both dates set, the end not before the start, at least one address."""
+    """'The time when the most recent data session ended.' is set, not before the time 'when the
+    current or most recent data session began', and the session has 'at least one IP Address
+    value'."""
     cc_exchange(sessionapi_entity("iccid_session_ended"), SESSION_ENDED)
 
 
@@ -36,20 +43,20 @@ def test_device_never_in_session(sessionapi_entity, cc_exchange):
     cc_exchange(sessionapi_entity("iccid_never_in_session"), NEVER_IN_SESSION)
 
 
-@pytest.mark.requirement(*ADDRESSED)
+@pytest.mark.requirement("CC-IPV4-PRESENT", *ADDRESSED)
 def test_device_with_ipv6_only_session(sessionapi_entity, cc_exchange):
     """'This field [ipAddress] is always returned, even if the device does not have an IPv4
     address.'"""
     cc_exchange(sessionapi_entity("iccid_ipv6_only"), ADDRESSED)
 
 
-@pytest.mark.requirement(*ADDRESSED)
+@pytest.mark.requirement("CC-IP-FIELDS-MATCH-SESSION", *ADDRESSED)
 def test_device_with_dual_stack_session(sessionapi_entity, cc_exchange):
     """'... in some cases, may have values for both fields.'"""
     cc_exchange(sessionapi_entity("iccid_dual_stack"), ADDRESSED)
 
 
-@pytest.mark.requirement(*ADDRESSED)
+@pytest.mark.requirement("CC-IPV6-ABSENT-WITHOUT-ADDRESS", *ADDRESSED)
 def test_device_with_ipv4_only_session(sessionapi_entity, cc_exchange):
     """'This field [ipv6Address] is returned only when the device has an IPv6 address.'"""
     cc_exchange(sessionapi_entity("iccid_ipv4_only"), ADDRESSED)

@@ -43,7 +43,7 @@ UNKNOWN = ("CC-ERR-UNKNOWN-ICCID", *ERROR_ANSWER)
 
 @pytest.mark.requirement(*UNKNOWN)
 def test_unknown_iccid(sessionapi_target, cc_exchange):
-    """19 and 20 digits, not provisioned: 404 20000001."""
+    """19 and 20 digits, not provisioned: '20000001 404 Resource not found - Invalid ICCID.'"""
     for iccid in unknown_iccids(sessionapi_target.settings):
         cc_exchange(iccid, UNKNOWN)
 
@@ -54,7 +54,8 @@ MALFORMED_ICCIDS = ("not-an-iccid", "8988216716970004975X", "898821671697")
 @pytest.mark.requirement(*UNKNOWN)
 @pytest.mark.parametrize("iccid", MALFORMED_ICCIDS, ids=["letters", "letter-suffix", "12-digits"])
 def test_malformed_iccid(iccid, cc_exchange):
-    """The vendor documents no 400 for the ICCID: an invalid ICCID is 404 20000001 as well."""
+    """The vendor documents no 400 for the ICCID: an invalid ICCID is '20000001 404 Resource not
+    found - Invalid ICCID.' as well."""
     cc_exchange(iccid, UNKNOWN)
 
 
@@ -90,7 +91,7 @@ NO_CREDENTIALS = ("CC-ERR-NO-CREDENTIALS", "CC-AUTH-CHALLENGE", "CC-ERR-CODE-STR
 
 @pytest.mark.requirement(*NO_CREDENTIALS)
 def test_no_credentials(sessionapi_target, sessionapi_open_client, conformance):
-    """No Authorization header: 401, no session data."""
+    """No Authorization header: '10000001 401 Invalid credentials.', and no session data."""
     http = sessionapi_open_client(None)
     iccid, provisioned = probe_iccid(sessionapi_target)
     response = Client(http, sessionapi_target).session_info(iccid)

@@ -32,6 +32,9 @@ def raw_client(open_client, target) -> Client:
 
 @pytest.mark.requirement("UMTS-AUTH-LOGIN", "UMTS-AUTH-TOKEN")
 def test_login_then_token(sessionapi_open_client, sessionapi_target, conformance):
+    """'When a user authenticates successfully, the response body remains empty, and the response
+    includes a valid session cookie'; then, with that cookie, 'The XSRF token is in the response
+    body.'"""
     target = sessionapi_target
     client = raw_client(sessionapi_open_client, target)
     response = client.login(target.settings.username, target.secret("password"))
@@ -64,6 +67,8 @@ def test_login_then_token(sessionapi_open_client, sessionapi_target, conformance
 
 @pytest.mark.requirement("UMTS-AUTH-LOGIN-REJECTED")
 def test_wrong_password_opens_no_session(sessionapi_open_client, sessionapi_target, conformance):
+    """'When a user is unauthenticated, the response body contains an HTML login page': a wrong
+    password opens no session, and no cookie the refusal sets is accepted by the token endpoint."""
     target = sessionapi_target
     client = raw_client(sessionapi_open_client, target)
     # One attempt per run: enough to judge, and far from any account-lockout threshold.
@@ -83,6 +88,9 @@ def test_calls_without_a_session_are_refused(
     sessionapi_open_client, sessionapi_target, sessionapi_client, umts_body, umts_sessions,
     conformance,
 ):
+    """'For non-whitelisted endpoints, the user must provide an API token as a cookie': the token
+    endpoint, create, status and start, without a JSESSIONID or with a forged one, are refused
+    and change nothing."""
     anonymous = raw_client(sessionapi_open_client, sessionapi_target)
     forged_http = sessionapi_open_client(None)
     forged_http.headers[XSRF_HEADER] = "0" * 64
@@ -124,6 +132,9 @@ def test_calls_without_a_session_are_refused(
 def test_create_without_xsrf_token_is_refused(
     sessionapi_open_client, sessionapi_target, umts_body, umts_sessions, conformance
 ):
+    """'If an API request does not include a token and is not included in the allowed list, Cisco
+    SD-WAN Manager rejects the request and returns the response code 403 (forbidden)': a create
+    with a valid JSESSIONID and no X-XSRF-TOKEN."""
     client = Client(sessionapi_open_client(build_session_only_auth(sessionapi_target)),
                     sessionapi_target)
     response = client.create_raw(umts_body)

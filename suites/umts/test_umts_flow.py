@@ -26,8 +26,8 @@ from pytest_sessionapi.apis.umts.suite_support import (
 pytestmark = pytest.mark.sessionapi("umts")
 
 FLOW = (
-    "UMTS-MEDIA-JSON",
     "UMTS-CREATE-SESSION",
+    "UMTS-MEDIA-JSON",
     *SESSION_RULES,
     "UMTS-STATUS-IDENTITY",
     "UMTS-OP-ACK",
@@ -42,6 +42,9 @@ FLOW = (
 
 @pytest.mark.requirement(*FLOW)
 def test_documented_flow(sessionapi_client, sessionapi_target, umts_body, umts_sessions, conformance):
+    """'Assign sessionId to client', then 'start, stop,status,download or disable session' on it,
+    in the documented order; each step's answer is held to its own requirement, every answer to
+    the session rules."""
     client = sessionapi_client
     device = umts_body["deviceUUID"]
     settings = sessionapi_target.settings
@@ -136,6 +139,8 @@ def test_documented_flow(sessionapi_client, sessionapi_target, umts_body, umts_s
 
 @pytest.mark.requirement("UMTS-CREATE-CONFLICT", "UMTS-ERROR-ENVELOPE", "UMTS-MEDIA-JSON")
 def test_second_create_for_busy_device(sessionapi_client, umts_body, umts_sessions, conformance):
+    """A second create for a device whose session is open gets the vendor's 400 example, TBST1008
+    'is already have a active umts tunnel session', and opens no second session."""
     client = sessionapi_client
     first, first_id = create_first(conformance, client, umts_body, umts_sessions)
     if first.status_code != 200 or not first_id:
@@ -160,6 +165,8 @@ NOT_UUID_ID = "3fb76734-2fcd-44ef-b69e-77536ab5d41322"
 @pytest.mark.requirement("UMTS-ERROR-UNKNOWN-SESSION", "UMTS-ERROR-ENVELOPE", "UMTS-MEDIA-JSON")
 @pytest.mark.parametrize("operation", checks.OPERATIONS)
 def test_unknown_session(operation, sessionapi_client, conformance):
+    """Each operation on a session id never issued answers the vendor's 'error sample':
+    '"message":"Invalid Session" ... "code":"TBST1005"', in the vManage envelope."""
     from pytest_sessionapi.apis.umts.suite_support import unknown_session_id
 
     for session_id in (unknown_session_id(), NOT_UUID_ID):
@@ -173,7 +180,10 @@ def test_unknown_session(operation, sessionapi_client, conformance):
 
 @pytest.mark.requirement("UMTS-UNKNOWN-OPERATION")
 def test_unknown_operation(sessionapi_client, umts_body, umts_sessions, conformance):
-    """On a live session, so the answer can only be about the operation."""
+    """The guide names the operations in prose only, 'start, stop,status,download or disable
+    session', and documents no answer for any other: the suite infers that another operation is
+    refused with a 4xx (a SHOULD). Asked on a live session, so the answer can only be about the
+    operation."""
     from pytest_sessionapi.apis.umts.suite_support import UNKNOWN_OPERATIONS
 
     response, session_id = create_first(conformance, sessionapi_client, umts_body, umts_sessions)
@@ -203,6 +213,9 @@ OPEN_QUESTIONS = {
 @pytest.mark.requirement("UMTS-UNDOCUMENTED-OUTCOME")
 @pytest.mark.parametrize("question", list(OPEN_QUESTIONS))
 def test_undocumented_transition(question, sessionapi_client, umts_body, umts_sessions, conformance):
+    """The guide documents two answers for every operation, 200 'opertion result' and 400 'bad
+    input parameter', and no outcome for these transitions: the suite infers that the answer is a
+    success or a 4xx refusal, and never guesses which (a SHOULD)."""
     steps, operation = OPEN_QUESTIONS[question]
     response, session_id = create_first(conformance, sessionapi_client, umts_body, umts_sessions)
     if response.status_code != 200 or not session_id:

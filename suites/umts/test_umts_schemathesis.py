@@ -49,6 +49,8 @@ def record(conformance, found: dict[str, str], judged) -> None:
 @pytest.mark.requirement(*UNKNOWN_SESSION_RULES)
 @given(data=st.data())
 def test_generated_session_ids(data, sessionapi_client, conformance):
+    """Generated session ids, none of them issued, on each documented operation: every answer is
+    the vendor's 'error sample', '"message":"Invalid Session" ... "code":"TBST1005"'."""
     case = data.draw(session_operation().as_strategy(), label="case")
     response = send_case(sessionapi_client.http, case)
     record(conformance, judge_case(case, response), UNKNOWN_SESSION_RULES)
@@ -57,6 +59,9 @@ def test_generated_session_ids(data, sessionapi_client, conformance):
 @pytest.mark.requirement(*CREATE_RULES)
 @given(data=st.data())
 def test_generated_create_bodies(data, sessionapi_client, umts_body, umts_sessions, conformance):
+    """'Assign sessionId to client' for generated UMTSInput bodies on the target's device: each
+    answer is the new session (a wildcard color combination may instead be refused in the 400
+    envelope)."""
     local_colors = sorted({umts_body["localColor"], *DOCUMENTED_LOCAL_COLORS})
     remote_colors = sorted({umts_body["remoteColor"], *DOCUMENTED_REMOTE_COLORS})
     systems = [ip.strip() for ip in umts_body["remoteSystem"].split(",") if ip.strip()]

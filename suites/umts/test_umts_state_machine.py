@@ -32,13 +32,13 @@ from pytest_sessionapi.apis.umts.suite_support import (
 pytestmark = pytest.mark.sessionapi("umts")
 
 MACHINE = (
+    "UMTS-LIFECYCLE-START",
     "UMTS-MEDIA-JSON",
     "UMTS-CREATE-SESSION",
     "UMTS-CREATE-CONFLICT",
     *SESSION_RULES,
     "UMTS-STATUS-IDENTITY",
     "UMTS-OP-ACK",
-    "UMTS-LIFECYCLE-START",
     "UMTS-LIFECYCLE-STOP",
     "UMTS-DOWNLOAD-READY",
     "UMTS-DOWNLOAD-SHAPE",
@@ -244,6 +244,9 @@ def build_machine(client, tracker, conformance, body) -> type[RuleBasedStateMach
 
 @pytest.mark.requirement(*MACHINE)
 def test_lifecycle_state_machine(sessionapi_client, umts_sessions, umts_body, conformance):
+    """Random walks over the operations, each answer held to the lifecycle model: after a start,
+    status shows the 'status ok sample' state '"requestStatus":"START"', after a stop
+    '"requestStatus":"STOP"'; the transitions the docs leave open are judged as open."""
     from hypothesis import settings
 
     machine = build_machine(sessionapi_client, umts_sessions, conformance, umts_body)
