@@ -2,28 +2,24 @@
 
 from __future__ import annotations
 
-import warnings
-
 import pytest
 
 from pytest_sessionapi.apis.biot.lifecycle import SuiteSessions
+from pytest_sessionapi.cleanup import warn_if_incomplete
 
 
 @pytest.fixture
-def biot_sessions(sessionapi_client, sessionapi_entity):
+def biot_sessions(sessionapi_client, sessionapi_entity, conformance):
     """Creates sessions on the target's device (create by usage type, as a device does) and, at
-    teardown, brings every one of them to DONE and deletes it, also when the test failed. It
-    never reads or changes a session it did not create."""
+    teardown, brings every one of them to DONE and deletes it, also when the test failed, and
+    what could not be is a warning. It never reads or changes a session it did not create."""
     sessions = SuiteSessions(
-        sessionapi_client, sessionapi_entity("device_id"), sessionapi_entity("usage_type")
+        sessionapi_client, sessionapi_entity("device_id"), sessionapi_entity("usage_type"),
+        recorder=conformance,
     )
     yield sessions
-    problems = sessions.retire_all()
-    if problems:
-        warnings.warn(
-            "BioT clean-up incomplete, sessions may remain on the device: " + "; ".join(problems),
-            stacklevel=1,
-        )
+    sessions.retire_all()
+    warn_if_incomplete("biot", sessions.problems)
 
 
 NO_SERVER_ERROR = "BIOT-NO-SERVER-ERROR"

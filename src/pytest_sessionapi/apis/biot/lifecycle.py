@@ -99,6 +99,9 @@ class SuiteSessions:
     usage_type: str
     created: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    recorder: Any = None
+    """The test's requirement recorder, when there is one: a create answer that is not usable
+    JSON stops the test as a BIOT-RESPONSE-SCHEMA failure instead of failing whatever it declared."""
 
     # -- creation ------------------------------------------------------------------------------
     def create_raw(self, body: dict[str, Any]) -> httpx.Response:
@@ -135,7 +138,13 @@ class SuiteSessions:
         assert response.status_code == 201, (
             f"could not create a session {body}: {describe(response)}"
         )
-        created = response.json()
+        try:
+            created = response.json()
+        except ValueError:  # http_checks.UnusableJson: says what came back, and why it is unusable
+            if self.recorder is None:
+                raise
+            with self.recorder.require("BIOT-RESPONSE-SCHEMA"):
+                raise
         assert isinstance(created, dict) and isinstance(created.get("_id"), str), (
             f"the create answer carries no session _id: {describe(response)}"
         )
@@ -250,11 +259,13 @@ class SuiteSessions:
             self.problems.append(f"session {session_id}: clean-up interrupted ({exc})")
 
     def retire_all(self) -> list[str]:
+        """Retire every session created so far; what failed this time (every such note stays in
+        ``problems`` until the fixture warns, also those of a Hypothesis example's retire_all)."""
+        noted = len(self.problems)
         for session_id in reversed(self.created):
             self.retire(session_id)
         self.created.clear()
-        problems, self.problems = self.problems, []
-        return problems
+        return self.problems[noted:]
 
 
 def stored_start(created: dict[str, Any]) -> datetime:
