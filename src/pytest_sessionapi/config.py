@@ -162,7 +162,9 @@ class EffectiveTarget:
         else:
             where = f"{self.settings.base_url} (from {self.source})"
         rate = f"{self.max_rps:g} req/s" if self.max_rps else "no rate limit"
-        via = f", via proxy {strip_credentials(self.proxy)} (from {self.proxy_origin})" if self.proxy else ""
+        via = ""
+        if self.proxy:
+            via = f", via proxy {strip_credentials(self.proxy)} (from {self.proxy_origin})"
         return f"{where}{via}, {rate}, timeout {self.settings.timeout_s:g} s"
 
 

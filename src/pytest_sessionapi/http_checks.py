@@ -92,7 +92,10 @@ def _depth_exceeds(value: Any, limit: int) -> bool:
 def parse_json(content: bytes | str) -> Any:
     """The decoded JSON document, or :class:`UnusableJson` saying why it cannot be judged."""
     if len(content) > MAX_JSON_BYTES:
-        reason = f"it is {len(content)} bytes long, more than the {MAX_JSON_BYTES} bytes any answer may have"
+        reason = (
+            f"it is {len(content)} bytes long, more than the {MAX_JSON_BYTES} bytes any answer "
+            f"may have"
+        )
         raise UnusableJson(f"the body is not usable JSON: {reason}", reason, beyond_limits=True)
     try:
         value = json.loads(

@@ -376,7 +376,9 @@ class BoundedTransport(httpx.BaseTransport):
             extensions=response.extensions,
         )
 
-    def _read_body(self, response: httpx.Response, request: httpx.Request, deadline: Deadline | None) -> bytes:
+    def _read_body(
+        self, response: httpx.Response, request: httpx.Request, deadline: Deadline | None
+    ) -> bytes:
         chunks: list[bytes] = []
         size = 0
         failure: httpx.TransportError | None = None
