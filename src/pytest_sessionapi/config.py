@@ -39,7 +39,10 @@ class BaseTarget(BaseModel):
     max_rps: float | None = Field(
         default=None, ge=0, description="requests per second; 0 = no limit; default: vendor limit"
     )
-    timeout_s: float = Field(default=30.0, gt=0, le=3600, description="per-request timeout")
+    timeout_s: float = Field(
+        default=30.0, gt=0, le=3600,
+        description="seconds one exchange may take, from connecting to the last byte of the answer",
+    )
     verify_tls: bool = True
     ca_bundle: Path | None = None
     proxy: str | None = Field(
