@@ -12,6 +12,7 @@ from pytest_sessionapi.apis.umts.suite_support import (
     SessionTracker,
     umts_input,
 )
+from pytest_sessionapi.cleanup import warn_if_incomplete
 
 
 @pytest.fixture
@@ -28,10 +29,12 @@ def umts_device_log() -> DeviceLog:
 
 @pytest.fixture
 def umts_sessions(sessionapi_client, umts_device_log) -> Iterator[SessionTracker]:
-    """Sessions opened by the test; each is disabled at teardown (stopped first if need be)."""
+    """Sessions opened by the test; each is disabled at teardown (stopped first if need be), and
+    what could not be is a warning."""
     tracker = SessionTracker(sessionapi_client, umts_device_log)
     yield tracker
     tracker.release_all()
+    warn_if_incomplete("umts", tracker.problems)
 
 
 

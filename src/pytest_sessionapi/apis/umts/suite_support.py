@@ -15,6 +15,8 @@ from typing import Any
 
 import httpx
 
+from pytest_sessionapi.transport import describe_transport_error
+
 from . import checks
 from .client import Client
 
@@ -58,7 +60,9 @@ class SessionTracker:
 
     Release = ``disable``; a server that refuses to disable a running trace (undocumented, and
     allowed) gets ``stop`` first. Ids the server no longer knows (400 TBST1005) count as
-    released. Only sessions the suite created are ever touched.
+    released. Only sessions the suite created are ever touched. A session that cannot be released
+    is noted in ``problems`` (never raised), for the fixture to warn about
+    (:func:`pytest_sessionapi.cleanup.warn_if_incomplete`).
     """
 
     def __init__(self, client: Client, log: DeviceLog | None = None) -> None:
@@ -66,6 +70,7 @@ class SessionTracker:
         self.log = log if log is not None else DeviceLog()
         self.open: list[str] = []
         self.unreleased: list[str] = []
+        self.problems: list[str] = []
 
     def track(self, session_id: str) -> str:
         if session_id not in self.open:
@@ -83,24 +88,36 @@ class SessionTracker:
 
     def release(self, session_id: str) -> bool:
         released = False
+        last = "no answer"
         for steps in (("disable",), ("stop", "disable")):
             response = None
             try:
                 for step in steps:
                     response = self.client.operation(step, session_id)
-            except httpx.HTTPError:
+            except httpx.HTTPError as exc:
+                last = f"{' then '.join(steps)}: {describe_transport_error(exc)}"
                 continue
             if response is not None and (response.status_code == 200 or _is_unknown(response)):
                 released = True
                 break
+            if response is not None:
+                # The status and error code only: a warning is not redacted, a body might echo
+                # the session cookie (status bodies carry JSessionId).
+                code = checks.error_code(checks.try_json(response))
+                last = f"{' then '.join(steps)} answered {response.status_code}" + (f" {code}" if code else "")
         self.forget(session_id, released=released)
         if not released:
             self.unreleased.append(session_id)
+            self.problems.append(f"session {session_id} could not be disabled ({last})")
         return released
 
-    def release_all(self) -> None:
+    def release_all(self) -> list[str]:
+        """Release every open session; what could not be released this time (every such note
+        stays in ``problems`` until the fixture warns)."""
+        noted = len(self.problems)
         for session_id in list(reversed(self.open)):
             self.release(session_id)
+        return self.problems[noted:]
 
 
 def _is_unknown(response: httpx.Response) -> bool:
