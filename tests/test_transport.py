@@ -3,6 +3,7 @@ diagnoses a broken endpoint gets (timeouts, resets, non-HTTP answers)."""
 
 from __future__ import annotations
 
+import json
 import asyncio
 import socket
 import threading
@@ -358,3 +359,42 @@ def test_embedded_targets_are_judged_on_their_first_answer():
         assert client.get("/limited").status_code == 429
     target.close()
     assert calls["n"] == 1
+
+
+def test_max_rps_holds_across_processes_of_one_parallel_run(tmp_path):
+    """pytest-xdist workers share one pace and one active call per API: two processes each
+    sending 5 requests at 10 req/s need at least 0.9 s between the first and the last, and
+    their exchanges never overlap."""
+    import subprocess
+    import sys
+    import textwrap
+
+    path = str(tmp_path / "limit.sqlite")
+    script = textwrap.dedent(f"""
+        import json, sys, time
+        from pytest_sessionapi.transport import RateLimiter
+        limiter = RateLimiter(10, {path!r})
+        spans = []
+        for _ in range(5):
+            held = limiter.acquire()
+            start = time.time()
+            time.sleep(0.02)
+            spans.append((start, time.time()))
+            held.release()
+        print(json.dumps(spans))
+    """)
+    workers = [subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True) for _ in range(2)]
+    spans = sorted(span for worker in workers for span in json.loads(worker.communicate(timeout=60)[0]))
+    assert all(worker.returncode == 0 for worker in workers)
+    assert spans[-1][0] - spans[0][0] >= 0.9 - 0.05, spans
+    assert all(earlier[1] <= later[0] for earlier, later in zip(spans, spans[1:])), "exchanges overlapped"
+
+
+def test_only_live_targets_of_a_parallel_run_share_limits_across_processes(monkeypatch):
+    from pytest_sessionapi.config import embedded_target
+    from pytest_sessionapi.registry import all_apis
+    from pytest_sessionapi.transport import shared_limit_path
+
+    target = embedded_target(all_apis()["controlcenter"], None)
+    monkeypatch.setenv("PYTEST_XDIST_TESTRUNUID", "abc123")
+    assert shared_limit_path(target) is None  # the embedded reference has no rate limit

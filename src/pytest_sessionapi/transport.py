@@ -303,19 +303,76 @@ class RateLimiter:
     sequential suite.
     """
 
-    def __init__(self, rate: float) -> None:
+    def __init__(self, rate: float, shared_path: str | None = None) -> None:
         self.interval = 1.0 / rate if rate > 0 else 0.0
         self._lock = threading.Lock()
         self._next_slot = 0.0
+        self._across: _ProcessSharedLimit | None = None
+        if shared_path is not None and rate > 0:
+            self._across = _ProcessSharedLimit(rate, shared_path)
 
-    def acquire(self) -> threading.Lock:
+    def acquire(self) -> Any:
+        """Wait for this request's turn; the caller calls ``release()`` on what it returns once
+        the exchange is over."""
         self._lock.acquire()
+        if self._across is not None:
+            try:
+                return self._across.acquire(self._lock)
+            except BaseException:
+                self._lock.release()
+                raise
         if self.interval:
             now = time.monotonic()
             if now < self._next_slot:
                 time.sleep(self._next_slot - now)
             self._next_slot = max(now, self._next_slot) + self.interval
         return self._lock
+
+
+class _ProcessSharedLimit:
+    """The same limits across the processes of one run (pytest-xdist workers): the vendor's
+    limits are per account, whichever worker sends. The pace is pyrate-limiter's SQLite bucket,
+    one request per ``1/rate`` seconds; one active call at a time is a file lock held for the
+    whole exchange. Both files live in the temporary folder, named after the run."""
+
+    def __init__(self, rate: float, path: str) -> None:
+        from filelock import FileLock
+        from pyrate_limiter import Limiter, Rate, SQLiteBucket
+
+        spacing_ms = max(1, round(1000 / rate))
+        bucket = SQLiteBucket.init_from_file([Rate(1, spacing_ms)], db_path=path, use_file_lock=True)
+        self._pace = Limiter(bucket, buffer_ms=5)
+        self._active = FileLock(path + ".active")
+
+    def acquire(self, thread_lock: threading.Lock) -> _Held:
+        self._active.acquire()
+        try:
+            self._pace.try_acquire("sessionapi", blocking=True)
+        except BaseException:
+            self._active.release()
+            raise
+        return _Held(self._active, thread_lock)
+
+
+class _Held:
+    def __init__(self, *locks: Any) -> None:
+        self._locks = locks
+
+    def release(self) -> None:
+        for lock in self._locks:
+            lock.release()
+
+
+def shared_limit_path(target: EffectiveTarget) -> str | None:
+    """Where the processes of one parallel run share ``target``'s limits, or None when the run is
+    not parallel (one process: the in-memory limiter is exact) or the target is not live."""
+    import os
+    import tempfile
+
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID")
+    if run is None or target.embedded or target.max_rps <= 0:
+        return None
+    return os.path.join(tempfile.gettempdir(), f"pytest-sessionapi-{run}-{target.api.name}.sqlite")
 
 
 class BoundedTransport(httpx.BaseTransport):
@@ -660,7 +717,9 @@ def target_resources(target: EffectiveTarget) -> TargetResources:
     with _RESOURCES_LOCK:
         found = _RESOURCES.get(key)
         if found is None:
-            found = _RESOURCES[key] = TargetResources(RateLimiter(target.max_rps))
+            found = _RESOURCES[key] = TargetResources(
+                RateLimiter(target.max_rps, shared_limit_path(target))
+            )
             weakref.finalize(target, _RESOURCES.pop, key, None)
         return found
 
