@@ -32,3 +32,14 @@ def test_refused_credentials_stay_out_of_failure_messages(run_suite, api):
     assert run.ret == 4, run.output()
     assert run.api(api)["verdict"] == "error"
     assert CANARY not in _written(run)
+
+
+def test_a_target_never_shows_its_secrets_in_its_repr():
+    """pytest prints fixture values, the target among them, in failure tracebacks."""
+    from pytest_sessionapi.config import embedded_target
+
+    for api in all_apis().values():
+        target = embedded_target(api, None)
+        for secret in api.reference.EMBEDDED_ENV.values():
+            assert secret not in repr(target)
+        assert target.secrets, "the embedded target resolves its secrets"

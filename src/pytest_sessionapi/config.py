@@ -120,7 +120,8 @@ class EffectiveTarget:
 
     api: ApiDescriptor
     settings: BaseTarget
-    secrets: Mapping[str, str]
+    secrets: Mapping[str, str] = field(repr=False)
+    """Never in the repr: pytest prints fixture values (the target) in failure tracebacks."""
     source: str
     """``embedded`` or the path of the targets file."""
     app: Any = None
