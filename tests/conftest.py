@@ -96,6 +96,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 @pytest.fixture
 def run_suite(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> Iterator[RunSuite]:
     """``run_suite(api, *pytest_args, variant=None, over="inprocess"|"http")``."""
+    # A suite run here is a run of its own, against a server of its own, not one process of this
+    # parallel run: under pytest-xdist it must not share max_rps buckets and active-call locks
+    # with suite runs in other workers (the transport keys them on the xdist run's ID).
+    monkeypatch.delenv("PYTEST_XDIST_TESTRUNUID", raising=False)
 
     def run(
         api: str | None,
