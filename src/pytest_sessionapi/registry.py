@@ -46,6 +46,10 @@ class ApiDescriptor:
     """The leading paths the client appends to ``base_url`` (Control Center: ``/rws/api``). A
     ``base_url`` that already ends in one, or in its first segments, would double it in every
     request; the preflight reports that as a setup problem before sending anything."""
+    server_error_requirement: str | None = None
+    """The requirement that no request the suite sends is answered with a 5xx, judged by the
+    core on every answer of every test that talks to the endpoint (None: the API's own checks
+    judge it)."""
     credential_paths: tuple[str, ...] = ()
     """Path endings of the exchanges that carry credentials in their bodies (a login form, a token
     request or answer). Their bodies are never logged or recorded, in either direction, whatever

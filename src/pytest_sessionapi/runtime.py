@@ -314,6 +314,21 @@ def _state(config: pytest.Config) -> RunState:
     return config.stash[STATE_KEY]
 
 
+def _server_error_watch(item: pytest.Item, state: RunState, recorder: Any) -> Any:
+    """Every answer of the test judged under its API's no-5xx requirement, when it declares it."""
+    from contextlib import nullcontext
+
+    from .registry import all_apis
+
+    api = _api_of_item(item)
+    requirement_id = all_apis()[api].server_error_requirement if api else None
+    if requirement_id is None or requirement_id not in recorder.declared:
+        return nullcontext()
+    from .server_errors import watching
+
+    return watching(state, recorder, api, requirement_id)
+
+
 def _buried(exc: BaseException, kind: type[BaseException]) -> BaseException | None:
     """The first ``kind`` in ``exc``, its exception groups and its chain of causes."""
     seen: set[int] = set()
@@ -390,7 +405,11 @@ class RuntimePlugin:
         from .registry import all_apis
 
         from .policy import selected
+        from .server_errors import declare_on_client_tests
 
+        for descriptor in all_apis().values():
+            if descriptor.server_error_requirement:
+                declare_on_client_tests(items, descriptor.name, descriptor.server_error_requirement)
         patterns = state.policy.requirement_patterns
         for item in items:
             api = _api_of_item(item)
@@ -462,7 +481,8 @@ class RuntimePlugin:
         state = _state(item.config)
         recorder = _recorder(item)
         try:
-            result = yield
+            with _server_error_watch(item, state, recorder):
+                result = yield
         except BaseException as exc:
             if isinstance(exc, KeyboardInterrupt):
                 raise

@@ -13,12 +13,12 @@ the test opens itself (other credentials), is judged under the API's no-5xx requ
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import httpx
 import pytest
 
-from .runtime import STATE_KEY, _recorder
 
 CLIENT_FIXTURES = ("sessionapi_client", "sessionapi_open_client")
 
@@ -57,27 +57,24 @@ def declare_on_client_tests(items: list[pytest.Item], api: str, requirement_id: 
             item.add_marker(pytest.mark.requirement(requirement_id))
 
 
-def watch_test_call(item: pytest.Item, api: str, requirement_id: str) -> Iterator[None]:
-    """Body of a ``pytest_runtest_call`` wrapper: hook every client of ``api`` while the test
-    runs, then record ``requirement_id``: fail on any 5xx, pass when answers came and none was
-    a 5xx, nothing when the test sent no request (not tested by it)."""
-    if requirement_id not in _declared_ids(item):
-        return (yield)
-    state = item.config.stash[STATE_KEY]
+@contextmanager
+def watching(state: Any, recorder: Any, api: str, requirement_id: str) -> Iterator[None]:
+    """While a test runs, hook every client of ``api``; then record ``requirement_id``: fail on
+    any 5xx, pass when answers came and none was a 5xx, nothing when the test sent no request
+    (not tested by it)."""
     watch = ServerErrorWatch()
     clients: list[Any] = list(state.http_clients.get(api, []))
     for client in clients:
         client.event_hooks["response"].append(watch)
     known = {id(client) for client in clients}
     try:
-        return (yield)
+        yield
     finally:
         for client in clients:
             hooks = client.event_hooks["response"]
             if watch in hooks:
                 hooks.remove(watch)
         _scan_new_clients(state, api, known, watch)
-        recorder = _recorder(item)
         if watch.server_errors:
             recorder.record(requirement_id, "fail", watch.message())
         elif watch.answers:
@@ -101,7 +98,3 @@ def _scan_new_clients(state: Any, api: str, known: set[int], watch: ServerErrorW
             if exchange.status >= 500:
                 path = httpx.URL(exchange.url).path
                 watch.server_errors.append(f"{exchange.method} {path} -> {exchange.status}")
-
-
-def _declared_ids(item: pytest.Item) -> set[str]:
-    return {str(arg) for marker in item.iter_markers("requirement") for arg in marker.args}

@@ -20,20 +20,3 @@ def biot_sessions(sessionapi_client, sessionapi_entity, conformance):
     yield sessions
     sessions.retire_all()
     warn_if_incomplete("biot", sessions.problems)
-
-
-NO_SERVER_ERROR = "BIOT-NO-SERVER-ERROR"
-
-
-def pytest_collection_modifyitems(items):
-    from pytest_sessionapi.server_errors import declare_on_client_tests
-
-    declare_on_client_tests(items, "biot", NO_SERVER_ERROR)
-
-
-@pytest.hookimpl(wrapper=True, trylast=True)
-def pytest_runtest_call(item):
-    # trylast: inside the plugin's own wrapper, so a 5xx is recorded before the test's verdict.
-    from pytest_sessionapi.server_errors import watch_test_call
-
-    return (yield from watch_test_call(item, "biot", NO_SERVER_ERROR))

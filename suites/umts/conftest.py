@@ -35,22 +35,3 @@ def umts_sessions(sessionapi_client, umts_device_log) -> Iterator[SessionTracker
     yield tracker
     tracker.release_all()
     warn_if_incomplete("umts", tracker.problems)
-
-
-
-
-NO_SERVER_ERROR = "UMTS-NO-SERVER-ERROR"
-
-
-def pytest_collection_modifyitems(items):
-    from pytest_sessionapi.server_errors import declare_on_client_tests
-
-    declare_on_client_tests(items, "umts", NO_SERVER_ERROR)
-
-
-@pytest.hookimpl(wrapper=True, trylast=True)
-def pytest_runtest_call(item):
-    # trylast: inside the plugin's own wrapper, so a 5xx is recorded before the test's verdict.
-    from pytest_sessionapi.server_errors import watch_test_call
-
-    return (yield from watch_test_call(item, "umts", NO_SERVER_ERROR))
