@@ -14,7 +14,10 @@ and judges each with the suites' own rules:
   the error envelope; and, over the sequence of one session, the start and stop transitions the
   status answers show.
 - BioT: no 5xx; a success answer's schema and UTC date-times; the error envelope, its fields and
-  the documented details.
+  the documented details; and, over the sequence of each session the traffic created: the
+  create answer echoing what was sent, a GET showing what the last accepted PATCH showed, state
+  changes against the transition model (DONE is final, the documented stop, the inferred edges),
+  DELETE of DONE and non-DONE sessions, and a deleted session not found.
 
 Everything else (what needs a known device, a second credential, or a request the client never
 made) is reported ``not-tested``. The reports are the suites' own: conformance.json, .md, .html.
@@ -151,6 +154,7 @@ def _judge_controlcenter(found: Interaction, conformance: Any) -> None:
 class _UmtsSessionSeen:
     started: bool = False
     stopped: bool = False
+    disabled: bool = False
 
 
 def _judge_umts(found: Interaction, conformance: Any, sessions: dict[str, _UmtsSessionSeen]) -> None:
@@ -169,6 +173,13 @@ def _judge_umts(found: Interaction, conformance: Any, sessions: dict[str, _UmtsS
     if response.status_code in (200, 400):
         with conformance.check("UMTS-MEDIA-JSON"):
             body = checks.check_media_json(response)
+    seen = sessions.get(str(session_id)) if session_id else None
+    if seen is not None and seen.disabled and operation in checks.OPERATIONS:
+        with conformance.check("UMTS-DISABLE-INVALIDATES"):
+            assert response.status_code == 400 and checks.error_code(body) == checks.CODE_UNKNOWN_SESSION, (
+                f"{operation} of a disabled session answered {checks.summary(response)}, not 400 "
+                f"{checks.CODE_UNKNOWN_SESSION}"
+            )
     if 400 <= response.status_code < 500 and response.status_code not in (401, 403) and body is not None:
         with conformance.check("UMTS-ERROR-ENVELOPE"):
             checks.check_error_envelope(body)
@@ -206,6 +217,8 @@ def _judge_umts(found: Interaction, conformance: Any, sessions: dict[str, _UmtsS
             seen.started = True
         elif operation == "stop":
             seen.stopped = True
+        else:
+            seen.disabled = True
     elif operation == "download":
         with conformance.check("UMTS-DOWNLOAD-SHAPE"):
             checks.check_download_body(body)
@@ -214,16 +227,132 @@ def _judge_umts(found: Interaction, conformance: Any, sessions: dict[str, _UmtsS
 _BIOT_OPERATIONS = {"GET": "getSession", "PATCH": "updateSession", "DELETE": "deleteSession", "POST": "createSessionByUsageType"}
 
 
-def _judge_biot(found: Interaction, conformance: Any) -> None:
+@dataclass
+class _BiotSessionSeen:
+    """What the traffic showed of one usage session so far."""
+
+    state: str | None = None
+    body: dict[str, Any] | None = None
+    """The last answer that showed the whole session."""
+    patched: bool = False
+    """That answer was an accepted PATCH (a GET after it must show the same)."""
+    deleted: bool = False
+    device: str = ""
+
+
+def _json_of(content: bytes) -> Any:
+    from .http_checks import parse_json
+
+    try:
+        return parse_json(content)
+    except ValueError:
+        return None
+
+
+def _biot_code(response: httpx.Response) -> Any:
+    body = _json_of(response.content)
+    return body.get("code") if isinstance(body, dict) else None
+
+
+def _judge_biot(found: Interaction, conformance: Any, sessions: dict[str, _BiotSessionSeen]) -> None:
     from .apis.biot.checks import record_error_checks, record_session_checks
 
     response = _response(found)
     with conformance.check("BIOT-NO-SERVER-ERROR"):
         assert response.status_code < 500, f"{found.method} {found.url} answered {response.status_code}"
+    body = None
     if 400 <= response.status_code < 500:
         record_error_checks(conformance, response, _BIOT_OPERATIONS.get(found.method, "getSession"))
     elif response.status_code in (200, 201) and found.method in ("GET", "PATCH", "POST"):
-        record_session_checks(conformance, response, response.status_code)
+        body = record_session_checks(conformance, response, response.status_code)
+    match = _BIOT_PATH.search(urlsplit(found.url).path)
+    assert match is not None
+    _judge_biot_sequence(found, response, body, match["device"], match["rest"], conformance, sessions)
+
+
+def _judge_biot_sequence(
+    found: Interaction, response: httpx.Response, body: Any, device: str, rest: str,
+    conformance: Any, sessions: dict[str, _BiotSessionSeen],
+) -> None:
+    """The lifecycle over one session's exchanges: creation echoes what was sent, a GET shows
+    what the last accepted PATCH showed, state changes follow the transition model, DELETE
+    removes only DONE sessions, and a deleted session is not found."""
+    from .apis.biot.rules import parse_instant, same_instant
+    from .apis.biot.transitions import load_model
+
+    sent = _json_of(found.request_body) if found.request_body else None
+    sent = sent if isinstance(sent, dict) else {}
+    if rest.startswith("usage-type/"):
+        if found.method == "POST" and response.status_code == 201 and isinstance(body, dict):
+            with conformance.check("BIOT-CREATE"):
+                for key in ("_state", "_name"):
+                    if key in sent:
+                        assert body.get(key) == sent[key], f"created with {key} {sent[key]!r}, answered {body.get(key)!r}"
+                if "_startTime" in sent:
+                    assert same_instant(parse_instant(body.get("_startTime")), parse_instant(sent["_startTime"])), (
+                        f"created with _startTime {sent['_startTime']!r}, answered {body.get('_startTime')!r}"
+                    )
+                assert (body.get("_device") or {}).get("id") == device, (
+                    f"created on device {device!r}, answered _device {body.get('_device')!r}"
+                )
+                assert body.get("_initiator") == "EXTERNAL", f"_initiator is {body.get('_initiator')!r}, not EXTERNAL"
+            if isinstance(body.get("_id"), str):
+                sessions[body["_id"]] = _BiotSessionSeen(body.get("_state"), body, device=device)
+        return
+    session_id = rest
+    seen = sessions.get(session_id)
+    if seen is None:
+        return  # a session this traffic did not create: its state is unknown
+    if device != seen.device:
+        with conformance.check("BIOT-WRONG-DEVICE"):
+            assert response.status_code == 409 and _biot_code(response) == "SESSION_WRONG_DEVICE_ID", (
+                f"{found.method} of device {seen.device!r}'s session through device {device!r} answered "
+                f"{response.status_code} {_biot_code(response)!r}, not 409 SESSION_WRONG_DEVICE_ID"
+            )
+        return
+    if seen.deleted:
+        with conformance.check("BIOT-SESSION-NOT-FOUND"):
+            assert response.status_code == 404 and _biot_code(response) == "SESSION_NOT_FOUND", (
+                f"{found.method} of a deleted session answered {response.status_code} {_biot_code(response)!r}, "
+                "not 404 SESSION_NOT_FOUND"
+            )
+        return
+    if found.method == "GET" and response.status_code == 200 and isinstance(body, dict):
+        if seen.patched and seen.body is not None:
+            with conformance.check("BIOT-GET"):
+                for key in ("_state", "_name", "_startTime", "_endTime"):
+                    assert body.get(key) == seen.body.get(key), (
+                        f"GET shows {key} {body.get(key)!r}; the accepted PATCH before it showed {seen.body.get(key)!r}"
+                    )
+        seen.state, seen.body, seen.patched = body.get("_state"), body, False
+    elif found.method == "PATCH":
+        target = sent.get("_state")
+        refused = response.status_code == 409 and _biot_code(response) == "SESSION_STATE_CHANGE_INVALID"
+        accepted = response.status_code == 200
+        if isinstance(target, str) and seen.state and target != seen.state and (accepted or refused):
+            transition = load_model().transition(seen.state, target)
+            with conformance.check(transition.requirement):
+                if transition.allowed:
+                    assert accepted, f"{transition.describe()}; the server refused it: {found.method} {found.url}"
+                else:
+                    assert refused, f"{transition.describe()}; the server accepted it: {found.method} {found.url}"
+        if accepted and isinstance(body, dict):
+            seen.state, seen.body, seen.patched = body.get("_state"), body, True
+    elif found.method == "DELETE" and seen.state:
+        if seen.state == "DONE":
+            with conformance.check("BIOT-DELETE"):
+                assert response.status_code == 204 and not response.content, (
+                    f"deleting a DONE session answered {response.status_code} with {len(response.content)} bytes, "
+                    "not 204 with no body"
+                )
+        else:
+            with conformance.check("BIOT-DELETE-NON-DONE"):
+                assert response.status_code == 409 and _biot_code(response) == "CANNOT_DELETE_NON_DONE_SESSION", (
+                    f"deleting a {seen.state} session answered {response.status_code} {_biot_code(response)!r}, "
+                    "not 409 CANNOT_DELETE_NON_DONE_SESSION"
+                )
+        if 200 <= response.status_code < 300:
+            seen.deleted = True
 
 
 def judge_traffic(paths: Iterable[Path]) -> tuple[Any, dict[str, list[str]], dict[str, int]]:
@@ -238,6 +367,7 @@ def judge_traffic(paths: Iterable[Path]) -> tuple[Any, dict[str, list[str]], dic
     for path in paths:
         source = str(path)
         sessions: dict[str, _UmtsSessionSeen] = {}
+        biot_sessions: dict[str, _BiotSessionSeen] = {}
         for found in read_traffic(path):
             api = api_of(found)
             if api is None or found.error is not None:
@@ -248,7 +378,7 @@ def judge_traffic(paths: Iterable[Path]) -> tuple[Any, dict[str, list[str]], dic
             elif api == "umts":
                 _judge_umts(found, conformance, sessions)
             else:
-                _judge_biot(found, conformance)
+                _judge_biot(found, conformance, biot_sessions)
             counts[api] = counts.get(api, 0) + 1
             if source not in seen.setdefault(api, []):
                 seen[api].append(source)
