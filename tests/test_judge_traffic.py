@@ -110,7 +110,7 @@ def _har(entries: list[tuple[str, str, int, str, str]]) -> dict:
         {
             "startedDateTime": f"2026-11-30T05:00:0{index}.000Z",
             "request": {"method": method, "url": url, "httpVersion": "HTTP/1.1",
-                        "headers": [{"name": "Authorization", "value": "Basic eDp5"}], "queryString": [],
+                        "headers": [{"name": "Authorization", "value": f"Basic {BLOB}"}], "queryString": [],
                         "cookies": [], "headersSize": -1, "bodySize": 0},
             "response": {"status": status, "statusText": "", "httpVersion": "HTTP/1.1",
                          "headers": [{"name": "Content-Type", "value": ctype}], "cookies": [],
@@ -123,6 +123,7 @@ def _har(entries: list[tuple[str, str, int, str, str]]) -> dict:
 
 
 SESSION_INFO = "https://rws.example.com/rws/api/v1/devices/{}/sessionInfo"
+BLOB = "c2VjcmV0LXVzZXI6c2VjcmV0LWtleS05OQ=="  # the client's real Basic credentials
 
 
 def test_judge_reads_a_har_file_from_a_browser(tmp_path, capsys):
@@ -130,7 +131,8 @@ def test_judge_reads_a_har_file_from_a_browser(tmp_path, capsys):
     har.write_text(json.dumps(_har([
         ("GET", SESSION_INFO.format("8988216716970004975"), 200, "application/json",
          '{"iccid": "8988216716970004975", "ipAddress": "10.1.2.3", "ipv6Address": null, '
-         '"dateSessionStarted": "2026-11-21 08:15:02.117+0000", "dateSessionEnded": null}'),
+         '"dateSessionStarted": "2026-11-21 08:15:02.117+0000", "dateSessionEnded": null, '
+         f'"debug": "{BLOB}"}}'),
         ("GET", "https://rws.example.com/static/app.js", 200, "text/javascript", "var x;"),
     ])))
     status, document = _judge(capsys, tmp_path / "reports", har)
@@ -140,6 +142,9 @@ def test_judge_reads_a_har_file_from_a_browser(tmp_path, capsys):
     assert statuses["CC-CONTENT-TYPE"] == "pass"
     assert document["apis"]["umts"]["verdict"] == "not-run"
     assert document["apis"]["controlcenter"]["target"] == f"traffic recorded in {har} (1 exchanges judged)"
+    # The failure quotes the answer, which echoed the client's credentials: masked.
+    written = "".join(p.read_text() for p in (tmp_path / "reports").iterdir())
+    assert "debug" in written and BLOB not in written
 
 
 def test_judge_of_files_without_any_known_exchange_is_a_usage_error(tmp_path, capsys):

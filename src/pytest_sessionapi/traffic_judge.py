@@ -355,7 +355,28 @@ def _judge_biot_sequence(
             seen.deleted = True
 
 
-def judge_traffic(paths: Iterable[Path]) -> tuple[Any, dict[str, list[str]], dict[str, int]]:
+def learn_credentials(found: Interaction, redactor: Any) -> None:
+    """Traffic from a browser or a proxy holds the client's real credentials: every value that
+    is one (Authorization, cookies, XSRF tokens, the token endpoint's answer) is masked in what
+    the judgment writes."""
+    from .cassettes import _CREDENTIAL_HEADERS, _TOKEN_PATH
+
+    for name, value in [*found.request_headers, *found.response_headers]:
+        lower = name.lower()
+        if lower in _CREDENTIAL_HEADERS:
+            redactor.add(value)
+            redactor.add(value.partition(" ")[2])
+        elif lower in ("cookie", "set-cookie"):
+            parts = value.split(";") if lower == "cookie" else value.split(";")[:1]
+            for part in parts:
+                redactor.add(part.partition("=")[2].strip())
+    if urlsplit(found.url).path.endswith(_TOKEN_PATH):
+        redactor.add(found.response_body.decode("utf-8", errors="replace").strip())
+
+
+def judge_traffic(
+    paths: Iterable[Path], redactor: Any = None
+) -> tuple[Any, dict[str, list[str]], dict[str, int]]:
     """The ledger of every exchange of the three APIs in ``paths``, the files each API was seen
     in, and how many exchanges of each were judged."""
     from .ledger import Ledger
@@ -369,6 +390,8 @@ def judge_traffic(paths: Iterable[Path]) -> tuple[Any, dict[str, list[str]], dic
         sessions: dict[str, _UmtsSessionSeen] = {}
         biot_sessions: dict[str, _BiotSessionSeen] = {}
         for found in read_traffic(path):
+            if redactor is not None:
+                learn_credentials(found, redactor)
             api = api_of(found)
             if api is None or found.error is not None:
                 continue
@@ -404,13 +427,15 @@ class TrafficPlan(TargetPlan):
 
 
 def main(files: list[str], report_dir: str, strict: bool) -> int:
-    from .redaction import RedactorSet
+    from .redaction import Redactor, RedactorSet
     from .registry import all_apis
     from .reports import build_document, write_reports
 
     started = datetime.now(UTC)
+    redact = RedactorSet()
+    credentials = redact.register(Redactor())
     try:
-        ledger, seen, counts = judge_traffic(Path(f) for f in files)
+        ledger, seen, counts = judge_traffic((Path(f) for f in files), credentials)
     except ConfigError as exc:
         print(f"sessionapi judge: {exc}", file=__import__("sys").stderr)
         return 4
@@ -422,10 +447,10 @@ def main(files: list[str], report_dir: str, strict: bool) -> int:
         return 4
     not_run = {name: "no exchange of this API in the traffic" for name in all_apis() if name not in seen}
     plan = TrafficPlan(None, list(seen), not_run, sources=seen, counts=counts)
-    document = build_document(plan, ledger, strict=strict, started_at=started, redact=RedactorSet())
+    document = build_document(plan, ledger, strict=strict, started_at=started, redact=redact)
     status = 1 if ledger.blocking_failures(strict) else 0
     document["exit_status"] = status
-    for path in write_reports(Path(report_dir), document, RedactorSet()):
+    for path in write_reports(Path(report_dir), document, redact):
         print(f"report: {path}")
     for name, entry in document["apis"].items():
         line = f"{name}: {entry['verdict']}"
