@@ -14,6 +14,13 @@ Per-API modules, by convention:
                :mod:`pytest_sessionapi.preflight`).
 ``reference``  ``create_app(variant=None)``, ``VARIANTS``, ``EMBEDDED_TABLE``, ``EMBEDDED_ENV``.
 ``requirements.toml``  the requirement catalogue.
+
+Every API folder also holds ``models.py`` (the vendor's schemas), ``openapi.json`` (the vendor's
+OpenAPI document), ``checks.py`` (the catalogue's rules on one answer) and
+``schemathesis_checks.py`` (the same rules as Schemathesis checks); ``tests/test_api_shape.py``
+pins that set. What the core must know of an API (its rate limit, the paths it appends and the
+paths whose bodies carry credentials) is a field of the descriptor, never a name or path of the
+core's own.
 """
 
 from __future__ import annotations
