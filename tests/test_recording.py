@@ -247,3 +247,18 @@ def test_a_profile_that_is_not_derandomized_replays_with_its_recorded_seed(run_s
     assert replayed.ret == 0, replayed.output()
     assert replayed.report["hypothesis"]["profile"] == "sessionapi-thorough"
     assert _statuses(replayed) == _statuses(recorded)
+
+
+def test_part_of_a_recording_replays_whichever_test_logs_in_first(run_suite, pytester):
+    """The suite's shared UMTS client logs in during the first test that uses it; replaying only
+    later tests, that login is answered from the test that made it in the recording."""
+    cassettes = pytester.path / "cassettes"
+    recorded = run_suite("umts", f"--sessionapi-record={cassettes}", over="http")
+    assert recorded.ret == 0, recorded.output()
+    first_login = [
+        p for p in cassettes.rglob("*.yaml") if "/j_security_check" in p.read_text() and "flow" in p.parent.name
+    ]
+    assert first_login == [], "the flow tests themselves made no login in the recording"
+    replayed = run_suite("umts", f"--sessionapi-replay={cassettes}", "-k", "test_umts_flow")
+    assert replayed.ret == 0, replayed.output()
+    assert {r["status"] for r in replayed.api("umts")["requirements"]} <= {"pass", "not-tested"}
