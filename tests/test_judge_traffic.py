@@ -158,3 +158,23 @@ def test_judge_of_files_without_any_known_exchange_is_a_usage_error(tmp_path, ca
     not_traffic.write_text("just: text\n")
     assert main(["judge", str(not_traffic)]) == 4
     assert capsys.readouterr().err.startswith(f"sessionapi judge: {not_traffic}: neither a HAR file nor a VCR cassette")
+
+
+def test_judge_reads_the_cassettes_older_vcrpy_wrote_for_httpx(tmp_path, capsys):
+    """pytest-recording users may hold cassettes from vcrpy < 8 (status_code, content)."""
+    import yaml
+
+    cassette = tmp_path / "test_client.yaml"
+    cassette.write_text(yaml.safe_dump({"version": 1, "interactions": [{
+        "request": {"method": "GET", "uri": SESSION_INFO.format("8988216716970004975"), "body": None,
+                    "headers": {"Authorization": [f"Basic {BLOB}"]}},
+        "response": {"status_code": 200, "http_version": "HTTP/1.1",
+                     "headers": {"Content-Type": "text/plain"},
+                     "content": '{"iccid": "8988216716970004975", "ipAddress": "10.1.2.3", '
+                                '"dateSessionStarted": "2026-11-21 08:15:02.117+0000", "dateSessionEnded": null}'},
+    }]}))
+    status, document = _judge(capsys, tmp_path / "reports", cassette)
+    assert status == 1
+    statuses = _statuses(document, "controlcenter")
+    assert statuses["CC-CONTENT-TYPE"] == "fail"
+    assert statuses["CC-IPV4-FORMAT"] == "pass"

@@ -288,6 +288,12 @@ def read_vcr(path: Path) -> Cassette:
     metadata = loaded[2] if len(loaded) > 2 else {}
     interactions = []
     for request, response in zip(requests, responses, strict=False):
+        if "status_code" in response:  # what vcrpy before 8 wrote for httpx
+            response = {
+                "status": {"code": response["status_code"], "message": ""},
+                "headers": response.get("headers"),
+                "body": {"string": response.get("content")},
+            }
         status = response.get("status", {}) or {}
         body = response.get("body", {}) or {}
         headers = _header_items(response.get("headers"))
