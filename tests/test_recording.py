@@ -107,7 +107,7 @@ def test_canary_secrets_appear_in_no_file_written(run_suite, pytester, monkeypat
     assert "j_password=SCRUBBED" in written or api != "umts"
 
 
-def test_a_request_the_cassette_does_not_hold_fails_naming_test_request_and_cassette(
+def test_a_cassette_that_does_not_fit_fails_naming_test_request_and_cassette(
     run_suite, pytester, monkeypatch
 ):
     cassettes = pytester.path / "cassettes"
@@ -117,6 +117,12 @@ def test_a_request_the_cassette_does_not_hold_fails_naming_test_request_and_cass
     asked = document["interactions"][0]["request"]["uri"]
     document["interactions"] = []
     path.write_text(yaml.safe_dump(document))
+    # ...and one that holds an answer more than its test asks for.
+    longer = cassettes / "controlcenter" / "test_controlcenter_errors" / "test_no_credentials.yaml"
+    document = yaml.safe_load(longer.read_text())
+    document["interactions"].append(document["interactions"][-1])
+    extra = document["interactions"][-1]["request"]["uri"].split("127.0.0.1", 1)[1].split("/", 1)[1]
+    longer.write_text(yaml.safe_dump(document))
 
     attempts = _no_sockets(monkeypatch)
     run = run_suite("controlcenter", f"--sessionapi-replay={cassettes}")
@@ -125,11 +131,18 @@ def test_a_request_the_cassette_does_not_hold_fails_naming_test_request_and_cass
     assert run.ret == 1
     asked_path = asked.split("127.0.0.1", 1)[1].split("/", 1)[1]
     run.result.stdout.fnmatch_lines([
+        # Found at the end of the test: its teardown reports it.
+        "*ERROR at teardown of test_no_credentials*",
+        "replay: suites/controlcenter/test_controlcenter_errors.py::test_no_credentials ended with 1 "
+        f"recorded exchange(s) it never asked for (the first: GET /{extra}) in its cassette "
+        f"{longer}; re-record it (--sessionapi-record) if the suite changed",
+        "*test_unknown_iccid*",
         f"replay: suites/controlcenter/test_controlcenter_errors.py::test_unknown_iccid sent "
         f"GET /{asked_path}, but its cassette {path} holds no such exchange, which holds no more "
         f"exchanges (0 replayed); re-record it (--sessionapi-record) if the suite changed",
         "FAILED *test_controlcenter_errors.py::test_unknown_iccid*",
-        "*1 failed, 21 passed*",
+        "ERROR *test_controlcenter_errors.py::test_no_credentials*",
+        "*1 failed, 21 passed, 1 error*",
     ])
     # A recording that does not fit is not the endpoint's fault: nothing reads 'fail'.
     assert "fail" not in _statuses(run).values()

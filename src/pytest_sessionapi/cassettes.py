@@ -146,7 +146,10 @@ class Scrubber:
     def body(self, content: bytes, url: str, headers: list[tuple[str, str]], *, answer: bool) -> bytes:
         if not content:
             return content
-        text = content.decode("utf-8", errors="replace")
+        try:
+            text = content.decode("utf-8")
+        except UnicodeDecodeError:
+            return content  # binary: no credential of these APIs is sent as anything but text
         content_type = next((v for k, v in headers if k.lower() == "content-type"), "").lower()
         path = urlsplit(url).path
         if _is_credential_path(url):
@@ -159,7 +162,7 @@ class Scrubber:
         try:
             document = json.loads(text)
         except ValueError:
-            return self._mask(text).encode() if text != content.decode("latin-1") or _printable(text) else content
+            return self._mask(text).encode()
         every_secret_field = _is_credential_path(url)
         return self._mask(json.dumps(_scrub_json(document, every_secret_field), ensure_ascii=False)).encode()
 
@@ -179,10 +182,6 @@ class Scrubber:
             response_body=self.body(response_body, found.url, response_headers, answer=True),
             error=error,
         )
-
-
-def _printable(text: str) -> bool:
-    return all(c.isprintable() or c in "\r\n\t" for c in text)
 
 
 def _scrub_json(value: Any, every_secret_field: bool) -> Any:
@@ -611,6 +610,15 @@ class Replayer(Traffic):
     def end(self, key: str, api: str) -> None:
         if self.current == key:
             self.current = None
+        # An answer the run never asked for means it took another path than the recorded one
+        # (logins aside: a shared client may have logged in earlier).
+        unasked = [found for found in self._queue if not _is_credential_path(found.url)]
+        if unasked and key not in self.mismatches:
+            self.mismatches[key] = (
+                f"replay: {key} ended with {len(unasked)} recorded exchange(s) it never asked for "
+                f"(the first: {unasked[0].label()}) in its cassette {self._cassette}; "
+                f"re-record it (--sessionapi-record) if the suite changed"
+            )
         self._queue = []
         self._inputs.pop(key, None)
 
