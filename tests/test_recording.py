@@ -275,3 +275,43 @@ def test_part_of_a_recording_replays_whichever_test_logs_in_first(run_suite, pyt
     replayed = run_suite("umts", f"--sessionapi-replay={cassettes}", "-k", "test_umts_flow")
     assert replayed.ret == 0, replayed.output()
     assert {r["status"] for r in replayed.api("umts")["requirements"]} <= {"pass", "not-tested"}
+
+
+def test_an_exchange_that_got_no_answer_replays_as_the_same_error(tmp_path):
+    """A live endpoint that timed out or reset the connection does so again in the replay, so
+    the diagnosis and the statuses are the recorded ones."""
+    import httpx
+
+    from pytest_sessionapi.cassettes import Replayer, write_cassette
+    from pytest_sessionapi.transport import ExchangeTimeout
+
+    test = "suites/controlcenter/test_x.py::test_y"
+    timed_out = Interaction("GET", "http://cc.example/rws/api/v1/devices/1/sessionInfo", [], b"")
+    timed_out.error = ("ExchangeTimeout", "timed out waiting for the response")
+    reset = Interaction("GET", "http://cc.example/rws/api/v1/devices/2/sessionInfo", [], b"")
+    reset.error = ("ReadError", "connection reset by peer")
+    write_cassette(tmp_path / cassette_name(test), [timed_out, reset], {"suite_inputs": {}})
+    replayer = Replayer(tmp_path, {})
+    replayer.begin(test, "controlcenter")
+    client = httpx.Client(transport=replayer.transport("controlcenter"))
+    with pytest.raises(ExchangeTimeout, match="timed out waiting for the response"):
+        client.get(timed_out.url)
+    with pytest.raises(httpx.ReadError, match="connection reset by peer"):
+        client.get(reset.url)
+    with pytest.raises(Exception, match=r"replay: suites/controlcenter/test_x.py::test_y sent GET /other"):
+        client.get("http://cc.example/other")
+
+
+def test_replay_from_the_ini_file_is_relative_to_its_folder(run_suite, pytester):
+    cassettes = pytester.path / "cassettes"
+    assert run_suite("controlcenter", f"--sessionapi-record={cassettes}", "-k", "test_no_credentials", over="http").ret == 0
+    ini = pytester.makeini("[pytest]\nsessionapi_replay = cassettes\n")
+    replayed = run_suite("controlcenter", "-c", str(ini), "-k", "test_no_credentials")
+    assert replayed.ret == 0, replayed.output()
+    assert replayed.api("controlcenter")["target"].startswith(f"recording {cassettes} ")
+    pytester.makeini("[pytest]\nsessionapi_replay = elsewhere\n")
+    result = pytester.runpytest_inprocess("--collect-only", "-q")
+    assert result.ret == 4
+    assert result.stderr.lines[0] == (
+        f"ERROR: ini option sessionapi_replay: {pytester.path / 'elsewhere'} is not a folder of recorded cassettes"
+    )
