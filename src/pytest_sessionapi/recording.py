@@ -181,6 +181,9 @@ def _replay_hypothesis_profile(config: Any, recorded: dict[str, Any]) -> None:
 
 
 class TrafficPlugin:
+    """Tells the recorder or replayer which test is running (setup to the end of teardown, so
+    fixture clean-ups belong to their test), and reports a replay that does not fit."""
+
     def __init__(self, state: Any, traffic: Any) -> None:
         self.state = state
         self.traffic = traffic
@@ -282,7 +285,7 @@ class TrafficPlugin:
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: Any) -> None:
         self.traffic.suite_inputs.uninstall()
-        if not not self.traffic.replaying:
+        if self.traffic.replaying:
             return
         from .runtime import _hypothesis_settings
 
