@@ -91,10 +91,15 @@ VARIANTS = variant_table(
     Variant("datetimes-with-offset", "fault",
             "session date-times are written with a +02:00 offset (same instant, not UTC)",
             "BIOT-DATETIME-UTC"),
+    # Knock-on: BIOT-CUSTOM-ATTRIBUTE's statement wants GET to show the custom value sent.
     Variant("get-returns-created", "fault",
-            "GET answers the session as it was created, ignoring later updates", "BIOT-GET"),
+            "GET answers the session as it was created, ignoring later updates", "BIOT-GET",
+            knock_on=("BIOT-CUSTOM-ATTRIBUTE",)),
+    # Knock-on: BIOT-CUSTOM-ATTRIBUTE's PATCH leaves _name and _configuration unsent, and its
+    # statement wants the attributes not sent to keep their values too.
     Variant("clobber-unsent-fields", "fault",
-            "PATCH resets _name and _configuration when they are not sent", "BIOT-PATCH-PARTIAL"),
+            "PATCH resets _name and _configuration when they are not sent", "BIOT-PATCH-PARTIAL",
+            knock_on=("BIOT-CUSTOM-ATTRIBUTE",)),
     Variant("state-enum-ignored", "fault",
             "an unknown _state value is ignored and the PATCH answered 200",
             "BIOT-PATCH-STATE-ENUM"),
