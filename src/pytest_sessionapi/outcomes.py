@@ -10,3 +10,19 @@ class NotTested(pytest.skip.Exception):  # type: ignore[misc,name-defined]
     a device somebody else holds): its unjudged requirements are reported ``not-tested``, which
     keeps an API from being reported conformant. Raised through the ``conformance`` fixture's
     ``stop_not_tested(reason)``; API code never raises pytest outcomes itself."""
+
+
+class StepFailed(Exception):
+    """A step every test of an API goes through (a login, a token) failed, and that failure is
+    one requirement's: ``requirement_id``. The test whose point that requirement is reports it
+    ``fail``; every other test that met the failure stops, and reports what it had not judged
+    yet ``not-tested``, not ``fail``: one fault, one failed requirement, not a cascade."""
+
+    requirement_id: str = ""
+
+    def __init__(self, message: str, requirement_id: str | None = None) -> None:
+        super().__init__(message)
+        if requirement_id is not None:
+            self.requirement_id = requirement_id
+        # What the runtime reads to tell a stop on a known requirement from an unexplained error.
+        self.__sessionapi_requirement__ = self.requirement_id

@@ -58,9 +58,7 @@ def build_machine(client, tracker, conformance, body) -> type[RuleBasedStateMach
     def judge(requirement_id: str) -> AbstractContextManager[None]:
         """Blocking requirements stop the run (so Hypothesis shrinks to them); the others are
         recorded and the run goes on."""
-        if conformance.blocks(requirement_id):
-            return conformance.require(requirement_id)
-        return conformance.check(requirement_id)
+        return conformance.check(requirement_id, hard=True)
 
     def parsed(response: httpx.Response) -> Any:
         if response.status_code in (200, 400):
@@ -87,6 +85,14 @@ def build_machine(client, tracker, conformance, body) -> type[RuleBasedStateMach
         def create(self) -> None:
             response, session_id = open_session(client, body, tracker)
             answer = parsed(response)
+            uncertain = [s for s in self.model.live.values() if s.may_be_gone]
+            if uncertain and not self.model.certainly_live():
+                if response.status_code == 200 and session_id:
+                    for gone in uncertain:  # the device was free: the disables were carried out
+                        self.model.gone(gone)
+                else:  # still held: they exist after all
+                    for held in uncertain:
+                        held.may_be_gone = False
             if self.model.live:
                 with judge("UMTS-CREATE-CONFLICT"):
                     assert session_id is None, (
@@ -160,7 +166,7 @@ def build_machine(client, tracker, conformance, body) -> type[RuleBasedStateMach
                     situation = f"on a session in phase {session.phase.value}"
                     success = checks.check_open_outcome(response, operation, situation)
                 if success is None:
-                    self.model.undetermined(session)
+                    self.model.undetermined(session, operation)
                 elif success:
                     self._succeeded(operation, session, documented=False)
                 else:
@@ -191,6 +197,11 @@ def build_machine(client, tracker, conformance, body) -> type[RuleBasedStateMach
                 tracker.forget(session.session_id)
 
         def _judge_status(self, session: Any, response: httpx.Response, answer: Any) -> None:
+            if session.may_be_gone:
+                if response.status_code == 400 and checks.error_code(answer) == checks.CODE_UNKNOWN_SESSION:
+                    self.model.gone(session)  # the undetermined disable was carried out
+                    return
+                session.may_be_gone = False
             with judge("UMTS-STATUS-IDENTITY"):
                 assert response.status_code == 200, f"status: {checks.summary(response)}"
                 checks.check_status_identity(answer, session.session_id, device)

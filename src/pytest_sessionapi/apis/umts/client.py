@@ -20,6 +20,7 @@ import httpx
 
 from pytest_sessionapi.config import EffectiveTarget
 from pytest_sessionapi.http_checks import parse_json
+from pytest_sessionapi.outcomes import StepFailed
 from pytest_sessionapi.preflight import SetupProblem
 
 LOGIN_PATH = "/j_security_check"
@@ -29,8 +30,11 @@ SESSION_COOKIE = "JSESSIONID"
 XSRF_HEADER = "X-XSRF-TOKEN"
 
 
-class VManageLoginError(Exception):
-    """The vManage login flow did not yield a usable session; the message says which step."""
+class VManageLoginError(StepFailed):
+    """The vManage login flow did not yield a usable session; the message says which step.
+    Its requirement is the step's: the login's, or the token's (``requirement_id``)."""
+
+    requirement_id = "UMTS-AUTH-LOGIN"
 
 
 class VManageCredentialsRefused(VManageLoginError):
@@ -141,7 +145,8 @@ class VManageSessionAuth(httpx.Auth):
             raise VManageLoginError(
                 f"GET {TOKEN_PATH} after a successful login answered "
                 f"{token_response.status_code} "
-                f"({'the HTML login page' if looks_like_login_page(token_response) else 'no token'})"
+                f"({'the HTML login page' if looks_like_login_page(token_response) else 'no token'})",
+                "UMTS-AUTH-TOKEN",
             )
         token = parse_token(token_response)
         self._remember(token)

@@ -39,6 +39,10 @@ class ModelSession:
     """The last status answer reported download_status."""
     downloaded: bool = False
     """A download of this session succeeded."""
+    may_be_gone: bool = False
+    """A disable got an answer that is neither a success nor a refusal: the server may have
+    disabled the session. The next create or status says which; until then nothing that depends
+    on the session existing (a conflict, its status) is judged."""
 
 
 @dataclass
@@ -83,12 +87,24 @@ class LifecycleModel:
     def refused(self, session: ModelSession) -> None:
         session.just_started = session.just_stopped = False
 
-    def undetermined(self, session: ModelSession) -> None:
-        """An answer that is neither a success nor a refusal (a 5xx): the server may or may not
-        have acted, so the model stops predicting what this session reports."""
+    def undetermined(self, session: ModelSession, operation: str = "") -> None:
+        """An answer that is neither a success nor a refusal (a 5xx, a 200 saying failure): the
+        server may or may not have acted, so the model stops predicting what this session
+        reports; after a disable, whether it still exists at all."""
         session.phase = Phase.UNCERTAIN
         session.just_started = session.just_stopped = False
         session.downloadable = False
+        if operation == "disable":
+            session.may_be_gone = True
+
+    def certainly_live(self) -> list[ModelSession]:
+        return [session for session in self.live.values() if not session.may_be_gone]
+
+    def gone(self, session: ModelSession) -> None:
+        """A session the model was unsure of turned out disabled (a create succeeded, or its
+        status answered unknown session)."""
+        self.live.pop(session.session_id, None)
+        self.disabled.append(session.session_id)
 
     @staticmethod
     def expected_request_status(session: ModelSession) -> tuple[str, str] | None:
