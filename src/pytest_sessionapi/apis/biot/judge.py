@@ -135,8 +135,17 @@ def judge_patch(
     if stored.status_code == 200 and isinstance(_json(stored), dict):
         after = SessionView.from_body(stored.json())
         accepted_body = answer if accepted and isinstance(answer, dict) else None
-        in_play.add(R_GET if accepted_body is not None else R_REJECTED_NO_EFFECT)
-        findings += judge_stored(expectation, accepted_body, after)
+        if accepted_body is None and conformance.status_of(R_GET) == "fail":
+            # GET already failed to show an accepted change: a difference now could be that
+            # stale GET, not an effect of the refused PATCH. Nothing to judge the refusal on.
+            conformance.record(
+                R_REJECTED_NO_EFFECT, "not-tested",
+                "GET does not show accepted changes (BIOT-GET failed), so a refused PATCH's "
+                "effect cannot be read back",
+            )
+        else:
+            in_play.add(R_GET if accepted_body is not None else R_REJECTED_NO_EFFECT)
+            findings += judge_stored(expectation, accepted_body, after)
     else:
         requirement = R_GET
         in_play.add(requirement)
