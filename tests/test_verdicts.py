@@ -571,3 +571,26 @@ def test_one_fault_shows_its_statement_once_and_no_plugin_frames(run_suite):
     assert out.count(statement) == 1, out
     assert out.count("CC-ERR-UNKNOWN-ICCID (MUST) failed again (statement above)") >= 3
     assert "_pytest" not in out and "hypothesis/core.py" not in out and "@given" not in out
+
+
+def test_a_failure_shows_the_whole_exchange_and_a_curl_line_without_secrets(run_suite):
+    run = run_suite("controlcenter", "-k", "test_unknown_iccid", variant="unknown-iccid-empty-session")
+    out = run.output()
+    assert "last exchanges (credentials masked):" in out
+    assert "  authorization: ***" in out  # the request's headers, the credential masked
+    assert "-> 200, " in out and "  content-type: application/json" in out  # the answer's
+    assert "reproduce (masked values from environment variables):" in out
+    assert '-H "authorization: $SESSIONAPI_AUTHORIZATION"' in out
+    from pytest_sessionapi.apis.controlcenter.reference import EMBEDDED_ENV
+
+    for secret in EMBEDDED_ENV.values():
+        assert secret not in out
+
+
+def test_a_long_body_keeps_the_field_the_failure_names_in_view():
+    from pytest_sessionapi.transport import Exchange
+
+    body = '{"padding": "' + "x" * 3000 + '", "ipv6Address": null}'
+    exchange = Exchange("GET", "https://h/x", {}, "", 200, {}, body, None, 0.01)
+    shown = exchange.full(body_chars=500, focus="ipv6Address")
+    assert '"ipv6Address": null' in shown and len(shown) < 1500

@@ -329,6 +329,16 @@ def _server_error_watch(item: pytest.Item, state: RunState, recorder: Any) -> An
     return watching(state, recorder, api, requirement_id)
 
 
+def _named_field(message: str, body: str) -> str:
+    """The first word of a failure message that is a key of the JSON body (``ipv6Address``)."""
+    import re
+
+    for word in re.findall(r"[A-Za-z_@][A-Za-z0-9_]{2,}", message):
+        if f'"{word}"' in body:
+            return word
+    return ""
+
+
 def _buried(exc: BaseException, kind: type[BaseException]) -> BaseException | None:
     """The first ``kind`` in ``exc``, its exception groups and its chain of causes."""
     seen: set[int] = set()
@@ -571,7 +581,17 @@ class RuntimePlugin:
         exchanges = state.exchanges_since(item.stash.get(MARKS_KEY, {}))
         wire = ""
         if exchanges:
-            wire = "\n\nlast exchanges (credentials masked):\n" + "\n".join(e.summary() for e in exchanges)
+            # The last exchange in full (the one the failure is most likely about), with the
+            # field the failure names kept in view, and a curl line that sends it again.
+            focus = _named_field(str(excinfo.value), exchanges[-1].response_body)
+            earlier = [e.summary() for e in exchanges[:-1]]
+            wire = (
+                "\n\nlast exchanges (credentials masked):\n"
+                + "".join(f"{text}\n" for text in earlier)
+                + exchanges[-1].full(focus=focus)
+                + "\n\nreproduce (masked values from environment variables):\n  "
+                + exchanges[-1].curl()
+            )
         path, lineno, _ = report.location
         where = f"{path}:{(lineno or 0) + 1}"
         # Hypothesis and Schemathesis wrap what went wrong (groups, chained causes); a vendor

@@ -20,6 +20,8 @@ safely is refused by ``response.json()`` with a reason (``http_checks.JudgedResp
 from __future__ import annotations
 
 import concurrent.futures
+import re
+import shlex
 import socket
 import ssl
 import threading
@@ -35,7 +37,7 @@ import httpx
 
 from .config import EffectiveTarget
 from .http_checks import JudgedResponse, parse_json
-from .redaction import Redactor
+from .redaction import MASK, Redactor
 
 MAX_RESPONSE_BYTES = 8 * 1024 * 1024
 """A conformant answer of these APIs is a few kilobytes; anything past this is a broken endpoint,
@@ -593,6 +595,53 @@ class Exchange:
             if body:
                 lines.append(f"  body: {body}")
         return "\n".join(lines)
+
+    def full(self, body_chars: int = 1500, focus: str = "") -> str:
+        """The whole exchange: request line, headers (credentials masked), body; the answer's
+        status, headers and body. A body longer than ``body_chars`` keeps its start and, when the
+        failure names a field that lies further on, the part around that field in view."""
+        lines = [f"{self.method} {self.url}"]
+        lines += [f"  {name}: {value}" for name, value in self.request_headers.items()]
+        if self.request_body:
+            lines.append(f"  body: {_cut(self.request_body, body_chars, focus)}")
+        if self.error:
+            lines.append(f"-> no response: {self.error}")
+            return "\n".join(lines)
+        resent = f" (after {self.retries} re-send(s): rate limit or gateway)" if self.retries else ""
+        lines.append(f"-> {self.status}, {self.elapsed_s * 1000:.0f} ms{resent}")
+        lines += [f"  {name}: {value}" for name, value in self.response_headers.items()]
+        if self.response_body:
+            lines.append(f"  body: {_cut(self.response_body, body_chars, focus)}")
+        return "\n".join(lines)
+
+    def curl(self) -> str:
+        """A ``curl`` command that sends the request again. Masked values (credentials, cookies,
+        tokens) come from environment variables named after their header, which the command's
+        reader sets: ``SESSIONAPI_AUTHORIZATION``, ``SESSIONAPI_COOKIE``, ..."""
+        parts = ["curl", "-X", self.method, shlex.quote(self.url)]
+        for name, value in self.request_headers.items():
+            if name.lower() in ("content-length", "host", "accept-encoding", "connection"):
+                continue
+            if MASK in value:
+                variable = "SESSIONAPI_" + re.sub(r"[^A-Z0-9]", "_", name.upper())
+                parts += ["-H", f'"{name}: ${variable}"']
+            else:
+                parts += ["-H", shlex.quote(f"{name}: {value}")]
+        if self.request_body and not self.request_body.startswith("(credentials"):
+            parts += ["--data-raw", shlex.quote(self.request_body)]
+        return " ".join(parts)
+
+
+def _cut(body: str, limit: int, focus: str = "") -> str:
+    if len(body) <= limit:
+        return body
+    head = body[:limit]
+    where = body.find(f'"{focus}"') if focus else -1
+    if where >= limit:
+        start = max(limit, where - 200)
+        window = body[start:where + 300]
+        return f"{head} [...] {window} [...] ({len(body)} chars)"
+    return f"{head} [...] ({len(body)} chars)"
 
 
 _LOGGED_BODY_BYTES = 4096
