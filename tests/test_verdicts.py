@@ -594,3 +594,29 @@ def test_a_long_body_keeps_the_field_the_failure_names_in_view():
     exchange = Exchange("GET", "https://h/x", {}, "", 200, {}, body, None, 0.01)
     shown = exchange.full(body_chars=500, focus="ipv6Address")
     assert '"ipv6Address": null' in shown and len(shown) < 1500
+
+
+def test_rate_limit_waits_on_live_targets_are_shown_as_they_happen(run_suite):
+    from pytest_sessionapi.registry import all_apis
+    from pytest_sessionapi.serving import serving
+
+    inner = all_apis()["controlcenter"].reference.create_app(None)
+    answered = {"n": 0}
+
+    async def limited_once(scope, receive, send):
+        if scope["type"] == "http" and answered["n"] == 0:
+            answered["n"] += 1
+            await send({"type": "http.response.start", "status": 429,
+                        "headers": [(b"retry-after", b"0"), (b"content-type", b"application/json")]})
+            await send({"type": "http.response.body", "body": b"{}"})
+            return
+        await inner(scope, receive, send)
+
+    with serving(limited_once) as url:
+        run = run_suite("controlcenter", "-k", "test_device_in_session", over="http", base_url=url)
+    assert run.ret == 0, run.output()
+    run.result.stdout.fnmatch_lines(
+        ["sessionapi: controlcenter: GET /rws/api/v1/devices/*/sessionInfo answered 429 (rate limited); "
+         "re-sending in 0 s (re-send 1 of 4)"]
+    )
+    assert run.api("controlcenter")["resent_requests"] == 1

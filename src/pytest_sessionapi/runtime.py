@@ -50,6 +50,9 @@ class RunState:
     _ledger: Any = None
     report_paths: list[Path] = field(default_factory=list)
     document: dict[str, Any] | None = None
+    show: Callable[[str], None] | None = None
+    """Writes one line on the terminal now, even while a test's output is captured (rate-limit
+    waits on live targets)."""
     interrupt_seen: bool = False
     """Ctrl-C was pressed. From then on no failure is trusted: whatever a test reports next may be
     the interrupt dressed up by Hypothesis, a retry loop or a cleanup."""
@@ -69,6 +72,12 @@ class RunState:
     def target(self, api: str) -> Any:
         target = self.plan.target(api)
         self.redactors.register(target.redactor)
+        if self.show is not None and not target.embedded:
+            from .transport import target_resources
+
+            resources = target_resources(target)
+            if resources.observe_resends is None:
+                resources.observe_resends = lambda line: self.show(f"sessionapi: {api}: {line}")
         return target
 
     def open_http(self, api: str, auth: Any) -> Any:
@@ -195,6 +204,7 @@ def configure(config: pytest.Config) -> None:
         plan=plan, report_dir=report_dir, strict=policy.fail_on != "must", policy=policy
     )
     config.stash[STATE_KEY] = state
+    state.show = _terminal_line(config)
     _watch_interrupts(config, state)
     config.pluginmanager.register(RuntimePlugin(state), "sessionapi-runtime")
 
@@ -216,6 +226,21 @@ def _policy(config: pytest.Config, strict: bool) -> RunPolicy:
     selection_value, selection_origin, _ = _setting(config, "sessionapi_requirement")
     patterns = parse_requirement_selection(selection_value, selection_origin)
     return RunPolicy(fail_on, tuple(waivers), patterns)
+
+
+def _terminal_line(config: pytest.Config) -> Callable[[str], None]:
+    def show(line: str) -> None:
+        reporter = config.pluginmanager.get_plugin("terminalreporter")
+        capture = config.pluginmanager.get_plugin("capturemanager")
+        if reporter is None:
+            return
+        if capture is not None:
+            with capture.global_and_fixture_disabled():
+                reporter.write_line(line, yellow=True)
+        else:
+            reporter.write_line(line, yellow=True)
+
+    return show
 
 
 def _watch_interrupts(config: pytest.Config, state: RunState) -> None:

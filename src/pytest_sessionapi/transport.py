@@ -523,11 +523,14 @@ class RetryTransport(httpx.BaseTransport):
         rate_limit_code: tuple[str, str] | None = None,
         waits: tuple[float, ...] = RETRY_WAITS_S,
         sleep: Callable[[float], None] | None = None,
+        observe: Callable[[str], None] | None = None,
     ) -> None:
         self._inner = inner
         self._rate_limit_code = rate_limit_code
         self._waits = waits
         self._sleep = sleep
+        self._observe = observe
+        """Told each wait before a re-send, in one line: a run that pauses says why."""
 
     def _rate_limited(self, response: httpx.Response) -> bool:
         if response.status_code == 429:
@@ -556,7 +559,14 @@ class RetryTransport(httpx.BaseTransport):
                 break
             response.close()
             told = retry_after_seconds(response.headers)
-            (self._sleep or time.sleep)(wait if told is None else told)
+            seconds = wait if told is None else told
+            if self._observe is not None:
+                why = "gateway failure" if gateway else "rate limited"
+                self._observe(
+                    f"{request.method} {request.url.path} answered {response.status_code} ({why}); "
+                    f"re-sending in {seconds:g} s (re-send {attempt + 1} of {len(self._waits)})"
+                )
+            (self._sleep or time.sleep)(seconds)
             response = self._inner.handle_request(request)
             retries += 1
         if retries:
@@ -751,6 +761,8 @@ class TargetResources:
     limiter: RateLimiter
     bridge: ASGIBridgeTransport | None = None
     traffic: Any = None
+    observe_resends: Callable[[str], None] | None = None
+    """Told of each rate-limit or gateway wait (the runtime shows it on the terminal)."""
 
 
 _RESOURCES: dict[int, TargetResources] = {}
@@ -814,7 +826,7 @@ def build_transport(target: EffectiveTarget) -> ExchangeLog:
     # transport given to httpx.Client by hand is never routed through the environment's proxies.
     network = httpx.HTTPTransport(verify=_ssl_context(target), retries=0, proxy=target.proxy)
     bounded = BoundedTransport(network, limiter, MAX_RESPONSE_BYTES, timeout_s)
-    resending = RetryTransport(bounded, target.api.rate_limit_code)
+    resending = RetryTransport(bounded, target.api.rate_limit_code, observe=shared.observe_resends)
     return ExchangeLog(
         resending if traffic is None else traffic.wrap(resending), target.redactor,
         credential_paths=credential_paths,
