@@ -620,3 +620,17 @@ def test_rate_limit_waits_on_live_targets_are_shown_as_they_happen(run_suite):
          "re-sending in 0 s (re-send 1 of 4)"]
     )
     assert run.api("controlcenter")["resent_requests"] == 1
+
+
+def test_a_parallel_run_against_a_live_target_leaves_no_shared_limit_files(run_suite):
+    import glob
+    import tempfile
+
+    pytest.importorskip("xdist")
+    run_id = "sessionapi0test0cleanup"
+    run = run_suite(
+        "controlcenter", "-n", "2", f"--testrunuid={run_id}", over="http", subprocess=True,
+        table={"max_rps": 200},  # a limit, so the workers share one
+    )
+    assert run.ret == 0, run.output()
+    assert glob.glob(f"{tempfile.gettempdir()}/pytest-sessionapi-{run_id}-*") == []

@@ -50,6 +50,8 @@ class RunState:
     _ledger: Any = None
     report_paths: list[Path] = field(default_factory=list)
     document: dict[str, Any] | None = None
+    parallel_run_id: str | None = None
+    """pytest-xdist's run id, on the controller: the workers' shared rate-limit files carry it."""
     show: Callable[[str], None] | None = None
     """Writes one line on the terminal now, even while a test's output is captured (rate-limit
     waits on live targets)."""
@@ -683,6 +685,7 @@ class RuntimePlugin:
     def pytest_testnodedown(self, node: Any, error: Any) -> None:
         """pytest-xdist, on the controller: a worker finished; add what its suite tests found."""
         state = _state(node.config)
+        state.parallel_run_id = getattr(node, "workerinput", {}).get("testrunuid")
         wire = getattr(node, "workeroutput", {}).get("sessionapi")
         if wire is not None:
             state.ledger.merge_wire(wire)
@@ -727,6 +730,10 @@ class RuntimePlugin:
             state.report_paths = write_reports(state.report_dir, document, state.redactors)
         finally:
             state.close()
+            if state.parallel_run_id:
+                from .transport import remove_shared_limits
+
+                remove_shared_limits(state.parallel_run_id)
 
     def pytest_terminal_summary(self, terminalreporter: Any, config: pytest.Config) -> None:
         state = _state(config)

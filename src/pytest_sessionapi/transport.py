@@ -365,6 +365,19 @@ class _Held:
             lock.release()
 
 
+def remove_shared_limits(run_id: str) -> None:
+    """The shared limit files of a finished parallel run (every worker is done with them)."""
+    import glob
+    import os
+    import tempfile
+
+    for path in glob.glob(os.path.join(tempfile.gettempdir(), f"pytest-sessionapi-{run_id}-*")):
+        try:
+            os.unlink(path)
+        except OSError:
+            pass
+
+
 def shared_limit_path(target: EffectiveTarget) -> str | None:
     """Where the processes of one parallel run share ``target``'s limits, or None when the run is
     not parallel (one process: the in-memory limiter is exact) or the target is not live."""
