@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 
 from .checks import DEVICE_OF_ENTITY, Answer, Asked, judge
-from .schemathesis_checks import operation, schemathesis_failures
+from .schemathesis_checks import BUILTIN_CHECKS, operation, schemathesis_failures
 
 NOT_JUDGED = (
     "this answer gave nothing to judge for it (its defect, if any, is reported under the ID "
@@ -59,7 +59,9 @@ def judge_case(case: Any, response: httpx.Response, asked: Asked) -> dict[str, s
     test did not expect it."""
     answer = Answer.from_httpx(response)
     results = judge(answer, asked).results
-    for requirement_id, text in schemathesis_failures(case, response, answer, asked).items():
+    # The catalogue's rules ran just above: only Schemathesis' own checks remain (running the
+    # rules again as its custom checks would judge the answer twice, to the same verdicts).
+    for requirement_id, text in schemathesis_failures(case, response, answer, asked, BUILTIN_CHECKS).items():
         if results.get(requirement_id) is None:
             results[requirement_id] = text
     return results
