@@ -1,0 +1,574 @@
+"""Mutation score of each API's suite against its reference implementation.
+
+Run: python benchmarks/mutation.py [--api NAME] [--sample N | --all] [--seed S] [--json FILE]
+
+Each reference implementation (``src/pytest_sessionapi/apis/<api>/reference.py``) is mutated
+one change at a time with mutmut 3's mutation operators (numbers, strings, names, assignments,
+comparison and boolean operators, call arguments, conditional expressions), and the API's suite
+is run against the mutated reference: ``pytest suites/<api> -x --sessionapi-api=<api>
+--sessionapi-strict``. A mutant is *killed* when the run exits non-zero. Exit 1 with a failed
+MUST is the suite doing its job. The runs are strict so that a mutant the suite reports as a
+failed SHOULD counts too; it is shown apart as *SHOULD only* (a default run stays green on it, by
+design). Any other status (4 setup error, 3 internal error, ...) is *killed by error*, shown
+apart; a run over the time limit is a *timeout*. Score = (killed + SHOULD only + by error +
+timeout) / (sampled - equivalent).
+
+Why mutmut's operators and not ``mutmut run``: mutmut 3 runs the tests itself (``pytest.main``
+in forked children, after a stats phase that maps tests to functions), counts exit 3 as killed
+and 4 as "suspicious" without telling a mutant that breaks setup from one the suite judged, and
+has no sampling. The suites are judged by the requirement ledger's exit status and
+``conformance.json``, so this script drives mutmut's operators
+(``mutmut.mutation.file_mutation.MutationVisitor``) and runs each suite itself.
+
+Not counted, because the suite cannot see them by design:
+
+- *variant-only* code: a branch taken only when a fault or conformant variant is selected (the
+  reference runs with no variant, so ``variant == "..."``, ``state.is_("...")`` is false), the
+  statements after a guard that always leaves unless a variant is selected, and module-level
+  names and functions used only there. A mutation of the guard itself is counted: it turns a
+  variant's behaviour on in the reference.
+- the *catalogue*: ``VARIANTS``, ``EMBEDDED_TABLE``, ``EMBEDDED_ENV`` (the variants' list and
+  the embedded target's configuration, not the server's behaviour).
+- known *equivalent* mutants, listed with the reason in ``benchmarks/mutation-equivalents.toml``.
+
+The working tree is never touched: the script copies ``src/``, ``suites/`` and the pytest
+configuration to a temporary folder and mutates the copy (``PYTHONPATH`` points the suites at
+it). Mutants run one at a time under ``nice``. The sample is reproducible: the same seed and the
+same source give the same mutants, and an edit of one function leaves the sample elsewhere as
+it was. A figure, not a gate.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import difflib
+import hashlib
+import importlib
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import tomllib
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+APIS = ("controlcenter", "umts", "biot")
+EQUIVALENTS = Path(__file__).with_name("mutation-equivalents.toml")
+CATALOGUE_NAMES = ("VARIANTS", "EMBEDDED_TABLE", "EMBEDDED_ENV")
+_VARIANT_REF = re.compile(r"\b(?:self\.|state\.)?variant\b")
+
+try:
+    import libcst as cst
+    from libcst.metadata import MetadataWrapper, PositionProvider
+    from mutmut.mutation.file_mutation import MutationVisitor, deep_replace
+    from mutmut.mutation.mutators import mutation_operators
+    from mutmut.mutation.pragma_handling import get_ignored_lines
+except ImportError as exc:  # pragma: no cover - depends on the environment
+    raise SystemExit(f"benchmarks/mutation.py needs mutmut 3.8 (pip install -e '.[dev]'): {exc}") from None
+
+
+# ---------------------------------------------------------------------------------------------
+# Where the reference runs with no variant: the code only a variant reaches
+
+Span = tuple[tuple[int, int], tuple[int, int]]
+"""((line, column), (end line, end column)), 1-based lines, 0-based columns."""
+
+
+def _span(node: ast.AST) -> Span:
+    return (node.lineno, node.col_offset), (node.end_lineno, node.end_col_offset)
+
+
+def _is_variant(expr: ast.expr) -> bool:
+    return (isinstance(expr, ast.Name) and expr.id == "variant") or (
+        isinstance(expr, ast.Attribute) and expr.attr == "variant"
+    )
+
+
+def _is_str(expr: ast.expr) -> bool:
+    return isinstance(expr, ast.Constant) and isinstance(expr.value, str)
+
+
+def _without_variant(expr: ast.expr, aliases: dict[str, bool] | None = None) -> bool | None:
+    """The value of a test when no variant is selected, if that alone decides it (else None).
+    ``aliases``: local names bound to such a test (``strict = variant == "strict-transitions"``)."""
+    if isinstance(expr, ast.Name) and aliases and expr.id in aliases:
+        return aliases[expr.id]
+    if isinstance(expr, ast.Compare) and len(expr.ops) == 1 and _is_variant(expr.left):
+        op, right = expr.ops[0], expr.comparators[0]
+        if isinstance(op, (ast.Eq, ast.NotEq)) and _is_str(right):
+            return isinstance(op, ast.NotEq)
+        if isinstance(op, (ast.In, ast.NotIn)) and isinstance(right, (ast.Tuple, ast.List, ast.Set)) \
+                and all(_is_str(e) for e in right.elts):
+            return isinstance(op, ast.NotIn)
+        if isinstance(op, (ast.Is, ast.IsNot)) and isinstance(right, ast.Constant) and right.value is None:
+            return isinstance(op, ast.Is)
+    if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and expr.func.attr == "is_" \
+            and len(expr.args) == 1 and _is_str(expr.args[0]):
+        return False
+    if isinstance(expr, ast.UnaryOp) and isinstance(expr.op, ast.Not):
+        inner = _without_variant(expr.operand, aliases)
+        return None if inner is None else not inner
+    if isinstance(expr, ast.BoolOp):
+        values = [_without_variant(v, aliases) for v in expr.values]
+        decisive = isinstance(expr.op, ast.Or)  # True decides an `or`, False an `and`
+        if decisive in values:
+            return decisive
+        if all(v is not None for v in values):
+            return not decisive
+    return None
+
+
+def _leaves(body: list[ast.stmt]) -> bool:
+    return bool(body) and isinstance(body[-1], (ast.Raise, ast.Return, ast.Continue, ast.Break))
+
+
+def _body_span(body: list[ast.stmt]) -> Span:
+    return (body[0].lineno, body[0].col_offset), (body[-1].end_lineno, body[-1].end_col_offset)
+
+
+def reachable_spans(source: str) -> tuple[list[Span], list[Span]]:
+    """The spans only a variant reaches, and the catalogue's spans, in ``source``."""
+    tree = ast.parse(source)
+    variant_only: list[Span] = []
+    catalogue: list[Span] = []
+
+    def visit_block(body: list[ast.stmt]) -> None:
+        for index, stmt in enumerate(body):
+            if isinstance(stmt, ast.If):
+                value = _without_variant(stmt.test, aliases[-1])
+                if value is False:
+                    variant_only.append(_body_span(stmt.body))
+                elif value is True:
+                    if stmt.orelse:
+                        variant_only.append(_body_span(stmt.orelse))
+                    if _leaves(stmt.body) and index + 1 < len(body):
+                        variant_only.append(_body_span(body[index + 1:]))
+            visit_node(stmt)
+
+    aliases: list[dict[str, bool]] = [{}]
+
+    def visit_node(node: ast.AST) -> None:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            local = {
+                stmt.targets[0].id: value for stmt in node.body
+                if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)
+                and (value := _without_variant(stmt.value)) is not None
+            }
+            aliases.append(local)
+            try:
+                visit_fields(node)
+            finally:
+                aliases.pop()
+            return
+        visit_fields(node)
+
+    def visit_fields(node: ast.AST) -> None:
+        # The name of a variant, where it is compared with the selected one, and a table keyed
+        # by variant name (``{...}.get(self.variant or "", default)``) only matter to a variant.
+        if isinstance(node, ast.Compare) and _is_variant(node.left):
+            variant_only.extend(_span(c) for c in ast.walk(node.comparators[0]) if _is_str(c))
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            if node.func.attr == "is_" and node.args and _is_str(node.args[0]):
+                variant_only.append(_span(node.args[0]))
+            if node.func.attr == "get" and isinstance(node.func.value, ast.Dict) and node.args \
+                    and any(_is_variant(n) for n in ast.walk(node.args[0])):
+                variant_only.extend((_span(node.func.value), _span(node.args[0])))
+        if isinstance(node, ast.BoolOp):
+            # `variant == "x" and <rest>`: without a variant, <rest> is never evaluated.
+            stops = isinstance(node.op, ast.Or)
+            for position, operand in enumerate(node.values[:-1]):
+                if _without_variant(operand, aliases[-1]) is stops:
+                    variant_only.extend(_span(later) for later in node.values[position + 1:])
+                    break
+        if isinstance(node, ast.IfExp):
+            value = _without_variant(node.test, aliases[-1])
+            if value is not None:
+                variant_only.append(_span(node.orelse if value else node.body))
+        for name, child in ast.iter_fields(node):
+            if isinstance(child, list) and child and isinstance(child[0], ast.stmt):
+                visit_block(child)
+            elif isinstance(child, list):
+                for item in child:
+                    if isinstance(item, ast.AST):
+                        visit_node(item)
+            elif isinstance(child, ast.AST):
+                visit_node(child)
+
+    visit_block(tree.body)
+    for stmt in tree.body:
+        targets = stmt.targets if isinstance(stmt, ast.Assign) else \
+            [stmt.target] if isinstance(stmt, ast.AnnAssign) else []
+        if any(isinstance(t, ast.Name) and t.id in CATALOGUE_NAMES for t in targets):
+            catalogue.append(_span(stmt))
+
+    # Module-level names (constants, functions) used only where only a variant goes are dead too.
+    definitions: dict[str, ast.stmt] = {}
+    for stmt in tree.body:
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            definitions[stmt.name] = stmt
+        elif isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
+            definitions[stmt.targets[0].id] = stmt
+    uses = [(n.id, _span(n)) for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)]
+    dead_names: set[str] = set()
+    changed = True
+    while changed:
+        changed = False
+        dead = variant_only + catalogue
+        for name, stmt in definitions.items():
+            if name in dead_names:
+                continue
+            own = _span(stmt)  # a recursive call is no use
+            places = [where for used, where in uses if used == name and not _within(where, own)]
+            if places and all(any(_within(where, span) for span in dead) for where in places):
+                dead_names.add(name)
+                variant_only.append(_span(stmt))
+                changed = True
+    return variant_only, catalogue
+
+
+def _within(inner: Span, outer: Span) -> bool:
+    return outer[0] <= inner[0] and inner[1] <= outer[1]
+
+
+# ---------------------------------------------------------------------------------------------
+# Mutants
+
+
+@dataclass
+class Mutant:
+    api: str
+    index: int
+    line: int
+    where: str
+    """The enclosing function or module-level name (dotted), as the equivalents list names it."""
+    original: str
+    mutated: str
+    scope: str = "counted"  # counted | variant-only | catalogue
+    equivalent: str | None = None
+    outcome: str | None = None
+    """killed | killed-should | error | timeout | survived | incomplete | equivalent"""
+    exit_status: int | None = None
+    failed: list[str] = field(default_factory=list)
+    seconds: float | None = None
+    occurrence: int = 0
+    """How many mutants before this one read the same (the same text twice in one function)."""
+
+    def rank(self, seed: str) -> str:
+        """The mutant's place in the sample order: a hash of what it changes, not of where it
+        sits, so an edit elsewhere in the file leaves the rest of the sample as it was."""
+        text = f"{seed}\0{self.api}\0{self.where}\0{self.original}\0{self.mutated}\0{self.occurrence}"
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    def describe(self) -> str:
+        return f"reference.py:{self.line} [{self.where}] {self.original!r} -> {self.mutated!r}"
+
+
+def _squash(lines: list[str]) -> str:
+    return " / ".join(" ".join(line.split()) for line in lines if line.strip())
+
+
+def _scopes(source: str) -> list[tuple[Span, str]]:
+    """(span, dotted name) of every function, class and module-level assignment, innermost last."""
+    spans: list[tuple[Span, str]] = []
+
+    def walk(node: ast.AST, prefix: str) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                name = f"{prefix}{child.name}"
+                spans.append((_span(child), name))
+                walk(child, name + ".")
+            elif prefix == "" and isinstance(child, (ast.Assign, ast.AnnAssign)):
+                target = child.targets[0] if isinstance(child, ast.Assign) else child.target
+                if isinstance(target, ast.Name):
+                    spans.append((_span(child), target.id))
+            else:
+                walk(child, prefix)
+
+    walk(ast.parse(source), "")
+    return spans
+
+
+def enumerate_mutants(api: str, path: Path) -> tuple[list[Mutant], dict[int, str]]:
+    """Every mutant of ``path`` (in source order) and, by index, its mutated source."""
+    source = path.read_text()
+    wrapper = MetadataWrapper(cst.parse_module(source))
+    visitor = MutationVisitor(mutation_operators, get_ignored_lines(str(path), source, wrapper), None)
+    wrapper.visit(visitor)
+    positions = wrapper.resolve(PositionProvider)
+    variant_only, catalogue = reachable_spans(source)
+    scopes = _scopes(source)
+    original_lines = source.splitlines(keepends=True)
+    mutants: list[Mutant] = []
+    sources: dict[int, str] = {}
+    seen: Counter[tuple[str, str, str]] = Counter()
+    for mutation in visitor.mutations:
+        where_in_source = positions[mutation.original_node]
+        node_span = ((where_in_source.start.line, where_in_source.start.column),
+                     (where_in_source.end.line, where_in_source.end.column))
+        mutated_source = deep_replace(wrapper.module, mutation.original_node, mutation.mutated_node).code
+        if mutated_source == source:
+            continue
+        removed: list[str] = []
+        added: list[str] = []
+        for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(
+            a=original_lines, b=mutated_source.splitlines(keepends=True), autojunk=False
+        ).get_opcodes():
+            if tag != "equal":
+                removed += original_lines[i1:i2]
+                added += mutated_source.splitlines(keepends=True)[j1:j2]
+        names = [name for span, name in scopes if _within(node_span, span)]
+        mutant = Mutant(
+            api=api, index=len(mutants), line=node_span[0][0], where=names[-1] if names else "<module>",
+            original=_squash(removed), mutated=_squash(added),
+        )
+        if any(_within(node_span, span) for span in catalogue):
+            mutant.scope = "catalogue"
+        elif any(mutant.original[:m.start()] + "None" + mutant.original[m.end():] == mutant.mutated
+                 for m in _VARIANT_REF.finditer(mutant.original)):
+            # The selected variant replaced by None: what the reference runs with anyway.
+            mutant.scope = "variant-only"
+        elif any(_within(node_span, span) for span in variant_only):
+            mutant.scope = "variant-only"
+        mutant.occurrence = seen[(mutant.where, mutant.original, mutant.mutated)]
+        seen[(mutant.where, mutant.original, mutant.mutated)] += 1
+        sources[mutant.index] = mutated_source
+        mutants.append(mutant)
+    return mutants, sources
+
+
+def conformant_variant_turned_on(mutant: Mutant, conformant: set[str]) -> str | None:
+    """The conformant variant a mutant turns on in the reference (its guard made true), if any:
+    the self-tests prove every conformant variant passes, so such a mutant is equivalent."""
+    for name in conformant:
+        guard = rf'(?:variant == "{re.escape(name)}"|is_\("{re.escape(name)}"\))'
+        if not re.search(guard, mutant.original):
+            continue
+        turned_on = (rf'variant != "{re.escape(name)}"', rf'{guard}\) or True', rf'{guard} or ')
+        if any(re.search(p, mutant.mutated) and not re.search(p, mutant.original) for p in turned_on):
+            return f"turns on the conformant variant '{name}' (the self-tests prove it conformant)"
+    return None
+
+
+def conformant_variants(api: str) -> set[str]:
+    sys.path.insert(0, str(REPO / "src"))
+    try:
+        module = importlib.import_module(f"pytest_sessionapi.apis.{api}.reference")
+    finally:
+        sys.path.pop(0)
+    return {name for name, variant in module.VARIANTS.items() if variant.kind == "conformant"}
+
+
+def load_equivalents() -> list[dict[str, str]]:
+    if not EQUIVALENTS.exists():
+        return []
+    entries = tomllib.loads(EQUIVALENTS.read_text())
+    return entries.get("equivalent", [])
+
+
+def equivalent_reason(mutant: Mutant, entries: list[dict[str, str]]) -> str | None:
+    """The listed reason ``mutant`` is equivalent: an entry names the API, the enclosing function
+    or name, the original text and (optionally) the mutated text; ``original`` may be a regular
+    expression when ``match = "regex"``."""
+    for entry in entries:
+        if entry["api"] != mutant.api:
+            continue
+        if entry.get("match") == "regex":
+            hit = re.fullmatch(entry["where"], mutant.where) is not None \
+                and re.fullmatch(entry["original"], mutant.original) is not None and (
+                    "mutated" not in entry or re.fullmatch(entry["mutated"], mutant.mutated) is not None)
+        elif entry["where"] != mutant.where:
+            continue
+        else:
+            hit = " ".join(entry["original"].split()) == mutant.original and (
+                "mutated" not in entry or " ".join(entry["mutated"].split()) == mutant.mutated)
+        if hit:
+            return entry["why"]
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Running the suite
+
+
+def private_copy() -> Path:
+    root = Path(tempfile.mkdtemp(prefix="sessionapi-mutation-"))
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".hypothesis", "reports")
+    for folder in ("src", "suites"):
+        shutil.copytree(REPO / folder, root / folder, ignore=ignore)
+    for name in ("conftest.py", "pyproject.toml"):
+        shutil.copy2(REPO / name, root / name)
+    return root
+
+
+def run_suite(root: Path, api: str, timeout: float) -> tuple[str, int | None, list[str], float]:
+    """(outcome, exit status, requirements marked fail, seconds) of one suite run in ``root``."""
+    reports = root / "reports" / api
+    shutil.rmtree(reports, ignore_errors=True)
+    env = {**os.environ, "PYTHONPATH": str(root / "src"), "PYTHONDONTWRITEBYTECODE": "1"}
+    # Strict: a mutant that breaks only a SHOULD is detected (the suite reports it) although a
+    # default run stays green by design; it is counted apart as "SHOULD only".
+    command = [sys.executable, "-m", "pytest", f"suites/{api}", "-q", "-p", "no:cacheprovider", "-x",
+               f"--sessionapi-api={api}", f"--sessionapi-report-dir={reports}", "--sessionapi-strict"]
+    started = time.perf_counter()
+    proc = subprocess.Popen(command, cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    try:
+        status = proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        return "timeout", None, [], time.perf_counter() - started
+    elapsed = time.perf_counter() - started
+    failed: list[str] = []
+    levels: set[str] = set()
+    verdict = reason = None
+    try:
+        report = json.loads((reports / "conformance.json").read_text())
+        verdict = report["apis"][api]["verdict"]
+        reason = next((r["messages"][0] for r in report["apis"][api]["requirements"]
+                       if r["status"] in ("skip", "not-tested") and r["messages"]),
+                      report["apis"][api].get("verdict_reason"))
+        for requirement in report["apis"][api]["requirements"]:
+            if requirement["status"] == "fail":
+                failed.append(requirement["id"])
+                levels.add(requirement["level"])
+    except (OSError, ValueError, KeyError):
+        pass
+    if status == 0 and verdict not in (None, "conformant"):
+        # Passed, yet not judged: the tests that would have seen the mutant skipped.
+        return "incomplete", status, failed + [f"verdict {verdict}: {reason}"], elapsed
+    outcome = "survived" if status == 0 else "error" if status != 1 else \
+        "killed-should" if levels == {"SHOULD"} else "killed"
+    return outcome, status, failed, elapsed
+
+
+def measure(api: str, args: argparse.Namespace, root: Path, entries: list[dict[str, str]]) -> dict:
+    target = root / "src" / "pytest_sessionapi" / "apis" / api / "reference.py"
+    pristine = target.read_text()
+    mutants, sources = enumerate_mutants(api, target)
+    counted = [m for m in mutants if m.scope == "counted"]
+    conformant = conformant_variants(api)
+    for mutant in counted:
+        mutant.equivalent = equivalent_reason(mutant, entries) or conformant_variant_turned_on(mutant, conformant)
+    chosen = counted if args.all else sorted(sorted(counted, key=lambda m: m.rank(args.seed))[:args.sample],
+                                             key=lambda m: m.index)
+    baseline, status, failed, seconds = run_suite(root, api, timeout=600)
+    if baseline != "survived":
+        raise SystemExit(f"{api}: the suite does not pass against the unmutated reference "
+                         f"(exit {status}, failed {failed}): nothing to measure")
+    timeout = max(60.0, 5 * seconds)
+    print(f"{api}: {len(mutants)} mutants, {len(counted)} counted; running {len(chosen)} "
+          f"(baseline {seconds:.1f} s, time limit {timeout:.0f} s)", file=sys.stderr)
+    try:
+        for number, mutant in enumerate(chosen, 1):
+            if mutant.equivalent:
+                mutant.outcome = "equivalent"
+                continue
+            target.write_text(sources[mutant.index])
+            try:
+                mutant.outcome, mutant.exit_status, mutant.failed, mutant.seconds = run_suite(root, api, timeout)
+            finally:
+                target.write_text(pristine)
+            if args.verbose:
+                print(f"  [{number}/{len(chosen)}] {mutant.outcome:9} {mutant.describe()}", file=sys.stderr)
+    finally:
+        target.write_text(pristine)
+    outcomes = Counter(m.outcome for m in chosen)
+    judged = len(chosen) - outcomes["equivalent"]
+    killed = outcomes["killed"] + outcomes["killed-should"] + outcomes["error"] + outcomes["timeout"]
+    return {
+        "api": api,
+        "generated": len(mutants),
+        "variant_only": sum(m.scope == "variant-only" for m in mutants),
+        "catalogue": sum(m.scope == "catalogue" for m in mutants),
+        "counted": len(counted),
+        "known_equivalent": sum(bool(m.equivalent) for m in counted),
+        "sampled": len(chosen),
+        "equivalent": outcomes["equivalent"],
+        "killed": outcomes["killed"],
+        "killed_should": outcomes["killed-should"],
+        "killed_by_error": outcomes["error"],
+        "timeouts": outcomes["timeout"],
+        "survived": outcomes["survived"] + outcomes["incomplete"],
+        "incomplete": outcomes["incomplete"],
+        "score": killed / judged if judged else None,
+        "mutants": [asdict(m) for m in chosen],
+    }
+
+
+def print_figures(results: list[dict], args: argparse.Namespace) -> None:
+    how = "all counted mutants" if args.all else f"a sample of {args.sample} per API, seed {args.seed}"
+    print(f"== mutation score of each suite against its reference ({how})")
+    print(f"{'api':14} {'generated':>9} {'variant-only':>12} {'catalogue':>9} {'counted':>7} {'sampled':>7} "
+          f"{'equivalent':>10} {'killed':>6} {'SHOULD only':>11} {'by error':>8} {'timeout':>7} {'survived':>8} {'score':>6}")
+    for r in results:
+        score = "-" if r["score"] is None else f"{100 * r['score']:.0f}%"
+        print(f"{r['api']:14} {r['generated']:9} {r['variant_only']:12} {r['catalogue']:9} {r['counted']:7} "
+              f"{r['sampled']:7} {r['equivalent']:10} {r['killed']:6} {r['killed_should']:11} {r['killed_by_error']:8} "
+              f"{r['timeouts']:7} {r['survived']:8} {score:>6}")
+    print("score = (killed + SHOULD only + by error + timeout) / (sampled - equivalent). Runs are strict: "
+          "'killed' failed a MUST, 'SHOULD only' failed only SHOULDs (a default run stays green), "
+          "'by error' ended with a status other than 0 or 1 (setup or internal error)")
+    for r in results:
+        survivors = [m for m in r["mutants"] if m["outcome"] in ("survived", "incomplete")]
+        errors = [m for m in r["mutants"] if m["outcome"] == "error"]
+        print(f"\n-- {r['api']}: {len(survivors)} surviving mutant(s)")
+        for m in survivors:
+            print(f"  reference.py:{m['line']} [{m['where']}] {m['original']!r} -> {m['mutated']!r}")
+            if m["outcome"] == "incomplete":
+                print(f"      exit 0 but {m['failed'][-1]}")
+        if errors and args.verbose:
+            print(f"-- {r['api']}: killed by error")
+            for m in errors:
+                print(f"  exit {m['exit_status']}: reference.py:{m['line']} [{m['where']}] "
+                      f"{m['original']!r} -> {m['mutated']!r}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--api", action="append", choices=APIS, help="one API (repeatable; default: all)")
+    parser.add_argument("--sample", type=int, default=40, help="mutants per API (default 40)")
+    parser.add_argument("--all", action="store_true", help="run every counted mutant (hours)")
+    parser.add_argument("--seed", default="2026", help="seed of the sample (default 2026)")
+    parser.add_argument("--list", action="store_true",
+                        help="list the counted mutants (and the known equivalents) without running any")
+    parser.add_argument("--json", type=Path, help="also write every sampled mutant's outcome here")
+    parser.add_argument("--verbose", "-v", action="store_true", help="progress on stderr, killed-by-error list")
+    args = parser.parse_args()
+    apis = args.api or list(APIS)
+    entries = load_equivalents()
+
+    if args.list:
+        for api in apis:
+            mutants, _ = enumerate_mutants(api, REPO / "src" / "pytest_sessionapi" / "apis" / api / "reference.py")
+            conformant = conformant_variants(api)
+            for mutant in mutants:
+                if mutant.scope == "counted":
+                    reason = equivalent_reason(mutant, entries) or conformant_variant_turned_on(mutant, conformant)
+                    print(f"{api} #{mutant.index} {mutant.describe()}" + (f"  [equivalent: {reason}]" if reason else ""))
+        return
+
+    try:
+        os.nice(10)  # the machine is shared; the figure can wait
+    except OSError:
+        pass
+    root = private_copy()
+    try:
+        results = [measure(api, args, root, entries) for api in apis]
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+    print_figures(results, args)
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
