@@ -398,3 +398,20 @@ def test_only_live_targets_of_a_parallel_run_share_limits_across_processes(monke
     target = embedded_target(all_apis()["controlcenter"], None)
     monkeypatch.setenv("PYTEST_XDIST_TESTRUNUID", "abc123")
     assert shared_limit_path(target) is None  # the embedded reference has no rate limit
+
+
+def test_an_app_that_crashes_in_process_answers_its_500_as_a_real_server_would():
+    """Starlette sends a 500 and then re-raises the app's error; the in-process bridge hands the
+    client the 500 (what uvicorn does over HTTP), so the suite judges a crash as a 5xx there too."""
+    from starlette.applications import Starlette
+    from starlette.routing import Route
+
+    async def crash(request):
+        raise TypeError("the reference crashed")
+
+    bridge = transport.ASGIBridgeTransport(Starlette(routes=[Route("/x", crash)]), 1024)
+    try:
+        with httpx.Client(transport=bridge, base_url="http://reference.test") as client:
+            assert client.get("/x").status_code == 500
+    finally:
+        bridge.close()
