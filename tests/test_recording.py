@@ -142,7 +142,7 @@ def test_a_cassette_that_does_not_fit_fails_naming_test_request_and_cassette(
         f"exchanges (0 replayed); re-record it (--sessionapi-record) if the suite changed",
         "FAILED *test_controlcenter_errors.py::test_unknown_iccid*",
         "ERROR *test_controlcenter_errors.py::test_no_credentials*",
-        "*1 failed, 21 passed, 1 error*",
+        "*1 failed, * passed, 1 error*",  # how many passed grows with the suite
     ])
     # A recording that does not fit is not the endpoint's fault: nothing reads 'fail'.
     assert "fail" not in _statuses(run).values()
