@@ -15,6 +15,18 @@ from typing import Any
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
+
+
+def json_strings(value: Any) -> list[str]:
+    """Every string in a JSON document, keys included: the text of a vendor's OpenAPI document
+    that a quote may come from."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [text for key, item in value.items() for text in [key, *json_strings(item)]]
+    if isinstance(value, list):
+        return [text for item in value for text in json_strings(item)]
+    return []
 SUITES = REPO / "suites"
 
 # Under pytest-xdist (`pytest -n auto`) each worker keeps its own Hypothesis directory. Every

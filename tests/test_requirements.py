@@ -12,6 +12,7 @@ import pytest
 from pytest_sessionapi.registry import all_apis
 from pytest_sessionapi.reports import verdict_of
 from pytest_sessionapi.requirements import Requirement, load_catalogue
+from tests.conftest import json_strings
 
 APIS = list(all_apis())
 REPO = Path(__file__).resolve().parents[1]
@@ -45,16 +46,6 @@ def _normalised(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-def _json_strings(value) -> list[str]:
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, dict):
-        return [text for key, item in value.items() for text in [key, *_json_strings(item)]]
-    if isinstance(value, list):
-        return [text for item in value for text in _json_strings(item)]
-    return []
-
-
 def _searchable(path: Path) -> list[str]:
     """The page's text as a reader sees it: whitespace collapsed; for a JSON document also its
     string values (JSON escapes undone) and its re-serialised form (schema fragments)."""
@@ -64,7 +55,7 @@ def _searchable(path: Path) -> list[str]:
         document = json.loads(raw)
         texts += [
             raw.replace('\\"', '"'),
-            "\n".join(_json_strings(document)),
+            "\n".join(json_strings(document)),
             json.dumps(document, ensure_ascii=False),
         ]
     return [_normalised(text) for text in texts]

@@ -20,6 +20,7 @@ import pytest
 
 from pytest_sessionapi.registry import all_apis
 from pytest_sessionapi.requirements import load_catalogue
+from tests.conftest import json_strings
 
 REPO = Path(__file__).resolve().parents[1]
 SUITES = REPO / "suites"
@@ -53,23 +54,13 @@ def quoted_fragments(docstring: str) -> list[list[str]]:
     return passages
 
 
-def _json_strings(value) -> list[str]:
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, dict):
-        return [text for key, item in value.items() for text in [key, *_json_strings(item)]]
-    if isinstance(value, list):
-        return [text for item in value for text in _json_strings(item)]
-    return []
-
-
 def _page_texts(path: Path) -> list[str]:
     """A stored page as a reader sees it; for a JSON document also its string values and the raw
     text with JSON escapes undone (the way the catalogue's quotes are checked)."""
     raw = path.read_text(encoding="utf-8")
     texts = [raw]
     if path.suffix == ".json":
-        texts += [raw.replace('\\"', '"'), "\n".join(_json_strings(json.loads(raw)))]
+        texts += [raw.replace('\\"', '"'), "\n".join(json_strings(json.loads(raw)))]
     return [normalised(text) for text in texts]
 
 
