@@ -155,6 +155,11 @@ def json_body(response: httpx.Response) -> Any:
             f"{describe(response)}",
             "an HTML page",
         )
+    return _decoded(response)
+
+
+def _decoded(response: httpx.Response) -> Any:
+    """:func:`parse_json` of the body, its failure naming the exchange."""
     try:
         return parse_json(response.content)
     except UnusableJson as exc:
@@ -172,14 +177,7 @@ class JudgedResponse(httpx.Response):
     names the exchange."""
 
     def json(self, **kwargs: Any) -> Any:
-        try:
-            return parse_json(self.content)
-        except UnusableJson as exc:
-            raise UnusableJson(
-                f"expected JSON, got a body that cannot be used ({exc.reason}): {describe(self)}",
-                exc.reason,
-                beyond_limits=exc.beyond_limits,
-            ) from None
+        return _decoded(self)
 
 
 def json_object(response: httpx.Response) -> dict[str, Any]:

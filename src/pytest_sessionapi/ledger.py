@@ -14,9 +14,6 @@ from .outcomes import NotTested
 from .requirements import Requirement, api_of, find_requirement
 
 Status = Literal["pass", "fail", "skip", "not-tested"]
-ReportStatus = Literal["pass", "fail", "waived", "skip", "not-tested", "not-run"]
-"""In the reports, two more: ``waived`` (failed, but a waiver the user gave accepts it for now)
-and ``not-run`` (outside the run's ``--sessionapi-requirement`` selection)."""
 
 # When one requirement is seen several times (many tests, many Hypothesis examples), a failure
 # wins over a pass, a pass over a skip.

@@ -16,11 +16,9 @@ from typing import Any
 import pytest
 
 from .errors import ConfigError
+from .outcomes import NotTested
 from .plan import TargetPlan, parse_api_selection, parse_variants, plan_targets
 from .redaction import RedactorSet
-
-
-from .outcomes import NotTested
 
 
 @dataclass(frozen=True)
@@ -439,9 +437,8 @@ class RuntimePlugin:
         keep: list[pytest.Item] = []
         dropped: list[pytest.Item] = []
         suite_items: list[tuple[pytest.Item, str]] = []
-        from .registry import all_apis
-
         from .policy import selected
+        from .registry import all_apis
         from .server_errors import declare_on_client_tests
 
         for descriptor in all_apis().values():
