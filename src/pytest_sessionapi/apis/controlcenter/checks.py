@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
@@ -434,15 +434,20 @@ def dates_present(answer: Answer, asked: Asked) -> bool:
     return True
 
 
+def _written_dates(body: dict[str, Any]) -> Iterator[tuple[str, str]]:
+    """(field, value) of each date field that holds a string other than a null stand-in."""
+    for name in DATE_FIELDS:
+        value = body.get(name)
+        if isinstance(value, str) and not _nullish(name, value):
+            yield name, value
+
+
 def date_format(answer: Answer, asked: Asked) -> bool:
     body = answer.session_body
     if body is None:
         return False
     judged = False
-    for name in DATE_FIELDS:
-        value = body.get(name)
-        if not isinstance(value, str) or _nullish(name, value):
-            continue
+    for name, value in _written_dates(body):
         judged = True
         if parse_date_time(value) is None:
             _fail(
@@ -459,9 +464,8 @@ def date_example_form(answer: Answer, asked: Asked) -> bool:
     if body is None:
         return False
     judged = False
-    for name in DATE_FIELDS:
-        value = body.get(name)
-        if not isinstance(value, str) or _nullish(name, value) or parse_date_time(value) is None:
+    for name, value in _written_dates(body):
+        if parse_date_time(value) is None:
             continue  # not a date at all: CC-DATE-FORMAT's
         judged = True
         if parse_date(value) is None:
