@@ -155,6 +155,12 @@ JUDGED_THEN_MORE = (
     "    with conformance.check(MUST_A):\n"
     "        pass\n\n"
 )
+THEN_A_THIRD = (
+    "@pytest.mark.requirement(MUST_C)\n"
+    "def test_third(conformance):\n"
+    "    with conformance.check(MUST_C):\n"
+    "        pass\n"
+)
 
 
 def test_ctrl_c_gives_incomplete_exit_2_and_a_report(tiny):
@@ -163,10 +169,7 @@ def test_ctrl_c_gives_incomplete_exit_2_and_a_report(tiny):
         "def test_second(conformance):\n"
         "    os.kill(os.getpid(), signal.SIGINT)\n"
         "    time.sleep(5)\n\n"
-        "@pytest.mark.requirement(MUST_C)\n"
-        "def test_third(conformance):\n"
-        "    with conformance.check(MUST_C):\n"
-        "        pass\n",
+        + THEN_A_THIRD,
         subprocess=True,
     )
     assert run.ret == 2
@@ -193,10 +196,7 @@ def test_a_swallowed_ctrl_c_still_ends_the_run_as_interrupted_and_fails_nothing(
         "        pass\n"
         "    with conformance.check(MUST_B):\n"
         "        assert session is not None\n\n"
-        "@pytest.mark.requirement(MUST_C)\n"
-        "def test_third(conformance):\n"
-        "    with conformance.check(MUST_C):\n"
-        "        pass\n",
+        + THEN_A_THIRD,
         subprocess=True,
     )
     assert run.ret == 2
