@@ -55,3 +55,26 @@ def variant_table(*variants: Variant) -> dict[str, Variant]:
             raise ValueError(f"duplicate variant name {variant.name}")
         table[variant.name] = variant
     return table
+
+
+class Switch:
+    """The one way a reference server asks which variant it runs: ``variant("extra-fields")``.
+
+    Asking for a name the API's variant table does not hold is an error at once, so a misspelt
+    switch cannot silently never fire (and leave its variant proving nothing)."""
+
+    def __init__(self, active: str | None, table: dict[str, Variant]) -> None:
+        if active is not None and active not in table:
+            raise ValueError(f"no reference variant {active!r}; known: {', '.join(sorted(table))}")
+        self.active = active
+        self._table = table
+
+    def __call__(self, *names: str) -> bool:
+        """Whether the server runs one of ``names``."""
+        unknown = [name for name in names if name not in self._table]
+        if unknown:
+            raise KeyError(f"no reference variant {unknown[0]!r}")
+        return self.active in names
+
+    def __repr__(self) -> str:
+        return f"Switch({self.active!r})"

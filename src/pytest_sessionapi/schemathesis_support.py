@@ -111,3 +111,50 @@ def send_case(http: httpx.Client, case: Any) -> httpx.Response:
         kwargs["method"], kwargs["url"], headers=headers, json=kwargs.get("json"),
         params=kwargs.get("params") or None,
     )
+
+
+def rule_checks(
+    api: str,
+    rules: Any,
+    requirement_ids: Iterable[str],
+    *,
+    asked_of: Any,
+    is_ours: Any,
+) -> list[Any]:
+    """Schemathesis checks built from an API's rulebook, one per requirement, registered once per
+    process as ``<api>_<requirement id>``.
+
+    ``rules`` is the API's :class:`pytest_sessionapi.rulebook.Rulebook`; ``asked_of(case)`` gives
+    the API's record of what a case asked; ``is_ours(case)`` keeps the checks off other APIs'
+    operations, so registering them cannot disturb another suite. A rule's failure reaches
+    Schemathesis as a :class:`RequirementViolation` carrying its ID (see
+    :func:`carried_requirement`). The answer is read straight from Schemathesis's response: no
+    conversion to another library's type and back.
+    """
+    import schemathesis
+
+    from .rulebook import Answer, RuleFailure
+
+    def build(requirement_id: str, name: str) -> Any:
+        def check(ctx: Any, response: Any, case: Any) -> None:
+            if not is_ours(case):
+                return None
+            try:
+                rules.apply(requirement_id, Answer.from_schemathesis(response), asked_of(case))
+            except RuleFailure as exc:
+                raise RequirementViolation(requirement_id, str(exc)) from None
+            return None
+
+        check.__name__ = check.__qualname__ = name
+        return schemathesis.check(check)
+
+    checks = []
+    for requirement_id in requirement_ids:
+        name = f"{api}_{requirement_id.lower().replace('-', '_')}"
+        if name not in _REGISTERED:
+            _REGISTERED[name] = build(requirement_id, name)
+        checks.append(_REGISTERED[name])
+    return checks
+
+
+_REGISTERED: dict[str, Any] = {}
