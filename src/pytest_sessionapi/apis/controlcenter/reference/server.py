@@ -25,7 +25,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from pytest_sessionapi.reference_support import Variant, variant_table
+from pytest_sessionapi.reference_support import Switch
+
+from .variants import VARIANTS
 
 API_KEY_ENV = "SESSIONAPI_REFERENCE_CC_API_KEY"
 USERNAME = "reference-qa"
@@ -48,126 +50,6 @@ EMBEDDED_TABLE: dict[str, Any] = {
 }
 
 EMBEDDED_ENV: dict[str, str] = {API_KEY_ENV: "cc-reference-key-5f0c9d2e7b41"}
-
-VARIANTS = variant_table(
-    # --- faults: each breaks one requirement ------------------------------------------------
-    Variant("never-session-not-found", "fault",
-            "a device that never had a session is answered 404 20000001 instead of 200 with nulls",
-            requirement="CC-OK-STATUS"),
-    Variant("content-type-text-plain", "fault",
-            "JSON answers are labelled text/plain",
-            requirement="CC-CONTENT-TYPE", transport=True),
-    Variant("iccid-as-number", "fault",
-            "iccid is written as a JSON number",
-            requirement="CC-BODY-ICCID"),
-    Variant("dates-epoch-millis", "fault",
-            "dates are JSON numbers (epoch milliseconds)",
-            requirement="CC-BODY-TYPES"),
-    Variant("omit-null-ipaddress", "fault",
-            "ipAddress is left out when it is null (a NON_NULL serializer)",
-            requirement="CC-IPV4-PRESENT"),
-    Variant("never-session-ipv4-zero", "fault",
-            "a device never in session reports ipAddress 0.0.0.0 instead of null",
-            requirement="CC-IPV4-NULL-NEVER-SESSION"),
-    Variant("ipv6-null", "fault",
-            "ipv6Address is null for devices without IPv6 instead of absent",
-            requirement="CC-IPV6-NEVER-NULL"),
-    Variant("ipv6-empty-string", "fault",
-            "ipv6Address is an empty string for devices without IPv6 instead of absent",
-            requirement="CC-IPV6-ABSENT-WITHOUT-ADDRESS"),
-    Variant("dual-stack-drops-ipv6", "fault",
-            "a dual-stack session reports only its IPv4 address",
-            requirement="CC-IP-FIELDS-MATCH-SESSION"),
-    Variant("ended-session-addresses-blanked", "fault",
-            "once a session has ended, its addresses are reported as null",
-            requirement="CC-SESSION-HAS-IP"),
-    Variant("never-session-epoch-dates", "fault",
-            "a device never in session reports 1970-01-01 dates instead of null",
-            requirement="CC-DATES-NULL-NEVER-SESSION"),
-    Variant("omit-null-dates", "fault",
-            "null dates are left out of the body",
-            requirement="CC-DATES-PRESENT"),
-    Variant("in-session-start-null", "fault",
-            "a device in session reports dateSessionStarted null",
-            requirement="CC-DATE-STARTED-SET"),
-    Variant("in-session-end-set", "fault",
-            "a device in session reports a dateSessionEnded (equal to its start)",
-            requirement="CC-DATE-ENDED-NULL-IN-SESSION"),
-    Variant("ended-end-null", "fault",
-            "a device whose session ended reports dateSessionEnded null",
-            requirement="CC-DATE-ENDED-SET"),
-    Variant("ended-dates-swapped", "fault",
-            "an ended session reports its end before its start",
-            requirement="CC-DATE-ORDER"),
-    Variant("dates-rfc3339", "fault",
-            "dates are RFC 3339 ('2016-07-06T01:31:46.893Z') instead of the documented form",
-            requirement="CC-DATE-EXAMPLE-FORM"),
-    Variant("ipv4-mapped-ipv6", "fault",
-            "ipAddress is written in IPv4-mapped IPv6 form (::ffff:10.151.24.6)",
-            requirement="CC-IPV4-FORMAT"),
-    Variant("ipv6-bracketed", "fault",
-            "ipv6Address is written in URL brackets ([2605:...])",
-            requirement="CC-IPV6-FORMAT"),
-    Variant("ipv6-prefix", "fault",
-            "ipv6Address is the /64 prefix, as in the vendor example (SHOULD level)",
-            requirement="CC-IPV6-PLAIN-ADDRESS"),
-    Variant("null-as-string", "fault",
-            "a null ipAddress is written as the string \"null\", as in the vendor example (SHOULD level)",
-            requirement="CC-NULL-NOT-STRING"),
-    Variant("error-without-message", "fault",
-            "error bodies carry errorCode only, no errorMessage",
-            requirement="CC-ERR-ENVELOPE"),
-    Variant("errorcode-number", "fault",
-            "errorCode is a JSON number (SHOULD level)",
-            requirement="CC-ERR-CODE-STRING"),
-    Variant("unknown-iccid-400", "fault",
-            "an unknown ICCID gets 20000001 with HTTP 400 instead of 404",
-            requirement="CC-ERR-STATUS-TABLE", transport=True),
-    Variant("unknown-iccid-empty-session", "fault",
-            "an unknown ICCID is answered 200 as a device that never had a session",
-            requirement="CC-ERR-UNKNOWN-ICCID"),
-    Variant("any-api-version", "fault",
-            "every apiVersion is served as version 1",
-            requirement="CC-ERR-API-VERSION"),
-    Variant("api-key-not-checked", "fault",
-            "only the username is checked, any API key is accepted",
-            requirement="CC-ERR-BAD-CREDENTIALS", transport=True),
-    Variant("anonymous-allowed", "fault",
-            "a request without Authorization is served",
-            requirement="CC-ERR-NO-CREDENTIALS", transport=True),
-    Variant("no-www-authenticate", "fault",
-            "401 answers carry no WWW-Authenticate challenge (SHOULD level)",
-            requirement="CC-AUTH-CHALLENGE", transport=True),
-    Variant("non-numeric-iccid-crash", "fault",
-            "the ICCID is parsed as a number first: an ICCID with letters crashes with 500 30000001",
-            requirement="CC-NO-SERVER-ERROR", transport=True),
-    # --- conformant: differ only in ways the vendor's documents allow ------------------------
-    Variant("extra-fields", "conformant",
-            "bodies carry undocumented extra fields (apn, imsi, a nested object)"),
-    Variant("ipv6-only-in-session", "conformant",
-            "the device in session is IPv6-only: ipAddress null, ipv6Address set"),
-    Variant("other-wording", "conformant",
-            "other error message texts ('Invalid ICCID', no final periods, another 401 text)"),
-    Variant("charset-utf8", "conformant",
-            "content type 'application/json; charset=utf-8'"),
-    Variant("key-order", "conformant",
-            "the body's keys in reverse order"),
-    Variant("documented-401-envelope", "conformant",
-            "the 401 without credentials carries the documented envelope with errorCode 10000001"),
-    Variant("iccid-before-version", "conformant",
-            "with both a wrong apiVersion and an unknown ICCID, 20000001 comes first"),
-    Variant("zero-length-session", "conformant",
-            "the ended session's start and end are the same instant, as in the vendor example"),
-    Variant("non-utc-offset", "conformant",
-            "dates carry a +0200 offset (the same instants)"),
-    Variant("ipv4-only-reports-ipv6", "fault",
-            "a device whose session is IPv4-only is answered with an ipv6Address as well",
-            requirement="CC-IPV6-ABSENT-WITHOUT-ADDRESS"),
-    Variant("dates-epoch-text", "fault",
-            "dates are epoch milliseconds written as strings ('1467768706893'), not dates",
-            requirement="CC-DATE-FORMAT"),
-)
-
 
 @dataclass(frozen=True)
 class Device:
@@ -216,16 +98,16 @@ class ReferenceState:
     never creates sessions here."""
 
     def __init__(self, variant: str | None) -> None:
-        self.variant = variant
+        self.variant = Switch(variant, VARIANTS)
         self.devices = _seed_devices()
         self.username = USERNAME
         self.api_key = EMBEDDED_ENV[API_KEY_ENV]
-        if variant == "ipv6-only-in-session":
+        if self.variant("ipv6-only-in-session"):
             in_session = EMBEDDED_TABLE["iccid_in_session"]
             self.devices[in_session] = replace(
                 self.devices[in_session], ip_address=None, ipv6_address="2605:9780:309e:12::3"
             )
-        if variant == "zero-length-session":
+        if self.variant("zero-length-session"):
             ended = EMBEDDED_TABLE["iccid_session_ended"]
             self.devices[ended] = replace(self.devices[ended], ended=self.devices[ended].started)
 
@@ -240,35 +122,36 @@ class _App:
 
     # -- answers --------------------------------------------------------------------------
     def _json(self, payload: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-        if self.variant == "key-order" and isinstance(payload, dict):
+        if self.variant("key-order") and isinstance(payload, dict):
             payload = dict(reversed(list(payload.items())))
-        media_type = {
-            "content-type-text-plain": "text/plain",
-            "charset-utf8": "application/json; charset=utf-8",
-        }.get(self.variant or "", "application/json")
+        media_type = "application/json"
+        if self.variant("content-type-text-plain"):
+            media_type = "text/plain"
+        elif self.variant("charset-utf8"):
+            media_type = "application/json; charset=utf-8"
         return Response(json.dumps(payload), status_code=status, media_type=media_type, headers=headers)
 
     def _error(self, code: str, headers: dict[str, str] | None = None) -> Response:
         status = {"10000001": 401, "10000024": 400, "20000001": 404, "30000001": 500}[code]
-        if self.variant == "unknown-iccid-400" and code == "20000001":
+        if self.variant("unknown-iccid-400") and code == "20000001":
             status = 400
-        message = (OTHER_WORDING if self.variant == "other-wording" else MESSAGES)[code]
+        message = (OTHER_WORDING if self.variant("other-wording") else MESSAGES)[code]
         body: dict[str, Any] = {"errorMessage": message, "errorCode": code}
-        if self.variant == "errorcode-number":
+        if self.variant("errorcode-number"):
             body["errorCode"] = int(code)
-        if self.variant == "error-without-message":
+        if self.variant("error-without-message"):
             del body["errorMessage"]
-        if self.variant == "extra-fields":
+        if self.variant("extra-fields"):
             body["errorDetails"] = {"requestId": "7c1e0b52"}
         return self._json(body, status, headers)
 
     def _challenge(self) -> dict[str, str]:
-        return {} if self.variant == "no-www-authenticate" else {"WWW-Authenticate": 'Basic realm="Jasper"'}
+        return {} if self.variant("no-www-authenticate") else {"WWW-Authenticate": 'Basic realm="Jasper"'}
 
     def _unauthenticated(self) -> Response:
-        if self.variant == "documented-401-envelope":
+        if self.variant("documented-401-envelope"):
             return self._error("10000001", self._challenge())
-        message = "Unauthorized" if self.variant == "other-wording" else PRE_AUTH_MESSAGE
+        message = "Unauthorized" if self.variant("other-wording") else PRE_AUTH_MESSAGE
         return self._json({"errorMessage": message}, 401, self._challenge())
 
     # -- the operation --------------------------------------------------------------------
@@ -288,31 +171,31 @@ class _App:
             return False
         user_ok = secrets.compare_digest(username.encode(), self.state.username.encode())
         key_ok = secrets.compare_digest(api_key.encode(), self.state.api_key.encode())
-        if self.variant == "api-key-not-checked":
+        if self.variant("api-key-not-checked"):
             return user_ok
         return user_ok and key_ok
 
     async def session_info(self, request: Request) -> Response:
         authenticated = self._authenticated(request)
-        if authenticated is None and self.variant != "anonymous-allowed":
+        if authenticated is None and not self.variant("anonymous-allowed"):
             return self._unauthenticated()
         if authenticated is False:
             return self._error("10000001", self._challenge())
         api_version = request.path_params["api_version"]
         iccid = request.path_params["iccid"]
-        if self.variant == "non-numeric-iccid-crash" and not iccid.isdigit():
+        if self.variant("non-numeric-iccid-crash") and not iccid.isdigit():
             return self._error("30000001")
         device = self.state.devices.get(iccid)
-        if self.variant == "iccid-before-version" and device is None:
+        if self.variant("iccid-before-version") and device is None:
             return self._error("20000001")
-        if api_version != "1" and self.variant != "any-api-version":
+        if api_version != "1" and not self.variant("any-api-version"):
             return self._error("10000024")
         if device is None:
-            if self.variant == "unknown-iccid-empty-session":
+            if self.variant("unknown-iccid-empty-session"):
                 device = Device(iccid, None, None, None, None)
             else:
                 return self._error("20000001")
-        if self.variant == "never-session-not-found" and device.started is None:
+        if self.variant("never-session-not-found") and device.started is None:
             return self._error("20000001")
         return self._json(self._body(device))
 
@@ -322,66 +205,66 @@ class _App:
         ended = device.ended is not None
         never = device.started is None
         ip, ipv6, started, finished = device.ip_address, device.ipv6_address, device.started, device.ended
-        if variant == "never-session-ipv4-zero" and never:
+        if variant("never-session-ipv4-zero") and never:
             ip = "0.0.0.0"
-        if variant == "never-session-epoch-dates" and never:
+        if variant("never-session-epoch-dates") and never:
             started = finished = "1970-01-01 00:00:00.000+0000"
         ipv4_only = device.iccid == EMBEDDED_TABLE["iccid_ipv4_only"]
-        if variant == "ipv4-only-reports-ipv6" and ipv4_only:
+        if variant("ipv4-only-reports-ipv6") and ipv4_only:
             ipv6 = "2605:9780:309e:12::99"
-        if variant == "dual-stack-drops-ipv6" and ip and ipv6:
+        if variant("dual-stack-drops-ipv6") and ip and ipv6:
             ipv6 = None
-        if variant == "ended-session-addresses-blanked" and ended:
+        if variant("ended-session-addresses-blanked") and ended:
             ip = ipv6 = None
-        if variant == "in-session-start-null" and in_session:
+        if variant("in-session-start-null") and in_session:
             started = None
-        if variant == "in-session-end-set" and in_session:
+        if variant("in-session-end-set") and in_session:
             finished = started
-        if variant == "ended-end-null" and ended:
+        if variant("ended-end-null") and ended:
             finished = None
-        if variant == "ended-dates-swapped" and ended:
+        if variant("ended-dates-swapped") and ended:
             started, finished = finished, started
-        if variant == "ipv4-mapped-ipv6" and ip:
+        if variant("ipv4-mapped-ipv6") and ip:
             ip = f"::ffff:{ip}"
-        if variant == "ipv6-bracketed" and ipv6:
+        if variant("ipv6-bracketed") and ipv6:
             ipv6 = f"[{ipv6}]"
-        if variant == "ipv6-prefix" and ipv6:
+        if variant("ipv6-prefix") and ipv6:
             ipv6 = ipv6.rsplit(":", 2)[0] + "::/64"
-        if variant == "null-as-string" and ip is None:
+        if variant("null-as-string") and ip is None:
             ip = "null"
-        if variant == "dates-rfc3339":
+        if variant("dates-rfc3339"):
             started, finished = (_rfc3339(d) for d in (started, finished))
-        if variant == "dates-epoch-text":
+        if variant("dates-epoch-text"):
             started, finished = (
                 None if d is None else str(int(_parse(d).timestamp() * 1000))
                 for d in (started, finished)
             )
-        if variant == "non-utc-offset":
+        if variant("non-utc-offset"):
             started, finished = (_plus_two_hours(d) for d in (started, finished))
 
         body: dict[str, Any] = {"iccid": device.iccid, "ipAddress": ip}
         if ipv6 is not None:
             body["ipv6Address"] = ipv6
-        elif variant == "ipv6-null":
+        elif variant("ipv6-null"):
             body["ipv6Address"] = None
-        elif variant == "ipv6-empty-string":
+        elif variant("ipv6-empty-string"):
             body["ipv6Address"] = ""
         body["dateSessionStarted"] = started
         body["dateSessionEnded"] = finished
 
-        if variant == "iccid-as-number":
+        if variant("iccid-as-number"):
             body["iccid"] = int(device.iccid)
-        if variant == "dates-epoch-millis":
+        if variant("dates-epoch-millis"):
             for name in ("dateSessionStarted", "dateSessionEnded"):
                 if body[name] is not None:
                     body[name] = _epoch_millis(body[name])
-        if variant == "omit-null-ipaddress" and body["ipAddress"] is None:
+        if variant("omit-null-ipaddress") and body["ipAddress"] is None:
             del body["ipAddress"]
-        if variant == "omit-null-dates":
+        if variant("omit-null-dates"):
             for name in ("dateSessionStarted", "dateSessionEnded"):
                 if body[name] is None:
                     del body[name]
-        if variant == "extra-fields":
+        if variant("extra-fields"):
             body["apn"] = "iot.reference.example"
             body["imsi"] = "310170845466094"
             body["sessionDetails"] = {"ratType": "LTE", "bytesUsed": 48213}
@@ -411,8 +294,6 @@ def _epoch_millis(value: str) -> int:
 
 def create_app(variant: str | None = None) -> Starlette:
     """A fresh reference server with its own state (``app.state.reference``)."""
-    if variant is not None and variant not in VARIANTS:
-        raise ValueError(f"controlcenter has no reference variant '{variant}'")
     state = ReferenceState(variant)
     handler = _App(state)
     app = Starlette(
