@@ -5,7 +5,7 @@ browser's network panel, a proxy), picks out the exchanges of the three APIs by 
 and judges each with the suites' own rules:
 
 - Control Center: every Get Session Details answer, with every rule of the catalogue
-  (``apis/controlcenter/checks.judge``). The traffic does not say what state a device was in, so
+  (``apis/controlcenter/rules.RULES``). The traffic does not say what state a device was in, so
   the rules that need it (never in session, ended...) judge nothing and stay ``not-tested``;
   a request without Authorization is judged as "no credentials", a 401 to one with Authorization
   as "wrong credentials" (the traffic cannot tell a refused valid key from a wrong one).
@@ -130,7 +130,8 @@ class _Judging:
 
 
 def _judge_controlcenter(found: Interaction, conformance: Any) -> None:
-    from .apis.controlcenter.checks import Answer, Asked, judge
+    from .apis.controlcenter.rules import RULES, Asked
+    from .rulebook import Answer
 
     match = _CC_PATH.search(urlsplit(found.url).path)
     assert match is not None
@@ -141,9 +142,9 @@ def _judge_controlcenter(found: Interaction, conformance: Any) -> None:
         status=found.status or 0,
         content_type=next((v for k, v in found.response_headers if k.lower() == "content-type"), None),
         content=found.response_body,
-        www_authenticate=tuple(v for k, v in found.response_headers if k.lower() == "www-authenticate"),
+        headers=tuple((k.lower(), v) for k, v in found.response_headers),
     )
-    for requirement_id, text in judge(answer, asked).results.items():
+    for requirement_id, text in RULES.judge(answer, asked).results.items():
         if text is None:
             conformance.record(requirement_id, "pass")
         else:
@@ -158,60 +159,61 @@ class _UmtsSessionSeen:
 
 
 def _judge_umts(found: Interaction, conformance: Any, sessions: dict[str, _UmtsSessionSeen]) -> None:
-    from .apis.umts import checks
     from .apis.umts.client import looks_like_login_page
+    from .apis.umts.model import Expect
+    from .apis.umts.models import OPERATIONS
+    from .apis.umts.rules import RULES, Asked
+    from .rulebook import Answer
 
     match = _UMTS_PATH.search(urlsplit(found.url).path)
     assert match is not None
     response = _response(found)
+    answer = Answer.from_httpx(response)
     operation, session_id = match["operation"], match["session"]
-    with conformance.check("UMTS-NO-SERVER-ERROR"):
-        checks.check_no_server_error(response)
+    seen = sessions.get(str(session_id)) if session_id else None
+    operation_name = operation or ("create" if found.method == "POST" else "")
+
+    def judge(expect: Any, *rules: str, reports: str | None = None) -> Any:
+        asked = Asked(operation_name, expect, session_id=session_id, reports=reports)
+        verdicts = RULES.judge(answer, asked, rules)
+        for requirement_id, text in verdicts.results.items():
+            if text is None:
+                conformance.record(requirement_id, "pass")
+            else:
+                conformance.record(requirement_id, "fail", text)
+        return verdicts
+
+    judge(Expect.RECORDED, "UMTS-NO-SERVER-ERROR")
     if response.status_code >= 500 or looks_like_login_page(response):
         return  # the login page is vManage's refusal of a call without a session
-    body: Any = None
-    if response.status_code in (200, 400):
-        with conformance.check("UMTS-MEDIA-JSON"):
-            body = checks.check_media_json(response)
-    seen = sessions.get(str(session_id)) if session_id else None
-    if seen is not None and seen.disabled and operation in checks.OPERATIONS:
-        with conformance.check("UMTS-DISABLE-INVALIDATES"):
-            assert response.status_code == 400 and checks.error_code(body) == checks.CODE_UNKNOWN_SESSION, (
-                f"{operation} of a disabled session answered {checks.summary(response)}, not 400 "
-                f"{checks.CODE_UNKNOWN_SESSION}"
-            )
-    if 400 <= response.status_code < 500 and response.status_code not in (401, 403) and body is not None:
-        with conformance.check("UMTS-ERROR-ENVELOPE"):
-            checks.check_error_envelope(body)
+    # The body is judged only when UMTS-MEDIA-JSON holds: a body it cannot read says nothing more.
+    usable = "UMTS-MEDIA-JSON" in judge(Expect.RECORDED, "UMTS-MEDIA-JSON").passed
+    if seen is not None and seen.disabled and operation in OPERATIONS:
+        judge(Expect.DISABLED_SESSION, "UMTS-DISABLE-INVALIDATES")
+    if response.status_code == 400 and usable:
+        judge(Expect.RECORDED, "UMTS-ERROR-ENVELOPE")
         return
-    if response.status_code != 200 or body is None:
+    if response.status_code != 200 or not usable:
         return
     if operation is None and found.method == "POST":
-        session = None
-        with conformance.check("UMTS-CREATE-SESSION"):
-            session = checks.session_from_create(body)
-        if session is not None:
-            with conformance.check("UMTS-SESSION-TYPES"):
-                checks.check_session_types(session)
+        verdicts = judge(Expect.RECORDED, "UMTS-CREATE-SESSION", "UMTS-SESSION-TYPES")
+        if "UMTS-CREATE-SESSION" in verdicts.passed:
+            body = answer.json
+            session = body[0] if isinstance(body, list) else body
             sessions.setdefault(str(session.get("sessionId")), _UmtsSessionSeen())
     elif operation == "status":
-        session = body[0] if isinstance(body, list) and len(body) == 1 else body
-        with conformance.check("UMTS-SESSION-TYPES"):
-            checks.check_session_types(session)
+        # The lifecycle over one session's sequence: after an acknowledged start the status says
+        # START, after an acknowledged stop it says STOP.
         seen = sessions.get(str(session_id))
-        if seen is not None and isinstance(session, dict):
-            # The lifecycle over one session's sequence: after an acknowledged start the
-            # status says START, after an acknowledged stop it says STOP.
-            state = checks.normalized_request_status(session)
-            if seen.started and not seen.stopped:
-                with conformance.check("UMTS-LIFECYCLE-START"):
-                    assert state == "START", f"status after an acknowledged start says {state!r}, not START"
-            if seen.stopped:
-                with conformance.check("UMTS-LIFECYCLE-STOP"):
-                    assert state == "STOP", f"status after an acknowledged stop says {state!r}, not STOP"
+        reports = None
+        if seen is not None and seen.stopped:
+            reports = "STOP"
+        elif seen is not None and seen.started:
+            reports = "START"
+        judge(Expect.RECORDED, "UMTS-SESSION-TYPES", "UMTS-LIFECYCLE-START",
+              "UMTS-LIFECYCLE-STOP", reports=reports)
     elif operation in ("start", "stop", "disable"):
-        with conformance.check("UMTS-OP-ACK"):
-            checks.check_ack(body, operation)
+        judge(Expect.RECORDED, "UMTS-OP-ACK")
         seen = sessions.setdefault(str(session_id), _UmtsSessionSeen())
         if operation == "start":
             seen.started = True
@@ -220,8 +222,7 @@ def _judge_umts(found: Interaction, conformance: Any, sessions: dict[str, _UmtsS
         else:
             seen.disabled = True
     elif operation == "download":
-        with conformance.check("UMTS-DOWNLOAD-SHAPE"):
-            checks.check_download_body(body)
+        judge(Expect.RECORDED, "UMTS-DOWNLOAD-SHAPE")
 
 
 _BIOT_OPERATIONS = {"GET": "getSession", "PATCH": "updateSession", "DELETE": "deleteSession", "POST": "createSessionByUsageType"}
@@ -255,16 +256,16 @@ def _biot_code(response: httpx.Response) -> Any:
 
 
 def _judge_biot(found: Interaction, conformance: Any, sessions: dict[str, _BiotSessionSeen]) -> None:
-    from .apis.biot.checks import record_error_checks, record_session_checks
+    from .apis.biot.steps import judge_error, judge_session
 
     response = _response(found)
     with conformance.check("BIOT-NO-SERVER-ERROR"):
         assert response.status_code < 500, f"{found.method} {found.url} answered {response.status_code}"
     body = None
     if 400 <= response.status_code < 500:
-        record_error_checks(conformance, response, _BIOT_OPERATIONS.get(found.method, "getSession"))
+        judge_error(conformance, response, _BIOT_OPERATIONS.get(found.method, "getSession"))
     elif response.status_code in (200, 201) and found.method in ("GET", "PATCH", "POST"):
-        body = record_session_checks(conformance, response, response.status_code)
+        body = judge_session(conformance, response, response.status_code, _BIOT_OPERATIONS.get(found.method, "getSession"))
     match = _BIOT_PATH.search(urlsplit(found.url).path)
     assert match is not None
     _judge_biot_sequence(found, response, body, match["device"], match["rest"], conformance, sessions)
@@ -277,8 +278,7 @@ def _judge_biot_sequence(
     """The lifecycle over one session's exchanges: creation echoes what was sent, a GET shows
     what the last accepted PATCH showed, state changes follow the transition model, DELETE
     removes only DONE sessions, and a deleted session is not found."""
-    from .apis.biot.rules import parse_instant, same_instant
-    from .apis.biot.transitions import load_model
+    from .apis.biot.model import load_model, parse_instant, same_instant
 
     sent = _json_of(found.request_body) if found.request_body else None
     sent = sent if isinstance(sent, dict) else {}

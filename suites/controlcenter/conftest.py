@@ -7,30 +7,43 @@ from typing import Any
 
 import pytest
 
-from pytest_sessionapi.apis.controlcenter.suite_support import (
-    asked_for,
-    judge_case,
-    make_case,
-    record,
-)
-from pytest_sessionapi.schemathesis_support import send_case
+from pytest_sessionapi.apis.controlcenter import steps
+from pytest_sessionapi.apis.controlcenter.client import CURRENT_API_VERSION
+from pytest_sessionapi.apis.controlcenter.model import Credentials
+from pytest_sessionapi.apis.controlcenter.sessions import TargetDevices
+from pytest_sessionapi.ledger import TestRecorder
 
 
 @pytest.fixture
-def cc_exchange(sessionapi_target, sessionapi_client, conformance) -> Callable[..., None]:
-    """``cc_exchange(case_or_iccid, declared, api_version="1", hard=False)``: send one
-    Get Session Details request with the target's credentials, judge the answer with every rule
-    and Schemathesis check, and record it (``hard``: raise a failure that fails the run, for Hypothesis, so that
-    a SHOULD point the vendor's docs leave open never stops the search for MUST failures)."""
+def cc_devices(sessionapi_target) -> TargetDevices:
+    """The devices the target names, by ICCID, and the ICCIDs it holds no device for."""
+    return TargetDevices.of(sessionapi_target)
 
-    def exchange(case: Any, declared: Iterable[str], api_version: str = "1", hard: bool = False) -> None:
-        if isinstance(case, str):
-            case = make_case(case, api_version)
-        parameters = case.path_parameters
-        asked = asked_for(sessionapi_target, str(parameters["iccid"]), str(parameters["apiVersion"]))
-        response = send_case(sessionapi_client.http, case)
-        declared = tuple(declared)
-        results = judge_case(case, response, asked)
-        record(conformance, results, declared, hard=hard)
+
+@pytest.fixture
+def cc_exchange(sessionapi_client, cc_devices, conformance: TestRecorder) -> Callable[..., None]:
+    """``cc_exchange(case_or_iccid, declared, api_version="1", hard=False)``: send one
+    Get Session Details request with the target's credentials, judge the answer once with every
+    rule and Schemathesis's built-in checks, and record it (``hard``: raise a failure that fails
+    the run, for Hypothesis, so that a SHOULD point the vendor's docs leave open never stops the
+    search for MUST failures)."""
+
+    def exchange(
+        case: Any, declared: Iterable[str], api_version: str = CURRENT_API_VERSION, hard: bool = False
+    ) -> None:
+        steps.ask(conformance, sessionapi_client.http, cc_devices, case, declared,
+                  api_version=api_version, hard=hard)
 
     return exchange
+
+
+@pytest.fixture
+def cc_refused(sessionapi_target, cc_devices, conformance: TestRecorder) -> Callable[..., None]:
+    """``cc_refused(http, asked_as, declared)``: one Get Session Details through ``http``, a
+    client whose credentials must be refused ("invalid" or "none"), about the device in session
+    when the target names one; judged once and recorded."""
+
+    def refused(http: Any, asked_as: Credentials, declared: Iterable[str]) -> None:
+        steps.ask_refused(conformance, http, sessionapi_target, cc_devices, asked_as, declared)
+
+    return refused

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_sessionapi.apis.controlcenter.checks import BODY_RULES
+from pytest_sessionapi.apis.controlcenter.rules import BODY_RULES
 
 pytestmark = pytest.mark.sessionapi("controlcenter")
 

@@ -8,11 +8,6 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from pytest_sessionapi.apis.controlcenter.checks import Asked
-from pytest_sessionapi.apis.controlcenter.client import Client
-from pytest_sessionapi.apis.controlcenter.suite_support import judge_response, record
-from pytest_sessionapi.apis.controlcenter.target import unknown_iccids
-
 pytestmark = pytest.mark.sessionapi("controlcenter")
 
 ERROR_ANSWER = (
@@ -29,22 +24,13 @@ WRONG_API_KEY = "sessionapi-wrong-api-key-000000"
 UNKNOWN_USER = "sessionapi-no-such-user"
 
 
-def probe_iccid(target) -> tuple[str, bool]:
-    """The ICCID for requests that must be refused before any lookup: a device in session when
-    the target names one (so a server that lets the request through would hand out data)."""
-    iccid = target.entity("iccid_in_session")
-    if iccid is not None:
-        return iccid, True
-    return unknown_iccids(target.settings)[0], False
-
-
 UNKNOWN = ("CC-ERR-UNKNOWN-ICCID", *ERROR_ANSWER)
 
 
 @pytest.mark.requirement(*UNKNOWN)
-def test_unknown_iccid(sessionapi_target, cc_exchange):
+def test_unknown_iccid(cc_devices, cc_exchange):
     """19 and 20 digits, not provisioned: '20000001 404 Resource not found - Invalid ICCID.'"""
-    for iccid in unknown_iccids(sessionapi_target.settings):
+    for iccid in cc_devices.unknown:
         cc_exchange(iccid, UNKNOWN)
 
 
@@ -64,9 +50,9 @@ VERSION = ("CC-ERR-API-VERSION", *ERROR_ANSWER)
 
 @pytest.mark.requirement(*VERSION)
 @pytest.mark.parametrize("api_version", ["0", "2", "99"])
-def test_invalid_api_version(api_version, sessionapi_target, cc_exchange):
+def test_invalid_api_version(api_version, cc_devices, cc_exchange):
     """'The current version for all functions is 1': v0, v2, v99 are 400 10000024."""
-    iccid, _ = probe_iccid(sessionapi_target)
+    iccid, _ = cc_devices.probe_iccid()
     cc_exchange(iccid, VERSION, api_version=api_version)
 
 
@@ -75,26 +61,17 @@ BAD_CREDENTIALS = ("CC-ERR-BAD-CREDENTIALS", "CC-AUTH-CHALLENGE", *ERROR_ANSWER)
 
 @pytest.mark.requirement(*BAD_CREDENTIALS)
 @pytest.mark.parametrize("who", ["wrong-api-key", "unknown-user"])
-def test_invalid_credentials(who, sessionapi_target, sessionapi_open_client, conformance):
-    """10000001 'Invalid credentials.' with HTTP 401."""
+def test_invalid_credentials(who, sessionapi_target, sessionapi_open_client, cc_refused):
+    """10000001 'Invalid credentials.' with HTTP 401, asked about a device in session when the
+    target names one (a server that lets the request through would hand out its data)."""
     username = sessionapi_target.settings.username if who == "wrong-api-key" else UNKNOWN_USER
-    http = sessionapi_open_client(httpx.BasicAuth(username, WRONG_API_KEY))
-    iccid, provisioned = probe_iccid(sessionapi_target)
-    response = Client(http, sessionapi_target).session_info(iccid)
-    asked = Asked(iccid=iccid, credentials="invalid", provisioned=provisioned)
-    results = judge_response(response, asked)
-    record(conformance, results, BAD_CREDENTIALS)
+    cc_refused(sessionapi_open_client(httpx.BasicAuth(username, WRONG_API_KEY)), "invalid", BAD_CREDENTIALS)
 
 
 NO_CREDENTIALS = ("CC-ERR-NO-CREDENTIALS", "CC-AUTH-CHALLENGE", "CC-ERR-CODE-STRING", "CC-NO-SERVER-ERROR")
 
 
 @pytest.mark.requirement(*NO_CREDENTIALS)
-def test_no_credentials(sessionapi_target, sessionapi_open_client, conformance):
+def test_no_credentials(sessionapi_open_client, cc_refused):
     """No Authorization header: '10000001 401 Invalid credentials.', and no session data."""
-    http = sessionapi_open_client(None)
-    iccid, provisioned = probe_iccid(sessionapi_target)
-    response = Client(http, sessionapi_target).session_info(iccid)
-    asked = Asked(iccid=iccid, credentials="none", provisioned=provisioned)
-    results = judge_response(response, asked)
-    record(conformance, results, NO_CREDENTIALS)
+    cc_refused(sessionapi_open_client(None), "none", NO_CREDENTIALS)

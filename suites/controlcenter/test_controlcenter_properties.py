@@ -1,8 +1,8 @@
 """Property-based tests: every generated request gets a documented answer, never a 5xx.
 
 - Schemathesis generates requests from the bundled OpenAPI document (ICCIDs of 19-20 digits,
-  plus the target's own devices) and validates each answer with its built-in checks and the
-  catalogue's rules registered as custom checks;
+  plus the target's own devices); each answer is judged once by the catalogue's rules and
+  Schemathesis's built-in checks;
 - Hypothesis strategies add what the document does not generate: ICCIDs with and without a
   valid Luhn digit, malformed ICCIDs, other apiVersions.
 
@@ -16,11 +16,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pytest_sessionapi.apis.controlcenter.checks import BODY_RULES
-from pytest_sessionapi.apis.controlcenter.schemathesis_checks import operation
-from pytest_sessionapi.apis.controlcenter.strategies import iccids, malformed_iccids, other_api_versions
-from pytest_sessionapi.apis.controlcenter.suite_support import known_iccids
-from pytest_sessionapi.apis.controlcenter.target import unknown_iccids
+from pytest_sessionapi.apis.controlcenter.rules import BODY_RULES
+from pytest_sessionapi.apis.controlcenter.strategies import (
+    generated_cases,
+    iccids,
+    known_and_unknown_iccids,
+    malformed_iccids,
+    other_api_versions,
+)
 
 pytestmark = pytest.mark.sessionapi("controlcenter")
 
@@ -37,20 +40,12 @@ SCHEMA_DRIVEN = (*ANY_ANSWER, *BODY, "CC-OK-STATUS", "CC-ERR-UNKNOWN-ICCID")
 
 @pytest.mark.requirement(*SCHEMA_DRIVEN)
 @given(data=st.data())
-def test_schemathesis_generated_requests(data, sessionapi_target, cc_exchange):
+def test_schemathesis_generated_requests(data, cc_devices, cc_exchange):
     """Schemathesis cases from openapi.json, about half of them naming one of the target's
     devices (so the state rules run on them too): each gets an answer the page documents; its
     error table ends with '30000001 500 Unknown server error.', the server's own failure, never
     an answer to a request it describes."""
-    devices = sorted(known_iccids(sessionapi_target))
-    strategies = [operation().as_strategy()]
-    if devices:
-        strategies.append(
-            st.sampled_from(devices).flatmap(
-                lambda iccid: operation().as_strategy(path_parameters={"iccid": iccid, "apiVersion": 1})
-            )
-        )
-    case = data.draw(st.one_of(*strategies), label="case")
+    case = data.draw(generated_cases(cc_devices.iccids), label="case")
     cc_exchange(case, SCHEMA_DRIVEN, hard=True)
 
 
@@ -78,9 +73,8 @@ VERSIONS = ("CC-ERR-API-VERSION", *ANY_ANSWER, *BODY)
 
 @pytest.mark.requirement(*VERSIONS)
 @given(data=st.data(), api_version=other_api_versions())
-def test_other_api_versions(data, api_version, sessionapi_target, cc_exchange):
+def test_other_api_versions(data, api_version, cc_devices, cc_exchange):
     """'The current version for all functions is 1': any other apiVersion, for the target's
     devices and for unknown ICCIDs, is 400 10000024."""
-    candidates = sorted(known_iccids(sessionapi_target)) + list(unknown_iccids(sessionapi_target.settings))
-    iccid = data.draw(st.sampled_from(candidates), label="iccid")
+    iccid = data.draw(known_and_unknown_iccids(cc_devices), label="iccid")
     cc_exchange(iccid, VERSIONS, api_version=api_version, hard=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_sessionapi.apis.controlcenter.checks import Answer, Asked, judge
+from pytest_sessionapi.apis.controlcenter.rules import RULES, Asked
 from pytest_sessionapi.apis.controlcenter.strategies import luhn_valid
 from pytest_sessionapi.apis.controlcenter.vendor_examples import (
     ERROR_TABLE,
@@ -17,6 +17,7 @@ from pytest_sessionapi.apis.controlcenter.vendor_examples import (
     RESPONSE_EXAMPLE,
     SAMPLE_CODE_ICCIDS,
 )
+from pytest_sessionapi.rulebook import Answer
 
 pytestmark = pytest.mark.sessionapi("controlcenter")
 
@@ -53,7 +54,7 @@ def test_vendor_response_example(conformance):
     _not_judging_the_target(conformance, RESPONSE_RULES)
     answer = Answer(200, "application/json", RESPONSE_EXAMPLE.encode())
     asked = Asked(iccid=REQUEST_EXAMPLE_ICCID, device="session_ended", provisioned=True)
-    for requirement_id, problem in judge(answer, asked, RESPONSE_RULES).problems.items():
+    for requirement_id, problem in RULES.judge(answer, asked, RESPONSE_RULES).problems.items():
         conformance.finding(requirement_id, f"the vendor's response example: {problem}")
     for iccid in (REQUEST_EXAMPLE_ICCID, *SAMPLE_CODE_ICCIDS):
         if not luhn_valid(iccid):
@@ -71,14 +72,16 @@ def test_vendor_error_table(conformance):
     for code, status, message in ERROR_TABLE:
         body = f'{{"errorMessage": "{message}", "errorCode": "{code}"}}'.encode()
         answer = Answer(status, "application/json", body)
-        for requirement_id, problem in judge(answer, Asked(iccid=REQUEST_EXAMPLE_ICCID), ERROR_RULES).problems.items():
+        for requirement_id, problem in RULES.judge(answer, Asked(iccid=REQUEST_EXAMPLE_ICCID), ERROR_RULES).problems.items():
             conformance.finding(requirement_id, f"the vendor's error table, {code}: {problem}")
     conformance.finding(
         "CC-ERR-STATUS-TABLE",
         "the vendor lists 10000031 'Invalid Zone' for Get Session Details, which takes no zone "
         "parameter: the suite cannot provoke it and only checks its status (400) if it appears",
     )
-    pre_auth = Answer(401, "application/json", PRE_AUTH_401_BODY.encode(), ('Basic realm="Jasper"',))
+    pre_auth = Answer(
+        401, "application/json", PRE_AUTH_401_BODY.encode(), (("www-authenticate", 'Basic realm="Jasper"'),)
+    )
     if "errorCode" not in PRE_AUTH_401_BODY:
         conformance.finding(
             "CC-ERR-ENVELOPE",
@@ -86,5 +89,5 @@ def test_vendor_error_table(conformance):
             f"with {PRE_AUTH_401_BODY}, which has no errorCode although the docs promise one on "
             "every error; the suite accepts it there",
         )
-    for requirement_id, problem in judge(pre_auth, Asked(iccid=REQUEST_EXAMPLE_ICCID, credentials="none"), ERROR_RULES).problems.items():
+    for requirement_id, problem in RULES.judge(pre_auth, Asked(iccid=REQUEST_EXAMPLE_ICCID, credentials="none"), ERROR_RULES).problems.items():
         conformance.finding(requirement_id, f"the vendor's pre-authentication 401: {problem}")

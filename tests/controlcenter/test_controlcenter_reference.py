@@ -8,11 +8,13 @@ import httpx
 import pytest
 
 from pytest_sessionapi.apis.controlcenter import client as cc_client
-from pytest_sessionapi.apis.controlcenter.checks import Answer, Asked, DEVICE_OF_ENTITY, judge
+from pytest_sessionapi.apis.controlcenter.model import DEVICE_OF_ENTITY
+from pytest_sessionapi.apis.controlcenter.rules import RULES, Asked
 from pytest_sessionapi.apis.controlcenter.reference import EMBEDDED_TABLE, VARIANTS, create_app
 from pytest_sessionapi.config import embedded_target
 from pytest_sessionapi.registry import get_api
 from pytest_sessionapi.requirements import load_catalogue
+from pytest_sessionapi.rulebook import Answer
 from pytest_sessionapi.transport import open_client
 
 
@@ -34,7 +36,7 @@ def test_every_seeded_device_passes_every_rule(key):
     response = client.session_info(iccid)
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/json"
-    verdicts = judge(Answer.from_httpx(response), Asked(iccid=iccid, device=DEVICE_OF_ENTITY[key], provisioned=True))
+    verdicts = RULES.judge(Answer.from_httpx(response), Asked(iccid=iccid, device=DEVICE_OF_ENTITY[key], provisioned=True))
     assert verdicts.failures == {}
 
 
@@ -91,6 +93,26 @@ def test_each_app_has_its_own_state_and_no_live_sessions():
 def test_unknown_variant_is_refused():
     with pytest.raises(ValueError, match="no reference variant"):
         create_app("no-such-variant")
+
+
+def test_the_server_asks_only_for_variants_the_table_holds():
+    """Every name the server switches on is a variant of the table (a misspelt switch would raise
+    at once), and every variant is switched on somewhere (none proves nothing)."""
+    import ast
+    from pathlib import Path
+
+    from pytest_sessionapi.apis.controlcenter.reference import server
+
+    tree = ast.parse(Path(server.__file__).read_text())
+    asked = {
+        arg.value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute | ast.Name)
+        and getattr(node.func, "attr", getattr(node.func, "id", None)) == "variant"
+        for arg in node.args
+        if isinstance(arg, ast.Constant)
+    }
+    assert asked == set(VARIANTS)
 
 
 def test_every_requirement_has_a_fault_variant_and_the_issue_s_conformant_variants_exist():

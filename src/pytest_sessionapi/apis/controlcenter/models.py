@@ -2,7 +2,7 @@
 
 They encode the JSON *types* the vendor documents ('Get Session Details': 'Response Parameters', the
 example and the errors table) and nothing more: the null/absence semantics, value formats and error
-codes are rules in :mod:`.checks`, each under its own requirement ID. Unknown fields are kept
+codes are rules in :mod:`.rules`, each under its own requirement ID. Unknown fields are kept
 (``extra="allow"``): the vendor does not promise a closed object.
 """
 

@@ -2,8 +2,11 @@
 Schemathesis failure back to one requirement ID.
 
 Importing this module registers one check per state-free rule (``controlcenter_cc_...``), once
-per process. Each check ignores operations that are not Control Center's, so the registration
-cannot disturb another API's Schemathesis tests.
+per process, through the core factory :func:`pytest_sessionapi.schemathesis_support.rule_checks`.
+Each check ignores operations that are not Control Center's, so the registration cannot disturb
+another API's Schemathesis tests. The suite itself judges each answer once with the rulebook
+(:mod:`.steps`) and gives Schemathesis only its built-in checks (:data:`BUILTIN_CHECKS`); the
+custom checks are for users who run Schemathesis themselves.
 """
 
 from __future__ import annotations
@@ -34,13 +37,16 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from pytest_sessionapi.rulebook import Answer
 from pytest_sessionapi.schemathesis_support import (
-    RequirementViolation,
     carried_requirement,
+    rule_checks,
     validate_response,
 )
 
-from .checks import RULES, STATE_FREE, Answer, Asked
+from .client import CURRENT_API_VERSION
+from .model import situation
+from .rules import RULES, STATE_FREE, Asked
 
 OPENAPI_PATH = Path(__file__).with_name("openapi.json")
 OPERATION_PATH = "/rws/api/v{apiVersion}/devices/{iccid}/sessionInfo"
@@ -56,24 +62,9 @@ def _is_ours(case: Any) -> bool:
     return getattr(case.operation, "path", None) == OPERATION_PATH
 
 
-def _register(requirement_id: str) -> Any:
-    rule = RULES[requirement_id]
-
-    def check(ctx: Any, response: Any, case: Any) -> None:
-        if not _is_ours(case):
-            return None
-        try:
-            rule(Answer.from_schemathesis(response), asked_from_case(case))
-        except AssertionError as exc:
-            raise RequirementViolation(requirement_id, str(exc)) from None
-        return None
-
-    check.__name__ = "controlcenter_" + requirement_id.lower().replace("-", "_")
-    check.__qualname__ = check.__name__
-    return schemathesis.check(check)
-
-
-CUSTOM_CHECKS = [_register(requirement_id) for requirement_id in sorted(STATE_FREE)]
+CUSTOM_CHECKS = rule_checks(
+    "controlcenter", RULES, sorted(STATE_FREE), asked_of=asked_from_case, is_ours=_is_ours
+)
 
 BUILTIN_CHECKS = [
     not_a_server_error,
@@ -94,20 +85,16 @@ def load_schema() -> Any:
     return schemathesis.openapi.from_path(str(OPENAPI_PATH))
 
 
+@cache
 def operation() -> Any:
+    """Get Session Details in the bundled OpenAPI document (looked up once per process)."""
     return load_schema()[OPERATION_PATH]["GET"]
 
 
-def _situation(asked: Asked) -> str:
-    if asked.credentials == "invalid":
-        return "CC-ERR-BAD-CREDENTIALS"
-    if asked.credentials == "none":
-        return "CC-ERR-NO-CREDENTIALS"
-    if asked.api_version != "1":
-        return "CC-ERR-API-VERSION"
-    if asked.provisioned:
-        return "CC-OK-STATUS"
-    return "CC-ERR-UNKNOWN-ICCID"
+def make_case(iccid: str, api_version: str = CURRENT_API_VERSION) -> Any:
+    """A Schemathesis case of Get Session Details for ``iccid`` (sent through the suite's
+    client by :func:`pytest_sessionapi.schemathesis_support.send_case`)."""
+    return operation().Case(path_parameters={"apiVersion": api_version, "iccid": iccid})
 
 
 def _schema_requirement(failure: JsonSchemaError, answer: Answer) -> str:
@@ -142,12 +129,12 @@ def requirement_of(failure: Failure, answer: Answer, asked: Asked) -> str:
     if isinstance(failure, UndefinedContentType | MissingContentType | MalformedMediaType):
         return "CC-CONTENT-TYPE"
     if isinstance(failure, UndefinedStatusCode):
-        return _situation(asked)
+        return situation(asked).requirement
     if isinstance(failure, MalformedJson):
         return "CC-OK-STATUS" if answer.status == 200 else "CC-ERR-ENVELOPE"
     if isinstance(failure, JsonSchemaError):
         return _schema_requirement(failure, answer)
-    return _situation(asked)
+    return situation(asked).requirement
 
 
 def schemathesis_failures(

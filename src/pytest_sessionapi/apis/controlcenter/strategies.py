@@ -1,12 +1,17 @@
-"""Hypothesis strategies for the Control Center suite: ICCIDs, malformed ICCIDs, apiVersions."""
+"""Hypothesis strategies for the Control Center suite: ICCIDs, malformed ICCIDs, apiVersions, and
+the Schemathesis cases generated from the bundled OpenAPI document."""
 
 from __future__ import annotations
 
 import string
+from collections.abc import Sequence
+from typing import Any
 
 from hypothesis import strategies as st
 
-from .checks import CURRENT_API_VERSION
+from .client import CURRENT_API_VERSION
+from .schemathesis_checks import operation
+from .sessions import TargetDevices
 
 
 def luhn_check_digit(payload: str) -> str:
@@ -61,3 +66,22 @@ def other_api_versions() -> st.SearchStrategy[str]:
     spelled = st.sampled_from(["01", "1.0", "1.1", "v1", "V1", "x", "latest", "2beta", "1a", "-1"])
     free = st.text(string.ascii_lowercase + string.digits + "-_", min_size=1, max_size=8)
     return st.one_of(numbers, spelled, free).filter(lambda v: v != CURRENT_API_VERSION)
+
+
+def generated_cases(device_iccids: Sequence[str]) -> st.SearchStrategy[Any]:
+    """Schemathesis cases of Get Session Details from openapi.json; when the target names
+    devices (``device_iccids``), about half of the cases ask for one of them with apiVersion 1,
+    so the rules on a device's state run on generated requests too."""
+    strategies = [operation().as_strategy()]
+    if device_iccids:
+        strategies.append(
+            st.sampled_from(list(device_iccids)).flatmap(
+                lambda iccid: operation().as_strategy(path_parameters={"iccid": iccid, "apiVersion": 1})
+            )
+        )
+    return st.one_of(*strategies)
+
+
+def known_and_unknown_iccids(devices: TargetDevices) -> st.SearchStrategy[str]:
+    """The ICCIDs of the target's devices and those it holds no device for."""
+    return st.sampled_from(devices.iccids + list(devices.unknown))

@@ -1,166 +1,49 @@
-"""The catalogue's rules for Get Session Details, as plain functions over one answer.
+"""The catalogue's rules for Get Session Details, one per requirement ID, on the core rulebook.
 
-Every rule belongs to exactly one requirement ID (``RULES``) and has the same shape::
+Every rule has the rulebook's one signature::
 
     rule(answer: Answer, asked: Asked) -> bool
 
 It returns ``True`` when it judged the answer and found it right, ``False`` when the answer is
-outside its scope (nothing to judge), and raises ``AssertionError`` with a readable message when
-the answer breaks the requirement. ``Asked`` says what the suite asked and what it knows about the
-device; rules that depend on the device's state only judge when the suite knows that state.
+outside its scope (said once, above the rule, with :func:`applies_when`), and raises
+:class:`RuleFailure` with a readable message when the answer breaks the requirement. ``Asked``
+says what the suite asked and what it knows about the device; rules that depend on the device's
+state only judge when the suite knows that state (:mod:`.model`).
 
 The rules split the work so that one defect is reported under one ID (see the header of
 ``requirements.toml``): a 5xx is only CC-NO-SERVER-ERROR's; an error body without a readable
 errorCode is only CC-ERR-ENVELOPE's; the string "null" counts as null for every rule except
 CC-NULL-NOT-STRING; a value of the wrong JSON type is only CC-BODY-TYPES's.
 
-The same functions serve the example tests, the Hypothesis tests, the Schemathesis custom checks
-(:mod:`.schemathesis_checks`) and the vendor-example findings.
+The same rulebook serves the suite's steps (:mod:`.steps`), the Schemathesis custom checks
+(:mod:`.schemathesis_checks`), the vendor-example findings and the traffic judge.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from datetime import datetime
-from functools import cached_property
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import ValidationError
 
-from pytest_sessionapi.http_checks import parse_json
+from pytest_sessionapi.rulebook import Answer, RuleFailure, Rulebook, applies_when
 
-from .models import DATE_FIELDS, NULLABLE_FIELDS, ErrorEnvelope, SessionInfo
-
-CURRENT_API_VERSION = "1"
-
-ERROR_STATUS: dict[str, int] = {
-    "10000001": 401,  # Invalid credentials.
-    "10000024": 400,  # Invalid apiVersion.
-    "10000031": 400,  # Invalid Zone.
-    "20000001": 404,  # Resource not found - Invalid ICCID.
-    "30000001": 500,  # Unknown server error.
-}
-"""'Get Session Details' 'Errors' table: errorCode -> HTTP status."""
-
-INVALID_CREDENTIALS = "10000001"
-INVALID_API_VERSION = "10000024"
-INVALID_ICCID = "20000001"
-
-DeviceState = Literal[
-    "in_session", "session_ended", "never_in_session", "ipv6_only", "dual_stack", "ipv4_only"
-]
-Credentials = Literal["valid", "invalid", "none"]
-
-DEVICE_OF_ENTITY: dict[str, DeviceState] = {
-    "iccid_in_session": "in_session",
-    "iccid_session_ended": "session_ended",
-    "iccid_never_in_session": "never_in_session",
-    "iccid_ipv6_only": "ipv6_only",
-    "iccid_dual_stack": "dual_stack",
-    "iccid_ipv4_only": "ipv4_only",
-}
-
-HAD_A_SESSION: frozenset[str] = frozenset(
-    {"in_session", "session_ended", "ipv6_only", "dual_stack", "ipv4_only"}
+from .client import CURRENT_API_VERSION
+from .model import (
+    ADDRESSED_SESSIONS,
+    ERROR_STATUS,
+    HAD_A_SESSION,
+    INVALID_CREDENTIALS,
+    Credentials,
+    DeviceState,
+    Situation,
+    situation,
 )
-
-# yyyy-MM-dd HH:mm:ss.SSS then a numeric offset without a colon (the page's response example).
-DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{3}[+-]\d{4}$")
-_DATE_FORMAT = "%Y-%m-%d %H:%M:%S.%f%z"
-_IPV4_TEXT = re.compile(r"^\d{1,3}(\.\d{1,3}){3}$")
-_PREFIX_LENGTH = re.compile(r"^(0|[1-9]\d{0,2})$")
-
-_PREVIEW = 240
-
-
-class _NotJson:
-    def __repr__(self) -> str:
-        return "<not JSON>"
-
-
-NOT_JSON: Any = _NotJson()
-
-
-@dataclass(frozen=True)
-class Answer:
-    """What came back, independent of the HTTP library that fetched it."""
-
-    status: int
-    content_type: str | None
-    content: bytes
-    www_authenticate: tuple[str, ...] = ()
-
-    @classmethod
-    def from_httpx(cls, response: Any) -> Answer:
-        return cls(
-            status=response.status_code,
-            content_type=response.headers.get("content-type"),
-            content=response.content,
-            www_authenticate=tuple(response.headers.get_list("www-authenticate")),
-        )
-
-    @classmethod
-    def from_schemathesis(cls, response: Any) -> Answer:
-        headers = {name.lower(): values for name, values in response.headers.items()}
-        content_type = headers.get("content-type") or [None]
-        return cls(
-            status=response.status_code,
-            content_type=content_type[0],
-            content=response.content,
-            www_authenticate=tuple(headers.get("www-authenticate", ())),
-        )
-
-    @cached_property
-    def json(self) -> Any:
-        try:
-            return parse_json(self.content)
-        except ValueError:  # http_checks.UnusableJson: not JSON, or beyond safe limits
-            return NOT_JSON
-
-    @property
-    def not_json_because(self) -> str:
-        """`` (reason)`` when the body is not usable JSON, for the rules' messages; else ''."""
-        try:
-            parse_json(self.content)
-        except ValueError as exc:
-            return f" ({getattr(exc, 'reason', exc)})"
-        return ""
-
-    @property
-    def media_type(self) -> str:
-        return (self.content_type or "").split(";")[0].strip().lower()
-
-    @property
-    def session_body(self) -> dict[str, Any] | None:
-        """The 200 body when it is a JSON object, else None (nothing for body rules to judge)."""
-        if self.status == 200 and isinstance(self.json, dict):
-            return self.json
-        return None
-
-    @property
-    def is_client_error(self) -> bool:
-        return 400 <= self.status < 500
-
-    @property
-    def error_code(self) -> str | None:
-        """The errorCode of a 4xx body as text, when there is a readable one."""
-        body = self.json
-        if not self.is_client_error or not isinstance(body, dict):
-            return None
-        code = body.get("errorCode")
-        if isinstance(code, bool) or not isinstance(code, str | int):
-            return None
-        return str(code)
-
-    def describe(self) -> str:
-        text = self.content[: _PREVIEW * 2].decode("utf-8", errors="replace")
-        text = " ".join(text.split())
-        if len(text) > _PREVIEW:
-            text = text[:_PREVIEW] + "..."
-        return f"{self.status} {self.content_type or '(no content-type)'}: {text or '(empty body)'}"
+from .models import DATE_FIELDS, NULLABLE_FIELDS, ErrorEnvelope, SessionInfo
 
 
 @dataclass(frozen=True)
@@ -187,6 +70,40 @@ class Asked:
         return self.credentials == "valid" and self.api_version == CURRENT_API_VERSION
 
 
+RULES: Rulebook[Asked] = Rulebook("controlcenter")
+
+# yyyy-MM-dd HH:mm:ss.SSS then a numeric offset without a colon (the page's response example).
+DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{3}[+-]\d{4}$")
+_DATE_FORMAT = "%Y-%m-%d %H:%M:%S.%f%z"
+_ISO_DATE_TIME = re.compile(
+    r"^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2})(\.\d{1,9})?(Z|[+-]\d{2}:?\d{2})?$"
+)
+_IPV4_TEXT = re.compile(r"^\d{1,3}(\.\d{1,3}){3}$")
+_PREFIX_LENGTH = re.compile(r"^(0|[1-9]\d{0,2})$")
+
+
+# --- reading an answer ------------------------------------------------------------------------
+
+
+def session_body(answer: Answer) -> dict[str, Any] | None:
+    """The 200 body when it is a JSON object, else None (nothing for body rules to judge)."""
+    body = answer.json
+    if answer.status == 200 and isinstance(body, dict):
+        return body
+    return None
+
+
+def error_code(answer: Answer) -> str | None:
+    """The errorCode of a 4xx body as text, when there is a readable one."""
+    body = answer.json
+    if not answer.is_client_error or not isinstance(body, dict):
+        return None
+    code = body.get("errorCode")
+    if isinstance(code, bool) or not isinstance(code, str | int):
+        return None
+    return str(code)
+
+
 def json_type(value: Any) -> str:
     if value is None:
         return "null"
@@ -197,29 +114,6 @@ def json_type(value: Any) -> str:
     return {str: "string", list: "array", dict: "object"}.get(type(value), type(value).__name__)
 
 
-class RuleFailure(AssertionError):
-    """A rule's verdict: what is wrong (``problem``) and on which exchange (``context``)."""
-
-    def __init__(self, problem: str, context: str) -> None:
-        super().__init__(f"{problem} [{context}]")
-        self.problem = problem
-        self.context = context
-
-
-def _fail(asked: Asked, answer: Answer, problem: str) -> None:
-    raise RuleFailure(problem, f"{asked.describe()} -> {answer.describe()}")
-
-
-def _nullish(name: str, value: Any) -> bool:
-    """Null in the lenient reading: JSON null or the vendor example's string "null"; for
-    ipAddress, whose value without IPv4 the vendor leaves unspecified, also ""."""
-    return value is None or value == "null" or (name == "ipAddress" and value == "")
-
-
-def _has_value(body: Mapping[str, Any], name: str) -> bool:
-    return name in body and not _nullish(name, body[name]) and body[name] != ""
-
-
 def parse_date(value: str) -> datetime | None:
     """The documented date form, as an aware datetime; None when the text is not that form."""
     if not DATE_PATTERN.match(value):
@@ -228,11 +122,6 @@ def parse_date(value: str) -> datetime | None:
         return datetime.strptime(value, _DATE_FORMAT)
     except ValueError:
         return None
-
-
-_ISO_DATE_TIME = re.compile(
-    r"^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2})(\.\d{1,9})?(Z|[+-]\d{2}:?\d{2})?$"
-)
 
 
 def parse_date_time(value: str) -> datetime | None:
@@ -282,20 +171,64 @@ def ipv6_problem(value: str) -> str | None:
     return None
 
 
+def _fail(asked: Asked, answer: Answer, problem: str) -> None:
+    raise RuleFailure(problem, f"{asked.describe()} -> {answer.describe()}")
+
+
+def _nullish(name: str, value: Any) -> bool:
+    """Null in the lenient reading: JSON null or the vendor example's string "null"; for
+    ipAddress, whose value without IPv4 the vendor leaves unspecified, also ""."""
+    return value is None or value == "null" or (name == "ipAddress" and value == "")
+
+
+def _has_value(body: Mapping[str, Any], name: str) -> bool:
+    return name in body and not _nullish(name, body[name]) and body[name] != ""
+
+
+def _written_dates(body: dict[str, Any]) -> Iterator[tuple[str, str]]:
+    """(field, value) of each date field that holds a string other than a null stand-in."""
+    for name in DATE_FIELDS:
+        value = body.get(name)
+        if isinstance(value, str) and not _nullish(name, value):
+            yield name, value
+
+
+# --- scopes -------------------------------------------------------------------------------------
+
+
+def _a_session_body(answer: Answer, asked: Asked) -> bool:
+    return session_body(answer) is not None
+
+
+def _device_in(*states: DeviceState) -> Any:
+    def in_states(answer: Answer, asked: Asked) -> bool:
+        return asked.device in states and session_body(answer) is not None
+
+    in_states.__name__ = f"a 200 body of a device {' or '.join(states)}"
+    return in_states
+
+
+SESSION_BODY = "a 200 answer whose body is a JSON object"
+NOT_A_SERVER_ERROR = "any answer but a 5xx (a 5xx is CC-NO-SERVER-ERROR's alone)"
+
+
 # --- rules: any answer ---------------------------------------------------------------------
 
 
+@RULES.rule("CC-NO-SERVER-ERROR")
 def no_server_error(answer: Answer, asked: Asked) -> bool:
     if answer.status >= 500:
         _fail(asked, answer, f"answered with server error {answer.status}")
     return True
 
 
+@RULES.rule("CC-CONTENT-TYPE")
+@applies_when(lambda answer, asked: answer.status == 200 or answer.is_client_error, "a 200 or a 4xx")
+@applies_when(
+    lambda answer, asked: not (answer.status == 401 and asked.credentials == "none"),
+    "not the 401 to a request without credentials (exempt: decision in the catalogue)",
+)
 def content_type(answer: Answer, asked: Asked) -> bool:
-    if answer.status >= 500 or not (answer.status == 200 or answer.is_client_error):
-        return False
-    if answer.status == 401 and asked.credentials == "none":
-        return False  # exempt (decision in the catalogue)
     if answer.media_type != "application/json":
         _fail(asked, answer, f"content type is {answer.content_type!r}, not application/json")
     return True
@@ -304,10 +237,10 @@ def content_type(answer: Answer, asked: Asked) -> bool:
 # --- rules: the 200 body -------------------------------------------------------------------
 
 
+@RULES.rule("CC-BODY-ICCID")
+@applies_when(_a_session_body, SESSION_BODY)
 def body_iccid(answer: Answer, asked: Asked) -> bool:
-    body = answer.session_body
-    if body is None:
-        return False
+    body = answer.json
     if "iccid" not in body:
         _fail(asked, answer, "the body has no iccid")
     value = body["iccid"]
@@ -318,10 +251,10 @@ def body_iccid(answer: Answer, asked: Asked) -> bool:
     return True
 
 
+@RULES.rule("CC-BODY-TYPES")
+@applies_when(_a_session_body, SESSION_BODY)
 def body_types(answer: Answer, asked: Asked) -> bool:
-    body = answer.session_body
-    if body is None:
-        return False
+    body = answer.json
     try:
         SessionInfo.model_validate(body)
     except ValidationError as exc:
@@ -332,20 +265,18 @@ def body_types(answer: Answer, asked: Asked) -> bool:
     return True
 
 
+@RULES.rule("CC-IPV4-PRESENT")
+@applies_when(_a_session_body, SESSION_BODY)
 def ipv4_present(answer: Answer, asked: Asked) -> bool:
-    body = answer.session_body
-    if body is None:
-        return False
-    if "ipAddress" not in body:
+    if "ipAddress" not in answer.json:
         _fail(asked, answer, "the body has no ipAddress key (it is 'always returned')")
     return True
 
 
+@RULES.rule("CC-IPV4-FORMAT")
+@applies_when(_a_session_body, SESSION_BODY)
 def ipv4_format(answer: Answer, asked: Asked) -> bool:
-    body = answer.session_body
-    if body is None:
-        return False
-    value = body.get("ipAddress")
+    value = answer.json.get("ipAddress")
     if not isinstance(value, str) or _nullish("ipAddress", value):
         return False
     problem = ipv4_problem(value)
@@ -354,10 +285,10 @@ def ipv4_format(answer: Answer, asked: Asked) -> bool:
     return True
 
 
+@RULES.rule("CC-IPV6-NEVER-NULL")
+@applies_when(_a_session_body, SESSION_BODY)
 def ipv6_never_null(answer: Answer, asked: Asked) -> bool:
-    body = answer.session_body
-    if body is None:
-        return False
+    body = answer.json
     if "ipv6Address" in body and _nullish("ipv6Address", body["ipv6Address"]):
         _fail(
             asked,
@@ -367,10 +298,10 @@ def ipv6_never_null(answer: Answer, asked: Asked) -> bool:
     return True
 
 
+@RULES.rule("CC-IPV6-ABSENT-WITHOUT-ADDRESS")
+@applies_when(_a_session_body, SESSION_BODY)
 def ipv6_absent_without_address(answer: Answer, asked: Asked) -> bool:
-    body = answer.session_body
-    if body is None:
-        return False
+    body = answer.json
     value = body.get("ipv6Address")
     if value == "":
         _fail(asked, answer, "ipv6Address is an empty string; without an address it must be absent")
@@ -385,11 +316,10 @@ def ipv6_absent_without_address(answer: Answer, asked: Asked) -> bool:
     return True
 
 
+@RULES.rule("CC-IPV6-FORMAT")
+@applies_when(_a_session_body, SESSION_BODY)
 def ipv6_format(answer: Answer, asked: Asked) -> bool:
-    body = answer.session_body
-    if body is None:
-        return False
-    value = body.get("ipv6Address")
+    value = answer.json.get("ipv6Address")
     if not isinstance(value, str) or value == "" or _nullish("ipv6Address", value):
         return False
     problem = ipv6_problem(value)
@@ -398,22 +328,21 @@ def ipv6_format(answer: Answer, asked: Asked) -> bool:
     return True
 
 
+@RULES.rule("CC-IPV6-PLAIN-ADDRESS")
+@applies_when(_a_session_body, SESSION_BODY)
 def ipv6_plain_address(answer: Answer, asked: Asked) -> bool:
-    body = answer.session_body
-    if body is None:
-        return False
-    value = body.get("ipv6Address")
+    value = answer.json.get("ipv6Address")
     if not isinstance(value, str) or ipv6_problem(value) is not None:
-        return False
+        return False  # absent, null or not an address: other rules'
     if "/" in value:
         _fail(asked, answer, f"ipv6Address {value!r} is a prefix, not an address")
     return True
 
 
+@RULES.rule("CC-NULL-NOT-STRING")
+@applies_when(_a_session_body, SESSION_BODY)
 def null_not_string(answer: Answer, asked: Asked) -> bool:
-    body = answer.session_body
-    if body is None:
-        return False
+    body = answer.json
     spelled = [
         f"{name}={body[name]!r}"
         for name in (*NULLABLE_FIELDS, "ipv6Address")
@@ -424,30 +353,20 @@ def null_not_string(answer: Answer, asked: Asked) -> bool:
     return True
 
 
+@RULES.rule("CC-DATES-PRESENT")
+@applies_when(_a_session_body, SESSION_BODY)
 def dates_present(answer: Answer, asked: Asked) -> bool:
-    body = answer.session_body
-    if body is None:
-        return False
-    missing = [name for name in DATE_FIELDS if name not in body]
+    missing = [name for name in DATE_FIELDS if name not in answer.json]
     if missing:
         _fail(asked, answer, f"the body has no {' and no '.join(missing)} key")
     return True
 
 
-def _written_dates(body: dict[str, Any]) -> Iterator[tuple[str, str]]:
-    """(field, value) of each date field that holds a string other than a null stand-in."""
-    for name in DATE_FIELDS:
-        value = body.get(name)
-        if isinstance(value, str) and not _nullish(name, value):
-            yield name, value
-
-
+@RULES.rule("CC-DATE-FORMAT")
+@applies_when(_a_session_body, SESSION_BODY)
 def date_format(answer: Answer, asked: Asked) -> bool:
-    body = answer.session_body
-    if body is None:
-        return False
     judged = False
-    for name, value in _written_dates(body):
+    for name, value in _written_dates(answer.json):
         judged = True
         if parse_date_time(value) is None:
             _fail(
@@ -459,12 +378,11 @@ def date_format(answer: Answer, asked: Asked) -> bool:
     return judged
 
 
+@RULES.rule("CC-DATE-EXAMPLE-FORM")
+@applies_when(_a_session_body, SESSION_BODY)
 def date_example_form(answer: Answer, asked: Asked) -> bool:
-    body = answer.session_body
-    if body is None:
-        return False
     judged = False
-    for name, value in _written_dates(body):
+    for name, value in _written_dates(answer.json):
         if parse_date_time(value) is None:
             continue  # not a date at all: CC-DATE-FORMAT's
         judged = True
@@ -478,11 +396,10 @@ def date_example_form(answer: Answer, asked: Asked) -> bool:
     return judged
 
 
+@RULES.rule("CC-DATE-ORDER")
+@applies_when(_a_session_body, SESSION_BODY)
 def date_order(answer: Answer, asked: Asked) -> bool:
-    body = answer.session_body
-    if body is None:
-        return False
-    started, ended = (body.get(name) for name in DATE_FIELDS)
+    started, ended = (answer.json.get(name) for name in DATE_FIELDS)
     if not (isinstance(started, str) and isinstance(ended, str)):
         return False
     start, end = parse_date_time(started), parse_date_time(ended)
@@ -496,38 +413,42 @@ def date_order(answer: Answer, asked: Asked) -> bool:
 # --- rules: the device's state (only when the target says what the device is) --------------
 
 
+@RULES.rule("CC-IPV4-NULL-NEVER-SESSION")
+@applies_when(_device_in("never_in_session"), "a 200 body of a device never in session")
+@applies_when(lambda answer, asked: "ipAddress" in answer.json, "the body has an ipAddress")
 def ipv4_null_never_session(answer: Answer, asked: Asked) -> bool:
-    body = answer.session_body
-    if body is None or asked.device != "never_in_session" or "ipAddress" not in body:
-        return False
+    body = answer.json
     if not _nullish("ipAddress", body["ipAddress"]):
         _fail(asked, answer, f"a device never in session has ipAddress {body['ipAddress']!r}, not null")
     return True
 
 
+@RULES.rule("CC-DATES-NULL-NEVER-SESSION")
+@applies_when(_device_in("never_in_session"), "a 200 body of a device never in session")
 def dates_null_never_session(answer: Answer, asked: Asked) -> bool:
-    body = answer.session_body
-    if body is None or asked.device != "never_in_session":
-        return False
+    body = answer.json
     dated = [f"{name}={body[name]!r}" for name in DATE_FIELDS if name in body and not _nullish(name, body[name])]
     if dated:
         _fail(asked, answer, f"a device that never had a session has {', '.join(dated)}, not null")
     return True
 
 
+@RULES.rule("CC-SESSION-HAS-IP")
+@applies_when(_device_in(*sorted(HAD_A_SESSION)), "a 200 body of a device that had a session")
 def session_has_ip(answer: Answer, asked: Asked) -> bool:
-    body = answer.session_body
-    if body is None or asked.device not in HAD_A_SESSION:
-        return False
+    body = answer.json
     if not (_has_value(body, "ipAddress") or _has_value(body, "ipv6Address")):
         _fail(asked, answer, "the session has neither an ipAddress nor an ipv6Address value")
     return True
 
 
+@RULES.rule("CC-IP-FIELDS-MATCH-SESSION")
+@applies_when(
+    _device_in(*sorted(ADDRESSED_SESSIONS)),
+    "a 200 body of a device whose session the target names IPv6-only, dual-stack or IPv4-only",
+)
 def ip_fields_match_session(answer: Answer, asked: Asked) -> bool:
-    body = answer.session_body
-    if body is None or asked.device not in ("ipv6_only", "dual_stack", "ipv4_only"):
-        return False
+    body = answer.json
     has_v4, has_v6 = _has_value(body, "ipAddress"), _has_value(body, "ipv6Address")
     if asked.device == "ipv6_only" and (has_v4 or not has_v6):
         _fail(
@@ -554,10 +475,10 @@ def ip_fields_match_session(answer: Answer, asked: Asked) -> bool:
     return True
 
 
+@RULES.rule("CC-DATE-STARTED-SET")
+@applies_when(_device_in(*sorted(HAD_A_SESSION)), "a 200 body of a device that had a session")
 def date_started_set(answer: Answer, asked: Asked) -> bool:
-    body = answer.session_body
-    if body is None or asked.device not in HAD_A_SESSION:
-        return False
+    body = answer.json
     if not _has_value(body, "dateSessionStarted"):
         _fail(
             asked,
@@ -567,19 +488,19 @@ def date_started_set(answer: Answer, asked: Asked) -> bool:
     return True
 
 
+@RULES.rule("CC-DATE-ENDED-NULL-IN-SESSION")
+@applies_when(_device_in("in_session"), "a 200 body of a device in session")
 def date_ended_null_in_session(answer: Answer, asked: Asked) -> bool:
-    body = answer.session_body
-    if body is None or asked.device != "in_session":
-        return False
+    body = answer.json
     if "dateSessionEnded" in body and not _nullish("dateSessionEnded", body["dateSessionEnded"]):
         _fail(asked, answer, f"a device in session has dateSessionEnded {body['dateSessionEnded']!r}, not null")
     return True
 
 
+@RULES.rule("CC-DATE-ENDED-SET")
+@applies_when(_device_in("session_ended"), "a 200 body of a device whose session ended")
 def date_ended_set(answer: Answer, asked: Asked) -> bool:
-    body = answer.session_body
-    if body is None or asked.device != "session_ended":
-        return False
+    body = answer.json
     if not _has_value(body, "dateSessionEnded"):
         _fail(
             asked,
@@ -589,56 +510,66 @@ def date_ended_set(answer: Answer, asked: Asked) -> bool:
     return True
 
 
-# --- rules: what comes back for each situation ---------------------------------------------
+# --- rules: what comes back for each situation (the answers :mod:`.model` documents) -----------
 
 
+def _not_a_server_error(answer: Answer, asked: Asked) -> bool:
+    return answer.status < 500
+
+
+@RULES.rule("CC-OK-STATUS")
+@applies_when(lambda answer, asked: bool(asked.provisioned) and asked.is_regular,
+              "a provisioned device asked with valid credentials and the current apiVersion")
+@applies_when(_not_a_server_error, NOT_A_SERVER_ERROR)
 def ok_status(answer: Answer, asked: Asked) -> bool:
-    if not (asked.provisioned and asked.is_regular) or answer.status >= 500:
-        return False
-    if answer.status != 200:
+    if answer.status not in situation(asked).statuses:
         _fail(asked, answer, "a provisioned device was not answered 200")
     if not isinstance(answer.json, dict):
         _fail(asked, answer, f"the 200 body is not a JSON object{answer.not_json_because}")
     return True
 
 
-def _expect_error(answer: Answer, asked: Asked, expected: set[str], situation: str) -> bool:
-    if answer.status >= 500:
-        return False
+def _expect_error(answer: Answer, asked: Asked, expected: Situation) -> bool:
+    """The answer is a 4xx with one of the situation's errorCodes (no readable errorCode:
+    CC-ERR-ENVELOPE's, nothing judged here)."""
+    what = expected.what.format(api_version=asked.api_version)
     if not answer.is_client_error:
-        _fail(asked, answer, f"{situation} was answered {answer.status}, not with an error")
-    code = answer.error_code
+        _fail(asked, answer, f"{what} was answered {answer.status}, not with an error")
+    code = error_code(answer)
     if code is None:
         return False  # no readable errorCode: CC-ERR-ENVELOPE reports it
-    if code not in expected:
-        _fail(asked, answer, f"{situation} was answered with errorCode {code}, expected {' or '.join(sorted(expected))}")
+    if code not in expected.error_codes:
+        _fail(asked, answer, f"{what} was answered with errorCode {code}, expected {' or '.join(sorted(expected.error_codes))}")
     return True
 
 
+@RULES.rule("CC-ERR-UNKNOWN-ICCID")
+@applies_when(lambda answer, asked: asked.provisioned is False and asked.is_regular,
+              "an ICCID known not to be provisioned, asked with valid credentials and apiVersion 1")
+@applies_when(_not_a_server_error, NOT_A_SERVER_ERROR)
 def err_unknown_iccid(answer: Answer, asked: Asked) -> bool:
-    if asked.provisioned is not False or not asked.is_regular:
-        return False
-    return _expect_error(answer, asked, {INVALID_ICCID}, "an ICCID that is not provisioned")
+    return _expect_error(answer, asked, situation(asked))
 
 
+@RULES.rule("CC-ERR-API-VERSION")
+@applies_when(lambda answer, asked: asked.credentials == "valid" and asked.api_version != CURRENT_API_VERSION,
+              "another apiVersion asked with valid credentials")
+@applies_when(_not_a_server_error, NOT_A_SERVER_ERROR)
 def err_api_version(answer: Answer, asked: Asked) -> bool:
-    if asked.credentials != "valid" or asked.api_version == CURRENT_API_VERSION:
-        return False
-    expected = {INVALID_API_VERSION}
-    if asked.provisioned is not True:
-        expected.add(INVALID_ICCID)  # both wrong: which check comes first is not documented
-    return _expect_error(answer, asked, expected, f"apiVersion {asked.api_version!r}")
+    return _expect_error(answer, asked, situation(asked))
 
 
+@RULES.rule("CC-ERR-BAD-CREDENTIALS")
+@applies_when(lambda answer, asked: asked.credentials == "invalid", "a request with wrong credentials")
+@applies_when(_not_a_server_error, NOT_A_SERVER_ERROR)
 def err_bad_credentials(answer: Answer, asked: Asked) -> bool:
-    if asked.credentials != "invalid":
-        return False
-    return _expect_error(answer, asked, {INVALID_CREDENTIALS}, "a request with wrong credentials")
+    return _expect_error(answer, asked, situation(asked))
 
 
+@RULES.rule("CC-ERR-NO-CREDENTIALS")
+@applies_when(lambda answer, asked: asked.credentials == "none", "a request without credentials")
+@applies_when(_not_a_server_error, NOT_A_SERVER_ERROR)
 def err_no_credentials(answer: Answer, asked: Asked) -> bool:
-    if asked.credentials != "none" or answer.status >= 500:
-        return False
     if answer.status != 401:
         _fail(asked, answer, f"a request without credentials was answered {answer.status}, not 401")
     body = answer.json
@@ -647,21 +578,24 @@ def err_no_credentials(answer: Answer, asked: Asked) -> bool:
     return True
 
 
+@RULES.rule("CC-AUTH-CHALLENGE")
+@applies_when(lambda answer, asked: answer.status == 401, "a 401 answer")
 def auth_challenge(answer: Answer, asked: Asked) -> bool:
-    if answer.status != 401:
-        return False
-    schemes = [value.strip().split(" ")[0].lower() for value in answer.www_authenticate]
+    challenges = answer.header_list("www-authenticate")
+    schemes = [value.strip().split(" ")[0].lower() for value in challenges]
     if "basic" not in schemes:
-        found = ", ".join(answer.www_authenticate) or "no WWW-Authenticate header"
+        found = ", ".join(challenges) or "no WWW-Authenticate header"
         _fail(asked, answer, f"the 401 offers no Basic challenge ({found})")
     return True
 
 
+@RULES.rule("CC-ERR-ENVELOPE")
+@applies_when(lambda answer, asked: answer.is_client_error, "a 4xx answer")
+@applies_when(
+    lambda answer, asked: not (answer.status == 401 and asked.credentials == "none"),
+    "not the 401 to a request without credentials (exempt: decision in the catalogue)",
+)
 def err_envelope(answer: Answer, asked: Asked) -> bool:
-    if not answer.is_client_error:
-        return False
-    if answer.status == 401 and asked.credentials == "none":
-        return False  # exempt (decision in the catalogue)
     body = answer.json
     if not isinstance(body, dict):
         _fail(asked, answer, f"the error body is not a JSON object {{errorMessage, errorCode}}{answer.not_json_because}")
@@ -681,60 +615,26 @@ def err_envelope(answer: Answer, asked: Asked) -> bool:
     return True
 
 
+@RULES.rule("CC-ERR-CODE-STRING")
+@applies_when(
+    lambda answer, asked: answer.is_client_error and isinstance(answer.json, dict) and "errorCode" in answer.json,
+    "a 4xx whose body is an object with an errorCode",
+)
 def err_code_string(answer: Answer, asked: Asked) -> bool:
-    body = answer.json
-    if not answer.is_client_error or not isinstance(body, dict) or "errorCode" not in body:
-        return False
-    code = body["errorCode"]
+    code = answer.json["errorCode"]
     if isinstance(code, int) and not isinstance(code, bool):
         _fail(asked, answer, f"errorCode is the number {code}, not the string \"{code}\"")
     return isinstance(code, str)
 
 
+@RULES.rule("CC-ERR-STATUS-TABLE")
+@applies_when(lambda answer, asked: error_code(answer) in ERROR_STATUS, "a 4xx with an errorCode of the vendor's table")
 def err_status_table(answer: Answer, asked: Asked) -> bool:
-    code = answer.error_code
-    if code is None or code not in ERROR_STATUS:
-        return False
+    code = error_code(answer)
     if answer.status != ERROR_STATUS[code]:
         _fail(asked, answer, f"errorCode {code} came with HTTP {answer.status}; the vendor's table says {ERROR_STATUS[code]}")
     return True
 
-
-Rule = Callable[[Answer, Asked], bool]
-
-RULES: dict[str, Rule] = {
-    "CC-NO-SERVER-ERROR": no_server_error,
-    "CC-CONTENT-TYPE": content_type,
-    "CC-OK-STATUS": ok_status,
-    "CC-BODY-ICCID": body_iccid,
-    "CC-BODY-TYPES": body_types,
-    "CC-IPV4-PRESENT": ipv4_present,
-    "CC-IPV4-FORMAT": ipv4_format,
-    "CC-IPV4-NULL-NEVER-SESSION": ipv4_null_never_session,
-    "CC-IPV6-NEVER-NULL": ipv6_never_null,
-    "CC-IPV6-ABSENT-WITHOUT-ADDRESS": ipv6_absent_without_address,
-    "CC-IPV6-FORMAT": ipv6_format,
-    "CC-IPV6-PLAIN-ADDRESS": ipv6_plain_address,
-    "CC-IP-FIELDS-MATCH-SESSION": ip_fields_match_session,
-    "CC-NULL-NOT-STRING": null_not_string,
-    "CC-SESSION-HAS-IP": session_has_ip,
-    "CC-DATES-NULL-NEVER-SESSION": dates_null_never_session,
-    "CC-DATES-PRESENT": dates_present,
-    "CC-DATE-STARTED-SET": date_started_set,
-    "CC-DATE-ENDED-NULL-IN-SESSION": date_ended_null_in_session,
-    "CC-DATE-ENDED-SET": date_ended_set,
-    "CC-DATE-ORDER": date_order,
-    "CC-DATE-FORMAT": date_format,
-    "CC-DATE-EXAMPLE-FORM": date_example_form,
-    "CC-ERR-ENVELOPE": err_envelope,
-    "CC-ERR-CODE-STRING": err_code_string,
-    "CC-ERR-STATUS-TABLE": err_status_table,
-    "CC-ERR-UNKNOWN-ICCID": err_unknown_iccid,
-    "CC-ERR-API-VERSION": err_api_version,
-    "CC-ERR-BAD-CREDENTIALS": err_bad_credentials,
-    "CC-ERR-NO-CREDENTIALS": err_no_credentials,
-    "CC-AUTH-CHALLENGE": auth_challenge,
-}
 
 BODY_RULES: tuple[str, ...] = (
     "CC-BODY-ICCID",
@@ -767,36 +667,3 @@ STATE_FREE: frozenset[str] = frozenset(
 )
 """Rules that need nothing but the answer and the request line: safe for any generated request,
 and the ones registered as Schemathesis custom checks."""
-
-
-@dataclass
-class Verdicts:
-    """The outcome of the rules on one answer: requirement ID -> None (pass) or failure text."""
-
-    results: dict[str, str | None] = field(default_factory=dict)
-    problems: dict[str, str] = field(default_factory=dict)
-    """Failure texts without the exchange (for findings about the vendor's own examples)."""
-
-    @property
-    def failures(self) -> dict[str, str]:
-        return {rid: text for rid, text in self.results.items() if text is not None}
-
-    @property
-    def passed(self) -> list[str]:
-        return [rid for rid, text in self.results.items() if text is None]
-
-
-def judge(answer: Answer, asked: Asked, requirement_ids: Iterable[str] | None = None) -> Verdicts:
-    """Apply the rules (all, or those named) to one answer."""
-    verdicts = Verdicts()
-    for requirement_id in requirement_ids if requirement_ids is not None else RULES:
-        rule = RULES[requirement_id]
-        try:
-            applied = rule(answer, asked)
-        except AssertionError as exc:
-            verdicts.results[requirement_id] = str(exc)
-            verdicts.problems[requirement_id] = getattr(exc, "problem", str(exc))
-        else:
-            if applied:
-                verdicts.results[requirement_id] = None
-    return verdicts

@@ -1,62 +1,19 @@
-"""The Hypothesis strategies and the mapping of Schemathesis' findings to requirement IDs."""
+"""Schemathesis's findings mapped to one requirement ID each, and the catalogue's state-free rules
+registered as Schemathesis custom checks by the core factory (they fire on their own)."""
 
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import httpx
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from pytest_sessionapi.apis.controlcenter import schemathesis_checks as sc
-from pytest_sessionapi.apis.controlcenter.checks import Answer, Asked
-from pytest_sessionapi.apis.controlcenter.strategies import (
-    iccids,
-    luhn_check_digit,
-    luhn_valid,
-    malformed_iccids,
-    other_api_versions,
-)
-from pytest_sessionapi.apis.controlcenter.suite_support import make_case
-
-
-def test_luhn_against_published_numbers():
-    assert luhn_valid("89860620200029875009") and luhn_valid("89314404001235546594")
-    assert not luhn_valid("8988216716970004975")  # the vendor's own sample
-    assert luhn_check_digit("898821671697000497") == "3"
-
-
-@settings(max_examples=200, database=None)
-@given(st.data())
-def test_iccids_cover_both_lengths_and_both_luhn_outcomes(data):
-    iccid = data.draw(iccids())
-    assert iccid.isdigit() and len(iccid) in (19, 20)
-
-
-def test_iccid_strategy_reaches_every_class():
-    seen = set()
-
-    @settings(max_examples=300, database=None)
-    @given(iccids())
-    def collect(iccid):
-        seen.add((len(iccid), luhn_valid(iccid)))
-
-    collect()
-    assert seen == {(19, True), (19, False), (20, True), (20, False)}
-
-
-@settings(max_examples=200, database=None)
-@given(malformed_iccids())
-def test_malformed_iccids_are_one_safe_path_segment_and_not_iccids(iccid):
-    assert iccid and all(c.isalnum() or c in "-_" for c in iccid)
-    assert not (iccid.isdigit() and len(iccid) in (18, 19, 20, 21, 22))
-
-
-@settings(max_examples=200, database=None)
-@given(other_api_versions())
-def test_other_api_versions_never_name_the_current_one(version):
-    assert version != "1" and version and "/" not in version
+from pytest_sessionapi.apis.controlcenter.rules import Asked
+from pytest_sessionapi.apis.controlcenter.schemathesis_checks import make_case
+from pytest_sessionapi.rulebook import Answer
+from pytest_sessionapi.schemathesis_support import RequirementViolation
 
 
 DATES = {"dateSessionStarted": None, "dateSessionEnded": None}
@@ -68,7 +25,7 @@ def schemathesis_response(status, body, content_type="application/json", iccid="
     content = body if isinstance(body, bytes) else json.dumps(body).encode()
     response = httpx.Response(status, headers={"content-type": content_type}, content=content,
                               request=httpx.Request("GET", url))
-    response.elapsed = __import__("datetime").timedelta(0)
+    response.elapsed = timedelta(0)
     return case, response
 
 
@@ -109,3 +66,19 @@ def test_custom_checks_are_registered_once_per_state_free_rule_and_ignore_other_
 
     for check in sc.CUSTOM_CHECKS:
         assert check(None, None, Other()) is None
+
+
+def test_a_custom_check_fires_on_schemathesis_s_own_response_with_its_requirement():
+    import requests
+    from schemathesis.core.transport import Response
+
+    case, response = schemathesis_response(404, {"errorMessage": "x", "errorCode": 20000001})
+    answer = Response(
+        status_code=404, headers={"content-type": ["application/json"]}, content=response.content,
+        request=requests.Request("GET", str(response.request.url)).prepare(), elapsed=0.0, verify=True,
+    )
+    (check,) = [c for c in sc.CUSTOM_CHECKS if c.__name__ == "controlcenter_cc_err_code_string"]
+    with pytest.raises(RequirementViolation) as caught:
+        check(None, answer, case)
+    assert caught.value.requirement_id == "CC-ERR-CODE-STRING"
+    assert "errorCode is the number 20000001" in str(caught.value)

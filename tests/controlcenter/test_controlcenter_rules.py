@@ -1,5 +1,5 @@
-"""The catalogue's rules as plain functions: each one passes what the vendor allows, fails what it
-forbids with a readable message, and leaves alone what belongs to another requirement."""
+"""The catalogue's rules on the core rulebook: each one passes what the vendor allows, fails what
+it forbids with a readable message, and leaves alone what belongs to another requirement."""
 
 from __future__ import annotations
 
@@ -7,10 +7,11 @@ import json
 
 import pytest
 
-from pytest_sessionapi.apis.controlcenter import checks
-from pytest_sessionapi.apis.controlcenter.checks import RULES, STATE_FREE, Answer, Asked, judge
+from pytest_sessionapi.apis.controlcenter import rules
+from pytest_sessionapi.apis.controlcenter.rules import RULES, STATE_FREE, Asked
 from pytest_sessionapi.apis.controlcenter.vendor_examples import RESPONSE_EXAMPLE
 from pytest_sessionapi.requirements import load_catalogue
+from pytest_sessionapi.rulebook import Answer, RuleFailure
 
 ICCID = "8988216716970004975"
 IN_SESSION = Asked(iccid=ICCID, device="in_session", provisioned=True)
@@ -33,6 +34,10 @@ def ok(body, content_type="application/json", status=200):
 
 def error(code, status, message="x", **extra):
     return ok({"errorMessage": message, "errorCode": code, **extra}, status=status)
+
+
+def judge(answer, asked):
+    return RULES.judge(answer, asked)
 
 
 def failures(answer, asked):
@@ -180,7 +185,7 @@ def test_api_version_accepts_either_code_only_when_the_iccid_is_unknown_too():
 def test_credentials():
     wrong = Asked(iccid=ICCID, credentials="invalid", provisioned=True)
     missing = Asked(iccid=ICCID, credentials="none", provisioned=True)
-    challenge = ('Basic realm="Jasper"',)
+    challenge = (("www-authenticate", 'Basic realm="Jasper"'),)
     invalid = Answer(401, "application/json", b'{"errorMessage":"Invalid credentials.","errorCode":"10000001"}', challenge)
     pre_auth = Answer(401, "application/json", b'{"errorMessage":"Full authentication is required"}', challenge)
     assert failures(invalid, wrong) == {}
@@ -207,7 +212,7 @@ def test_rules_report_not_applicable_rather_than_pass():
      ("2016-13-06 01:31:46.893+0000", False), (" 2016-07-06 01:31:46.893+0000", False)],
 )
 def test_date_form(value, valid):
-    assert (checks.parse_date(value) is not None) is valid
+    assert (rules.parse_date(value) is not None) is valid
 
 
 @pytest.mark.parametrize(
@@ -216,4 +221,26 @@ def test_date_form(value, valid):
      ("::1/128", True), ("10.1.2.3", False), ("2001:db8::/064", False), ("gggg::1", False), ("", False)],
 )
 def test_ipv6_text(value, valid):
-    assert (checks.ipv6_problem(value) is None) is valid
+    assert (rules.ipv6_problem(value) is None) is valid
+
+
+def test_every_scope_is_said_once_above_its_rule():
+    """The state rules say which device they judge with a guard, not inside their body."""
+    for requirement_id in ("CC-IPV4-NULL-NEVER-SESSION", "CC-DATE-ENDED-SET", "CC-IP-FIELDS-MATCH-SESSION",
+                           "CC-ERR-UNKNOWN-ICCID", "CC-BODY-ICCID", "CC-AUTH-CHALLENGE"):
+        assert RULES[requirement_id].applies_when, requirement_id
+
+
+def test_a_failure_carries_its_requirement_and_names_the_exchange():
+    with pytest.raises(RuleFailure) as caught:
+        RULES.apply("CC-BODY-ICCID", ok({**ENDED_BODY, "iccid": "1"}), ENDED)
+    assert caught.value.requirement_id == "CC-BODY-ICCID"
+    assert caught.value.problem == f"iccid '1' is not the requested {ICCID!r}"
+    assert ENDED.describe() in caught.value.context and "200 application/json" in caught.value.context
+
+
+def test_a_header_repeated_by_the_server_is_read_in_full():
+    # Two WWW-Authenticate headers, Basic in the second: the challenge is offered.
+    answer = Answer(401, "application/json", b'{"errorMessage":"x","errorCode":"10000001"}',
+                    (("www-authenticate", "Bearer"), ("www-authenticate", 'Basic realm="Jasper"')))
+    assert "CC-AUTH-CHALLENGE" not in failures(answer, Asked(iccid=ICCID, credentials="invalid"))
