@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_sessionapi.apis.biot.lifecycle import SuiteSessions
+from pytest_sessionapi.apis.biot.sessions import SuiteSessions
 from pytest_sessionapi.cleanup import warn_if_incomplete
 
 

@@ -7,16 +7,10 @@ from datetime import timedelta
 
 import pytest
 
-from pytest_sessionapi.apis.biot.checks import ERROR_REQUIREMENTS, SESSION_REQUIREMENTS
-from pytest_sessionapi.apis.biot.judge import finished, judge_patch, precondition
-from pytest_sessionapi.apis.biot.lifecycle import stored_start
-from pytest_sessionapi.apis.biot.rules import (
-    SessionView,
-    expect_patch,
-    format_utc,
-    parse_utc,
-)
-from pytest_sessionapi.apis.biot.transitions import STATES
+from pytest_sessionapi.apis.biot.model import STATES, SessionView, expect_patch, format_utc, parse_utc
+from pytest_sessionapi.apis.biot.rules import ERROR_REQUIREMENTS, SESSION_REQUIREMENTS
+from pytest_sessionapi.apis.biot.sessions import stored_start
+from pytest_sessionapi.apis.biot.steps import finished, judge_patch, precondition
 from pytest_sessionapi.apis.biot.vendor_examples import (
     PAGE_FINDINGS,
     STOP_EXAMPLE,

@@ -1,6 +1,6 @@
 """Update Usage Session: partial update, the body's schema, and the rules behind the error codes.
 
-Every PATCH is judged by the same oracle (``rules.expect_patch``) through ``judge.judge_patch``:
+Every PATCH is judged by the same oracle (``model.expect_patch``) through ``steps.judge_patch``:
 the answer, the envelope or session it carries, and what GET shows afterwards. Each test breaks
 exactly one rule, on a session of the suite's own.
 """
@@ -12,14 +12,10 @@ from datetime import timedelta
 
 import pytest
 
-from pytest_sessionapi.apis.biot.checks import (
-    ERROR_REQUIREMENTS,
-    SESSION_REQUIREMENTS,
-    record_session_checks,
-)
-from pytest_sessionapi.apis.biot.judge import judge_patch, precondition
-from pytest_sessionapi.apis.biot.lifecycle import session_name, stored_start
-from pytest_sessionapi.apis.biot.rules import SessionView, format_utc, now_utc
+from pytest_sessionapi.apis.biot.model import SessionView, format_utc, now_utc
+from pytest_sessionapi.apis.biot.rules import ERROR_REQUIREMENTS, SESSION_REQUIREMENTS
+from pytest_sessionapi.apis.biot.sessions import session_name, stored_start
+from pytest_sessionapi.apis.biot.steps import judge_patch, judge_session, precondition
 from pytest_sessionapi.http_checks import describe
 
 pytestmark = pytest.mark.sessionapi("biot")
@@ -262,4 +258,4 @@ def test_template_custom_attribute_is_updated(biot_sessions, sessionapi_entity, 
         shown = stored.json().get(attribute) if stored.status_code == 200 else None
         assert shown == value, f"GET afterwards shows {attribute}={shown!r}: {describe(stored)}"
     if response.status_code == 200:
-        record_session_checks(conformance, response, 200)
+        judge_session(conformance, response, 200, "updateSession")

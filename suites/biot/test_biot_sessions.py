@@ -6,16 +6,10 @@ import uuid
 
 import pytest
 
-from pytest_sessionapi.apis.biot.checks import (
-    ERROR_REQUIREMENTS,
-    SESSION_REQUIREMENTS,
-    check_error,
-    record_error_checks,
-    record_session_checks,
-)
-from pytest_sessionapi.apis.biot.judge import finished
-from pytest_sessionapi.apis.biot.lifecycle import past, session_name
-from pytest_sessionapi.apis.biot.rules import SessionView, format_utc, parse_instant, same_instant
+from pytest_sessionapi.apis.biot.model import SessionView, format_utc, parse_instant, same_instant
+from pytest_sessionapi.apis.biot.rules import ERROR_REQUIREMENTS, SESSION_REQUIREMENTS, Refusal
+from pytest_sessionapi.apis.biot.sessions import past, session_name
+from pytest_sessionapi.apis.biot.steps import finished, judge_refusal, judge_session
 from pytest_sessionapi.http_checks import describe, json_object
 
 pytestmark = pytest.mark.sessionapi("biot")
@@ -28,7 +22,7 @@ def test_create_by_usage_type_then_get(biot_sessions, conformance):
     start = past()
     body = {"_startTime": format_utc(start), "_state": "ACTIVE", "_name": session_name()}
     response = biot_sessions.create_raw(body)
-    record_session_checks(conformance, response, 201)
+    judge_session(conformance, response, 201, "createSessionByUsageType")
     created = None
     with conformance.check("BIOT-CREATE"):
         assert response.status_code == 201, f"create by usage type: {describe(response)}"
@@ -50,7 +44,7 @@ def test_create_by_usage_type_then_get(biot_sessions, conformance):
     if created is None:
         return
     fetched = biot_sessions.get(created["_id"])
-    record_session_checks(conformance, fetched, 200)
+    judge_session(conformance, fetched, 200, "getSession")
     with conformance.check("BIOT-GET"):
         assert fetched.status_code == 200, f"get: {describe(fetched)}"
         got = json_object(fetched)
@@ -71,14 +65,9 @@ def test_unknown_session_is_not_found(biot_sessions, conformance):
         ),
         "deleteSession": lambda: client.delete_session(device, unknown),
     }
+    not_found = Refusal.of(404, "SESSION_NOT_FOUND", id=unknown)
     for operation, call in calls.items():
-        response = call()
-        with conformance.check("BIOT-SESSION-NOT-FOUND"):
-            body = check_error(response, 404, "SESSION_NOT_FOUND")
-            details = body.get("details") if isinstance(body, dict) else None
-            if isinstance(details, dict) and "id" in details:
-                assert details["id"] == unknown, f"{operation}: details.id {details['id']!r}"
-        record_error_checks(conformance, response, operation)
+        judge_refusal(conformance, call(), operation, {"BIOT-SESSION-NOT-FOUND": not_found})
 
 
 @pytest.mark.requirement("BIOT-WRONG-DEVICE", *ERROR_REQUIREMENTS)
@@ -91,19 +80,12 @@ def test_session_of_another_device(biot_sessions, sessionapi_entity, conformance
     before = SessionView.from_body(created)
     client = biot_sessions.client
     rename = {"_startTime": created["_startTime"], "_state": "ACTIVE", "_name": session_name()}
+    wrong_device = Refusal.of(409, "SESSION_WRONG_DEVICE_ID", deviceId=other_device)
     for operation, call in {
         "getSession": lambda: client.get_session(other_device, session_id),
         "updateSession": lambda: client.update_session(other_device, session_id, rename),
     }.items():
-        response = call()
-        with conformance.check("BIOT-WRONG-DEVICE"):
-            body = check_error(response, 409, "SESSION_WRONG_DEVICE_ID")
-            details = body.get("details") if isinstance(body, dict) else {}
-            if isinstance(details, dict) and "deviceId" in details:
-                assert details["deviceId"] == other_device, (
-                    f"{operation}: details.deviceId {details['deviceId']!r}, path device {other_device!r}"
-                )
-        record_error_checks(conformance, response, operation)
+        judge_refusal(conformance, call(), operation, {"BIOT-WRONG-DEVICE": wrong_device})
     with conformance.check("BIOT-WRONG-DEVICE"):
         after = biot_sessions.view(session_id)
         diffs = after.differences(before)
@@ -112,13 +94,12 @@ def test_session_of_another_device(biot_sessions, sessionapi_entity, conformance
     if finished(conformance, biot_sessions, session_id) is None:
         return
     response = client.delete_session(other_device, session_id)
+    judge_refusal(conformance, response, "deleteSession", {"BIOT-WRONG-DEVICE": wrong_device})
     with conformance.check("BIOT-WRONG-DEVICE"):
-        check_error(response, 409, "SESSION_WRONG_DEVICE_ID")
         still = biot_sessions.get(session_id)
         assert still.status_code == 200, (
             f"the DELETE through another device's path removed the session: {describe(still)}"
         )
-    record_error_checks(conformance, response, "deleteSession")
 
 
 @pytest.mark.requirement("BIOT-DELETE-NON-DONE", "BIOT-DELETE", *ERROR_REQUIREMENTS)
@@ -129,14 +110,12 @@ def test_delete_only_done_sessions(biot_sessions, conformance):
     session_id = created["_id"]
     client, device = biot_sessions.client, biot_sessions.device_id
     response = client.delete_session(device, session_id)
+    judge_refusal(conformance, response, "deleteSession", {
+        "BIOT-DELETE-NON-DONE": Refusal.of(409, "CANNOT_DELETE_NON_DONE_SESSION", state="ACTIVE"),
+    })
     with conformance.check("BIOT-DELETE-NON-DONE"):
-        body = check_error(response, 409, "CANNOT_DELETE_NON_DONE_SESSION")
-        details = body.get("details") if isinstance(body, dict) else {}
-        if isinstance(details, dict) and "state" in details:
-            assert details["state"] == "ACTIVE", f"details.state {details['state']!r}"
         still = biot_sessions.get(session_id)
         assert still.status_code == 200, f"the ACTIVE session is gone: {describe(still)}"
-    record_error_checks(conformance, response, "deleteSession")
     if biot_sessions.get(session_id).status_code != 200:
         return  # deleted by the faulty DELETE above; nothing left to test
     if finished(conformance, biot_sessions, session_id) is None:

@@ -1,5 +1,5 @@
 """Hypothesis state machine: random walks over the session states by PATCH, every answer compared
-with the transition model (transitions.toml) and the rest of the PATCH oracle.
+with the transition model (model.toml) and the rest of the PATCH oracle.
 
 Each run drives one session of the suite's own at a time (a fresh one after DONE, since DONE is
 final), always sending _startTime and _state (so a server that enforces the schema's ``required``
@@ -19,11 +19,10 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from pytest_sessionapi.apis.biot.checks import ERROR_REQUIREMENTS, SESSION_REQUIREMENTS
-from pytest_sessionapi.apis.biot.judge import judge_patch
-from pytest_sessionapi.apis.biot.lifecycle import state_change_body, stored_start
-from pytest_sessionapi.apis.biot.rules import STOP_REASON_CODES, SessionView
-from pytest_sessionapi.apis.biot.transitions import STATES, load_model
+from pytest_sessionapi.apis.biot.model import STATES, STOP_REASON_CODES, SessionView, load_model
+from pytest_sessionapi.apis.biot.rules import ERROR_REQUIREMENTS, SESSION_REQUIREMENTS
+from pytest_sessionapi.apis.biot.sessions import state_change_body, stored_start
+from pytest_sessionapi.apis.biot.steps import judge_patch
 
 pytestmark = pytest.mark.sessionapi("biot")
 

@@ -3,7 +3,7 @@ suite's own can reach is tried once, in a fixed order, on every run.
 
 The random walk (test_biot_state_machine) explores sequences of changes; which pairs it meets
 depends on where its derandomized seed leads it. This tour is the part that does not: it is
-planned from transitions.toml alone, so a server that disagrees with any reachable entry of the
+planned from model.toml alone, so a server that disagrees with any reachable entry of the
 model is found whatever the walk does. ACTIVATING is not reachable by PATCH from a new (ACTIVE)
 session, so its edges are judged only if a server lets a session arrive there.
 """
@@ -15,17 +15,17 @@ from dataclasses import dataclass
 
 import pytest
 
-from pytest_sessionapi.apis.biot.checks import ERROR_REQUIREMENTS, SESSION_REQUIREMENTS
-from pytest_sessionapi.apis.biot.judge import judge_patch
-from pytest_sessionapi.apis.biot.lifecycle import state_change_body, stored_start
-from pytest_sessionapi.apis.biot.rules import SessionView
-from pytest_sessionapi.apis.biot.transitions import (
+from pytest_sessionapi.apis.biot.model import (
     REQ_INFERRED_ALLOWED,
     REQ_INFERRED_FORBIDDEN,
     STATES,
+    SessionView,
     TransitionModel,
     load_model,
 )
+from pytest_sessionapi.apis.biot.rules import ERROR_REQUIREMENTS, SESSION_REQUIREMENTS
+from pytest_sessionapi.apis.biot.sessions import state_change_body, stored_start
+from pytest_sessionapi.apis.biot.steps import judge_patch
 
 pytestmark = pytest.mark.sessionapi("biot")
 

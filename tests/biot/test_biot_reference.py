@@ -10,6 +10,7 @@ import pytest
 
 from pytest_sessionapi.apis.biot import client as biot_client
 from pytest_sessionapi.apis.biot.reference import EMBEDDED_ENV, EMBEDDED_TABLE, VARIANTS, create_app
+from pytest_sessionapi.apis.biot.sessions import SuiteSessions
 from pytest_sessionapi.config import embedded_target
 from pytest_sessionapi.registry import get_api
 from pytest_sessionapi.transport import open_client
@@ -184,18 +185,29 @@ def test_strict_variant_enforces_required(make_client):
 
 def test_every_variant_builds_an_app():
     for name in VARIANTS:
-        assert create_app(name).state.reference.variant == name
+        assert create_app(name).state.reference.variant.active == name
     with pytest.raises(ValueError):
         create_app("no-such-variant")
 
 
+def test_the_server_asks_for_variants_by_their_table_names_only():
+    switch = create_app("extra-fields").state.reference.variant
+    assert switch("extra-fields") and not switch("reordered-keys")
+    with pytest.raises(KeyError):
+        switch("extra-field")
+
+
 def test_suite_sessions_never_touch_a_session_they_did_not_create(make_client):
-    from pytest_sessionapi.apis.biot.lifecycle import SuiteSessions
-    from pytest_sessionapi.runtime import NotTested
+    class NotTested(Exception):
+        pass
+
+    class Recorder:
+        def stop_not_tested(self, reason):
+            raise NotTested(reason)
 
     client, _ = make_client()
     foreign = create(client)  # someone else's open session on the device
-    sessions = SuiteSessions(client, DEVICE, USAGE)
+    sessions = SuiteSessions(client, DEVICE, USAGE, recorder=Recorder())
     with pytest.raises(NotTested, match="did not create"):
         sessions.create()
     assert sessions.retire_all() == []
@@ -204,8 +216,6 @@ def test_suite_sessions_never_touch_a_session_they_did_not_create(make_client):
 
 
 def test_suite_sessions_clean_up_also_when_the_documented_stop_is_refused(make_client):
-    from pytest_sessionapi.apis.biot.lifecycle import SuiteSessions
-
     client, target = make_client("reject-documented-stop")
     sessions = SuiteSessions(client, DEVICE, USAGE)
     sessions.create()

@@ -1,154 +1,179 @@
-"""The oracle (rules.py), the transition model, the response checks and the catalogue data."""
+"""The BioT rulebook (rules.py): each rule on answers built by hand, the PATCH oracle's rules, the
+read-back after a PATCH, the Schemathesis custom checks built from the rules, and the catalogue
+data the rules read."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+import json
+from datetime import timedelta
 
-import httpx
 import pytest
 
-from pytest_sessionapi.apis.biot import checks, rules
-from pytest_sessionapi.apis.biot.lifecycle import SuiteSessions
-from pytest_sessionapi.apis.biot.transitions import STATES, load_model
+from pytest_sessionapi.apis.biot import rules
+from pytest_sessionapi.apis.biot.model import SessionView, expect_patch, format_utc, now_utc
+from pytest_sessionapi.apis.biot.reference import create_app
+from pytest_sessionapi.apis.biot.rules import RULES, Asked, ReadBack, Refusal
 from pytest_sessionapi.apis.biot.vendor_examples import STOP_EXAMPLE, SUMMARY_EXAMPLE, schema_findings
+from pytest_sessionapi.requirements import load_catalogue
+from pytest_sessionapi.rulebook import Answer, RuleFailure
 
-NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
-START = NOW - timedelta(hours=3)
-
-
-def view(state="ACTIVE", end=None, reason=None, code=None, name="n"):
-    return rules.SessionView("id", state, START, end, name, reason, code)
+START = now_utc() - timedelta(hours=3)
 
 
-def fmt(moment):
-    return rules.format_utc(moment)
+def answer(status: int, body=None, *, content_type="application/json", raw: bytes | None = None) -> Answer:
+    content = raw if raw is not None else (b"" if body is None else json.dumps(body).encode())
+    return Answer(status, content_type, content)
 
 
-def test_times_parse_and_format():
-    assert rules.parse_utc("2022-07-28T14:02:26.199Z") == datetime(2022, 7, 28, 14, 2, 26, 199000, UTC)
-    assert rules.parse_utc("2022-07-28T14:02:26+00:00") is not None
-    assert rules.parse_utc("2022-07-28T16:02:26+02:00") is None  # ISO, but not UTC
-    assert rules.parse_instant("2022-07-28T16:02:26+02:00") == datetime(2022, 7, 28, 14, 2, 26, tzinfo=UTC)
-    assert rules.parse_utc("2022-07-28") is None
-    assert fmt(datetime(103, 7, 1, tzinfo=UTC)) == "0103-07-01T00:00:00.000Z"
+def envelope(code="SESSION_NOT_FOUND", **details):
+    return {"code": code, "message": "m", "serviceName": "s", "traceId": "t", "environment": "e",
+            "details": details}
 
 
-def test_valid_partial_update_is_expected_to_apply():
-    expectation = rules.expect_patch(view(), {"_name": "new"}, now=NOW)
-    assert not expectation.violations
-    assert [t.requirement for t in expectation.tolerances] == [rules.R_REQUIRED_CONFLICT]
-    assert expectation.expected_after["name"] == "new"
-    assert expectation.expected_after["state"] == "ACTIVE"
+def session(**changes):
+    """A SessionResponseV2 as the reference writes it."""
+    app = create_app()
+    state = app.state.reference
+    from pytest_sessionapi.apis.biot.reference.server import StoredSession
 
-
-@pytest.mark.parametrize(
-    ("body", "requirement"),
-    [
-        ({"_state": "FINISHED"}, rules.R_STATE_ENUM),
-        ({"_name": ""}, rules.R_NAME_LENGTH),
-        ({"_name": "x" * 65}, rules.R_NAME_LENGTH),
-        ({"_name": 5}, rules.R_TYPES),
-        ({"_startTime": "yesterday"}, rules.R_DATETIME_FORMAT),
-        ({"_startTime": fmt(NOW + timedelta(days=1))}, rules.R_TIME_IN_FUTURE),
-        ({"_endTime": fmt(START + timedelta(minutes=1))}, rules.R_END_TIME_STATE),
-        ({"_summary": {"_stopReasonCode": "COMPLETION"}}, rules.R_STOP_DATA_NON_DONE),
-        ({"_summary": {"_stopReasonCode": "X"}}, rules.R_CODE_ENUM),
-        ({"_state": "DONE", "_endTime": fmt(START + timedelta(minutes=1))}, rules.R_STOP_DATA_NULL),
-        ({"_state": "DONE", "_endTime": fmt(START - timedelta(minutes=1)),
-          "_summary": {"_stopReasonCode": "COMPLETION"}}, rules.R_START_AFTER_END),
-        ({"_state": "ACTIVATING"}, "BIOT-TRANSITION-INFERRED-FORBIDDEN"),
-    ],
-)
-def test_each_rule_is_a_violation_with_its_requirement(body, requirement):
-    expectation = rules.expect_patch(view(), body, now=NOW)
-    assert [v.requirement for v in expectation.violations] == [requirement]
-    findings = expectation.judge(200, {})
-    assert findings and findings[0].requirement == requirement
-
-
-def test_done_is_final_is_the_documented_requirement():
-    expectation = rules.expect_patch(
-        view("DONE", end=START + timedelta(minutes=1), code="COMPLETION"),
-        {"_state": "ACTIVE"}, now=NOW,
+    stored = StoredSession(
+        id="s1", device_id="reference-device-1", patient_id="p", organization_id="o",
+        template_id="t", usage_type="Monitoring", start=START, end=None, state="ACTIVE",
+        name="n", configuration={}, summary={}, created=START, modified=START, context="c",
     )
-    assert expectation.violations[0].requirement == "BIOT-DONE-FINAL"
-    ok = {"code": "SESSION_STATE_CHANGE_INVALID", "details": {"currentState": "DONE", "targetState": "ACTIVE"}}
-    assert expectation.judge(409, ok) == []
-    wrong = {"code": "SESSION_STATE_CHANGE_INVALID", "details": {"currentState": "ACTIVE", "targetState": "ACTIVE"}}
-    assert expectation.judge(409, wrong)[0].requirement == "BIOT-DONE-FINAL"
+    return {**state.render(stored), **changes}
 
 
-def test_refused_documented_stop_is_reported_as_the_stop():
-    body = {"_startTime": fmt(START), "_state": "DONE", "_endTime": fmt(START + timedelta(minutes=1)),
-            "_summary": {"_stopReasonCode": "COMPLETION"}}
-    expectation = rules.expect_patch(view(), body, now=NOW)
-    assert not expectation.violations
-    findings = expectation.judge(409, {"code": "SESSION_STATE_CHANGE_INVALID"})
-    assert findings[0].requirement == "BIOT-STOP-DOCUMENTED"
+def verdicts(requirement_ids, response: Answer, asked: Asked) -> dict[str, str | None]:
+    return RULES.judge(response, asked, requirement_ids).results
 
 
-def test_clobbered_field_is_a_partial_update_failure_and_summary_merge_is_separate():
-    expectation = rules.expect_patch(view(), {"_startTime": fmt(START)}, now=NOW)
-    answer = {"_id": "id", "_state": "ACTIVE", "_startTime": fmt(START), "_summary": {}}
-    assert [f.requirement for f in expectation.judge(200, answer)] == [rules.R_PARTIAL]
-    done = view("DONE", end=START + timedelta(minutes=1), reason="r", code="TIMEOUT")
-    merge = rules.expect_patch(done, {"_summary": {"_stopReason": "s"}}, now=NOW)
-    answer = {"_id": "id", "_state": "DONE", "_startTime": fmt(START), "_name": "n",
-              "_endTime": fmt(START + timedelta(minutes=1)), "_summary": {"_stopReason": "s"}}
-    assert [f.requirement for f in merge.judge(200, answer)] == [rules.R_SUMMARY_MERGE]
+def test_every_rule_names_a_requirement_of_the_catalogue():
+    catalogue = {r.id for r in load_catalogue("biot")}
+    assert set(RULES) <= catalogue
 
 
-def test_open_points_are_tolerated():
-    # Both answers to the `required` conflict.
-    expectation = rules.expect_patch(view(), {"_name": "x"}, now=NOW)
-    assert expectation.judge(400, {"code": "ATTRIBUTE_IS_MANDATORY"}) == []
-    # null is undocumented: a refusal is fine, and the value is not predicted.
-    nulls = rules.expect_patch(view(), {"_name": None, "_startTime": fmt(START), "_state": "ACTIVE"}, now=NOW)
-    assert nulls.judge(400, {"code": "X"}) == [] and "name" not in nulls.expected_after
-    # A bare stop reason on a running session, an end time while STOPPING.
-    assert rules.expect_patch(view(), {"_summary": {"_stopReason": "r"}}, now=NOW).violations == []
-    stopping = rules.expect_patch(
-        view(), {"_state": "STOPPING", "_endTime": fmt(START + timedelta(minutes=1))}, now=NOW
-    )
-    assert stopping.violations == [] and stopping.tolerances
+def test_a_session_answer():
+    asked = Asked("getSession", session_status=200)
+    assert verdicts(rules.SESSION_REQUIREMENTS, answer(200, session()), asked) == {
+        "BIOT-RESPONSE-SCHEMA": None, "BIOT-DATETIME-UTC": None,
+    }
+    broken = session()
+    del broken["_sessionContext"]
+    assert "_sessionContext" in verdicts(["BIOT-RESPONSE-SCHEMA"], answer(200, broken), asked)["BIOT-RESPONSE-SCHEMA"]
+    assert "expected 201" in verdicts(["BIOT-RESPONSE-SCHEMA"], answer(200, session()), Asked("x", session_status=201))["BIOT-RESPONSE-SCHEMA"]
+    offset = session(_startTime="2022-07-28T16:02:26.000+02:00")
+    assert "UTC" in verdicts(["BIOT-DATETIME-UTC"], answer(200, offset), asked)["BIOT-DATETIME-UTC"]
+    # No session asked for, no error answer: the rules have nothing to judge.
+    assert verdicts(["BIOT-RESPONSE-SCHEMA", "BIOT-ERROR-ENVELOPE"], answer(200, session()), Asked("getSession")) == {}
 
 
-def test_times_near_now_are_never_judged():
-    with pytest.raises(rules.AmbiguousTime):
-        rules.expect_patch(view(), {"_startTime": fmt(NOW - timedelta(minutes=5))}, now=NOW)
+def test_an_error_answer():
+    asked = Asked("getSession")
+    every = ["BIOT-ERROR-ENVELOPE", "BIOT-ERROR-ENVELOPE-FIELDS", "BIOT-ERROR-DETAILS"]
+    assert verdicts(every, answer(404, envelope(id="1")), asked) == dict.fromkeys(every)
+    found = verdicts(every, answer(404, {"code": "SESSION_NOT_FOUND", "details": {}}), asked)
+    assert "lacks message" in found["BIOT-ERROR-ENVELOPE-FIELDS"]
+    assert "details lacks ['id']" in found["BIOT-ERROR-DETAILS"]
+    assert "ErrorResponse" in verdicts(every, answer(400, {"error": "x"}), asked)["BIOT-ERROR-ENVELOPE"]
+    assert "application/json" in verdicts(every, answer(400, raw=b"bad", content_type="text/plain"), asked)["BIOT-ERROR-ENVELOPE"]
+    # A code the vendor does not list for the operation has no details to check.
+    assert verdicts(["BIOT-ERROR-DETAILS"], answer(404, envelope("OTHER")), asked) == {"BIOT-ERROR-DETAILS": None}
 
 
-def test_transition_model_is_consistent():
-    model = load_model()
-    assert model.transition("ACTIVE", "DONE").basis == "documented"
-    assert all(not model.allowed("DONE", t) for t in STATES if t != "DONE")
-    assert model.transition("DONE", "ACTIVE").requirement == "BIOT-DONE-FINAL"
-    assert model.transition("ACTIVE", "ACTIVATING").requirement == "BIOT-TRANSITION-INFERRED-FORBIDDEN"
-    assert all(SuiteSessions._paths_to_done(s)[0][-1] == "DONE" for s in STATES if s != "DONE")
+def test_a_documented_refusal():
+    asked = Asked("getSession", refusals={"BIOT-SESSION-NOT-FOUND": Refusal.of(404, "SESSION_NOT_FOUND", id="1")})
+    assert verdicts(["BIOT-SESSION-NOT-FOUND"], answer(404, envelope(id="1")), asked) == {"BIOT-SESSION-NOT-FOUND": None}
+    assert "details.id '2'" in verdicts(["BIOT-SESSION-NOT-FOUND"], answer(404, envelope(id="2")), asked)["BIOT-SESSION-NOT-FOUND"]
+    assert "code 'SESSION_NOT_FOUND'" in verdicts(["BIOT-SESSION-NOT-FOUND"], answer(404, envelope("NOT_FOUND")), asked)["BIOT-SESSION-NOT-FOUND"]
+    assert "expected 404" in verdicts(["BIOT-SESSION-NOT-FOUND"], answer(200, session()), asked)["BIOT-SESSION-NOT-FOUND"]
+    # A rule whose refusal the request was not sent for judges nothing.
+    assert verdicts(["BIOT-WRONG-DEVICE"], answer(404, envelope()), asked) == {}
+    either = Asked("getSession", refusals={"BIOT-AUTH-EXPIRED": Refusal(frozenset({401, 403}))})
+    assert verdicts(["BIOT-AUTH-EXPIRED"], answer(403, raw=b"", content_type=None), either) == {"BIOT-AUTH-EXPIRED": None}
 
 
-def test_error_checks():
-    request = httpx.Request("GET", "http://x/")
-    good = httpx.Response(404, json={"code": "SESSION_NOT_FOUND", "message": "m", "details": {"id": "1"}},
-                          request=request)
-    body = checks.check_error_envelope(good)
-    checks.check_error_details(body, "getSession", 404)
-    with pytest.raises(AssertionError, match="details lacks"):
-        checks.check_error_details({"code": "SESSION_NOT_FOUND", "details": {}}, "getSession", 404)
-    with pytest.raises(AssertionError, match="ErrorResponse"):
-        checks.check_error_envelope(httpx.Response(400, json={"error": "x"}, request=request))
-    with pytest.raises(AssertionError, match="application/json"):
-        checks.check_error_envelope(httpx.Response(400, text="bad", request=request))
-    with pytest.raises(AssertionError, match="lacks"):
-        checks.check_error_envelope_fields({"code": "c", "message": "m"})
+def patch(body, before=None):
+    before = before or SessionView("s1", "ACTIVE", START, None, "n", None, None)
+    return Asked("updateSession", sent=body, expectation=expect_patch(before, body))
 
 
-def test_session_checks():
-    with pytest.raises(AssertionError, match="_patient: Field required"):
-        checks.check_session_body({"_id": "x"})
-    with pytest.raises(AssertionError, match="UTC"):
-        checks.check_datetimes_utc({"_startTime": "2022-07-28T16:02:26+02:00"})
-    checks.check_datetimes_utc({"_startTime": "2022-07-28T14:02:26.199Z", "_endTime": None})
+def test_the_oracles_rules_judge_what_the_body_puts_in_play():
+    asked = patch({"_startTime": format_utc(START), "_state": "FINISHED"})
+    found = verdicts(rules.PATCH_ANSWER_REQUIREMENTS, answer(200, session()), asked)
+    assert list(found) == ["BIOT-PATCH-STATE-ENUM"] and "must be refused" in found["BIOT-PATCH-STATE-ENUM"]
+    assert verdicts(rules.PATCH_ANSWER_REQUIREMENTS, answer(400, envelope("X")), asked) == {"BIOT-PATCH-STATE-ENUM": None}
+    rename = patch({"_startTime": format_utc(START), "_state": "ACTIVE", "_name": "m"})
+    assert verdicts(rules.PATCH_ANSWER_REQUIREMENTS, answer(200, session(_name="m")), rename) == {
+        "BIOT-PATCH-PARTIAL": None, "BIOT-TRANSITION-INFERRED-ALLOWED": None,
+    }
+    assert "_name is 'n'" in verdicts(["BIOT-PATCH-PARTIAL"], answer(200, session()), rename)["BIOT-PATCH-PARTIAL"]
+
+
+def test_the_oracle_judges_each_answer_once_however_many_rules_read_it(monkeypatch):
+    asked = patch({"_startTime": format_utc(START), "_state": "ACTIVE", "_name": "m"})
+    calls = []
+    real = type(asked.expectation).judge
+    monkeypatch.setattr(type(asked.expectation), "judge", lambda self, *a: calls.append(a) or real(self, *a))
+    RULES.judge(answer(200, session(_name="m")), asked, rules.PATCH_ANSWER_REQUIREMENTS)
+    assert len(calls) == 1
+
+
+def test_an_omission_of_the_required_attributes():
+    omits = {"_name": "m"}
+    assert verdicts(["BIOT-REQUIRED-CONFLICT"], answer(200, session(_name="m")), patch(omits)) == {"BIOT-REQUIRED-CONFLICT": None}
+    refused = Asked("updateSession", sent=omits, repeat_status=200)
+    assert verdicts(["BIOT-REQUIRED-CONFLICT"], answer(400, envelope("ATTRIBUTE_IS_MANDATORY")), refused) == {"BIOT-REQUIRED-CONFLICT": None}
+    found = verdicts(["BIOT-REQUIRED-CONFLICT"], answer(422, envelope("ATTRIBUTE_IS_MANDATORY")), refused)
+    assert "while the complete PATCH got 200" in found["BIOT-REQUIRED-CONFLICT"]
+    # The same refusal for the complete repeat: about something else in the body, not the omission.
+    alike = Asked("updateSession", sent=omits, repeat_status=409)
+    assert verdicts(["BIOT-REQUIRED-CONFLICT"], answer(409, envelope("X")), alike) == {"BIOT-REQUIRED-CONFLICT": None}
+    # A body that sends both attributes has no omission to judge.
+    assert verdicts(["BIOT-REQUIRED-CONFLICT"], answer(200, session()), Asked("updateSession", sent={"_startTime": "x", "_state": "ACTIVE"})) == {}
+
+
+def test_the_get_after_a_patch():
+    body = {"_startTime": format_utc(START), "_state": "ACTIVE", "_name": "m"}
+    expectation = patch(body).expectation
+    accepted = Asked("getSession", read_back=ReadBack(expectation, session(_name="m")))
+    both = ["BIOT-GET", "BIOT-PATCH-REJECTED-NO-EFFECT"]
+    assert verdicts(both, answer(200, session(_name="m")), accepted) == {"BIOT-GET": None}
+    assert "differs from the PATCH answer" in verdicts(both, answer(200, session()), accepted)["BIOT-GET"]
+    refused = Asked("getSession", read_back=ReadBack(expectation, None))
+    assert verdicts(both, answer(200, session()), refused) == {"BIOT-PATCH-REJECTED-NO-EFFECT": None}
+    assert "was refused, yet" in verdicts(both, answer(200, session(_name="m")), refused)["BIOT-PATCH-REJECTED-NO-EFFECT"]
+    assert "could not be read back" in verdicts(both, answer(404, envelope()), refused)["BIOT-GET"]
+
+
+def test_a_rule_failure_carries_its_requirement():
+    with pytest.raises(RuleFailure) as failure:
+        RULES.apply("BIOT-ERROR-ENVELOPE-FIELDS", answer(400, {"code": "c"}), Asked("getSession"))
+    assert failure.value.requirement_id == "BIOT-ERROR-ENVELOPE-FIELDS"
+
+
+def test_the_schemathesis_custom_checks_are_the_rules():
+    from pytest_sessionapi.apis.biot import schemathesis_checks
+    from pytest_sessionapi.schemathesis_support import RequirementViolation
+
+    class Response:
+        status_code = 404
+        headers = {"content-type": ["application/json"]}
+        content = json.dumps({"code": "SESSION_NOT_FOUND", "details": {}}).encode()
+        request = None
+
+    class Case:
+        method = "GET"
+        path = "/device/v1/devices/{deviceId}/usage-sessions/{id}"
+
+    names = [check.__name__ for check in schemathesis_checks.CUSTOM_CHECKS]
+    assert names == ["biot_biot_error_envelope", "biot_biot_error_details", "biot_biot_datetime_utc"]
+    details = schemathesis_checks.CUSTOM_CHECKS[1]
+    with pytest.raises(RequirementViolation) as violation:
+        details(None, Response(), Case())
+    assert violation.value.requirement_id == "BIOT-ERROR-DETAILS"
+    Case.path = "/another/api"
+    assert details(None, Response(), Case()) is None  # another API's operation: not judged
 
 
 def test_vendor_examples_findings():

@@ -1,184 +1,198 @@
-"""The catalogue's rules for Update Usage Session, as an executable oracle.
+"""The BioT catalogue's rules on one answer: ``RULES``, one rule per requirement ID.
 
-Given what the server stored before a PATCH and the body sent, :func:`expect_patch` says which
-answers are conformant and which requirement each wrong answer fails. The example tests, the
-Hypothesis body generator, the state machine and the Schemathesis custom checks all judge through
-it, so a rule is written once. The reference implementation does NOT use it (it implements the
-rules on its own), so a mistake here shows up as a disagreement instead of hiding in both.
+Every rule has the core signature ``rule(answer: Answer, asked: Asked) -> bool`` (see
+:mod:`pytest_sessionapi.rulebook`): ``True`` judged and right, ``False`` nothing to judge, a
+:class:`RuleFailure` when the answer breaks the requirement. :class:`Asked` is what the suite sent
+and what it knows: the operation, the body, the PATCH oracle's expectation (``model.expect_patch``),
+the refusals the docs demand.
+
+The rules split the work so that one defect is reported under one ID: an error body's form is
+BIOT-ERROR-ENVELOPE's alone, its attributes -FIELDS' and its details -DETAILS'; a session's schema is
+BIOT-RESPONSE-SCHEMA's and its date-times' zone BIOT-DATETIME-UTC's; what a PATCH answer says about
+the body sent is the PATCH oracle's, each finding under the requirement it breaks. The steps
+(:mod:`.steps`) decide which rules an answer is judged on; the Schemathesis checks are built from
+the same rulebook (:mod:`.schemathesis_checks`).
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from .transitions import STATES, load_model
-from .vendor_examples import VENDOR_REQUIRED
+from pydantic import ValidationError
 
-STOP_REASON_CODES: tuple[str, ...] = ("COMPLETION", "GENERAL_DEVICE_ERROR", "TIMEOUT")
-RUNNING_STATES = frozenset({"ACTIVE", "PAUSED", "ACTIVATING", "PAUSING", "RESUMING"})
-NAME_MIN, NAME_MAX = 1, 64
-STOP_REASON_MAX = 128
+from pytest_sessionapi.rulebook import NOT_JSON, Answer, RuleFailure, Rulebook, applies_when
 
-FUTURE_MARGIN = timedelta(hours=1)
-"""Clock-skew tolerance. The suite sends "future" times at least a day ahead and "past" times at
-least this much behind its own clock, so a server whose clock is off by less than an hour, or that
-tolerates up to a day of skew, is judged the same as a perfect one. Times within the margin of now
-are never sent; the oracle refuses to judge them."""
-
-# Requirement IDs (the catalogue, requirements.toml, is the authority on their wording).
-R_STATE_ENUM = "BIOT-PATCH-STATE-ENUM"
-R_CODE_ENUM = "BIOT-PATCH-STOP-REASON-CODE-ENUM"
-R_NAME_LENGTH = "BIOT-PATCH-NAME-LENGTH"
-R_REASON_LENGTH = "BIOT-PATCH-STOP-REASON-LENGTH"
-R_DATETIME_FORMAT = "BIOT-PATCH-DATETIME-FORMAT"
-R_TIME_IN_FUTURE = "BIOT-TIME-IN-FUTURE"
-R_START_AFTER_END = "BIOT-START-AFTER-END"
-R_END_TIME_STATE = "BIOT-END-TIME-STATE"
-R_STOP_DATA_NULL = "BIOT-STOP-DATA-NULL-DONE"
-R_STOP_DATA_NON_DONE = "BIOT-STOP-DATA-NON-DONE"
-R_PARTIAL = "BIOT-PATCH-PARTIAL"
-R_SUMMARY_MERGE = "BIOT-PATCH-SUMMARY-MERGE"
-R_REJECTED_NO_EFFECT = "BIOT-PATCH-REJECTED-NO-EFFECT"
-R_GET = "BIOT-GET"
-R_REQUIRED_CONFLICT = "BIOT-REQUIRED-CONFLICT"
-R_TYPES = "BIOT-PATCH-TYPES"
-R_NO_SERVER_ERROR = "BIOT-NO-SERVER-ERROR"
-
-# The code each semantic rule is documented with (PATCH 400/409 lists in the vendor document).
-RULE_CODES: dict[str, str] = {
-    R_TIME_IN_FUTURE: "TIME_IN_FUTURE",
-    R_START_AFTER_END: "START_TIME_AFTER_END_TIME",
-    R_END_TIME_STATE: "END_TIME_VALUE_INVALID_FOR_SESSION_STATE",
-    R_STOP_DATA_NULL: "STOP_DATA_NULL_FOR_DONE_SESSION",
-    R_STOP_DATA_NON_DONE: "STOP_DATA_NOT_NULL_FOR_NON_DONE_SESSION",
-}
-STATE_CHANGE_INVALID = "SESSION_STATE_CHANGE_INVALID"
-
-_ISO_UTC = re.compile(
-    r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]00:?00)$"
+from .model import (
+    ORACLE_REQUIREMENTS,
+    R_GET,
+    R_NO_SERVER_ERROR,
+    R_REJECTED_NO_EFFECT,
+    R_REQUIRED_CONFLICT,
+    PatchExpectation,
+    SessionView,
+    judge_stored,
+    omits_required,
+    parse_utc,
 )
-
-
-# --------------------------------------------------------------------------------------------
-# Date-times
-
-
-def parse_utc(value: Any) -> datetime | None:
-    """An ISO-8601 UTC date-time (``Z`` or a zero offset), or None if ``value`` is not one."""
-    if not isinstance(value, str) or not _ISO_UTC.match(value):
-        return None
-    text = value.replace("Z", "+00:00")
-    match = re.match(r"^(.*?)(\.\d+)?([+-].*)$", text)
-    if match is None:
-        return None
-    head, fraction, zone = match.groups()
-    # Python parses at most microseconds; BioT sends milliseconds; keep what fits.
-    fraction = (fraction or "")[:7]
-    try:
-        parsed = datetime.fromisoformat(head + fraction + zone)
-    except ValueError:
-        return None
-    return parsed.astimezone(UTC)
-
-
-def parse_instant(value: Any) -> datetime | None:
-    """Any ISO-8601 date-time with a zone designator, as a UTC instant (for reading answers:
-    whether the answer used UTC is BIOT-DATETIME-UTC's business, not every other rule's)."""
-    if not isinstance(value, str):
-        return None
-    utc = parse_utc(value)
-    if utc is not None:
-        return utc
-    match = re.match(r"^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(\.\d+)?([+-]\d{2}:?\d{2})$", value)
-    if match is None:
-        return None
-    head, fraction, zone = match.groups()
-    try:
-        return datetime.fromisoformat(head + (fraction or "")[:7] + zone).astimezone(UTC)
-    except ValueError:
-        return None
-
-
-def format_utc(moment: datetime) -> str:
-    """The wire form the suite sends: millisecond precision, ``Z`` (as the vendor examples)."""
-    moment = moment.astimezone(UTC)
-    return (
-        f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d}T{moment.hour:02d}:"
-        f"{moment.minute:02d}:{moment.second:02d}.{moment.microsecond // 1000:03d}Z"
-    )
-
-
-def same_instant(a: datetime | None, b: datetime | None) -> bool:
-    """Equal to the millisecond (the suite sends milliseconds; servers may drop finer digits)."""
-    if a is None or b is None:
-        return a is b
-    return abs(a - b) < timedelta(milliseconds=1)
-
-
-def now_utc() -> datetime:
-    moment = datetime.now(UTC)
-    return moment.replace(microsecond=(moment.microsecond // 1000) * 1000)
-
-
-# --------------------------------------------------------------------------------------------
-# What a session looks like, for the rules
+from .models import ENVELOPE_FIELDS, SESSION_DATETIME_FIELDS, ErrorResponse, SessionResponseV2
 
 
 @dataclass(frozen=True)
-class SessionView:
-    """The attributes the PATCH rules are about, read from a SessionResponseV2 body."""
+class Refusal:
+    """A refusal the docs demand for a request: one of ``statuses``, with ``code`` when the docs
+    name one, and ``details`` values the suite can predict (checked when the answer carries them)."""
 
-    id: str
-    state: str
-    start: datetime | None
-    end: datetime | None
-    name: str | None
-    stop_reason: str | None
-    stop_reason_code: str | None
-    device_id: str | None = None
+    statuses: frozenset[int]
+    code: str | None = None
+    details: Mapping[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def from_body(cls, body: Any) -> SessionView:
-        if not isinstance(body, dict):
-            raise AssertionError(f"a session must be a JSON object, got {type(body).__name__}")
-        summary = body.get("_summary") if isinstance(body.get("_summary"), dict) else {}
-        device = body.get("_device") if isinstance(body.get("_device"), dict) else {}
-        return cls(
-            id=str(body.get("_id")),
-            state=body.get("_state"),
-            start=parse_instant(body.get("_startTime")),
-            end=parse_instant(body.get("_endTime")),
-            name=body.get("_name"),
-            stop_reason=summary.get("_stopReason"),
-            stop_reason_code=summary.get("_stopReasonCode"),
-            device_id=device.get("id"),
-        )
+    def of(cls, status: int, code: str | None = None, **details: Any) -> Refusal:
+        return cls(frozenset({status}), code, details)
 
-    def differences(self, other: SessionView) -> list[str]:
-        out = []
-        for attr, label in (
-            ("state", "_state"), ("name", "_name"), ("stop_reason", "_summary._stopReason"),
-            ("stop_reason_code", "_summary._stopReasonCode"),
-        ):
-            if getattr(self, attr) != getattr(other, attr):
-                out.append(f"{label} {getattr(self, attr)!r} vs {getattr(other, attr)!r}")
-        for attr, label in (("start", "_startTime"), ("end", "_endTime")):
-            if not same_instant(getattr(self, attr), getattr(other, attr)):
-                a, b = getattr(self, attr), getattr(other, attr)
-                out.append(
-                    f"{label} {format_utc(a) if a else None} vs {format_utc(b) if b else None}"
-                )
-        return out
+
+@dataclass(frozen=True)
+class ReadBack:
+    """The GET right after a PATCH of ours: what that PATCH expected, and its answer when it was
+    accepted with a session (None after a refusal)."""
+
+    expectation: PatchExpectation
+    accepted_body: dict[str, Any] | None
+
+
+@dataclass(frozen=True)
+class Asked:
+    """What the suite asked, and what it knows, for the rules."""
+
+    operation: str
+    """The operationId: createSessionByUsageType, getSession, updateSession, deleteSession."""
+    sent: Any = None
+    """The body sent (PATCH, create)."""
+    session_status: int | None = None
+    """The status of the session answer the suite expects (201 create, 200 get and update); None
+    when the request does not ask for a session."""
+    expectation: PatchExpectation | None = None
+    """For a PATCH: the oracle's expectation for the body sent onto the stored session."""
+    repeat_status: int | None = None
+    """For the first answer to a PATCH that omitted the schema's required attributes and was then
+    sent again complete: the complete PATCH's status."""
+    read_back: ReadBack | None = None
+    refusals: Mapping[str, Refusal] = field(default_factory=dict)
+    """Requirement -> the refusal it demands for this request (a missing token, a session nobody has)."""
+    _oracle_memo: dict[Any, dict[str, list[str]]] = field(
+        default_factory=dict, compare=False, hash=False, repr=False
+    )
+
+    def oracle_findings(self, answer: Answer) -> dict[str, list[str]]:
+        """The PATCH oracle's findings on ``answer``, by requirement: computed once per answer,
+        however many of the oracle's rules read them."""
+        key = (answer.status, answer.content)
+        if key not in self._oracle_memo:
+            assert self.expectation is not None
+            found: dict[str, list[str]] = {}
+            for finding in self.expectation.judge(answer.status, body_of(answer)):
+                found.setdefault(finding.requirement, []).append(finding.message)
+            self._oracle_memo[key] = found
+        return self._oracle_memo[key]
+
+
+RULES: Rulebook[Asked] = Rulebook("biot")
+
+
+def body_of(answer: Answer) -> Any:
+    """The decoded body, None when it is not usable JSON (the rules on the form report that)."""
+    body = answer.json
+    return None if body is NOT_JSON else body
+
+
+def _first_errors(error: ValidationError, limit: int = 3) -> str:
+    parts = []
+    for item in error.errors()[:limit]:
+        where = ".".join(str(p) for p in item["loc"])
+        parts.append(f"{where}: {item['msg']}")
+    more = len(error.errors()) - limit
+    return "; ".join(parts) + (f"; and {more} more" if more > 0 else "")
+
+
+def _is_client_error(answer: Answer, asked: Asked) -> bool:
+    return answer.is_client_error
+
+
+def _client_error_object(answer: Answer, asked: Asked) -> bool:
+    return answer.is_client_error and isinstance(answer.json, dict)
 
 
 # --------------------------------------------------------------------------------------------
-# Documented error codes and their details keys, read from the working OpenAPI document
+# Session answers
+
+
+@RULES.rule("BIOT-RESPONSE-SCHEMA")
+@applies_when(lambda answer, asked: asked.session_status is not None, "the suite asked for a session")
+def session_answer_is_a_session_response(answer: Answer, asked: Asked) -> bool:
+    """A full SessionResponseV2 (every required attribute, right types) with the status the
+    operation documents, as application/json."""
+    if answer.status != asked.session_status:
+        raise RuleFailure(f"expected {asked.session_status} with a SessionResponseV2, got {answer.describe()}")
+    if answer.media_type != "application/json":
+        raise RuleFailure(f"a session answer must be application/json, got {answer.media_type!r}")
+    if answer.json is NOT_JSON:
+        raise RuleFailure(f"expected a JSON body, got{answer.not_json_because}: {answer.describe()}")
+    try:
+        SessionResponseV2.model_validate(answer.json)
+    except ValidationError as exc:
+        raise RuleFailure(f"not a SessionResponseV2: {_first_errors(exc)}") from None
+    return True
+
+
+@RULES.rule("BIOT-DATETIME-UTC")
+@applies_when(lambda answer, asked: 200 <= answer.status < 300 and isinstance(answer.json, dict),
+              "a session answer")
+def session_datetimes_are_utc(answer: Answer, asked: Asked) -> bool:
+    """Every date-time attribute of a session is ISO-8601 in UTC."""
+    for name in SESSION_DATETIME_FIELDS:
+        value = answer.json.get(name)
+        if value is not None and parse_utc(value) is None:
+            raise RuleFailure(f"{name} = {value!r} is not an ISO-8601 date-time in UTC (Z or +00:00)")
+    return True
+
+
+# --------------------------------------------------------------------------------------------
+# Error answers
+
+
+@RULES.rule("BIOT-ERROR-ENVELOPE")
+@applies_when(_is_client_error, "an error answer (4xx)")
+def error_is_an_error_response(answer: Answer, asked: Asked) -> bool:
+    """A JSON ErrorResponse with a string ``code``; the other envelope attributes, when present,
+    have their documented types."""
+    if answer.media_type != "application/json":
+        raise RuleFailure(
+            f"an error answer must be an application/json ErrorResponse, got "
+            f"{answer.media_type!r}: {answer.describe()}"
+        )
+    if answer.json is NOT_JSON:
+        raise RuleFailure(f"expected a JSON body, got{answer.not_json_because}: {answer.describe()}")
+    try:
+        ErrorResponse.model_validate(answer.json)
+    except ValidationError as exc:
+        raise RuleFailure(f"not a BioT ErrorResponse: {_first_errors(exc)}; {answer.describe()}") from None
+    return True
+
+
+@RULES.rule("BIOT-ERROR-ENVELOPE-FIELDS")
+@applies_when(_client_error_object, "an error answer with a JSON object")
+def error_envelope_has_every_attribute(answer: Answer, asked: Asked) -> bool:
+    """All six envelope attributes are present."""
+    missing = [name for name in ENVELOPE_FIELDS if name not in answer.json]
+    if missing:
+        raise RuleFailure(f"the error envelope lacks {', '.join(missing)}")
+    return True
 
 
 _CODE_LINE = re.compile(r"Code : ([A-Z_]+), Details: \[([^\]]*)\]")
@@ -186,7 +200,8 @@ _CODE_LINE = re.compile(r"Code : ([A-Z_]+), Details: \[([^\]]*)\]")
 
 @cache
 def documented_errors() -> dict[str, dict[str, dict[str, tuple[str, ...]]]]:
-    """operationId -> status -> code -> the details keys the vendor lists for it."""
+    """operationId -> status -> code -> the details keys the vendor lists for it (read from the
+    working OpenAPI document's response descriptions)."""
     document = json.loads(Path(__file__).with_name("openapi.json").read_text(encoding="utf-8"))
     table: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {}
     for item in document["paths"].values():
@@ -200,529 +215,180 @@ def documented_errors() -> dict[str, dict[str, dict[str, tuple[str, ...]]]]:
     return table
 
 
-def documented_details(operation_id: str, status: int, code: str) -> tuple[str, ...] | None:
+def documented_details(operation_id: str, status: int, code: Any) -> tuple[str, ...] | None:
     """The documented details keys of ``code`` at ``status`` for the operation, or None if the
     vendor does not list that code there."""
     return documented_errors().get(operation_id, {}).get(str(status), {}).get(code)
 
 
+@RULES.rule("BIOT-ERROR-DETAILS")
+@applies_when(_client_error_object, "an error answer with a JSON object")
+def error_details_carry_the_documented_keys(answer: Answer, asked: Asked) -> bool:
+    """For a code the vendor lists at this status for this operation, ``details`` is an object
+    carrying every key listed for it (a code it does not list there has nothing to check)."""
+    code = answer.json.get("code")
+    keys = documented_details(asked.operation, answer.status, code)
+    if keys is None:
+        return True
+    details = answer.json.get("details")
+    if not isinstance(details, dict):
+        raise RuleFailure(f"{code}: details must be an object carrying {list(keys)}, got {details!r}")
+    missing = [key for key in keys if key not in details]
+    if missing:
+        raise RuleFailure(
+            f"{code}: details lacks {missing} (documented: 'Code : {code}, Details: "
+            f"[{', '.join(keys)}]'); got {sorted(details)}"
+        )
+    return True
+
+
 # --------------------------------------------------------------------------------------------
-# The PATCH oracle
+# Refusals the docs demand (authentication, unknown or foreign sessions, deleting a running one)
 
-
-def omits_required(body: Any) -> bool:
-    """Whether a PATCH body leaves out an attribute the vendor's schema marks required (the
-    point its own examples contradict: BIOT-REQUIRED-CONFLICT)."""
-    return isinstance(body, dict) and not set(VENDOR_REQUIRED) <= set(body)
-
-
-@dataclass(frozen=True)
-class Rejection:
-    """A refusal the rules call for (a violation) or allow (a tolerance)."""
-
-    requirement: str
-    statuses: frozenset[int]
-    codes: frozenset[str] | None
-    """None: the spec names no code for this rule, any code is accepted."""
-    why: str
-    details: dict[str, Any] = field(default_factory=dict)
-    """Detail values the suite can predict (e.g. currentState/targetState)."""
-
-    def matches(self, status: int, code: Any) -> bool:
-        return status in self.statuses and (self.codes is None or code in self.codes)
-
-    def describe(self) -> str:
-        codes = "any code" if self.codes is None else "/".join(sorted(self.codes))
-        statuses = "/".join(str(s) for s in sorted(self.statuses))
-        return f"{statuses} {codes} ({self.why})"
-
-
-@dataclass(frozen=True)
-class Finding:
-    requirement: str
-    message: str
-
-
-@dataclass
-class PatchExpectation:
-    before: SessionView
-    body: Any
-    violations: list[Rejection]
-    """Each is a reason the server must refuse the PATCH; any one of them is a correct answer."""
-    tolerances: list[Rejection]
-    """Refusals the docs leave open: answering one of these is conformant, so is accepting."""
-    expected_after: dict[str, Any]
-    """For an accepted PATCH: attribute -> expected value (absent key: not predictable)."""
-    sent_summary_keys: frozenset[str]
-    transition: Any = None
-
-    @property
-    def must_reject(self) -> bool:
-        return bool(self.violations)
-
-    def judge(self, status: int, body: Any) -> list[Finding]:
-        """Findings for the PATCH answer itself (empty: the answer is conformant)."""
-        code = body.get("code") if isinstance(body, dict) else None
-        if 200 <= status < 300:
-            if self.violations:
-                first = self.violations[0]
-                return [Finding(
-                    v.requirement,
-                    f"the PATCH {json.dumps(self.body)} was accepted with {status}, but must be "
-                    f"refused with {v.describe()}",
-                ) for v in self.violations[:1]] + [
-                    Finding(v.requirement, f"also accepted despite: {v.describe()}")
-                    for v in self.violations[1:] if v.requirement != first.requirement
-                ]
-            if status != 200:
-                return [Finding(R_PARTIAL, f"Update Usage Session answered {status}, not 200")]
-            return self._judge_result(body)
-        if status >= 500 and omits_required(self.body):
-            # Whether such a PATCH is valid at all is the point the docs dispute
-            # (BIOT-REQUIRED-CONFLICT), so its other rules cannot be read off a server error;
-            # the error itself fails the MUST every documented request is held to.
-            return [Finding(R_NO_SERVER_ERROR, (
-                f"the PATCH {json.dumps(self.body)} was answered with the server error {status} "
-                f"{code!r}"
-            ))]
-        for rejection in self.violations + self.tolerances:
-            if rejection.matches(status, code):
-                return self._judge_details(rejection, body)
-        if (
-            code == STATE_CHANGE_INVALID
-            and self.transition is not None
-            and self.transition.allowed
-        ):
-            # The server refuses the change of state itself, whatever else is wrong with the
-            # body: that is a verdict on the transition model, not on the body's other rule.
-            return [Finding(self.transition.requirement, (
-                f"the change {self.transition.describe()} was refused with {status} {code!r} "
-                f"(PATCH {json.dumps(self.body)})"
-            ))]
-        if self.violations:
-            first = self.violations[0]
-            return [Finding(
-                first.requirement,
-                f"the PATCH {json.dumps(self.body)} was refused with {status} {code!r}; "
-                f"expected {first.describe()}"
-                + "".join(f" or {v.describe()}" for v in self.violations[1:]),
-            )]
-        return [Finding(self._wrongly_refused_requirement(status, code), (
-            f"the PATCH {json.dumps(self.body)} is valid for a session in state "
-            f"{self.before.state} and must be accepted, but was refused with {status} {code!r}"
-            + (f" (transition {self.transition.describe()})" if self.transition else "")
-        ))]
-
-    def _wrongly_refused_requirement(self, status: int, code: Any) -> str:
-        if code == STATE_CHANGE_INVALID or status == 409:
-            if self.transition is not None:
-                return self.transition.requirement
-        for requirement, rule_code in RULE_CODES.items():
-            if code == rule_code:
-                return requirement
-        if omits_required(self.body):
-            # Nothing else is wrong with the body: the refusal is a verdict on the omission, the
-            # point the docs dispute (a 400 envelope for it is a tolerance, matched earlier).
-            return R_REQUIRED_CONFLICT
-        return R_PARTIAL
-
-    def _judge_details(self, rejection: Rejection, body: Any) -> list[Finding]:
-        if not rejection.details or not isinstance(body, dict):
-            return []
-        details = body.get("details")
-        if not isinstance(details, dict):
-            return []  # the envelope check reports a missing details object
-        wrong = [
-            f"details.{key} = {details.get(key)!r}, expected {value!r}"
-            for key, value in rejection.details.items()
-            if key in details and details.get(key) != value
-        ]
-        return [Finding(rejection.requirement, "; ".join(wrong))] if wrong else []
-
-    def _judge_result(self, body: Any) -> list[Finding]:
-        try:
-            after = SessionView.from_body(body)
-        except AssertionError as exc:
-            return [Finding(R_PARTIAL, str(exc))]
-        findings: list[Finding] = []
-        for attr, label, value in self._expected_items():
-            actual = getattr(after, attr)
-            ok = same_instant(actual, value) if attr in ("start", "end") else actual == value
-            if ok:
-                continue
-            shown = format_utc(value) if isinstance(value, datetime) else value
-            shown_actual = format_utc(actual) if isinstance(actual, datetime) else actual
-            requirement = R_PARTIAL
-            if label.startswith("_summary.") and self.sent_summary_keys and (
-                label.removeprefix("_summary.") not in self.sent_summary_keys
-            ):
-                requirement = R_SUMMARY_MERGE
-            if attr == "state" and self.transition is not None and not self.transition.allowed:
-                requirement = self.transition.requirement
-            sent = "sent" if self._was_sent(label) else "not sent (must keep its value)"
-            findings.append(Finding(requirement, (
-                f"after PATCH {json.dumps(self.body)}: {label} is {shown_actual!r}, expected "
-                f"{shown!r} ({sent})"
-            )))
-        return findings
-
-    def _was_sent(self, label: str) -> bool:
-        if label.startswith("_summary."):
-            return label.removeprefix("_summary.") in self.sent_summary_keys
-        return isinstance(self.body, dict) and label in self.body
-
-    def _expected_items(self):
-        labels = {
-            "state": "_state", "start": "_startTime", "end": "_endTime", "name": "_name",
-            "stop_reason": "_summary._stopReason", "stop_reason_code": "_summary._stopReasonCode",
-        }
-        for attr, value in self.expected_after.items():
-            yield attr, labels[attr], value
-
-
-_RFC3339 = re.compile(
-    r"^(\d{4}-\d{2}-\d{2})[Tt](\d{2}:\d{2}:\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$"
+REFUSAL_REQUIREMENTS: tuple[str, ...] = (
+    "BIOT-AUTH-MISSING", "BIOT-AUTH-INVALID", "BIOT-AUTH-EXPIRED", "BIOT-AUTH-EXPIRED-401",
+    "BIOT-PROTECTED-API", "BIOT-SESSION-NOT-FOUND", "BIOT-WRONG-DEVICE", "BIOT-DELETE-NON-DONE",
 )
 
 
-def _any_offset_instant(value: str) -> datetime | None:
-    match = _RFC3339.match(value)
-    if match is None:
-        return None
-    day, clock, fraction, zone = match.groups()
-    zone = "+00:00" if zone in ("Z", "z") else zone
-    try:
-        return datetime.fromisoformat(f"{day}T{clock}{(fraction or '')[:7]}{zone}").astimezone(UTC)
-    except ValueError:
-        return None
-
-
-def _utf16_length(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
-
-
-def _length_verdict(text: str, low: int, high: int) -> str:
-    """'ok', 'bad' or 'open': Java servers count UTF-16 units, Python code points; a string that
-    is in range by one count and out by the other is left open."""
-    by_points = low <= len(text) <= high
-    by_units = low <= _utf16_length(text) <= high
-    if by_points and by_units:
-        return "ok"
-    if not by_points and not by_units:
-        return "bad"
-    return "open"
-
-
-_KNOWN_ATTRIBUTES = frozenset({"_startTime", "_endTime", "_state", "_name", "_summary", "_configuration"})
-
-
-def _time_value(
-    name: str, value: Any, now: datetime, violations: list[Rejection], tolerances: list[Rejection]
-) -> tuple[bool, datetime | None]:
-    """(predictable, instant) for a sent date-time; records the rule it breaks, if any."""
-    moment = parse_utc(value)
-    if moment is None:
-        instant = _any_offset_instant(value) if isinstance(value, str) else None
-        if isinstance(value, str) and (instant is not None or _RFC3339.match(value)):
-            # RFC 3339 but not the 'Z' UTC form the docs show (an offset, lower-case letters, a
-            # leap second): ISO-8601-compatible, left open (BIOT-PATCH-DATETIME-FORMAT decision).
-            tolerances.append(Rejection(
-                R_DATETIME_FORMAT, frozenset({400}), None,
-                f"{name} {value!r} is a date-time, but not in the documented UTC form",
-            ))
-            if instant is None:
-                return False, None
-            moment = instant
-        else:
-            violations.append(Rejection(
-                R_DATETIME_FORMAT, frozenset({400}), None,
-                f"{name} {value!r} is not an ISO-8601 date-time",
-            ))
-            return False, None
-    if moment > now + FUTURE_MARGIN:
-        violations.append(Rejection(
-            R_TIME_IN_FUTURE, frozenset({400}), frozenset({"TIME_IN_FUTURE"}),
-            f"{name} {value} is in the future",
-        ))
-        return False, None
-    if moment > now - FUTURE_MARGIN:
-        raise AmbiguousTime(
-            f"{name} {value} is within {FUTURE_MARGIN} of now; the suite must not send such times "
-            "(clock skew makes the verdict depend on the server's clock)"
-        )
-    return True, moment
-
-
-class AmbiguousTime(ValueError):
-    """A generated time too close to now to judge (the property tests discard such bodies)."""
-
-
-def _contains_null(value: Any) -> bool:
-    if value is None:
+def _refused_as_documented(requirement_id: str) -> Any:
+    @applies_when(lambda answer, asked: requirement_id in asked.refusals,
+                  f"a request the docs say {requirement_id} refuses")
+    def rule(answer: Answer, asked: Asked) -> bool:
+        refusal = asked.refusals[requirement_id]
+        statuses = "/".join(str(status) for status in sorted(refusal.statuses))
+        if answer.status not in refusal.statuses:
+            raise RuleFailure(f"expected {statuses} {refusal.code or ''}, got {answer.describe()}")
+        body = answer.json
+        if refusal.code is not None:
+            actual = body.get("code") if isinstance(body, dict) else None
+            if actual != refusal.code:
+                raise RuleFailure(f"expected code {refusal.code!r}, got {actual!r}: {answer.describe()}")
+        details = body.get("details") if isinstance(body, dict) else None
+        for key, value in refusal.details.items():
+            if isinstance(details, dict) and key in details and details[key] != value:
+                raise RuleFailure(f"{asked.operation}: details.{key} {details[key]!r}, expected {value!r}")
         return True
-    if isinstance(value, dict):
-        return any(_contains_null(v) for v in value.values())
-    return False
+
+    rule.__name__ = "refused_as_" + requirement_id.lower().replace("-", "_")
+    rule.__doc__ = f"{requirement_id}: the documented status, code and predictable details."
+    return rule
 
 
-def expect_patch(before: SessionView, body: Any, now: datetime | None = None) -> PatchExpectation:
-    """What the catalogue says about PATCHing ``body`` onto a session stored as ``before``."""
-    now = now or now_utc()
-    violations: list[Rejection] = []
-    tolerances: list[Rejection] = []
-    if not isinstance(body, dict):
-        violations.append(Rejection(
-            R_TYPES, frozenset({400}), None, "the body is not a JSON object"
-        ))
-        return PatchExpectation(before, body, violations, [], {}, frozenset())
-    unpredictable: set[str] = set()
-
-    # null is undocumented for PATCH (BIOT-PATCH-PARTIAL decision): any answer to a body that
-    # carries one is conformant as long as it is 200 or a 4xx envelope, and what a null does to
-    # the stored value is not judged.
-    has_null = _contains_null(body)
-    if has_null:
-        tolerances.append(Rejection(
-            R_PARTIAL, frozenset({400, 409}), None, "null in a PATCH body is undocumented"
-        ))
-
-    for key in body:
-        if key not in _KNOWN_ATTRIBUTES:
-            tolerances.append(Rejection(
-                R_PARTIAL, frozenset({400}), None,
-                f"{key!r} is not a documented attribute (custom attributes are template-defined)",
-            ))
-    if isinstance(body.get("_configuration"), dict) and body["_configuration"]:
-        tolerances.append(Rejection(
-            R_PARTIAL, frozenset({400}), None,
-            "configuration attributes are template-defined; the template may not know them",
-        ))
-    elif "_configuration" in body and body["_configuration"] is not None:
-        violations.append(Rejection(
-            R_TYPES, frozenset({400}), None, "_configuration is not an object"
-        ))
-
-    # Schema-level checks (UpdateSessionRequestV2).
-    state = before.state
-    state_ok = True
-    if "_state" in body and body["_state"] is not None:
-        if body["_state"] not in STATES:
-            violations.append(Rejection(
-                R_STATE_ENUM, frozenset({400}), None,
-                f"_state {body['_state']!r} is not in the enum",
-            ))
-            state_ok = False
-        else:
-            state = body["_state"]
-    expected_name: Any = before.name
-    if "_name" in body:
-        name = body["_name"]
-        if name is None:
-            unpredictable.add("name")
-        elif not isinstance(name, str):
-            violations.append(Rejection(
-                R_TYPES, frozenset({400}), None, f"_name is a {type(name).__name__}, not a string"
-            ))
-        else:
-            verdict = _length_verdict(name, NAME_MIN, NAME_MAX)
-            if verdict == "bad":
-                violations.append(Rejection(
-                    R_NAME_LENGTH, frozenset({400}), None,
-                    f"_name length {len(name)} is outside {NAME_MIN}..{NAME_MAX}",
-                ))
-            elif verdict == "open":
-                tolerances.append(Rejection(
-                    R_NAME_LENGTH, frozenset({400}), None,
-                    "_name is in range counted one way (code points / UTF-16) and not the other",
-                ))
-            expected_name = name
-    start = before.start
-    end = before.end
-    times_ok = True
-    for key in ("_startTime", "_endTime"):
-        if key not in body:
-            continue
-        attr = "start" if key == "_startTime" else "end"
-        if body[key] is None:
-            unpredictable.add(attr)
-            times_ok = False
-            continue
-        predictable, moment = _time_value(key, body[key], now, violations, tolerances)
-        if not predictable:
-            times_ok = False
-            unpredictable.add(attr)
-        if key == "_startTime":
-            start = moment if moment is not None else start
-        else:
-            end = moment if moment is not None else end
-    summary = body.get("_summary", {})
-    sent_summary: dict[str, Any] = {}
-    if "_summary" in body:
-        if summary is None:
-            unpredictable.update({"stop_reason", "stop_reason_code"})
-            summary = {}
-        elif not isinstance(summary, dict):
-            violations.append(Rejection(R_TYPES, frozenset({400}), None, "_summary is not an object"))
-            summary = {}
-        for key in summary:
-            if key not in ("_stopReason", "_stopReasonCode"):
-                tolerances.append(Rejection(
-                    R_PARTIAL, frozenset({400}), None,
-                    f"_summary.{key} is not a documented summary attribute (custom attributes "
-                    "are template-defined)",
-                ))
-        if "_stopReason" in summary:
-            reason = summary["_stopReason"]
-            if reason is None:
-                unpredictable.add("stop_reason")
-            elif not isinstance(reason, str):
-                violations.append(Rejection(
-                    R_TYPES, frozenset({400}), None, "_summary._stopReason is not a string"
-                ))
-            else:
-                verdict = _length_verdict(reason, 0, STOP_REASON_MAX)
-                if verdict == "bad":
-                    violations.append(Rejection(
-                        R_REASON_LENGTH, frozenset({400}), None,
-                        f"_summary._stopReason is longer than {STOP_REASON_MAX} characters",
-                    ))
-                elif verdict == "open":
-                    tolerances.append(Rejection(
-                        R_REASON_LENGTH, frozenset({400}), None,
-                        "_summary._stopReason length depends on how characters are counted",
-                    ))
-                sent_summary["_stopReason"] = reason
-        if "_stopReasonCode" in summary:
-            if summary["_stopReasonCode"] is None:
-                unpredictable.add("stop_reason_code")
-            elif summary["_stopReasonCode"] not in STOP_REASON_CODES:
-                violations.append(Rejection(
-                    R_CODE_ENUM, frozenset({400}), None,
-                    f"_summary._stopReasonCode {summary['_stopReasonCode']!r} is not in the enum",
-                ))
-            else:
-                sent_summary["_stopReasonCode"] = summary["_stopReasonCode"]
-    schema_violations = len(violations)
-
-    missing = [name for name in VENDOR_REQUIRED if name not in body]
-    if missing:
-        tolerances.append(Rejection(
-            R_REQUIRED_CONFLICT, frozenset({400}), None,
-            f"the schema marks {', '.join(missing)} required; refusing is conformant too",
-        ))
-
-    transition = None
-    if state_ok and body.get("_state") is not None:
-        transition = load_model().transition(before.state, state)
-        if not transition.allowed:
-            violations.append(Rejection(
-                transition.requirement, frozenset({409}), frozenset({STATE_CHANGE_INVALID}),
-                transition.describe(),
-                details={"currentState": before.state, "targetState": state},
-            ))
-
-    reason = sent_summary.get("_stopReason", before.stop_reason)
-    code = sent_summary.get("_stopReasonCode", before.stop_reason_code)
-    if state_ok and state != "DONE" and (before.stop_reason_code or before.stop_reason):
-        # Only reachable by leaving DONE (already a violation): a server may name the stop data
-        # it would have to keep instead of the refused change.
-        tolerances.append(Rejection(
-            R_STOP_DATA_NON_DONE, frozenset({400}),
-            frozenset({"STOP_DATA_NOT_NULL_FOR_NON_DONE_SESSION"}),
-            "the stored stop data would remain on a session that is not DONE",
-        ))
-    if state_ok and state in RUNNING_STATES and before.end is not None and "_endTime" not in body:
-        tolerances.append(Rejection(
-            R_END_TIME_STATE, frozenset({400}),
-            frozenset({"END_TIME_VALUE_INVALID_FOR_SESSION_STATE"}),
-            "the stored end time would remain on a running session",
-        ))
-    if state_ok:
-        if times_ok and start is not None and end is not None and start > end:
-            violations.append(Rejection(
-                R_START_AFTER_END, frozenset({400}), frozenset({"START_TIME_AFTER_END_TIME"}),
-                f"_startTime {format_utc(start)} is after _endTime {format_utc(end)}",
-            ))
-        if "_endTime" in body and state in RUNNING_STATES:
-            violations.append(Rejection(
-                R_END_TIME_STATE, frozenset({400}),
-                frozenset({"END_TIME_VALUE_INVALID_FOR_SESSION_STATE"}),
-                f"_endTime sent for a session that stays in the running state {state}",
-            ))
-        elif "_endTime" in body and state == "STOPPING":
-            tolerances.append(Rejection(
-                R_END_TIME_STATE, frozenset({400}),
-                frozenset({"END_TIME_VALUE_INVALID_FOR_SESSION_STATE"}),
-                "an end time while STOPPING is left open by the docs",
-            ))
-        if state == "DONE":
-            if code is None and reason is None:
-                violations.append(Rejection(
-                    R_STOP_DATA_NULL, frozenset({400}),
-                    frozenset({"STOP_DATA_NULL_FOR_DONE_SESSION"}),
-                    "DONE without any stop data (_summary._stopReason/_stopReasonCode)",
-                ))
-            elif code is None:
-                tolerances.append(Rejection(
-                    R_STOP_DATA_NULL, frozenset({400}),
-                    frozenset({"STOP_DATA_NULL_FOR_DONE_SESSION"}),
-                    "DONE with a stop reason but no stop reason code is left open",
-                ))
-            if end is None:
-                tolerances.append(Rejection(
-                    R_END_TIME_STATE, frozenset({400}), None,
-                    "DONE without an end time is left open by the docs",
-                ))
-        else:
-            if "_stopReasonCode" in sent_summary:
-                violations.append(Rejection(
-                    R_STOP_DATA_NON_DONE, frozenset({400}),
-                    frozenset({"STOP_DATA_NOT_NULL_FOR_NON_DONE_SESSION"}),
-                    f"_summary._stopReasonCode sent for a session in state {state}",
-                ))
-            elif "_stopReason" in sent_summary:
-                tolerances.append(Rejection(
-                    R_STOP_DATA_NON_DONE, frozenset({400}),
-                    frozenset({"STOP_DATA_NOT_NULL_FOR_NON_DONE_SESSION"}),
-                    "a stop reason without a code on a running session is left open",
-                ))
-
-    if has_null:
-        # What the rules make of a null depends on what the server makes of it: the semantic
-        # rules (state change, times, stop data) may or may not apply; never a must.
-        tolerances.extend(violations[schema_violations:])
-        del violations[schema_violations:]
-
-    expected: dict[str, Any] = {"state": state}
-    if start is not None:
-        expected["start"] = start
-    # An end time nobody sent is predictable only where the rules pin it: none while running,
-    # the stored one once set. Whether a server fills one in at STOPPING or DONE is left open.
-    if "_endTime" in body or before.end is not None or state in RUNNING_STATES:
-        expected["end"] = end
-    expected["name"] = expected_name
-    expected["stop_reason"] = reason
-    expected["stop_reason_code"] = code
-    for attr in unpredictable:
-        expected.pop(attr, None)
-    return PatchExpectation(
-        before, body, violations, tolerances, expected, frozenset(sent_summary), transition
-    )
+for _requirement in REFUSAL_REQUIREMENTS:
+    RULES.rule(_requirement)(_refused_as_documented(_requirement))
 
 
-def judge_stored(expectation: PatchExpectation, accepted_body: Any, stored: SessionView) -> list[Finding]:
-    """After the PATCH: GET must show the accepted answer, or the old session after a refusal."""
-    if accepted_body is not None:
-        answered = SessionView.from_body(accepted_body)
-        diffs = stored.differences(answered)
-        if diffs:
-            return [Finding(R_GET, "GET after an accepted PATCH differs from the PATCH answer: "
-                            + "; ".join(diffs))]
-        return []
-    diffs = stored.differences(expectation.before)
-    if diffs:
-        return [Finding(R_REJECTED_NO_EFFECT, (
-            f"the PATCH {json.dumps(expectation.body)} was refused, yet the stored session changed: "
-            + "; ".join(diffs)
-        ))]
-    return []
+# --------------------------------------------------------------------------------------------
+# PATCH answers: the oracle (model.expect_patch), each finding under the requirement it breaks
+
+
+def _has_expectation(answer: Answer, asked: Asked) -> bool:
+    return asked.expectation is not None
+
+
+def _oracle_rule(requirement_id: str) -> Any:
+    @applies_when(_has_expectation, "a PATCH the oracle has an expectation for")
+    def rule(answer: Answer, asked: Asked) -> bool:
+        messages = asked.oracle_findings(answer).get(requirement_id)
+        if messages:
+            raise RuleFailure("; ".join(messages))
+        assert asked.expectation is not None
+        return requirement_id in asked.expectation.requirements_judged(answer.status)
+
+    rule.__name__ = "patch_oracle_" + requirement_id.lower().replace("-", "_")
+    rule.__doc__ = f"{requirement_id} as the PATCH oracle (model.expect_patch) judges the answer."
+    return rule
+
+
+for _requirement in (*ORACLE_REQUIREMENTS, R_NO_SERVER_ERROR):
+    RULES.rule(_requirement)(_oracle_rule(_requirement))
+
+
+def _is_envelope_400(answer: Answer) -> bool:
+    return answer.status == 400 and isinstance(answer.json, dict) and isinstance(answer.json.get("code"), str)
+
+
+@RULES.rule(R_REQUIRED_CONFLICT)
+def omission_applied_or_refused_with_400(answer: Answer, asked: Asked) -> bool:
+    """A PATCH omitting the schema's required _startTime/_state is applied (200) or refused with a
+    400 envelope. A 4xx that the complete repeat gets too is about something else in the PATCH
+    (the oracle's); a 5xx is BIOT-NO-SERVER-ERROR's, whatever the body. And what the oracle finds
+    about the omission on a PATCH it judges (``asked.repeat_status``: the complete repeat's
+    status, when the suite sent one)."""
+    judged = False
+    problems: list[str] = []
+    # A refusal alone does not say whether the omission was refused or something else in the
+    # body: only the complete repeat's answer tells (without one, the oracle judges the refusal).
+    if omits_required(asked.sent) and (answer.status < 400 or asked.repeat_status is not None):
+        judged = True
+        repeated_alike = asked.repeat_status is not None and asked.repeat_status == answer.status
+        if not (
+            answer.status == 200 or _is_envelope_400(answer) or answer.status >= 500
+            or (answer.is_client_error and repeated_alike)
+        ):
+            problems.append(
+                f"a PATCH omitting _startTime/_state must be applied (200) or refused with a 400 "
+                f"envelope; got {answer.describe()}"
+                + (f", while the complete PATCH got {asked.repeat_status}"
+                   if asked.repeat_status is not None else "")
+            )
+    if asked.expectation is not None:
+        problems += asked.oracle_findings(answer).get(R_REQUIRED_CONFLICT, [])
+        judged = judged or R_REQUIRED_CONFLICT in asked.expectation.requirements_judged(answer.status)
+    if problems:
+        raise RuleFailure("; ".join(problems))
+    return judged
+
+
+PATCH_ANSWER_REQUIREMENTS: tuple[str, ...] = (*ORACLE_REQUIREMENTS, R_REQUIRED_CONFLICT, R_NO_SERVER_ERROR)
+"""The rules a PATCH answer is judged on by the oracle (each judges only what is in play)."""
+
+
+# --------------------------------------------------------------------------------------------
+# The GET after a PATCH
+
+
+def _read_back_view(answer: Answer) -> SessionView | None:
+    if answer.status == 200 and isinstance(answer.json, dict):
+        return SessionView.from_body(answer.json)
+    return None
+
+
+@RULES.rule(R_GET)
+@applies_when(lambda answer, asked: asked.read_back is not None, "the GET right after a PATCH of ours")
+def get_shows_the_accepted_patch(answer: Answer, asked: Asked) -> bool:
+    """GET after an accepted PATCH shows what the PATCH answer showed; and the session can be read."""
+    stored = _read_back_view(answer)
+    if stored is None:
+        raise RuleFailure(f"the session could not be read back: {answer.describe()}")
+    assert asked.read_back is not None
+    if asked.read_back.accepted_body is None:
+        return False
+    findings = judge_stored(asked.read_back.expectation, asked.read_back.accepted_body, stored)
+    if findings:
+        raise RuleFailure("; ".join(f.message for f in findings))
+    return True
+
+
+@RULES.rule(R_REJECTED_NO_EFFECT)
+@applies_when(
+    lambda answer, asked: asked.read_back is not None and asked.read_back.accepted_body is None,
+    "the GET right after a PATCH of ours that was refused",
+)
+def refused_patch_changed_nothing(answer: Answer, asked: Asked) -> bool:
+    """A refused PATCH leaves the stored session as it was."""
+    stored = _read_back_view(answer)
+    if stored is None:
+        return False  # BIOT-GET's failure
+    assert asked.read_back is not None
+    findings = judge_stored(asked.read_back.expectation, None, stored)
+    if findings:
+        raise RuleFailure("; ".join(f.message for f in findings))
+    return True
+
+
+SESSION_REQUIREMENTS = ("BIOT-RESPONSE-SCHEMA", "BIOT-DATETIME-UTC")
+"""What every session answer is judged on."""
+ERROR_REQUIREMENTS = ("BIOT-ERROR-ENVELOPE", "BIOT-ERROR-ENVELOPE-FIELDS", "BIOT-ERROR-DETAILS")
+"""What every error answer is judged on."""

@@ -1,29 +1,28 @@
-"""The catalogue's rules registered as Schemathesis custom checks (imported once per process).
+"""BioT and Schemathesis: the rules as Schemathesis custom checks, Schemathesis's built-in checks
+mapped to requirement IDs, and the working OpenAPI document.
 
-Each check judges one requirement, named in ``CHECK_REQUIREMENTS``, so the suite can run them one
-at a time under the matching ``conformance.require(ID)``. The PATCH oracle needs what the server
-stored before the request, which a Schemathesis check cannot see; the suite provides it through
-``patch_expectation`` (a context variable) for the duration of one validation.
+The suite judges each answer once with ``RULES`` (see ``suites/biot/test_biot_schemathesis.py``)
+and gives Schemathesis only its built-in checks (:func:`builtin_verdicts`). The custom checks
+(``biot_biot_error_envelope`` ...) are built from the same rulebook by the core factory, registered
+once per process when this module is imported, for users who run Schemathesis themselves; they
+ignore operations that are not BioT's.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
+import json
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import httpx
 import schemathesis
+from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
 
-from pytest_sessionapi.schemathesis_support import as_httpx, validate_response
+from pytest_sessionapi.rulebook import Verdicts
+from pytest_sessionapi.schemathesis_support import rule_checks, validate_response
 
-from . import checks
-from .rules import PatchExpectation
-
-_EXPECTATION: ContextVar[PatchExpectation | None] = ContextVar("biot_patch_expectation", default=None)
+from .rules import RULES, Asked
 
 OPERATIONS = {
     ("PATCH", "/device/v1/devices/{deviceId}/usage-sessions/{id}"): "updateSession",
@@ -33,100 +32,81 @@ OPERATIONS = {
         "createSessionByUsageType",
 }
 
-
-@contextmanager
-def patch_expectation(expectation: PatchExpectation) -> Iterator[None]:
-    token = _EXPECTATION.set(expectation)
-    try:
-        yield
-    finally:
-        _EXPECTATION.reset(token)
-
-
-@schemathesis.check
-def biot_error_envelope(ctx: Any, response: Any, case: Any) -> bool | None:
-    """BIOT-ERROR-ENVELOPE."""
-    if 400 <= response.status_code < 500:
-        checks.check_error_envelope(as_httpx(response))
-    return None
-
-
-@schemathesis.check
-def biot_error_details(ctx: Any, response: Any, case: Any) -> bool | None:
-    """BIOT-ERROR-DETAILS."""
-    operation = OPERATIONS.get((case.method.upper(), case.path))
-    if operation is None or not 400 <= response.status_code < 500:
-        return None
-    try:
-        body = as_httpx(response).json()
-    except ValueError:
-        return None  # the envelope check reports an unreadable body
-    if isinstance(body, dict):
-        checks.check_error_details(body, operation, response.status_code)
-    return None
-
-
-@schemathesis.check
-def biot_datetime_utc(ctx: Any, response: Any, case: Any) -> bool | None:
-    """BIOT-DATETIME-UTC."""
-    if 200 <= response.status_code < 300 and response.content:
-        try:
-            body = as_httpx(response).json()
-        except ValueError:
-            return None
-        checks.check_datetimes_utc(body)
-    return None
-
-
-@schemathesis.check
-def biot_patch_rules(ctx: Any, response: Any, case: Any) -> bool | None:
-    """The PATCH oracle (requirement: the first finding's, see ``rules.PatchExpectation``)."""
-    expectation = _EXPECTATION.get()
-    if expectation is None or case.method.upper() != "PATCH":
-        return None
-    try:
-        body = as_httpx(response).json()
-    except ValueError:
-        body = None
-    findings = expectation.judge(response.status_code, body)
-    if findings:
-        raise AssertionError("; ".join(f"[{f.requirement}] {f.message}" for f in findings))
-    return None
-
-
-CHECK_REQUIREMENTS = {
-    biot_error_envelope: "BIOT-ERROR-ENVELOPE",
-    biot_error_details: "BIOT-ERROR-DETAILS",
-    biot_datetime_utc: "BIOT-DATETIME-UTC",
-}
-
-
-@cache
-def load_schema() -> Any:
-    """The suite's working OpenAPI document (openapi.json), loaded once per process."""
-    return schemathesis.openapi.from_path(str(Path(__file__).with_name("openapi.json")))
-
-
 PATCH_PATH = "/device/v1/devices/{deviceId}/usage-sessions/{id}"
 PLACEHOLDER_PATH = {"deviceId": "placeholder-device", "id": "00000000-0000-4000-8000-000000000000"}
 """Fixed path parameters for generation: only the body varies (and is mutated in negative mode);
 each case is then pointed at a fresh session of the suite's own."""
 
 
-def validate(case: Any, response: httpx.Response, check: Any) -> None:
-    """``case.validate_response`` with one check, its failure as an ``AssertionError``.
+def _is_ours(case: Any) -> bool:
+    return (case.method.upper(), case.path) in OPERATIONS
 
-    Schemathesis raises ``FailureGroup``, a ``BaseExceptionGroup`` that ``except Exception`` (the
-    plugin's requirement blocks) does not catch; the message keeps each failure's title and text
-    (not the reproduction command, which would carry the generated junk headers)."""
+
+def asked_from_case(case: Any) -> Asked:
+    """What a Schemathesis case asked: its operation (the state-free rules need no more)."""
+    return Asked(OPERATIONS.get((case.method.upper(), case.path), ""))
+
+
+CUSTOM_REQUIREMENTS = ("BIOT-ERROR-ENVELOPE", "BIOT-ERROR-DETAILS", "BIOT-DATETIME-UTC")
+"""The rules that judge an answer on its own, without the session stored before the request."""
+CUSTOM_CHECKS = rule_checks(
+    "biot", RULES, CUSTOM_REQUIREMENTS, asked_of=asked_from_case, is_ours=_is_ours
+)
+
+BUILTIN_CHECKS = [content_type_conformance, response_schema_conformance]
+"""Schemathesis's own checks the suite runs: the answer's media type and schema."""
+
+
+def builtin_requirement(response: httpx.Response) -> str:
+    """The requirement a failure of the built-in checks breaks: the session schema for a success
+    answer, the error envelope otherwise."""
+    return "BIOT-RESPONSE-SCHEMA" if 200 <= response.status_code < 300 else "BIOT-ERROR-ENVELOPE"
+
+
+def builtin_verdicts(case: Any, response: httpx.Response) -> Verdicts:
+    """Schemathesis's built-in checks on one answer, as one verdict under
+    :func:`builtin_requirement` (the failures' titles and texts, not the reproduction command,
+    which would carry the generated junk headers)."""
     from schemathesis.core.failures import FailureGroup
 
+    requirement = builtin_requirement(response)
+    verdicts = Verdicts()
     try:
-        validate_response(case, response, [check])
+        validate_response(case, response, BUILTIN_CHECKS)
     except FailureGroup as group:
         parts = []
         for failure in group.exceptions:
             title = getattr(failure, "title", type(failure).__name__)
             message = getattr(failure, "message", "") or str(failure)
             parts.append(f"{title}: {message}".strip())
-        raise AssertionError("; ".join(parts)) from None
+        verdicts.results[requirement] = "; ".join(parts)
+    else:
+        verdicts.results[requirement] = None
+    return verdicts
+
+
+NOT_JSON_BODY: Any = object()
+"""What :func:`body_only` reports as the body when a negative case's body is not JSON."""
+
+
+def body_only(http: httpx.Client, case: Any) -> tuple[str, Any, dict[str, Any]]:
+    """A case's URL, the body it sends (decoded JSON, or :data:`NOT_JSON_BODY`) and the keyword
+    arguments that send just that body through the suite's own client. Generated headers (a
+    mutated Authorization among them) stay home: the client authenticates, and only the body is
+    under test. A negative case's raw body is sent as it is, not re-encoded."""
+    kwargs = case.as_transport_kwargs(base_url=str(http.base_url))
+    if "json" in kwargs:
+        return kwargs["url"], kwargs["json"], {"json": kwargs["json"]}
+    raw = kwargs.get("data", b"")
+    raw = raw.encode() if isinstance(raw, str) else raw
+    try:
+        sent = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        sent = NOT_JSON_BODY
+    return kwargs["url"], sent, {"content": raw}
+
+
+@cache
+def load_schema() -> Any:
+    """The suite's working OpenAPI document (openapi.json), loaded once per process."""
+    return schemathesis.openapi.from_path(str(Path(__file__).with_name("openapi.json")))

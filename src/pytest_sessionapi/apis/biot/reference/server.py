@@ -4,17 +4,18 @@ OpenAPI document (Organization Service 10.6.4).
 Operations: create by usage type, get, update (PATCH), delete, with BioT's ``ErrorResponse``
 envelope, the documented error codes and the session lifecycle. The rules are implemented here on
 their own (not through ``rules.py``, the suite's oracle), so a mistake in one shows up as a
-disagreement with the other instead of hiding in both. The transition table is shared data
-(``transitions.toml``): it is the catalogue's model, not logic.
+disagreement with the other instead of hiding in both. The transition table (``model.toml``) and
+the reader of written date-times are shared: the catalogue's model and the digits of a date, not
+its rules.
 
-Each ``Variant`` is a small switch in the handlers below (``self.variant == "..."``).
+Each variant (``variants.py``) is a small switch in the handlers below, asked one way:
+``state.variant("name")`` (``reference_support.Switch``, which refuses a misspelt name).
 """
 
 from __future__ import annotations
 
 import base64
 import json
-import re
 import secrets
 import uuid
 from dataclasses import dataclass, field
@@ -27,9 +28,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from pytest_sessionapi.reference_support import Variant, variant_table
+from pytest_sessionapi.reference_support import Switch
 
-from .transitions import STATES, load_model
+from ..model import STATES, load_model, read_time
+from .variants import VARIANTS
 
 EMBEDDED_TABLE: dict[str, Any] = {
     "base_url": "http://biot.reference",
@@ -69,145 +71,10 @@ EMBEDDED_ENV: dict[str, str] = {
     ),
 }
 
-VARIANTS = variant_table(
-    # -- faults: each breaks exactly one MUST requirement ------------------------------------
-    Variant("accept-missing-token", "fault",
-            "serves requests that carry no Authorization header", "BIOT-AUTH-MISSING",
-            transport=True),
-    Variant("accept-any-token", "fault",
-            "accepts any Bearer token, signed or not", "BIOT-AUTH-INVALID", transport=True),
-    # Knock-on: a served request is not the 401 refusal BIOT-AUTH-EXPIRED-401 asks for either.
-    Variant("accept-expired-token", "fault",
-            "serves requests made with a token that has expired", "BIOT-AUTH-EXPIRED",
-            transport=True, knock_on=("BIOT-AUTH-EXPIRED-401",)),
-    Variant("error-without-message", "fault",
-            "error envelopes carry no 'message'", "BIOT-ERROR-ENVELOPE-FIELDS"),
-    Variant("error-details-empty", "fault",
-            "error envelopes carry an empty 'details' object", "BIOT-ERROR-DETAILS"),
-    Variant("create-drops-name", "fault",
-            "create by usage type ignores the _name it is sent", "BIOT-CREATE"),
-    Variant("session-context-missing", "fault",
-            "session answers lack the required _sessionContext", "BIOT-RESPONSE-SCHEMA"),
-    Variant("datetimes-with-offset", "fault",
-            "session date-times are written with a +02:00 offset (same instant, not UTC)",
-            "BIOT-DATETIME-UTC"),
-    # Knock-on: BIOT-CUSTOM-ATTRIBUTE's statement wants GET to show the custom value sent.
-    Variant("get-returns-created", "fault",
-            "GET answers the session as it was created, ignoring later updates", "BIOT-GET",
-            knock_on=("BIOT-CUSTOM-ATTRIBUTE",)),
-    # Knock-on: BIOT-CUSTOM-ATTRIBUTE's PATCH leaves _name and _configuration unsent, and its
-    # statement wants the attributes not sent to keep their values too.
-    Variant("clobber-unsent-fields", "fault",
-            "PATCH resets _name and _configuration when they are not sent", "BIOT-PATCH-PARTIAL",
-            knock_on=("BIOT-CUSTOM-ATTRIBUTE",)),
-    Variant("state-enum-ignored", "fault",
-            "an unknown _state value is ignored and the PATCH answered 200",
-            "BIOT-PATCH-STATE-ENUM"),
-    Variant("stop-reason-code-enum-ignored", "fault",
-            "an unknown _summary._stopReasonCode is ignored and the PATCH answered 200",
-            "BIOT-PATCH-STOP-REASON-CODE-ENUM"),
-    Variant("name-length-unchecked", "fault",
-            "_name outside 1..64 is accepted (truncated to 64, or ignored when empty)",
-            "BIOT-PATCH-NAME-LENGTH"),
-    Variant("stop-reason-length-unchecked", "fault",
-            "_summary._stopReason over 128 characters is accepted (truncated)",
-            "BIOT-PATCH-STOP-REASON-LENGTH"),
-    Variant("types-lenient", "fault",
-            "a non-string _name is accepted and stored as its text", "BIOT-PATCH-TYPES"),
-    Variant("datetime-format-lenient", "fault",
-            "a date-time that is not ISO-8601 is ignored and the PATCH answered 200",
-            "BIOT-PATCH-DATETIME-FORMAT"),
-    Variant("future-times-accepted", "fault",
-            "start and end times in the future are accepted", "BIOT-TIME-IN-FUTURE"),
-    Variant("start-after-end-accepted", "fault",
-            "a start time after the end time is accepted", "BIOT-START-AFTER-END"),
-    Variant("done-without-stop-data", "fault",
-            "a session can become DONE without any stop data", "BIOT-STOP-DATA-NULL-DONE"),
-    Variant("stop-data-on-running", "fault",
-            "a stop reason code is accepted on a session that is not DONE",
-            "BIOT-STOP-DATA-NON-DONE"),
-    Variant("end-time-on-running", "fault",
-            "an end time is accepted on a running (ACTIVE) session", "BIOT-END-TIME-STATE"),
-    Variant("not-found-generic", "fault",
-            "an unknown session id is answered 404 with code NOT_FOUND instead of SESSION_NOT_FOUND",
-            "BIOT-SESSION-NOT-FOUND"),
-    Variant("wrong-device-served", "fault",
-            "a session is served and updated through another device's path",
-            "BIOT-WRONG-DEVICE"),
-    Variant("reject-documented-stop", "fault",
-            "ACTIVE -> DONE (the documented device stop) is refused with SESSION_STATE_CHANGE_INVALID",
-            "BIOT-STOP-DOCUMENTED"),
-    Variant("done-to-active-accepted", "fault",
-            "a DONE session can be set back to ACTIVE", "BIOT-DONE-FINAL"),
-    # Knock-on: the summary PATCH re-sends _state DONE, the DONE -> DONE edge the transition
-    # model infers from summary updates (BIOT-TRANSITION-INFERRED-ALLOWED).
-    Variant("summary-update-refused", "fault",
-            "a DONE session refuses every further update, summary updates included",
-            "BIOT-SUMMARY-UPDATE", knock_on=("BIOT-TRANSITION-INFERRED-ALLOWED",)),
-    Variant("delete-non-done-accepted", "fault",
-            "a session that is not DONE can be deleted", "BIOT-DELETE-NON-DONE"),
-    Variant("delete-answers-200", "fault",
-            "DELETE answers 200 with the deleted session instead of 204", "BIOT-DELETE",
-            transport=True),
-    # -- faults at SHOULD level: reported by default, fatal only under --sessionapi-strict ----
-    Variant("expired-token-403", "fault",
-            "an expired token is refused with 403 ACCESS_DENIED, as the Device API access page "
-            "says; conformant by default (the lenient run must pass it), not the 401 the API "
-            "reference documents", "BIOT-AUTH-EXPIRED-401", transport=True),
-    Variant("error-envelope-minimal", "fault",
-            "error envelopes carry only code, message and details: no serviceName, traceId or "
-            "environment", "BIOT-ERROR-ENVELOPE-FIELDS"),
-    Variant("summary-replaced", "fault",
-            "a PATCH that sends _summary replaces the whole summary, dropping the summary "
-            "attributes it does not name", "BIOT-PATCH-SUMMARY-MERGE"),
-    Variant("refused-patch-keeps-name", "fault",
-            "a refused PATCH still stores the (valid) _name it carried", "BIOT-PATCH-REJECTED-NO-EFFECT"),
-    Variant("omission-crashes", "fault",
-            "a PATCH omitting _startTime or _state answers 500 INTERNAL_SERVER_ERROR instead of "
-            "applying or refusing it", "BIOT-NO-SERVER-ERROR", transport=True),
-    Variant("pause-refused", "fault",
-            "ACTIVE -> PAUSED (a device-side pause) is refused with SESSION_STATE_CHANGE_INVALID",
-            "BIOT-TRANSITION-INFERRED-ALLOWED"),
-    Variant("stopping-cancellable", "fault",
-            "a STOPPING session can be set back to ACTIVE", "BIOT-TRANSITION-INFERRED-FORBIDDEN"),
-    # -- conformant: differ only where the docs allow --------------------------------------
-    Variant("extra-fields", "conformant",
-            "answers carry extra attributes: a top-level and a summary custom attribute, "
-            "_caption, _referencers, and an extra envelope attribute"),
-    Variant("other-messages", "conformant",
-            "other error message wording, service name, environment and trace-id format"),
-    Variant("enforce-required", "conformant",
-            "PATCH enforces the schema's required _startTime and _state (400 ATTRIBUTE_IS_MANDATORY)"),
-    Variant("nulls-for-absent", "conformant",
-            "absent optional attributes are written as null (_endTime, _name, summary fields)"),
-    Variant("stop-reason-not-stop-data", "conformant",
-            "only _stopReasonCode counts as stop data: a bare _stopReason is accepted on a "
-            "running session"),
-    Variant("end-time-filled-on-done", "conformant",
-            "a session that becomes DONE without an _endTime gets the server's current time "
-            "(the docs leave DONE without an end time open)"),
-    Variant("reordered-keys", "conformant",
-            "JSON attributes in reverse order"),
-    Variant("omission-422", "fault",
-            "a PATCH omitting _startTime or _state is refused with 422 ATTRIBUTE_IS_MANDATORY "
-            "(neither applied nor the 400 the schema implies)", "BIOT-REQUIRED-CONFLICT",
-            transport=True),
-    Variant("protected-api-not-enforced", "fault",
-            "a valid token of a user without PROTECTED_API is served like any other",
-            "BIOT-PROTECTED-API", transport=True),
-    Variant("custom-attribute-dropped", "fault",
-            "a PATCH of a template custom attribute answers 200 but does not store it",
-            "BIOT-CUSTOM-ATTRIBUTE"),
-    Variant("error-message-number", "fault",
-            "error envelopes carry the HTTP status as a number in 'message' instead of a text",
-            "BIOT-ERROR-ENVELOPE"),
-)
-
 SERVICE_NAME = "Device Service"
 TIME_TOLERANCE = timedelta(seconds=60)
 """Clock skew the reference forgives before answering TIME_IN_FUTURE."""
 
-_ISO = re.compile(r"^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$")
 _STOP_REASON_CODES = ("COMPLETION", "GENERAL_DEVICE_ERROR", "TIMEOUT")
 _UPDATABLE = ("_startTime", "_endTime", "_state", "_configuration", "_summary", "_name")
 _CUSTOM_ATTRIBUTES = ("operatorNote",)
@@ -260,21 +127,17 @@ def _now() -> datetime:
 
 
 def _parse_time(value: str) -> datetime | None:
-    match = _ISO.match(value)
-    if match is None:
+    """What the reference accepts as a date-time: ISO-8601 with 'T', 'Z' or a ±hh:mm offset, at
+    most nine fraction digits (finer than milliseconds is dropped, as BioT writes milliseconds)."""
+    written = read_time(value)
+    if written is None or not (written.upper_case and written.rfc3339 and written.fraction_digits <= 9):
         return None
-    head, fraction, zone = match.groups()
-    zone = "+00:00" if zone == "Z" else zone
-    try:
-        # Python keeps microseconds; BioT writes milliseconds; finer digits are dropped.
-        return datetime.fromisoformat(head + (fraction or "")[:7] + zone).astimezone(UTC)
-    except ValueError:
-        return None
+    return written.instant
 
 
 @dataclass
 class ReferenceState:
-    variant: str | None
+    variant: Switch
     devices: dict[str, Device] = field(default_factory=dict)
     sessions: dict[str, StoredSession] = field(default_factory=dict)
     created_through_api: list[str] = field(default_factory=list)
@@ -284,13 +147,10 @@ class ReferenceState:
         return [sid for sid in self.created_through_api if sid in self.sessions]
 
     # -- helpers -------------------------------------------------------------------------------
-    def is_(self, name: str) -> bool:
-        return self.variant == name
-
     def format_time(self, moment: datetime) -> str:
         zone = "Z"
         moment = moment.astimezone(UTC)
-        if self.is_("datetimes-with-offset"):
+        if self.variant("datetimes-with-offset"):
             moment, zone = moment + timedelta(hours=2), "+02:00"
         # Four-digit years always (strftime drops the padding for years before 1000 on glibc).
         return (
@@ -300,29 +160,29 @@ class ReferenceState:
 
     def error(self, exc: ApiError) -> JSONResponse:
         message = exc.message
-        if self.is_("other-messages"):
+        if self.variant("other-messages"):
             message = f"Request rejected ({exc.code.lower().replace('_', ' ')})"
         body: dict[str, Any] = {
             "code": exc.code,
             "message": message,
-            "serviceName": "Organization Service" if self.is_("other-messages") else SERVICE_NAME,
-            "traceId": (str(uuid.uuid4()) if self.is_("other-messages") else secrets.token_hex(8)),
-            "environment": "reference-b" if self.is_("other-messages") else "reference",
-            "details": {} if self.is_("error-details-empty") else exc.details,
+            "serviceName": "Organization Service" if self.variant("other-messages") else SERVICE_NAME,
+            "traceId": (str(uuid.uuid4()) if self.variant("other-messages") else secrets.token_hex(8)),
+            "environment": "reference-b" if self.variant("other-messages") else "reference",
+            "details": {} if self.variant("error-details-empty") else exc.details,
         }
-        if self.is_("error-without-message"):
+        if self.variant("error-without-message"):
             del body["message"]
-        if self.is_("error-message-number"):
+        if self.variant("error-message-number"):
             body["message"] = exc.status
-        if self.is_("error-envelope-minimal"):
+        if self.variant("error-envelope-minimal"):
             for name in ("serviceName", "traceId", "environment"):
                 del body[name]
-        if self.is_("extra-fields"):
+        if self.variant("extra-fields"):
             body["timestamp"] = self.format_time(_now())
         return self.json(body, exc.status)
 
     def json(self, body: Any, status: int) -> JSONResponse:
-        if self.is_("reordered-keys"):
+        if self.variant("reordered-keys"):
             body = _reversed(body)
         return JSONResponse(body, status_code=status)
 
@@ -371,18 +231,18 @@ class ReferenceState:
             body["_endTime"] = self.format_time(session.end)
         if session.name is not None:
             body["_name"] = session.name
-        if self.is_("nulls-for-absent"):
+        if self.variant("nulls-for-absent"):
             body.setdefault("_endTime", None)
             body.setdefault("_name", None)
             body["_caption"] = None
             body["_summary"].setdefault("_stopReason", None)
             body["_summary"].setdefault("_stopReasonCode", None)
-        if self.is_("extra-fields"):
+        if self.variant("extra-fields"):
             body["_caption"] = session.name or "session"
             body["_referencers"] = {}
             body["ambientTemperature"] = 21.5
             body["_summary"]["measurementCount"] = 0
-        if self.is_("session-context-missing"):
+        if self.variant("session-context-missing"):
             del body["_sessionContext"]
         return body
 
@@ -483,7 +343,7 @@ def _validate_body(state: ReferenceState, body: Any, template_id: str) -> Change
                                attributeName=key, value=value, type="date-time")
             parsed = _parse_time(value)
             if parsed is None:
-                if state.is_("datetime-format-lenient"):
+                if state.variant("datetime-format-lenient"):
                     continue
                 raise ApiError(400, "ATTRIBUTE_VALUE_CONVERSION_FAILED",
                                f"Attribute [{key}] value [{value}] is not an ISO-8601 date-time",
@@ -491,7 +351,7 @@ def _validate_body(state: ReferenceState, body: Any, template_id: str) -> Change
             values[key] = parsed
         elif key == "_state":
             if not isinstance(value, str) or value not in STATES:
-                if state.is_("state-enum-ignored"):
+                if state.variant("state-enum-ignored"):
                     continue
                 raise ApiError(400, "SELECT_ATTRIBUTE_INVALID_VALUE",
                                f"Value [{value}] is not allowed for attribute [_state]",
@@ -502,19 +362,19 @@ def _validate_body(state: ReferenceState, body: Any, template_id: str) -> Change
                 values[key] = None
                 continue
             if not isinstance(value, str):
-                if not state.is_("types-lenient"):
+                if not state.variant("types-lenient"):
                     raise ApiError(400, "ATTRIBUTE_VALUE_TYPE_MISMATCH",
                                    "Attribute [_name] must be a string",
                                    attributeName="_name", value=value, type="string")
                 value = json.dumps(value)
             if len(value) < 1:
-                if state.is_("name-length-unchecked"):
+                if state.variant("name-length-unchecked"):
                     continue
                 raise ApiError(400, "VALIDATION_MINIMUM_ALLOWED_VALUE",
                                "Attribute [_name] is shorter than 1 character",
                                attributeName="_name", minimum=1)
             if len(value) > 64:
-                if state.is_("name-length-unchecked"):
+                if state.variant("name-length-unchecked"):
                     value = value[:64]
                 else:
                     raise ApiError(400, "VALIDATION_MAX_ALLOWED_VALUE",
@@ -542,7 +402,7 @@ def _validate_body(state: ReferenceState, body: Any, template_id: str) -> Change
                                        f"Attribute [{name}] must be a string",
                                        attributeName=name, value=sub_value, type="string")
                     if isinstance(sub_value, str) and len(sub_value) > 128:
-                        if not state.is_("stop-reason-length-unchecked"):
+                        if not state.variant("stop-reason-length-unchecked"):
                             raise ApiError(400, "VALIDATION_MAX_ALLOWED_VALUE",
                                            f"Attribute [{name}] is longer than 128 characters",
                                            attributeName=name, maxValue=128)
@@ -550,7 +410,7 @@ def _validate_body(state: ReferenceState, body: Any, template_id: str) -> Change
                     summary[sub] = sub_value
                 elif sub == "_stopReasonCode":
                     if sub_value is not None and sub_value not in _STOP_REASON_CODES:
-                        if state.is_("stop-reason-code-enum-ignored"):
+                        if state.variant("stop-reason-code-enum-ignored"):
                             continue
                         raise ApiError(400, "SELECT_ATTRIBUTE_INVALID_VALUE",
                                        f"Value [{sub_value}] is not allowed for attribute [{name}]",
@@ -577,26 +437,26 @@ def _check_semantics(
     target = values.get("_state", current_state)
     if current_state is not None and "_state" in values:
         allowed = load_model().allowed(current_state, target)
-        if state.is_("reject-documented-stop") and (current_state, target) == ("ACTIVE", "DONE"):
+        if state.variant("reject-documented-stop") and (current_state, target) == ("ACTIVE", "DONE"):
             allowed = False
-        if state.is_("pause-refused") and (current_state, target) == ("ACTIVE", "PAUSED"):
+        if state.variant("pause-refused") and (current_state, target) == ("ACTIVE", "PAUSED"):
             allowed = False
-        if state.is_("stopping-cancellable") and (current_state, target) == ("STOPPING", "ACTIVE"):
+        if state.variant("stopping-cancellable") and (current_state, target) == ("STOPPING", "ACTIVE"):
             allowed = True
-        if state.is_("done-to-active-accepted") and (current_state, target) == ("DONE", "ACTIVE"):
+        if state.variant("done-to-active-accepted") and (current_state, target) == ("DONE", "ACTIVE"):
             # A naive "reopen": the stop data and end time go, so nothing else objects.
             return target, values.get("_startTime", start), None, {}
         if not allowed:
             raise ApiError(409, "SESSION_STATE_CHANGE_INVALID",
                            f"Session state cannot change from [{current_state}] to [{target}]",
                            currentState=current_state, targetState=target)
-    if state.is_("summary-update-refused") and current_state == "DONE":
+    if state.variant("summary-update-refused") and current_state == "DONE":
         raise ApiError(409, "SESSION_STATE_CHANGE_INVALID",
                        "A DONE session cannot be updated", currentState="DONE", targetState=target)
     now = _now()
     for key in ("_startTime", "_endTime"):
         moment = values.get(key)
-        if moment is not None and moment > now + TIME_TOLERANCE and not state.is_("future-times-accepted"):
+        if moment is not None and moment > now + TIME_TOLERANCE and not state.variant("future-times-accepted"):
             raise ApiError(400, "TIME_IN_FUTURE",
                            f"Attribute [{key}] value is in the future",
                            time=state.format_time(moment), currentTime=state.format_time(now))
@@ -604,30 +464,30 @@ def _check_semantics(
     new_end = values["_endTime"] if "_endTime" in values else end
     if (
         new_start is not None and new_end is not None and new_start > new_end
-        and not state.is_("start-after-end-accepted")
+        and not state.variant("start-after-end-accepted")
     ):
         raise ApiError(400, "START_TIME_AFTER_END_TIME", "The start time is after the end time",
                        startTime=state.format_time(new_start), endTime=state.format_time(new_end))
     if new_end is not None and target != "DONE":
-        if not (state.is_("end-time-on-running") and target == "ACTIVE"):
+        if not (state.variant("end-time-on-running") and target == "ACTIVE"):
             raise ApiError(400, "END_TIME_VALUE_INVALID_FOR_SESSION_STATE",
                            f"An end time is not valid for a session in state [{target}]",
                            value=state.format_time(new_end), state=target)
-    if state.is_("end-time-filled-on-done") and target == "DONE" and new_end is None:
+    if state.variant("end-time-filled-on-done") and target == "DONE" and new_end is None:
         new_end = now
     merged = {**summary, **changes.summary}
-    if state.is_("summary-replaced") and changes.summary:
+    if state.variant("summary-replaced") and changes.summary:
         merged = dict(changes.summary)
-    stop_keys = ("_stopReasonCode",) if state.is_("stop-reason-not-stop-data") else (
+    stop_keys = ("_stopReasonCode",) if state.variant("stop-reason-not-stop-data") else (
         "_stopReasonCode", "_stopReason")
     if target == "DONE":
         if all(merged.get(k) is None for k in ("_stopReasonCode", "_stopReason")):
-            if not state.is_("done-without-stop-data"):
+            if not state.variant("done-without-stop-data"):
                 raise ApiError(400, "STOP_DATA_NULL_FOR_DONE_SESSION",
                                "A DONE session must carry stop data")
     else:
         for key in stop_keys:
-            if merged.get(key) is not None and not state.is_("stop-data-on-running"):
+            if merged.get(key) is not None and not state.variant("stop-data-on-running"):
                 raise ApiError(400, "STOP_DATA_NOT_NULL_FOR_NON_DONE_SESSION",
                                f"Attribute [_summary.{key}] must be null for a session in state [{target}]",
                                attributeName=f"_summary.{key}", value=merged[key], state=target)
@@ -639,9 +499,7 @@ def _check_semantics(
 
 
 def create_app(variant: str | None = None) -> Starlette:
-    if variant is not None and variant not in VARIANTS:
-        raise ValueError(f"biot has no reference variant {variant!r}")
-    state = ReferenceState(variant)
+    state = ReferenceState(Switch(variant, VARIANTS))
     state.seed()
     valid_token = EMBEDDED_ENV["SESSIONAPI_REFERENCE_BIOT_TOKEN"]
     expired_token = EMBEDDED_ENV["SESSIONAPI_REFERENCE_BIOT_EXPIRED_TOKEN"]
@@ -650,7 +508,7 @@ def create_app(variant: str | None = None) -> Starlette:
     def authenticate(request: Request) -> None:
         header = request.headers.get("authorization")
         if header is None:
-            if state.is_("accept-missing-token"):
+            if state.variant("accept-missing-token"):
                 return
             raise ApiError(401, "TOKEN_NOT_VALID", "No token was provided")
         scheme, _, token = header.partition(" ")
@@ -659,27 +517,27 @@ def create_app(variant: str | None = None) -> Starlette:
         if token == valid_token:
             return
         if token == unprivileged_token:
-            if state.is_("protected-api-not-enforced"):
+            if state.variant("protected-api-not-enforced"):
                 return
             raise ApiError(403, "ACCESS_DENIED", "This API requires PROTECTED_API permission(s)")
         if token == expired_token:
-            if state.is_("accept-expired-token"):
+            if state.variant("accept-expired-token"):
                 return
-            if state.is_("expired-token-403"):
+            if state.variant("expired-token-403"):
                 raise ApiError(403, "ACCESS_DENIED", "The token has expired")
             raise ApiError(401, "TOKEN_NOT_VALID", "The token has expired")
-        if state.is_("accept-any-token"):
+        if state.variant("accept-any-token"):
             return
         raise ApiError(401, "TOKEN_NOT_VALID", "The token is not valid")
 
     def find_session(device_id: str, session_id: str) -> StoredSession:
         session = state.sessions.get(session_id)
         if session is None:
-            if state.is_("not-found-generic"):
+            if state.variant("not-found-generic"):
                 raise ApiError(404, "NOT_FOUND", f"Entity with id [{session_id}] not found", id=session_id)
             raise ApiError(404, "SESSION_NOT_FOUND", f"Session with id [{session_id}] not found",
                            id=session_id)
-        if session.device_id != device_id and not state.is_("wrong-device-served"):
+        if session.device_id != device_id and not state.variant("wrong-device-served"):
             raise ApiError(409, "SESSION_WRONG_DEVICE_ID",
                            f"Session [{session_id}] does not belong to device [{device_id}]",
                            id=session_id, deviceId=device_id)
@@ -733,7 +591,7 @@ def create_app(variant: str | None = None) -> Starlette:
             id=session_id, device_id=device_id, patient_id=patient["id"],
             organization_id=device.organization_id, template_id=template_id, usage_type=usage_type,
             start=start, end=end, state=target,
-            name=None if state.is_("create-drops-name") else changes.values.get("_name"),
+            name=None if state.variant("create-drops-name") else changes.values.get("_name"),
             configuration=dict(changes.values.get("_configuration") or {}),
             summary=summary, created=now, modified=now,
             context=_context(patient["id"], session_id, device.organization_id),
@@ -746,7 +604,7 @@ def create_app(variant: str | None = None) -> Starlette:
     @handler
     async def get_session(request: Request) -> Response:
         session = find_session(request.path_params["device_id"], request.path_params["session_id"])
-        if state.is_("get-returns-created") and session.snapshot is not None:
+        if state.variant("get-returns-created") and session.snapshot is not None:
             return state.json(session.snapshot, 200)
         return state.json(state.render(session), 200)
 
@@ -755,13 +613,13 @@ def create_app(variant: str | None = None) -> Starlette:
         session = find_session(request.path_params["device_id"], request.path_params["session_id"])
         body = await read_json(request)
         if (
-            state.is_("omission-crashes") and isinstance(body, dict)
+            state.variant("omission-crashes") and isinstance(body, dict)
             and not {"_startTime", "_state"} <= set(body)
         ):
             raise ApiError(500, "INTERNAL_SERVER_ERROR", "java.lang.NullPointerException")
         try:
             changes = _validate_body(state, body, session.template_id)
-            if state.is_("enforce-required"):
+            if state.variant("enforce-required"):
                 for key in ("_startTime", "_state"):
                     if key not in changes.values:
                         raise ApiError(400, "ATTRIBUTE_IS_MANDATORY",
@@ -769,7 +627,7 @@ def create_app(variant: str | None = None) -> Starlette:
             target, start, end, summary = _check_semantics(
                 state, changes, session.state, session.start, session.end, session.summary
             )
-            if state.is_("omission-422"):
+            if state.variant("omission-422"):
                 # Checked last: a body that breaks another rule gets that rule's 400 first.
                 for key in ("_startTime", "_state"):
                     if key not in changes.values:
@@ -777,20 +635,20 @@ def create_app(variant: str | None = None) -> Starlette:
                                        f"Attribute [{key}] is mandatory", attributeName=key)
         except ApiError:
             name = body.get("_name") if isinstance(body, dict) else None
-            if state.is_("refused-patch-keeps-name") and isinstance(name, str) and 1 <= len(name) <= 64:
+            if state.variant("refused-patch-keeps-name") and isinstance(name, str) and 1 <= len(name) <= 64:
                 session.name = name
             raise
         session.state, session.start, session.end, session.summary = target, start, end, summary
         if "_name" in changes.values:
             session.name = changes.values["_name"]
-        elif state.is_("clobber-unsent-fields"):
+        elif state.variant("clobber-unsent-fields"):
             session.name = None
         for name in _CUSTOM_ATTRIBUTES:
-            if name in changes.values and not state.is_("custom-attribute-dropped"):
+            if name in changes.values and not state.variant("custom-attribute-dropped"):
                 session.custom[name] = changes.values[name]
         if "_configuration" in changes.values:
             session.configuration = dict(changes.values["_configuration"] or {})
-        elif state.is_("clobber-unsent-fields"):
+        elif state.variant("clobber-unsent-fields"):
             session.configuration = {}
         session.modified = _now()
         return state.json(state.render(session), 200)
@@ -798,13 +656,13 @@ def create_app(variant: str | None = None) -> Starlette:
     @handler
     async def delete_session(request: Request) -> Response:
         session = find_session(request.path_params["device_id"], request.path_params["session_id"])
-        if session.state != "DONE" and not state.is_("delete-non-done-accepted"):
+        if session.state != "DONE" and not state.variant("delete-non-done-accepted"):
             raise ApiError(409, "CANNOT_DELETE_NON_DONE_SESSION",
                            f"Session [{session.id}] is in state [{session.state}] and cannot be deleted",
                            id=session.id, state=session.state)
         body = state.render(session)
         del state.sessions[session.id]
-        if state.is_("delete-answers-200"):
+        if state.variant("delete-answers-200"):
             return state.json(body, 200)
         return Response(status_code=204)
 

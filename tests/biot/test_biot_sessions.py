@@ -8,9 +8,8 @@ import uuid
 import httpx
 import pytest
 
-from pytest_sessionapi.apis.biot.lifecycle import SuiteSessions
-from pytest_sessionapi.apis.biot.transitions import load_model
-from pytest_sessionapi.outcomes import NotTested
+from pytest_sessionapi.apis.biot.model import load_model
+from pytest_sessionapi.apis.biot.sessions import SuiteSessions
 
 DEVICE = "device1"
 USAGE = "Monitoring"
@@ -83,9 +82,20 @@ def server() -> FakeBioT:
     return FakeBioT()
 
 
+class StoppedNotTested(Exception):
+    pass
+
+
+class Recorder:
+    """The part of the ``conformance`` fixture the bookkeeping uses."""
+
+    def stop_not_tested(self, reason: str):
+        raise StoppedNotTested(reason)
+
+
 @pytest.fixture
 def sessions(server) -> SuiteSessions:
-    return SuiteSessions(server, DEVICE, USAGE)
+    return SuiteSessions(server, DEVICE, USAGE, recorder=Recorder())
 
 
 def test_only_sessions_a_create_answered_are_tracked(server, sessions):
@@ -99,8 +109,15 @@ def test_only_sessions_a_create_answered_are_tracked(server, sessions):
 
 def test_a_device_busy_with_someone_elses_session_makes_the_test_not_tested(server, sessions):
     server.create_answer = answer(409, {"code": "DEVICE_IN_SESSION_WITH_USAGE_TYPE"})
-    with pytest.raises(NotTested, match="this suite did not create"):
+    with pytest.raises(StoppedNotTested, match="this suite did not create"):
         sessions.create()
+    assert sessions.created == []
+
+
+def test_without_a_recorder_a_busy_device_is_an_error_of_the_test_not_a_skip(server):
+    server.create_answer = answer(409, {"code": "DEVICE_IN_SESSION_WITH_USAGE_TYPE"})
+    with pytest.raises(AssertionError, match="no recorder"):
+        SuiteSessions(server, DEVICE, USAGE).create()
 
 
 def test_a_refused_create_is_an_assertion_naming_the_answer(server, sessions):

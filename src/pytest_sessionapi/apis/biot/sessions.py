@@ -17,21 +17,20 @@ import httpx
 from pytest_sessionapi.http_checks import describe
 
 from .client import Client
-from .rules import FUTURE_MARGIN, SessionView, format_utc, now_utc, omits_required, parse_instant
-from .transitions import load_model
+from .model import (
+    FUTURE_MARGIN,
+    SessionView,
+    format_utc,
+    load_model,
+    now_utc,
+    omits_required,
+    parse_instant,
+)
 
 CLEANUP_REASON = "pytest-sessionapi clean-up"
 DEFAULT_AGE = timedelta(hours=3)
 """New sessions start this long before the suite's clock: every time the suite later sends for
 them (end times, new start times) can then sit between the start and FUTURE_MARGIN before now."""
-
-
-def _not_tested(reason: str) -> BaseException:
-    # The test stops and its requirements are reported not-tested: a device that is busy with
-    # someone else's session says nothing about conformance.
-    from pytest_sessionapi.outcomes import NotTested
-
-    return NotTested(reason)
 
 
 def past(offset: timedelta = DEFAULT_AGE) -> datetime:
@@ -50,16 +49,6 @@ def complete_body(body: dict[str, Any], stored: SessionView) -> dict[str, Any]:
         completed["_startTime"] = format_utc(stored.start)
     completed.setdefault("_state", stored.state)
     return completed
-
-
-def is_envelope_400(response: httpx.Response) -> bool:
-    if response.status_code != 400:
-        return False
-    try:
-        body = response.json()
-    except ValueError:
-        return False
-    return isinstance(body, dict) and isinstance(body.get("code"), str)
 
 
 def state_change_body(
@@ -100,8 +89,9 @@ class SuiteSessions:
     created: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     recorder: Any = None
-    """The test's requirement recorder, when there is one: a create answer that is not usable
-    JSON stops the test as a BIOT-RESPONSE-SCHEMA failure instead of failing whatever it declared."""
+    """The test's requirement recorder (the ``conformance`` fixture): a device busy with another
+    session stops the test as not-tested through it, and a create answer that is not usable JSON
+    stops the test as a BIOT-RESPONSE-SCHEMA failure instead of failing whatever it declared."""
 
     # -- creation ------------------------------------------------------------------------------
     def create_raw(self, body: dict[str, Any]) -> httpx.Response:
@@ -130,7 +120,7 @@ class SuiteSessions:
         }
         response = self.create_raw(body)
         if response.status_code == 409 and "DEVICE_IN_SESSION_WITH_USAGE_TYPE" in response.text:
-            raise _not_tested(
+            self._stop_not_tested(
                 f"device {self.device_id!r} already has an open {self.usage_type!r} session that "
                 "this suite did not create (or could not finish); the suite never touches other "
                 f"sessions, so it cannot create its own: {describe(response)}"
@@ -149,6 +139,13 @@ class SuiteSessions:
             f"the create answer carries no session _id: {describe(response)}"
         )
         return created
+
+    def _stop_not_tested(self, reason: str) -> None:
+        # A device busy with someone else's session says nothing about conformance: the test
+        # stops and its requirements are reported not-tested, through the recorder.
+        if self.recorder is None:
+            raise AssertionError(f"cannot go on, and no recorder to report it not-tested: {reason}")
+        self.recorder.stop_not_tested(reason)
 
     # -- reading and writing -------------------------------------------------------------------
     def get(self, session_id: str) -> httpx.Response:

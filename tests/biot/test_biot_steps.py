@@ -1,0 +1,119 @@
+"""The judged steps (steps.py) against the in-process reference and its variants, with the real
+recorder: which requirements a PATCH, a refusal or a session answer records, and how."""
+
+from __future__ import annotations
+
+import pytest
+
+from pytest_sessionapi.apis.biot import client as biot_client
+from pytest_sessionapi.apis.biot.model import SessionView, format_utc
+from pytest_sessionapi.apis.biot.reference import EMBEDDED_TABLE
+from pytest_sessionapi.apis.biot.rules import Refusal
+from pytest_sessionapi.apis.biot.sessions import SuiteSessions, past
+from pytest_sessionapi.apis.biot.steps import judge_patch, judge_refusal, judge_session
+from pytest_sessionapi.config import embedded_target
+from pytest_sessionapi.ledger import TestRecorder
+from pytest_sessionapi.registry import get_api
+from pytest_sessionapi.transport import open_client
+
+
+@pytest.fixture
+def make_sessions():
+    opened = []
+
+    def make(variant: str | None = None, declared: tuple[str, ...] = ()) -> tuple[SuiteSessions, TestRecorder]:
+        target = embedded_target(get_api("biot"), variant)
+        http = open_client(target, auth=biot_client.build_auth(target))
+        opened.append((http, target))
+        recorder = TestRecorder("tests/biot::steps", declared)
+        sessions = SuiteSessions(
+            biot_client.Client(http, target), EMBEDDED_TABLE["device_id"], EMBEDDED_TABLE["usage_type"],
+            recorder=recorder,
+        )
+        return sessions, recorder
+
+    yield make
+    for http, target in opened:
+        http.close()
+        target.close()
+
+
+def statuses(recorder: TestRecorder) -> dict[str, str]:
+    return {rid: recorder.status_of(rid) for rid in recorder.observations}
+
+
+def active(sessions: SuiteSessions) -> tuple[str, SessionView]:
+    created = sessions.create()
+    return created["_id"], SessionView.from_body(created)
+
+
+def test_an_accepted_patch_records_the_oracle_the_session_rules_and_the_get(make_sessions):
+    sessions, recorder = make_sessions()
+    session_id, before = active(sessions)
+    body = {"_startTime": format_utc(before.start), "_state": "ACTIVE", "_name": "renamed"}
+    judged = judge_patch(recorder, sessions, session_id, before, body)
+    assert judged.accepted and judged.current.name == "renamed" and judged.stored.name == "renamed"
+    assert statuses(recorder) == dict.fromkeys(
+        ["BIOT-RESPONSE-SCHEMA", "BIOT-DATETIME-UTC", "BIOT-PATCH-PARTIAL",
+         "BIOT-TRANSITION-INFERRED-ALLOWED", "BIOT-GET"], "pass",
+    )
+    sessions.retire_all()
+
+
+def test_a_refused_patch_records_the_rule_it_breaks_the_envelope_and_no_effect(make_sessions):
+    sessions, recorder = make_sessions()
+    session_id, before = active(sessions)
+    judged = judge_patch(recorder, sessions, session_id, before, {"_startTime": format_utc(before.start), "_state": "FINISHED"})
+    assert not judged.accepted and judged.current == before
+    assert statuses(recorder) == dict.fromkeys(
+        ["BIOT-ERROR-ENVELOPE", "BIOT-ERROR-ENVELOPE-FIELDS", "BIOT-ERROR-DETAILS",
+         "BIOT-PATCH-STATE-ENUM", "BIOT-PATCH-REJECTED-NO-EFFECT"], "pass",
+    )
+    sessions.retire_all()
+
+
+def test_an_omission_refused_and_repeated_complete_is_judged_on_both_answers(make_sessions):
+    sessions, recorder = make_sessions("enforce-required")
+    session_id, before = active(sessions)
+    judged = judge_patch(recorder, sessions, session_id, before, {"_name": "renamed"})
+    assert judged.outcome.refused_omission.status_code == 400 and judged.accepted
+    assert recorder.status_of("BIOT-REQUIRED-CONFLICT") == "pass"
+    sessions.retire_all()
+
+
+def test_a_broken_rule_fails_its_own_requirement_and_hard_raises_it(make_sessions):
+    sessions, recorder = make_sessions("state-enum-ignored")
+    session_id, before = active(sessions)
+    with pytest.raises(AssertionError, match="must be refused"):
+        judge_patch(recorder, sessions, session_id, before,
+                    {"_startTime": format_utc(before.start), "_state": "FINISHED"}, hard=True)
+    assert [o.requirement.id for o in recorder.failures()] == ["BIOT-PATCH-STATE-ENUM"]
+    sessions.retire_all()
+
+
+def test_a_refused_patch_after_a_failed_get_is_not_tested_for_no_effect(make_sessions):
+    sessions, recorder = make_sessions("get-returns-created")
+    session_id, before = active(sessions)
+    start = format_utc(before.start)
+    renamed = judge_patch(recorder, sessions, session_id, before, {"_startTime": start, "_state": "ACTIVE", "_name": "x"})
+    assert recorder.status_of("BIOT-GET") == "fail"
+    judge_patch(recorder, sessions, session_id, renamed.current, {"_startTime": start, "_state": "FINISHED"})
+    assert recorder.status_of("BIOT-PATCH-REJECTED-NO-EFFECT") == "not-tested"
+    sessions.retire_all()
+
+
+def test_a_documented_refusal_and_a_session_answer(make_sessions):
+    sessions, recorder = make_sessions("not-found-generic")
+    missing = sessions.get("00000000-0000-4000-8000-000000000000")
+    judge_refusal(recorder, missing, "getSession", {
+        "BIOT-SESSION-NOT-FOUND": Refusal.of(404, "SESSION_NOT_FOUND"),
+    })
+    assert statuses(recorder)["BIOT-SESSION-NOT-FOUND"] == "fail"
+    assert statuses(recorder)["BIOT-ERROR-ENVELOPE"] == "pass"
+    body = {"_startTime": format_utc(past()), "_state": "ACTIVE", "_name": "n"}
+    created = judge_session(recorder, sessions.create_raw(body), 201, "createSessionByUsageType")
+    assert created is not None and created["_name"] == "n"
+    assert judge_session(recorder, sessions.get(created["_id"]), 201, "getSession") is None
+    assert recorder.status_of("BIOT-RESPONSE-SCHEMA") == "fail"  # 200 where 201 was asked for
+    sessions.retire_all()
+
