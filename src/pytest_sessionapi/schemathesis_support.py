@@ -12,7 +12,9 @@ from its checks.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from functools import cache
+from pathlib import Path
+from typing import Any, Literal
 
 import httpx
 
@@ -158,3 +160,62 @@ def rule_checks(
 
 
 _REGISTERED: dict[str, Any] = {}
+
+
+def load_openapi(path: Path) -> Any:
+    """The OpenAPI document at ``path`` as a Schemathesis schema, loaded once per process."""
+    return _load_openapi(str(path))
+
+
+@cache
+def _load_openapi(path: str) -> Any:
+    import schemathesis
+
+    return schemathesis.openapi.from_path(path)
+
+
+def mapped_builtin_checks() -> list[Any]:
+    """Schemathesis's built-in checks whose findings a suite maps to its requirements (see
+    :func:`failure_kind`). Left out on purpose: positive/negative data acceptance (a catalogue
+    names the exact answer each request must get, more precisely than 'some 4xx') and the checks
+    that send requests of their own (the suites test credentials request by request)."""
+    from schemathesis.checks import not_a_server_error
+    from schemathesis.specs.openapi.checks import (
+        content_type_conformance,
+        response_schema_conformance,
+        status_code_conformance,
+    )
+
+    return [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+
+
+FailureKind = Literal["server-error", "media-type", "status", "malformed-json", "schema", "other"]
+
+
+def failure_kind(failure: Any) -> FailureKind:
+    """What a Schemathesis failure found, in words an API maps to its requirement IDs, so no API
+    folder needs Schemathesis's failure classes: a 5xx, an undeclared, missing or malformed
+    content type, a status the document does not list, a body that is not JSON, a body against
+    the schema (a ``JsonSchemaError``: ``instance_path``, ``schema_path``, ``instance``), or
+    anything else. (A failure of one of our own rule checks carries its requirement: see
+    :func:`carried_requirement`, asked first.)"""
+    from schemathesis.core.failures import MalformedJson, ServerError
+    from schemathesis.openapi.checks import (
+        JsonSchemaError,
+        MalformedMediaType,
+        MissingContentType,
+        UndefinedContentType,
+        UndefinedStatusCode,
+    )
+
+    if isinstance(failure, ServerError):
+        return "server-error"
+    if isinstance(failure, UndefinedContentType | MissingContentType | MalformedMediaType):
+        return "media-type"
+    if isinstance(failure, UndefinedStatusCode):
+        return "status"
+    if isinstance(failure, MalformedJson):
+        return "malformed-json"
+    if isinstance(failure, JsonSchemaError):
+        return "schema"
+    return "other"

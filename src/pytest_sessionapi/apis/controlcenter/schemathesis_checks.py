@@ -15,31 +15,14 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import schemathesis
-from schemathesis.checks import not_a_server_error
-from schemathesis.core.failures import (
-    CustomFailure,
-    Failure,
-    FailureGroup,
-    MalformedJson,
-    ServerError,
-)
-from schemathesis.openapi.checks import (
-    JsonSchemaError,
-    MalformedMediaType,
-    MissingContentType,
-    UndefinedContentType,
-    UndefinedStatusCode,
-)
-from schemathesis.specs.openapi.checks import (
-    content_type_conformance,
-    response_schema_conformance,
-    status_code_conformance,
-)
+from schemathesis.core.failures import FailureGroup
 
 from pytest_sessionapi.rulebook import Answer
 from pytest_sessionapi.schemathesis_support import (
     carried_requirement,
+    failure_kind,
+    load_openapi,
+    mapped_builtin_checks,
     rule_checks,
     validate_response,
 )
@@ -66,29 +49,16 @@ CUSTOM_CHECKS = rule_checks(
     "controlcenter", RULES, sorted(STATE_FREE), asked_of=asked_from_case, is_ours=_is_ours
 )
 
-BUILTIN_CHECKS = [
-    not_a_server_error,
-    status_code_conformance,
-    content_type_conformance,
-    response_schema_conformance,
-]
-"""The built-in checks whose findings map to a requirement. Left out on purpose:
-positive_data_acceptance / negative_data_rejection (the catalogue says exactly which error each
-request must get, more precisely than 'some 4xx'), and the checks that send extra requests
-(ignored_auth and friends): the suite's own credential tests cover them, request by request."""
+BUILTIN_CHECKS = mapped_builtin_checks()
+"""The built-in checks whose findings map to a requirement (:func:`requirement_of`)."""
 
 CHECKS = [*BUILTIN_CHECKS, *CUSTOM_CHECKS]
 
 
 @cache
-def load_schema() -> Any:
-    return schemathesis.openapi.from_path(str(OPENAPI_PATH))
-
-
-@cache
 def operation() -> Any:
     """Get Session Details in the bundled OpenAPI document (looked up once per process)."""
-    return load_schema()[OPERATION_PATH]["GET"]
+    return load_openapi(OPENAPI_PATH)[OPERATION_PATH]["GET"]
 
 
 def make_case(iccid: str, api_version: str = CURRENT_API_VERSION) -> Any:
@@ -97,7 +67,9 @@ def make_case(iccid: str, api_version: str = CURRENT_API_VERSION) -> Any:
     return operation().Case(path_parameters={"apiVersion": api_version, "iccid": iccid})
 
 
-def _schema_requirement(failure: JsonSchemaError, answer: Answer) -> str:
+def _schema_requirement(failure: Any, answer: Answer) -> str:
+    """Which requirement a body that breaks the document's schema breaks (``failure`` is
+    Schemathesis's JsonSchemaError: where in the body, which keyword, the value found)."""
     path = list(failure.instance_path)
     if answer.status == 200:
         if not path:
@@ -119,22 +91,21 @@ def _schema_requirement(failure: JsonSchemaError, answer: Answer) -> str:
     return "CC-ERR-ENVELOPE"
 
 
-def requirement_of(failure: Failure, answer: Answer, asked: Asked) -> str:
+def requirement_of(failure: Any, answer: Answer, asked: Asked) -> str:
     """The one requirement a Schemathesis failure on this answer belongs to."""
-    if isinstance(failure, ServerError) or answer.status >= 500:
+    kind = failure_kind(failure)
+    if kind == "server-error" or answer.status >= 500:
         return "CC-NO-SERVER-ERROR"
     carried = carried_requirement(failure)
     if carried is not None:
         return carried
-    if isinstance(failure, UndefinedContentType | MissingContentType | MalformedMediaType):
+    if kind == "media-type":
         return "CC-CONTENT-TYPE"
-    if isinstance(failure, UndefinedStatusCode):
-        return situation(asked).requirement
-    if isinstance(failure, MalformedJson):
+    if kind == "malformed-json":
         return "CC-OK-STATUS" if answer.status == 200 else "CC-ERR-ENVELOPE"
-    if isinstance(failure, JsonSchemaError):
+    if kind == "schema":
         return _schema_requirement(failure, answer)
-    return situation(asked).requirement
+    return situation(asked).requirement  # a status the document does not list, or anything else
 
 
 def schemathesis_failures(
@@ -148,7 +119,7 @@ def schemathesis_failures(
         found: dict[str, str] = {}
         for failure in group.exceptions:
             requirement_id = requirement_of(failure, answer, asked)
-            text = str(failure.exception) if isinstance(failure, CustomFailure) else (
+            text = str(failure.exception) if carried_requirement(failure) is not None else (
                 f"Schemathesis {failure.title}: {failure.message} [{asked.describe()} -> {answer.describe()}]"
             )
             found.setdefault(requirement_id, text)
