@@ -24,7 +24,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from pytest_sessionapi.rulebook import NOT_JSON, Answer, RuleFailure, Rulebook, applies_when
 
@@ -120,6 +120,16 @@ def _first_errors(error: ValidationError, limit: int = 3) -> str:
     return "; ".join(parts) + (f"; and {more} more" if more > 0 else "")
 
 
+def _body_is_a(answer: Answer, model: type[BaseModel], what: str, shown: str = "") -> None:
+    """The body is JSON and validates as ``model`` (the vendor's schema)."""
+    if answer.json is NOT_JSON:
+        raise RuleFailure(f"expected a JSON body, got{answer.not_json_because}: {answer.describe()}")
+    try:
+        model.model_validate(answer.json)
+    except ValidationError as exc:
+        raise RuleFailure(f"not {what}: {_first_errors(exc)}{shown}") from None
+
+
 def _is_client_error(answer: Answer, asked: Asked) -> bool:
     return answer.is_client_error
 
@@ -141,12 +151,7 @@ def session_answer_is_a_session_response(answer: Answer, asked: Asked) -> bool:
         raise RuleFailure(f"expected {asked.session_status} with a SessionResponseV2, got {answer.describe()}")
     if answer.media_type != "application/json":
         raise RuleFailure(f"a session answer must be application/json, got {answer.media_type!r}")
-    if answer.json is NOT_JSON:
-        raise RuleFailure(f"expected a JSON body, got{answer.not_json_because}: {answer.describe()}")
-    try:
-        SessionResponseV2.model_validate(answer.json)
-    except ValidationError as exc:
-        raise RuleFailure(f"not a SessionResponseV2: {_first_errors(exc)}") from None
+    _body_is_a(answer, SessionResponseV2, "a SessionResponseV2")
     return True
 
 
@@ -176,12 +181,7 @@ def error_is_an_error_response(answer: Answer, asked: Asked) -> bool:
             f"an error answer must be an application/json ErrorResponse, got "
             f"{answer.media_type!r}: {answer.describe()}"
         )
-    if answer.json is NOT_JSON:
-        raise RuleFailure(f"expected a JSON body, got{answer.not_json_because}: {answer.describe()}")
-    try:
-        ErrorResponse.model_validate(answer.json)
-    except ValidationError as exc:
-        raise RuleFailure(f"not a BioT ErrorResponse: {_first_errors(exc)}; {answer.describe()}") from None
+    _body_is_a(answer, ErrorResponse, "a BioT ErrorResponse", f"; {answer.describe()}")
     return True
 
 
