@@ -2,7 +2,7 @@
 
 Extra attributes are allowed everywhere: template-defined custom attributes are documented, and a
 vendor may add fields. Optional attributes may be null (see openapi.json, info.description).
-Date-times are kept as strings here; their form is judged by ``checks.check_datetimes_utc`` so a
+Date-times are kept as strings here; their form is judged by BIOT-DATETIME-UTC's rule (``rules.py``) so a
 time-zone mistake fails BIOT-DATETIME-UTC and nothing else.
 """
 

@@ -3,7 +3,7 @@ OpenAPI document (Organization Service 10.6.4).
 
 Operations: create by usage type, get, update (PATCH), delete, with BioT's ``ErrorResponse``
 envelope, the documented error codes and the session lifecycle. The rules are implemented here on
-their own (not through ``rules.py``, the suite's oracle), so a mistake in one shows up as a
+their own (not through ``model.py``, the suite's oracle), so a mistake in one shows up as a
 disagreement with the other instead of hiding in both. The transition table (``model.toml``) and
 the reader of written date-times are shared: the catalogue's model and the digits of a date, not
 its rules.
