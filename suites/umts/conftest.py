@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from pytest_sessionapi.apis.umts.suite_support import (
+from pytest_sessionapi.apis.umts.sessions import (
     DeviceLog,
     SessionTracker,
     umts_input,

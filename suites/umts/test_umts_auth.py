@@ -8,26 +8,31 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_sessionapi.apis.umts import checks
 from pytest_sessionapi.apis.umts.client import (
     SESSION_COOKIE,
     XSRF_HEADER,
     Client,
     build_session_only_auth,
-    looks_like_login_page,
     parse_token,
 )
-from pytest_sessionapi.apis.umts.suite_support import (
-    create_first,
-    session_id_in,
-    unknown_session_id,
-)
+from pytest_sessionapi.apis.umts.model import Expect
+from pytest_sessionapi.apis.umts.rules import Asked, request_status, session_id_in
+from pytest_sessionapi.apis.umts.sessions import unknown_session_id
+from pytest_sessionapi.apis.umts.steps import create_first, judge
+from pytest_sessionapi.rulebook import Answer
 
 pytestmark = pytest.mark.sessionapi("umts")
 
 
 def raw_client(open_client, target) -> Client:
     return Client(open_client(None), target)
+
+
+def track_leaked(response, sessions) -> None:
+    """A create that should have been refused but opened a session: release it like any other."""
+    leaked = session_id_in(Answer.from_httpx(response))
+    if leaked:
+        sessions.track(leaked)
 
 
 @pytest.mark.requirement("UMTS-AUTH-LOGIN", "UMTS-AUTH-TOKEN")
@@ -38,31 +43,13 @@ def test_login_then_token(sessionapi_open_client, sessionapi_target, conformance
     target = sessionapi_target
     client = raw_client(sessionapi_open_client, target)
     response = client.login(target.settings.username, target.secret("password"))
-    cookie = response.cookies.get(SESSION_COOKIE)
-    target.redactor.add(cookie)
-    with conformance.require("UMTS-AUTH-LOGIN"):
-        assert not looks_like_login_page(response), (
-            f"a login with the target's credentials answered the HTML login page: "
-            f"{checks.summary(response)}"
-        )
-        assert response.status_code < 400, f"login failed: {checks.summary(response)}"
-        assert cookie, (
-            f"a successful login must set the {SESSION_COOKIE} cookie; got cookies "
-            f"{sorted(response.cookies.keys()) or 'none'} ({response.status_code})"
-        )
+    target.redactor.add(response.cookies.get(SESSION_COOKIE))
+    judge(conformance, response, Asked("login", Expect.LOGIN), ("UMTS-AUTH-LOGIN",),
+          required=("UMTS-AUTH-LOGIN",))
 
     response = client.token()
-    token = parse_token(response)
-    target.redactor.add(token)
-    with conformance.check("UMTS-AUTH-TOKEN"):
-        assert response.status_code == 200, f"token: {checks.summary(response)}"
-        assert not looks_like_login_page(response), (
-            f"token answered the HTML login page for a valid session: {checks.summary(response)}"
-        )
-        assert token, "the token endpoint answered 200 with an empty body"
-        assert not any(c.isspace() for c in token), (
-            f"the XSRF token is a single word; got {len(token.split())} words"
-        )
+    target.redactor.add(parse_token(response))
+    judge(conformance, response, Asked("token", Expect.TOKEN), ("UMTS-AUTH-TOKEN",))
 
 
 @pytest.mark.requirement("UMTS-AUTH-LOGIN-REJECTED")
@@ -74,15 +61,13 @@ def test_wrong_password_opens_no_session(sessionapi_open_client, sessionapi_targ
     # One attempt per run: enough to judge, and far from any account-lockout threshold.
     response = client.login(target.settings.username, target.secret("password") + "-not-it")
     target.redactor.add(response.cookies.get(SESSION_COOKIE))
-    with conformance.check("UMTS-AUTH-LOGIN-REJECTED"):
-        assert looks_like_login_page(response) or 400 <= response.status_code < 500, (
-            f"a login with a wrong password must answer the HTML login page or a 4xx: "
-            f"{checks.summary(response)}"
-        )
-        # Whatever cookie that answer set must not be a session. Without one there is nothing to
-        # probe: the token endpoint refusing cookieless calls is UMTS-AUTH-SESSION-REQUIRED's point.
-        if response.cookies.get(SESSION_COOKIE):
-            checks.check_refused(client.token(), "GET /dataservice/client/token after a failed login")
+    judge(conformance, response, Asked("login", Expect.LOGIN_REFUSED), ("UMTS-AUTH-LOGIN-REJECTED",))
+    # Whatever cookie that answer set must not be a session. Without one there is nothing to
+    # probe: the token endpoint refusing cookieless calls is UMTS-AUTH-SESSION-REQUIRED's point.
+    if response.cookies.get(SESSION_COOKIE):
+        asked = Asked("token", Expect.LOGIN_REFUSED,
+                      situation="GET /dataservice/client/token after a failed login")
+        judge(conformance, client.token(), asked, ("UMTS-AUTH-LOGIN-REJECTED",))
 
 
 @pytest.mark.requirement("UMTS-AUTH-SESSION-REQUIRED")
@@ -98,33 +83,35 @@ def test_calls_without_a_session_are_refused(
     forged_http.headers[XSRF_HEADER] = "0" * 64
     forged_http.headers["Cookie"] = f"{SESSION_COOKIE}=forged{unknown_session_id().replace('-', '')}"
     forged = Client(forged_http, sessionapi_target)
+    callers = (("without JSESSIONID", anonymous), ("with a forged JSESSIONID", forged))
+    rule = ("UMTS-AUTH-SESSION-REQUIRED",)
 
     # Creates first, while the device is free: a refusal must not be mistaken for a conflict.
-    for who, client in (("without JSESSIONID", anonymous), ("with a forged JSESSIONID", forged)):
+    for who, client in callers:
         response = client.create_raw(umts_body)
-        leaked = session_id_in(response)
-        if leaked:
-            umts_sessions.track(leaked)
-        with conformance.check("UMTS-AUTH-SESSION-REQUIRED"):
-            checks.check_refused(response, f"create {who}")
-            assert leaked is None, f"create {who} opened session {leaked}"
+        track_leaked(response, umts_sessions)
+        judge(conformance, response, Asked("create", Expect.NOT_SERVED, situation=f"create {who}"),
+              rule)
 
     response, session_id = create_first(conformance, sessionapi_client, umts_body, umts_sessions)
     if response.status_code != 200 or not session_id:
-        conformance.stop_not_tested(f"no session to protect: {checks.summary(response)}")
+        conformance.stop_not_tested(f"no session to protect: {Answer.from_httpx(response).exchange()}")
 
-    for who, client in (("without JSESSIONID", anonymous), ("with a forged JSESSIONID", forged)):
-        with conformance.check("UMTS-AUTH-SESSION-REQUIRED"):
-            checks.check_refused(client.token(), f"GET /dataservice/client/token {who}")
+    for who, client in callers:
+        judge(conformance, client.token(),
+              Asked("token", Expect.NOT_SERVED, situation=f"GET /dataservice/client/token {who}"),
+              rule)
         for operation in ("status", "start"):
-            with conformance.check("UMTS-AUTH-SESSION-REQUIRED"):
-                checks.check_refused(client.operation(operation, session_id), f"{operation} {who}")
+            judge(conformance, client.operation(operation, session_id),
+                  Asked(operation, Expect.NOT_SERVED, session_id=session_id,
+                        situation=f"{operation} {who}"),
+                  rule)
 
     # The refused start must not have started anything.
-    status = checks.try_json(sessionapi_client.status(session_id))
+    status = Answer.from_httpx(sessionapi_client.status(session_id)).json
     if isinstance(status, dict):
         with conformance.check("UMTS-AUTH-SESSION-REQUIRED"):
-            assert checks.normalized_request_status(status) != "START", (
+            assert request_status(status) != "START", (
                 "an unauthenticated start was refused in words, but the session now reports "
                 "requestStatus START"
             )
@@ -140,12 +127,5 @@ def test_create_without_xsrf_token_is_refused(
     client = Client(sessionapi_open_client(build_session_only_auth(sessionapi_target)),
                     sessionapi_target)
     response = client.create_raw(umts_body)
-    leaked = session_id_in(response)
-    if leaked:
-        umts_sessions.track(leaked)
-    with conformance.check("UMTS-AUTH-XSRF-POST"):
-        assert response.status_code == 403, (
-            f"create with a valid JSESSIONID but no {XSRF_HEADER} must answer 403: "
-            f"{checks.summary(response)}"
-        )
-        assert leaked is None, f"create without {XSRF_HEADER} opened session {leaked}"
+    track_leaked(response, umts_sessions)
+    judge(conformance, response, Asked("create", Expect.XSRF_REFUSED), ("UMTS-AUTH-XSRF-POST",))

@@ -14,7 +14,8 @@ from typing import Any
 
 import pytest
 
-from pytest_sessionapi.apis.umts.suite_support import open_session
+from pytest_sessionapi.apis.umts.client import UMTS_PATH
+from pytest_sessionapi.apis.umts.sessions import open_session
 
 pytestmark = pytest.mark.sessionapi("umts")
 
@@ -43,8 +44,6 @@ def test_create_with_unusable_body(case, sessionapi_client, umts_body, umts_sess
 def test_create_with_a_body_that_is_not_json(sessionapi_client, umts_body, umts_sessions, conformance):
     """A body that is not JSON is bad input ('"400":{"description":"bad input parameter"'), not
     a server error."""
-    from pytest_sessionapi.apis.umts.client import UMTS_PATH
-
     sessionapi_client.http.post(
         UMTS_PATH, content=b'{"deviceUUID": ', headers={"content-type": "application/json"}
     )

@@ -2,26 +2,31 @@
 is downloadable), download, disable; then what disable promises (the device is free again, the
 session id is gone).
 
-Every answer goes through the same rules as everywhere else in the suite (checks.py); every
-session the test opens is disabled again by the ``umts_sessions`` fixture, also on failure.
+Every answer is judged once by the catalogue's rules (rules.py), through the judged steps
+(steps.py); every session the test opens is disabled again by the ``umts_sessions`` fixture, also
+on failure.
 """
 
 from __future__ import annotations
 
 import pytest
 
-from pytest_sessionapi.apis.umts import checks
-from pytest_sessionapi.apis.umts.suite_support import (
+from pytest_sessionapi.apis.umts.model import Expect
+from pytest_sessionapi.apis.umts.models import OPERATIONS
+from pytest_sessionapi.apis.umts.rules import Asked
+from pytest_sessionapi.apis.umts.sessions import open_session, unknown_session_id
+from pytest_sessionapi.apis.umts.steps import (
     SESSION_RULES,
+    UNKNOWN_OPERATIONS,
     acknowledged,
-    answer_json,
     create_first,
     download_when_ready,
+    gone_session,
+    judge,
     judged_status,
-    open_session,
     poll_until_downloadable,
-    record_results,
 )
+from pytest_sessionapi.rulebook import Answer
 
 pytestmark = pytest.mark.sessionapi("umts")
 
@@ -50,46 +55,29 @@ def test_documented_flow(sessionapi_client, sessionapi_target, umts_body, umts_s
     settings = sessionapi_target.settings
 
     # create
-    response, _ = create_first(conformance, client, umts_body, umts_sessions)
-    body = answer_json(conformance, response)
-    with conformance.require("UMTS-CREATE-SESSION"):
-        assert response.status_code == 200, f"create: {checks.summary(response)}"
-        session = checks.session_from_create(body)
-    session_id = umts_sessions.track(session["sessionId"])
-    record_results(
-        conformance,
-        checks.check_session(session, context="create answer", device_uuid=device,
-                             payload_required=False, allow_double_encoding=True),
-        SESSION_RULES,
-    )
+    response, session_id = create_first(conformance, client, umts_body, umts_sessions, required=True)
+    if not session_id:
+        conformance.stop_not_tested(
+            f"create opened no session the suite could follow: {Answer.from_httpx(response).exchange()}"
+        )
     judged_status(conformance, client, session_id, device, "after create")
 
     # start
-    started = acknowledged(conformance, client.start(session_id), "start")
-    status = judged_status(conformance, client, session_id, device, "after start")
+    started = acknowledged(conformance, client, "start", session_id)
+    status = judged_status(conformance, client, session_id, device, "after start",
+                           reports="START" if started else None)
     if not started:
         conformance.record("UMTS-LIFECYCLE-START", "not-tested", "start did not succeed")
-    elif status is not None:
-        with conformance.check("UMTS-LIFECYCLE-START"):
-            assert checks.normalized_request_status(status) == "START", (
-                f"status right after a successful start reports requestStatus "
-                f"{status.get('requestStatus')!r}, not START"
-            )
     if status is not None and status.get("download_status") is not None:
         # The vendor's 'status ok sample' shows results while START; then they must download.
         download_when_ready(conformance, client, session_id, "after start")
 
     # stop
-    stopped = acknowledged(conformance, client.stop(session_id), "stop")
-    status = judged_status(conformance, client, session_id, device, "after stop")
+    stopped = acknowledged(conformance, client, "stop", session_id)
+    judged_status(conformance, client, session_id, device, "after stop",
+                  reports="STOP" if started and stopped else None)
     if not (started and stopped):
         conformance.record("UMTS-LIFECYCLE-STOP", "not-tested", "start or stop did not succeed")
-    elif status is not None:
-        with conformance.check("UMTS-LIFECYCLE-STOP"):
-            assert checks.normalized_request_status(status) == "STOP", (
-                f"status right after a successful stop reports requestStatus "
-                f"{status.get('requestStatus')!r}, not STOP"
-            )
 
     # wait for the trace, then download
     if started and stopped:
@@ -109,32 +97,22 @@ def test_documented_flow(sessionapi_client, sessionapi_target, umts_body, umts_s
                 assert poll.ready, (
                     f"no download_status after {poll.waited_s:.1f} s ({poll.polls} status polls, "
                     f"poll_timeout_s = {settings.poll_timeout_s:g}) since a successful stop; "
-                    f"last status: {checks.short(poll.session)}"
+                    f"last status: {poll.session}"
                 )
             if poll.ready:
                 download_when_ready(conformance, client, session_id, "after stop")
 
     # disable, and what it promises
-    disabled = acknowledged(conformance, client.disable(session_id), "disable")
-    if not disabled:
+    if not acknowledged(conformance, client, "disable", session_id):
         for requirement_id in ("UMTS-DISABLE-FREES-DEVICE", "UMTS-DISABLE-INVALIDATES"):
             conformance.record(requirement_id, "not-tested", "disable did not succeed")
         return
     umts_sessions.forget(session_id)
-
-    response = client.status(session_id)
-    with conformance.check("UMTS-DISABLE-INVALIDATES"):
-        checks.check_error_status_and_code(
-            response, checks.try_json(response), checks.CODE_UNKNOWN_SESSION,
-            "status of a disabled session",
-        )
-
-    response, again = open_session(client, umts_body, umts_sessions)
-    with conformance.check("UMTS-DISABLE-FREES-DEVICE"):
-        assert response.status_code == 200 and again, (
-            f"create after disabling the device's only session must open a new one: "
-            f"{checks.summary(response)}"
-        )
+    gone_session(conformance, client, "status", session_id, Expect.DISABLED_SESSION,
+                 ("UMTS-DISABLE-INVALIDATES",))
+    response, _ = open_session(client, umts_body, umts_sessions)
+    judge(conformance, response, Asked("create", Expect.FREED_DEVICE, device_uuid=device),
+          ("UMTS-DISABLE-FREES-DEVICE",))
 
 
 @pytest.mark.requirement("UMTS-CREATE-CONFLICT", "UMTS-ERROR-ENVELOPE", "UMTS-MEDIA-JSON")
@@ -144,21 +122,17 @@ def test_second_create_for_busy_device(sessionapi_client, umts_body, umts_sessio
     client = sessionapi_client
     first, first_id = create_first(conformance, client, umts_body, umts_sessions)
     if first.status_code != 200 or not first_id:
-        conformance.stop_not_tested(f"no first session to conflict with: {checks.summary(first)}")
-    second, second_id = open_session(client, umts_body, umts_sessions)
-    body = answer_json(conformance, second)
-    with conformance.check("UMTS-CREATE-CONFLICT"):
-        assert second_id is None or second_id == first_id, (
-            f"a second create for {umts_body['deviceUUID']} opened another session "
-            f"{second_id} while {first_id} is open"
+        conformance.stop_not_tested(
+            f"no first session to conflict with: {Answer.from_httpx(first).exchange()}"
         )
-        checks.check_conflict(second)
+    second, _ = open_session(client, umts_body, umts_sessions)
+    asked = Asked("create", Expect.CONFLICT, device_uuid=umts_body["deviceUUID"],
+                  held_session=first_id)
+    judge(conformance, second, asked,
+          ("UMTS-MEDIA-JSON", "UMTS-CREATE-CONFLICT", "UMTS-ERROR-ENVELOPE"))
     # The envelope is judged on a refusal only: a create that was (wrongly) carried out is
     # UMTS-CREATE-CONFLICT's failure, and its success body owes no error envelope.
-    if second.status_code == 400:
-        with conformance.check("UMTS-ERROR-ENVELOPE"):
-            checks.check_error_envelope(body)
-    else:
+    if second.status_code != 400:
         conformance.record(
             "UMTS-ERROR-ENVELOPE", "not-tested",
             f"the second create was not refused ({second.status_code}): no error to judge",
@@ -171,19 +145,12 @@ NOT_UUID_ID = "3fb76734-2fcd-44ef-b69e-77536ab5d41322"
 
 
 @pytest.mark.requirement("UMTS-ERROR-UNKNOWN-SESSION", "UMTS-ERROR-ENVELOPE", "UMTS-MEDIA-JSON")
-@pytest.mark.parametrize("operation", checks.OPERATIONS)
+@pytest.mark.parametrize("operation", OPERATIONS)
 def test_unknown_session(operation, sessionapi_client, conformance):
     """Each operation on a session id never issued answers the vendor's 'error sample':
     '"message":"Invalid Session" ... "code":"TBST1005"', in the vManage envelope."""
-    from pytest_sessionapi.apis.umts.suite_support import unknown_session_id
-
     for session_id in (unknown_session_id(), NOT_UUID_ID):
-        response = sessionapi_client.operation(operation, session_id)
-        body = answer_json(conformance, response)
-        with conformance.check("UMTS-ERROR-UNKNOWN-SESSION"):
-            checks.check_unknown_session(response)
-        with conformance.check("UMTS-ERROR-ENVELOPE"):
-            checks.check_error_envelope(body)
+        gone_session(conformance, sessionapi_client, operation, session_id, Expect.UNKNOWN_SESSION)
 
 
 @pytest.mark.requirement("UMTS-UNKNOWN-OPERATION")
@@ -192,17 +159,15 @@ def test_unknown_operation(sessionapi_client, umts_body, umts_sessions, conforma
     session', and documents no answer for any other: the suite infers that another operation is
     refused with a 4xx (a SHOULD). Asked on a live session, so the answer can only be about the
     operation."""
-    from pytest_sessionapi.apis.umts.suite_support import UNKNOWN_OPERATIONS
-
     response, session_id = create_first(conformance, sessionapi_client, umts_body, umts_sessions)
     if response.status_code != 200 or not session_id:
-        conformance.stop_not_tested(f"no session to ask about: {checks.summary(response)}")
+        conformance.stop_not_tested(
+            f"no session to ask about: {Answer.from_httpx(response).exchange()}"
+        )
     for operation in UNKNOWN_OPERATIONS:
-        response = sessionapi_client.operation(operation, session_id)
-        if response.status_code >= 500:
-            continue  # UMTS-NO-SERVER-ERROR's, judged on every answer of the test
-        with conformance.check("UMTS-UNKNOWN-OPERATION"):
-            checks.check_unknown_operation(response, operation)
+        # A 5xx is UMTS-NO-SERVER-ERROR's, judged on every answer of the test.
+        judge(conformance, sessionapi_client.operation(operation, session_id),
+              Asked(operation, Expect.REFUSAL, session_id=session_id), ("UMTS-UNKNOWN-OPERATION",))
 
 
 # The transitions the docs leave open (the API guide documents no outcome for them): the steps that
@@ -227,15 +192,19 @@ def test_undocumented_transition(question, sessionapi_client, umts_body, umts_se
     steps, operation = OPEN_QUESTIONS[question]
     response, session_id = create_first(conformance, sessionapi_client, umts_body, umts_sessions)
     if response.status_code != 200 or not session_id:
-        conformance.stop_not_tested(f"no session to ask about: {checks.summary(response)}")
+        conformance.stop_not_tested(
+            f"no session to ask about: {Answer.from_httpx(response).exchange()}"
+        )
     for step in steps:
         response = sessionapi_client.operation(step, session_id)
         if response.status_code != 200:
-            conformance.stop_not_tested(f"could not reach the situation: {step} answered {checks.summary(response)}")
+            conformance.stop_not_tested(
+                f"could not reach the situation: {step} answered "
+                f"{Answer.from_httpx(response).exchange()}"
+            )
     response = sessionapi_client.operation(operation, session_id)
-    if response.status_code >= 500:
-        return  # UMTS-NO-SERVER-ERROR's, judged on every answer of the test
-    with conformance.check("UMTS-UNDOCUMENTED-OUTCOME"):
-        checks.check_open_outcome(response, operation, f"({question})")
+    judge(conformance, response,
+          Asked(operation, Expect.OPEN, session_id=session_id, situation=f"({question})"),
+          ("UMTS-UNDOCUMENTED-OUTCOME",))
     if operation == "disable" and response.status_code == 200:
         umts_sessions.forget(session_id)

@@ -1,4 +1,4 @@
-"""Schemathesis on the bundled OpenAPI document, with the catalogue's rules as custom checks.
+"""Schemathesis on the bundled OpenAPI document, each answer judged once by the catalogue's rules.
 
 - ``GET .../{operation}/{sessionId}``: each documented operation with generated session ids (none
   of them issued, so every answer must be the TBST1005 error in the vManage envelope);
@@ -7,7 +7,8 @@
   (a wildcard combination may instead be refused with a 400 envelope), disabled again in the
   same example.
 
-Examples per test come from the Hypothesis profile.
+Cases go out through the suite's own client; Schemathesis adds only its built-in checks, whose
+failures are mapped to requirement IDs. Examples per test come from the Hypothesis profile.
 """
 
 from __future__ import annotations
@@ -17,33 +18,23 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pytest_sessionapi.apis.umts.schemathesis_checks import (
-    create_operation,
+    CREATE_RULES,
+    UNKNOWN_SESSION_RULES,
+    asked_of,
     judge_case,
-    session_operation,
 )
-from pytest_sessionapi.apis.umts.suite_support import busy_device_problem, session_id_in
+from pytest_sessionapi.apis.umts.rules import session_id_in
+from pytest_sessionapi.apis.umts.sessions import busy_device_problem
+from pytest_sessionapi.apis.umts.strategies import (
+    create_bodies,
+    create_cases,
+    session_cases,
+    uses_configured_colors,
+)
+from pytest_sessionapi.rulebook import Answer
 from pytest_sessionapi.schemathesis_support import send_case
 
 pytestmark = pytest.mark.sessionapi("umts")
-
-UNKNOWN_SESSION_RULES = ("UMTS-ERROR-UNKNOWN-SESSION", "UMTS-ERROR-ENVELOPE", "UMTS-MEDIA-JSON")
-CREATE_RULES = (
-    "UMTS-CREATE-SESSION",
-    "UMTS-MEDIA-JSON",
-    "UMTS-SESSION-TYPES",
-    "UMTS-SESSION-PAYLOAD",
-    "UMTS-SESSION-VALUES",
-)
-
-# The wildcard colors of the vendor's own payload samples (status examples). A device may refuse them
-# (400 in the envelope); it must accept the colors the target configures.
-DOCUMENTED_LOCAL_COLORS = ("local-color-all",)
-DOCUMENTED_REMOTE_COLORS = ("remote-color-all",)
-
-
-def record(conformance, found: dict[str, str], judged) -> None:
-    """Soft-record every judged rule, then raise the first blocking failure for Hypothesis."""
-    conformance.record_batch(found, judged=judged, hard=True)
 
 
 @pytest.mark.requirement(*UNKNOWN_SESSION_RULES)
@@ -51,9 +42,10 @@ def record(conformance, found: dict[str, str], judged) -> None:
 def test_generated_session_ids(data, sessionapi_client, conformance):
     """Generated session ids, none of them issued, on each documented operation: every answer is
     the vendor's 'error sample', '"message":"Invalid Session" ... "code":"TBST1005"'."""
-    case = data.draw(session_operation().as_strategy(), label="case")
+    case = data.draw(session_cases(), label="case")
     response = send_case(sessionapi_client.http, case)
-    record(conformance, judge_case(case, response), UNKNOWN_SESSION_RULES)
+    found = judge_case(case, response, asked_of(case), UNKNOWN_SESSION_RULES)
+    conformance.record_batch(found, judged=UNKNOWN_SESSION_RULES, hard=True)
 
 
 @pytest.mark.requirement(*CREATE_RULES)
@@ -62,24 +54,11 @@ def test_generated_create_bodies(data, sessionapi_client, umts_body, umts_sessio
     """'Assign sessionId to client' for generated UMTSInput bodies on the target's device: each
     answer is the new session (a wildcard color combination may instead be refused in the 400
     envelope)."""
-    local_colors = sorted({umts_body["localColor"], *DOCUMENTED_LOCAL_COLORS})
-    remote_colors = sorted({umts_body["remoteColor"], *DOCUMENTED_REMOTE_COLORS})
-    systems = [ip.strip() for ip in umts_body["remoteSystem"].split(",") if ip.strip()]
-    body = {
-        "deviceUUID": umts_body["deviceUUID"],
-        "localColor": data.draw(st.sampled_from(local_colors), label="localColor"),
-        "remoteColor": data.draw(st.sampled_from(remote_colors), label="remoteColor"),
-        # One system IP or a comma-separated list of them (both documented forms).
-        "remoteSystem": ",".join(
-            data.draw(st.lists(st.sampled_from(systems), min_size=1, max_size=3, unique=True),
-                      label="remoteSystem")
-        ),
-    }
-    case = data.draw(create_operation().as_strategy(body=body, media_type="application/json"),
-                     label="case")
-    response = send_case(sessionapi_client.http, case)
-    session_id = session_id_in(response)
+    body = data.draw(create_bodies(umts_body), label="body")
+    case = data.draw(create_cases(body), label="case")
     try:
+        response = send_case(sessionapi_client.http, case)
+        session_id = session_id_in(Answer.from_httpx(response))
         if session_id:
             umts_sessions.track(session_id)
         problem = busy_device_problem(response, umts_sessions)
@@ -88,10 +67,10 @@ def test_generated_create_bodies(data, sessionapi_client, umts_body, umts_sessio
         if problem:
             with conformance.require("UMTS-DISABLE-FREES-DEVICE"):
                 raise AssertionError(problem)
-        configured = body["localColor"] == umts_body["localColor"] and \
-            body["remoteColor"] == umts_body["remoteColor"]
-        found = judge_case(case, response, refusable=not configured)
-        record(conformance, found, CREATE_RULES)
+        asked = asked_of(case, refusable=not uses_configured_colors(body, umts_body))
+        found = judge_case(case, response, asked, (*CREATE_RULES, "UMTS-ERROR-ENVELOPE"))
+        conformance.record_batch(found, judged=CREATE_RULES, hard=True)
     finally:
         # Per example, so the device is free for the next one (the fixture is shared by all).
         umts_sessions.release_all()
+

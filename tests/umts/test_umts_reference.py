@@ -8,13 +8,16 @@ from collections.abc import Iterator
 
 import pytest
 
-from pytest_sessionapi.apis.umts import checks
 from pytest_sessionapi.apis.umts.client import Client, build_auth, looks_like_login_page
+from pytest_sessionapi.apis.umts.model import Expect
+from pytest_sessionapi.apis.umts.models import OPERATIONS
 from pytest_sessionapi.apis.umts.reference import (
     EMBEDDED_TABLE,
     VARIANTS,
     create_app,
 )
+from pytest_sessionapi.apis.umts.rules import RULES, Asked, session_id_in
+from pytest_sessionapi.rulebook import Answer
 from pytest_sessionapi.config import embedded_target
 from pytest_sessionapi.registry import get_api
 from pytest_sessionapi.transport import open_client
@@ -26,6 +29,16 @@ BODY = {
     "remoteColor": EMBEDDED_TABLE["remote_color"],
     "remoteSystem": EMBEDDED_TABLE["remote_system"],
 }
+
+
+def held_to(response, asked: Asked, *rules: str) -> None:
+    """The answer meets every one of ``rules`` (each of which judged it)."""
+    verdicts = RULES.judge(Answer.from_httpx(response), asked, rules)
+    assert verdicts.failures == {} and set(verdicts.passed) == set(rules), verdicts.results
+
+
+ENVELOPE = Asked("status", Expect.UNKNOWN_SESSION)
+UNKNOWN = ("UMTS-ERROR-UNKNOWN-SESSION", "UMTS-ERROR-ENVELOPE")
 
 
 class Reference:
@@ -42,7 +55,8 @@ class Reference:
     def create(self) -> str:
         response = self.client.create_raw(BODY)
         assert response.status_code == 200, response.text
-        return checks.session_from_create(response.json())["sessionId"]
+        held_to(response, Asked("create", Expect.NEW_SESSION, device_uuid=DEVICE), "UMTS-CREATE-SESSION")
+        return session_id_in(Answer.from_httpx(response))
 
     def close(self) -> None:
         self.http.close()
@@ -62,26 +76,30 @@ def test_documented_flow_and_cleanup(reference):
     session_id = reference.create()
     assert reference.state.live_sessions() == [session_id]
     assert client.start(session_id).json() == "{status: success}"
-    status = client.status(session_id).json()
+    response = client.status(session_id)
+    status = response.json()
     assert status["requestStatus"] == "START" and "download_status" not in status
-    checks.check_session_types(status)
-    checks.check_session_payload(status, required=True, device_uuid=DEVICE)
+    held_to(response, Asked("status", Expect.SESSION, session_id=session_id, device_uuid=DEVICE,
+                            reports="START"),
+            "UMTS-STATUS-IDENTITY", "UMTS-SESSION-TYPES", "UMTS-SESSION-PAYLOAD", "UMTS-LIFECYCLE-START")
     assert client.stop(session_id).status_code == 200
     status = client.status(session_id).json()
     assert status["requestStatus"] == "STOP" and status["download_status"] == "success"
-    data = client.download(session_id).json()
-    checks.check_download_body(data)
+    response = client.download(session_id)
+    held_to(response, Asked("download", Expect.DATA), "UMTS-DOWNLOAD-SHAPE")
+    data = response.json()
     assert [r["state"] for r in data["data"]] == ["UP", "down"]
     assert client.disable(session_id).status_code == 200
     assert reference.state.live_sessions() == []
-    checks.check_unknown_session(client.status(session_id))
+    held_to(client.status(session_id), Asked("status", Expect.DISABLED_SESSION),
+            "UMTS-DISABLE-INVALIDATES", "UMTS-ERROR-ENVELOPE")
 
 
 def test_conflict_and_release(reference):
     first = reference.create()
     response = reference.client.create_raw(BODY)
-    checks.check_conflict(response)
-    checks.check_error_envelope(response.json())
+    held_to(response, Asked("create", Expect.CONFLICT, held_session=first),
+            "UMTS-CREATE-CONFLICT", "UMTS-ERROR-ENVELOPE")
     reference.client.disable(first)
     reference.create()
 
@@ -93,7 +111,8 @@ def test_conflict_and_release(reference):
 def test_invalid_create_input_is_400_envelope(reference, body):
     response = reference.client.create_raw(body)
     assert response.status_code == 400
-    checks.check_error_envelope(response.json())
+    held_to(response, Asked("create", Expect.OPEN, situation="with unusable input"),
+            "UMTS-UNDOCUMENTED-OUTCOME")
     assert reference.state.live_sessions() == []
 
 
@@ -101,9 +120,10 @@ def test_unknown_operation_and_session(reference):
     session_id = reference.create()
     response = reference.client.operation("restart", session_id)
     assert response.status_code == 400
-    checks.check_error_envelope(response.json())
-    for operation in checks.OPERATIONS:
-        checks.check_unknown_session(reference.client.operation(operation, "no-such-session"))
+    held_to(response, Asked("restart", Expect.REFUSAL), "UMTS-UNKNOWN-OPERATION")
+    assert "error" in response.json()
+    for operation in OPERATIONS:
+        held_to(reference.client.operation(operation, "no-such-session"), ENVELOPE, *UNKNOWN)
 
 
 def test_unauthenticated_calls_get_the_login_page(reference):
@@ -142,11 +162,15 @@ def test_variant_create_object(reference):
 
 @pytest.mark.parametrize("reference", ["double-encoded-create-payload"], indirect=True)
 def test_variant_double_encoded_payload(reference):
-    session = reference.client.create_raw(BODY).json()[0]
+    response = reference.client.create_raw(BODY)
+    session = response.json()[0]
     assert isinstance(json.loads(session["payload"]), str)
-    checks.check_session_payload(session, required=True, allow_double_encoding=True)
-    with pytest.raises(AssertionError):
-        checks.check_session_payload(session, required=True)
+    held_to(response, Asked("create", Expect.NEW_SESSION, device_uuid=DEVICE), "UMTS-SESSION-PAYLOAD")
+    # The same session as a status answer: there the payload is encoded once.
+    as_status = Answer(200, "application/json", json.dumps(session).encode())
+    assert "UMTS-SESSION-PAYLOAD" in RULES.judge(
+        as_status, Asked("status", Expect.SESSION, session_id=session["sessionId"]),
+        ("UMTS-SESSION-PAYLOAD",)).failures
 
 
 @pytest.mark.parametrize("reference", ["strict-transitions"], indirect=True)
@@ -203,7 +227,7 @@ def test_reference_over_real_http():
         target = build_target(get_api("umts"), {**EMBEDDED_TABLE, "base_url": url}, EMBEDDED_ENV, "test")
         with open_client(target, auth=build_auth(target)) as http:
             client = Client(http, target)
-            session_id = checks.session_from_create(client.create_raw(BODY).json())["sessionId"]
+            session_id = session_id_in(Answer.from_httpx(client.create_raw(BODY)))
             assert client.disable(session_id).status_code == 200
         target.close()
     assert app.state.reference.live_sessions() == []

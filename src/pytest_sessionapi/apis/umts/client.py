@@ -26,6 +26,8 @@ from pytest_sessionapi.preflight import SetupProblem
 LOGIN_PATH = "/j_security_check"
 TOKEN_PATH = "/dataservice/client/token"
 UMTS_PATH = "/dataservice/stream/device/umts"
+OPERATION_PATH = UMTS_PATH + "/{operation}/{sessionId}"
+"""The operation endpoint as the OpenAPI document names it (updateUmtsSessionStatus)."""
 SESSION_COOKIE = "JSESSIONID"
 XSRF_HEADER = "X-XSRF-TOKEN"
 
@@ -43,11 +45,14 @@ class VManageCredentialsRefused(VManageLoginError):
     :class:`VManageLoginError`: a 404 page or a 500 says nothing about the credentials."""
 
 
-def looks_like_login_page(response: httpx.Response) -> bool:
+def is_login_page(content_type: str | None, content: bytes) -> bool:
     """vManage answers an unauthenticated or failed login with its HTML login page."""
-    content_type = response.headers.get("content-type", "").lower()
-    head = response.content[:2048].lstrip().lower()
-    return "text/html" in content_type or head.startswith((b"<!doctype html", b"<html"))
+    head = content[:2048].lstrip().lower()
+    return "text/html" in (content_type or "").lower() or head.startswith((b"<!doctype html", b"<html"))
+
+
+def looks_like_login_page(response: httpx.Response) -> bool:
+    return is_login_page(response.headers.get("content-type"), response.content)
 
 
 def session_expired(response: httpx.Response) -> bool:
@@ -60,9 +65,13 @@ def session_expired(response: httpx.Response) -> bool:
 
 
 def parse_token(response: httpx.Response) -> str:
+    return token_in(response.text)
+
+
+def token_in(text: str) -> str:
     """The XSRF token from ``GET /dataservice/client/token``: plain text, or ``{"token"}`` JSON
     (what ``?json=true`` answers; tolerated without it so the client does not break on it)."""
-    text = response.text.strip()
+    text = text.strip()
     if text.startswith("{"):
         try:
             value = parse_json(text).get("token")

@@ -3,12 +3,22 @@
 Every model allows extra keys (vendors add fields; the docs never say the objects are closed) and
 makes optional what the vendor's own material shows absent somewhere (``JSessionId``, ``@rid``,
 ``download_status``; the SDK marks every session field Optional). Which fields an answer *must*
-carry is decided in :mod:`.checks`, per requirement, so a missing field fails the right ID.
+carry is decided in :mod:`.rules`, per requirement, so a missing field fails the right ID.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, StrictStr
+
+OPERATIONS = ("start", "stop", "status", "download", "disable")
+"""The {operation} values of updateUmtsSessionStatus: 'start, stop,status,download or disable'."""
+
+CODE_UNKNOWN_SESSION = "TBST1005"
+"""The 'error sample' of updateUmtsSessionStatus: "Invalid Session"."""
+CODE_CONFLICT = "TBST1008"
+"""enableSession's 400 example: the device 'is already have a active umts tunnel session'."""
 
 EPOCH_MS_MIN = 10**12
 """2001-09-09 in epoch milliseconds; an epoch-seconds value (10 digits) is far below it."""
@@ -101,3 +111,14 @@ class ErrorDetail(_Open):
 
 class ErrorEnvelope(_Open):
     error: ErrorDetail
+
+
+def error_code(body: Any) -> str | None:
+    """The vManage error code wherever a server put it (in the envelope or, flat, at the top:
+    whether the envelope is right is UMTS-ERROR-ENVELOPE's question, not the code's)."""
+    if isinstance(body, dict):
+        inner = body.get("error")
+        if isinstance(inner, dict) and "code" in inner:
+            return inner.get("code")
+        return body.get("code")
+    return None

@@ -1,145 +1,90 @@
-"""The catalogue's state-free rules as Schemathesis custom checks, and the mapping of every
-Schemathesis failure on a UMTS answer back to one requirement ID.
+"""The UMTS rules as Schemathesis checks, and the mapping of every Schemathesis failure on a UMTS
+answer back to one requirement ID.
 
-Importing this module registers the checks (``umts_...``) once per process; each ignores
-operations that are not UMTS's, so the registration cannot disturb another API's tests.
+The suite sends each case through its own client and judges the answer once with the rulebook
+(:func:`judge_case`); Schemathesis runs only its built-in checks there (:data:`BUILTIN_CHECKS`),
+whose failures :func:`requirement_of` attributes. :data:`CUSTOM_CHECKS`, built by the core's one
+factory, are for users who run Schemathesis themselves: importing this module registers them
+(``umts_...``) once per process, and each ignores operations that are not UMTS's.
 """
 
 from __future__ import annotations
 
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import httpx
-import schemathesis
-from schemathesis.checks import not_a_server_error
-from schemathesis.core.failures import (
-    Failure,
-    FailureGroup,
-    MalformedJson,
-    ServerError,
-)
-from schemathesis.openapi.checks import (
-    JsonSchemaError,
-    MalformedMediaType,
-    MissingContentType,
-    UndefinedContentType,
-    UndefinedStatusCode,
-)
-from schemathesis.specs.openapi.checks import (
-    content_type_conformance,
-    response_schema_conformance,
-    status_code_conformance,
-)
+from schemathesis.core.failures import FailureGroup
 
+from pytest_sessionapi.rulebook import Answer
 from pytest_sessionapi.schemathesis_support import (
-    RequirementViolation,
-    as_httpx,
     carried_requirement,
+    failure_kind,
+    load_openapi,
+    mapped_builtin_checks,
+    rule_checks,
     validate_response,
 )
 
-from . import checks
+from .client import OPERATION_PATH, UMTS_PATH
+from .model import Expect
+from .rules import RULES, Asked
+from .vendor_examples import OPENAPI_PATH
 
-OPENAPI_PATH = Path(__file__).with_name("openapi.json")
-CREATE_PATH = "/dataservice/stream/device/umts"
-OPERATION_PATH = "/dataservice/stream/device/umts/{operation}/{sessionId}"
+CREATE_PATH = UMTS_PATH
+
+UNKNOWN_SESSION_RULES = ("UMTS-ERROR-UNKNOWN-SESSION", "UMTS-ERROR-ENVELOPE", "UMTS-MEDIA-JSON")
+CREATE_RULES = (
+    "UMTS-CREATE-SESSION",
+    "UMTS-MEDIA-JSON",
+    "UMTS-SESSION-TYPES",
+    "UMTS-SESSION-PAYLOAD",
+    "UMTS-SESSION-VALUES",
+)
+STATE_FREE_RULES = (*CREATE_RULES, "UMTS-ERROR-UNKNOWN-SESSION", "UMTS-ERROR-ENVELOPE")
+"""What an answer to a generated case is held to without knowing the session's state: a
+generated session id is never an issued one, and a create body names the target's device."""
 
 
 def _path(case: Any) -> str | None:
     return getattr(case.operation, "path", None)
 
 
-def _violations(
-    case: Any, response: httpx.Response, *, refusable: bool = False
-) -> list[tuple[str, str]]:
-    """Every state-free rule that applies to this answer: (requirement, message) when broken.
-
-    ``refusable``: a create whose colors the target did not configure (the documented wildcards)
-    may be refused with a 400 in the vManage envelope; the configured values must be accepted.
-    """
-    broken: list[tuple[str, str]] = []
-
-    def run(requirement_id: str, rule: Any) -> None:
-        try:
-            rule()
-        except AssertionError as exc:
-            broken.append((requirement_id, str(exc)))
-
-    path = _path(case)
-    status = response.status_code
-    if status in (200, 400):
-        run("UMTS-MEDIA-JSON", lambda: checks.check_media_json(response))
-    body = checks.try_json(response)
-    if path == OPERATION_PATH:
-        # Generated session ids are never issued ones: every answer is about an unknown session.
-        run("UMTS-ERROR-UNKNOWN-SESSION", lambda: checks.check_unknown_session(response))
-        if status == 400:
-            run("UMTS-ERROR-ENVELOPE", lambda: checks.check_error_envelope(body))
-    elif path == CREATE_PATH:
-        if status == 200 and checks.is_json(body):
-            try:
-                session = checks.session_from_create(body)
-            except AssertionError as exc:
-                broken.append(("UMTS-CREATE-SESSION", str(exc)))
-            else:
-                device = case.body.get("deviceUUID") if isinstance(case.body, dict) else None
-                broken += checks.check_session(
-                    session, context="create answer", device_uuid=device,
-                    payload_required=False, allow_double_encoding=True,
-                )
-        elif status == 400 and checks.error_code(body) == checks.CODE_CONFLICT:
-            run("UMTS-ERROR-ENVELOPE", lambda: checks.check_error_envelope(body))
-        elif status == 400 and refusable:
-            run("UMTS-CREATE-SESSION", lambda: checks.check_error_envelope(body))
-        else:
-            broken.append(("UMTS-CREATE-SESSION",
-                           f"a documented-valid create answered {checks.summary(response)}"))
-    return broken
+def is_ours(case: Any) -> bool:
+    return _path(case) in (CREATE_PATH, OPERATION_PATH)
 
 
-@schemathesis.check
-def umts_catalogue_rules(ctx: Any, response: Any, case: Any) -> None:
-    """The UMTS catalogue's state-free rules (first broken one raised; all are reported by
-    :func:`judge_case`, which runs them directly)."""
-    if _path(case) not in (CREATE_PATH, OPERATION_PATH):
-        return None
-    broken = _violations(case, as_httpx(response))
-    if broken:
-        requirement_id, message = broken[0]
-        raise RequirementViolation(requirement_id, message)
-    return None
+def asked_of(case: Any, *, refusable: bool = False) -> Asked:
+    """What a case asks. ``refusable``: a create whose colors the target did not configure (the
+    documented wildcards) may be refused with a 400 in the vManage envelope."""
+    if _path(case) == OPERATION_PATH:
+        parameters = case.path_parameters or {}
+        return Asked(str(parameters.get("operation", "")), Expect.UNKNOWN_SESSION,
+                     session_id=str(parameters.get("sessionId", "")))
+    device = case.body.get("deviceUUID") if isinstance(case.body, dict) else None
+    expect = Expect.NEW_SESSION_OR_REFUSAL if refusable else Expect.NEW_SESSION
+    return Asked("create", expect, device_uuid=device if isinstance(device, str) else None)
 
 
-BUILTIN_CHECKS = [
-    not_a_server_error,
-    status_code_conformance,
-    content_type_conformance,
-    response_schema_conformance,
-]
-"""Built-ins whose findings map to a requirement. Left out on purpose: positive/negative data
-acceptance (the catalogue names the exact answer each request must get) and the checks that send
-requests of their own (the auth tests cover credentials request by request)."""
+CUSTOM_CHECKS = rule_checks("umts", RULES, STATE_FREE_RULES, asked_of=asked_of, is_ours=is_ours)
 
-
-CHECKS = [*BUILTIN_CHECKS, umts_catalogue_rules]
+BUILTIN_CHECKS = mapped_builtin_checks()
+"""The built-in checks whose findings map to a requirement (:func:`requirement_of`)."""
 
 
 @cache
-def load_schema() -> Any:
-    return schemathesis.openapi.from_path(str(OPENAPI_PATH))
-
-
 def create_operation() -> Any:
-    return load_schema()[CREATE_PATH]["POST"]
+    return load_openapi(OPENAPI_PATH)[CREATE_PATH]["POST"]
 
 
+@cache
 def session_operation() -> Any:
-    return load_schema()[OPERATION_PATH]["GET"]
+    return load_openapi(OPENAPI_PATH)[OPERATION_PATH]["GET"]
 
 
-def _schema_requirement(failure: JsonSchemaError, case: Any, status: int) -> str:
+def _schema_requirement(failure: Any, case: Any, status: int) -> str:
+    """Which requirement a body that breaks the document's schema breaks (``failure`` is
+    Schemathesis's JsonSchemaError: where in the body, which keyword)."""
     if _path(case) == OPERATION_PATH:
         return "UMTS-ERROR-ENVELOPE" if status == 400 else "UMTS-ERROR-UNKNOWN-SESSION"
     if status != 200:
@@ -159,49 +104,46 @@ def _schema_requirement(failure: JsonSchemaError, case: Any, status: int) -> str
     return "UMTS-CREATE-SESSION"
 
 
-def requirement_of(failure: Failure, case: Any, status: int) -> str:
+def requirement_of(failure: Any, case: Any, status: int) -> str:
     """The one requirement a Schemathesis failure belongs to."""
     situation = ("UMTS-ERROR-UNKNOWN-SESSION" if _path(case) == OPERATION_PATH
                  else "UMTS-CREATE-SESSION")
     carried = carried_requirement(failure)
     if carried is not None:
         return carried
-    if isinstance(failure, ServerError) or status >= 500:
+    kind = failure_kind(failure)
+    if kind == "server-error" or status >= 500:
         return "UMTS-NO-SERVER-ERROR"
-    if isinstance(failure, UndefinedContentType | MissingContentType | MalformedMediaType | MalformedJson):
+    if kind in ("media-type", "malformed-json"):
         return "UMTS-MEDIA-JSON"
-    if isinstance(failure, UndefinedStatusCode):
-        return situation
-    if isinstance(failure, JsonSchemaError):
+    if kind == "schema":
         return _schema_requirement(failure, case, status)
-    return situation
+    return situation  # a status the document does not list, or anything else
 
 
-def judge_case(case: Any, response: httpx.Response, *, refusable: bool = False) -> dict[str, str]:
-    """Every rule on one answer: Schemathesis' built-ins and the catalogue's custom check, plus
-    the catalogue's rules run directly (the custom check stops at the first broken rule; every
-    broken one must be reported). Requirement ID -> first failure text."""
-    found: dict[str, str] = {}
-    direct = _violations(case, response, refusable=refusable)
-    for requirement_id, message in direct:
-        found.setdefault(requirement_id, message)
+def judge_case(case: Any, response: httpx.Response, asked: Asked, rules: Any) -> dict[str, str]:
+    """One answer to a generated case, judged once: the rulebook's ``rules`` on it, and
+    Schemathesis's built-in checks, each failure attributed. Requirement ID -> first failure."""
+    answer = Answer.from_httpx(response)
+    found = dict(RULES.judge(answer, asked, rules).failures)
+    direct = bool(found)
     try:
-        validate_response(case, response, CHECKS)
+        validate_response(case, response, BUILTIN_CHECKS)
     except FailureGroup as group:
         for failure in group.exceptions:
             requirement_id = requirement_of(failure, case, response.status_code)
-            if direct and isinstance(failure, JsonSchemaError) and requirement_id == "UMTS-CREATE-SESSION":
+            if direct and failure_kind(failure) == "schema" and requirement_id == "UMTS-CREATE-SESSION":
                 # The create schema is a oneOf (array or object): a broken field shows up as "no
-                # branch matches" at the root, which the catalogue's own rules name precisely.
+                # branch matches" at the root, which the rules name precisely.
                 continue
             found.setdefault(
                 requirement_id,
-                f"Schemathesis {failure.title}: {failure.message} [{checks.summary(response)}]",
+                f"Schemathesis {failure.title}: {failure.message} [{answer.exchange()}]",
             )
     except AssertionError as exc:  # a single failure is raised as itself
         found.setdefault(
             requirement_of(exc, case, response.status_code)
-            if isinstance(exc, Failure) else "UMTS-MEDIA-JSON",
-            f"Schemathesis: {exc} [{checks.summary(response)}]",
+            if failure_kind(exc) != "other" else "UMTS-MEDIA-JSON",
+            f"Schemathesis: {exc} [{answer.exchange()}]",
         )
     return found

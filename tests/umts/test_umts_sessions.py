@@ -1,5 +1,5 @@
-"""The UMTS suite's glue, without a server: session bookkeeping and release, the wait for a
-downloadable trace, and how a TBST1008 conflict is read."""
+"""The sessions the UMTS suite opens (sessions.py), without a server: bookkeeping, release, the
+clean-up warning, and how a TBST1008 conflict is read."""
 
 from __future__ import annotations
 
@@ -9,12 +9,11 @@ from collections.abc import Callable
 import httpx
 import pytest
 
-from pytest_sessionapi.apis.umts.suite_support import (
+from pytest_sessionapi.apis.umts.sessions import (
     DeviceLog,
     SessionTracker,
     busy_device_problem,
     open_session,
-    poll_until_downloadable,
 )
 from pytest_sessionapi.cleanup import CleanupIncomplete, warn_if_incomplete
 
@@ -149,47 +148,11 @@ def test_no_problem_no_warning():
         warn_if_incomplete("umts", [])
 
 
-# --- poll_until_downloadable --------------------------------------------------------------------
+# --- reading a create answer ------------------------------------------------------------------
 
 
 def session(**fields) -> dict:
     return {"sessionId": "s", "requestStatus": "STOP", "status": "success", **fields}
-
-
-def polling(*bodies) -> FakeClient:
-    queue = list(bodies)
-    return FakeClient(lambda op, sid: queue.pop(0) if len(queue) > 1 else queue[0])
-
-
-def test_polling_stops_when_status_reports_download_status():
-    client = polling(answer(200, session()), answer(200, session()),
-                     answer(200, session(download_status="success")))
-    poll = poll_until_downloadable(client, "s", timeout_s=5, interval_s=0.001)
-    assert poll.ready and not poll.failed and poll.problem is None
-    assert poll.polls == 3 and poll.session["download_status"] == "success"
-
-
-def test_a_trace_the_device_reports_failed_ends_the_wait_as_failed():
-    client = polling(answer(200, session(status="failure", statusMessage="no route")))
-    poll = poll_until_downloadable(client, "s", timeout_s=5, interval_s=0.001)
-    assert poll.failed and not poll.ready and poll.polls == 1
-
-
-def test_polling_gives_up_at_the_timeout_with_the_last_status():
-    client = polling(answer(200, session()))
-    poll = poll_until_downloadable(client, "s", timeout_s=0.05, interval_s=0.01)
-    assert not poll.ready and not poll.failed and poll.problem is None
-    assert poll.waited_s >= 0.05 and poll.polls >= 2 and poll.session == session()
-
-
-def test_a_status_that_is_not_a_session_stops_the_wait_with_a_problem():
-    client = polling(answer(200, session()), answer(400, error("TBST1005")))
-    poll = poll_until_downloadable(client, "s", timeout_s=5, interval_s=0.001)
-    assert not poll.ready and poll.polls == 2 and poll.session == session()
-    assert poll.problem.startswith("status answered GET /dataservice/stream/device/umts/status/s -> 400")
-
-
-# --- reading a create answer --------------------------------------------------------------------
 
 
 def test_open_session_tracks_a_session_in_any_shape_and_counts_one_it_cannot_read():

@@ -33,7 +33,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from pytest_sessionapi.reference_support import Variant, variant_table
+from pytest_sessionapi.reference_support import Switch
+
+from .variants import LOGIN_EXPIRES_AFTER, TRACE_DELAY_S, VARIANTS
 
 OPERATIONS = ("start", "stop", "status", "download", "disable")
 REFERENCE_CODE = "TBST1000"
@@ -59,138 +61,6 @@ LOGIN_PAGE = (
     '<form method="POST" action="j_security_check">'
     '<input type="text" name="j_username"/><input type="password" name="j_password"/>'
     "</form></body></html>"
-)
-
-LOGIN_EXPIRES_AFTER = 6
-"""Authenticated requests one login session serves in variant ``login-expires``."""
-
-TRACE_DELAY_S = 0.3
-"""How long after ``stop`` the results appear in variant ``trace-finishes-later``."""
-
-VARIANTS = variant_table(
-    # -- conformant: only what the vendor docs allow ------------------------------------------
-    Variant("optional-fields-absent", "conformant",
-            "session objects carry neither JSessionId nor @rid (absent from the POST schema and SDK)"),
-    Variant("create-object", "conformant",
-            "create answers one session object instead of an array (as Cisco's scripts read it)"),
-    Variant("status-object-bodies", "conformant",
-            'start/stop/disable answer {"status": "success"} instead of the literal doc string'),
-    Variant("extra-fields", "conformant",
-            "extra keys in sessions, acknowledgements, trace records, hops and error envelopes"),
-    Variant("other-wording", "conformant",
-            "other texts for error message/details and statusMessage"),
-    Variant("login-expires", "conformant",
-            f"a login session expires after {LOGIN_EXPIRES_AFTER} requests; the client logs in again"),
-    Variant("lowercase-request-status", "conformant",
-            "requestStatus written 'start'/'stop' (the POST example writes 'stop')"),
-    Variant("trace-finishes-later", "conformant",
-            f"results and download_status appear {TRACE_DELAY_S} s after stop"),
-    Variant("double-encoded-create-payload", "conformant",
-            "create answers payload JSON-encoded twice, as in the POST response example"),
-    Variant("xsrf-post-only", "conformant", "GET operations are served without X-XSRF-TOKEN"),
-    Variant("unauthenticated-redirect", "conformant",
-            "calls without a valid session get 302 to /welcome.html instead of the login page"),
-    Variant("unauthenticated-401", "conformant",
-            "calls without a valid session get 401 with the error envelope"),
-    Variant("disable-requires-stop", "conformant",
-            "disable on a running trace is refused with 400 (undocumented either way)"),
-    Variant("strict-transitions", "conformant",
-            "start twice, stop before start and download before results answer 400 (undocumented)"),
-    Variant("unknown-operation-404", "conformant", "an unknown operation answers 404 with no body"),
-    Variant("results-while-running", "conformant",
-            "results (download_status, download) exist as soon as the trace starts, as in the "
-            "vendor's 'status ok sample' (START with download_status success)"),
-    Variant("no-request-status-before-start", "conformant",
-            "a created, never started session carries no requestStatus (every field is Optional "
-            "in the SDK)"),
-    # -- faults: each breaks exactly one catalogue requirement ---------------------------------
-    Variant("login-without-cookie", "fault",
-            "a successful login sets a 'SESSION' cookie instead of JSESSIONID",
-            requirement="UMTS-AUTH-LOGIN", transport=True),
-    Variant("login-accepts-bad-password", "fault",
-            "a wrong password still opens a session", requirement="UMTS-AUTH-LOGIN-REJECTED",
-            transport=True),
-    Variant("token-empty", "fault", "the token endpoint answers an empty body",
-            requirement="UMTS-AUTH-TOKEN", transport=True),
-    Variant("unauthenticated-served", "fault",
-            "calls without any JSESSIONID are served as an anonymous user",
-            requirement="UMTS-AUTH-SESSION-REQUIRED", transport=True),
-    Variant("forged-session-served", "fault", "any JSESSIONID value is accepted",
-            requirement="UMTS-AUTH-SESSION-REQUIRED", transport=True),
-    Variant("post-without-xsrf", "fault", "create is served without X-XSRF-TOKEN",
-            requirement="UMTS-AUTH-XSRF-POST", transport=True),
-    # Knock-on: the undocumented transitions are acknowledged too, and their 200 must be an
-    # acknowledgement (UMTS-UNDOCUMENTED-OUTCOME): the fault leaves none of them JSON.
-    Variant("ack-not-json", "fault",
-            "start/stop/disable answer the raw text {status: success}, which is not JSON",
-            requirement="UMTS-MEDIA-JSON", transport=True, knock_on=("UMTS-UNDOCUMENTED-OUTCOME",)),
-    Variant("create-empty-array", "fault", "create answers [] (and holds no session)",
-            requirement="UMTS-CREATE-SESSION"),
-    Variant("conflict-allowed", "fault", "a second create for a busy device opens a second session",
-            requirement="UMTS-CREATE-CONFLICT"),
-    Variant("conflict-409", "fault", "a second create for a busy device answers 409",
-            requirement="UMTS-CREATE-CONFLICT", transport=True),
-    Variant("start-time-seconds", "fault", "startTime in epoch seconds instead of milliseconds",
-            requirement="UMTS-SESSION-VALUES"),
-    Variant("renewal-time-string", "fault", "renewalTime written as a string",
-            requirement="UMTS-SESSION-TYPES"),
-    # Knock-on: UMTS-SESSION-TYPES lists payload among the string fields as well.
-    Variant("payload-object", "fault", "payload is a JSON object instead of a string holding JSON",
-            requirement="UMTS-SESSION-PAYLOAD", knock_on=("UMTS-SESSION-TYPES",)),
-    Variant("payload-stale-session-id", "fault", "payload names another sessionId",
-            requirement="UMTS-SESSION-PAYLOAD"),
-    Variant("request-status-init", "fault", "a created session reports requestStatus 'INIT'",
-            requirement="UMTS-SESSION-VALUES"),
-    Variant("status-ok", "fault", "status field 'ok' instead of success/failure",
-            requirement="UMTS-SESSION-VALUES"),
-    Variant("status-wrong-session", "fault", "status answers with another session's id",
-            requirement="UMTS-STATUS-IDENTITY"),
-    # Knock-on: a 200 saying failure to an undocumented transition is neither the success nor
-    # the 4xx refusal UMTS-UNDOCUMENTED-OUTCOME allows.
-    Variant("ack-reports-failure", "fault", 'start/stop/disable succeed but answer {"status": "failure"}',
-            requirement="UMTS-OP-ACK", knock_on=("UMTS-UNDOCUMENTED-OUTCOME",)),
-    Variant("start-not-reported", "fault", "status after start still says STOP",
-            requirement="UMTS-LIFECYCLE-START"),
-    Variant("stop-not-reported", "fault", "status after stop still says START",
-            requirement="UMTS-LIFECYCLE-STOP"),
-    Variant("download-never-ready", "fault", "download_status never appears after stop",
-            requirement="UMTS-DOWNLOAD-READY"),
-    Variant("download-status-premature", "fault",
-            "download_status says success while running, but download answers 400",
-            requirement="UMTS-DOWNLOAD-READY"),
-    Variant("download-bare-array", "fault", "download answers a bare array of records",
-            requirement="UMTS-DOWNLOAD-SHAPE"),
-    Variant("hops-bare-array", "fault", "a record's hops is a bare array, not {hop: [...]}",
-            requirement="UMTS-DOWNLOAD-SHAPE"),
-    # Knock-on (both): a disabled session is an unknown one, and UMTS-DISABLE-INVALIDATES asks
-    # for the same 400 TBST1005 on it.
-    Variant("unknown-session-404", "fault", "an unknown session answers 404",
-            requirement="UMTS-ERROR-UNKNOWN-SESSION", transport=True,
-            knock_on=("UMTS-DISABLE-INVALIDATES",)),
-    Variant("unknown-session-wrong-code", "fault", "an unknown session answers code TBST1004",
-            requirement="UMTS-ERROR-UNKNOWN-SESSION", knock_on=("UMTS-DISABLE-INVALIDATES",)),
-    Variant("error-envelope-flat", "fault", "error fields at top level, without the 'error' object",
-            requirement="UMTS-ERROR-ENVELOPE"),
-    Variant("error-details-missing", "fault", "error envelopes lack 'details'",
-            requirement="UMTS-ERROR-ENVELOPE"),
-    Variant("disable-keeps-device", "fault", "after disable, the device still refuses a new create",
-            requirement="UMTS-DISABLE-FREES-DEVICE"),
-    # Faults against SHOULD requirements: a default run reports them and exits 0, a strict run
-    # fails them (the generic self-test checks both).
-    Variant("disabled-still-served", "fault", "a disabled session still answers status",
-            requirement="UMTS-DISABLE-INVALIDATES"),
-    Variant("unknown-operation-served", "fault", "an unknown operation is served like status",
-            requirement="UMTS-UNKNOWN-OPERATION"),
-    Variant("unknown-operation-500", "fault", "an unknown operation answers 500",
-            requirement="UMTS-NO-SERVER-ERROR", transport=True),
-    Variant("start-twice-500", "fault", "start on a running trace answers 500",
-            requirement="UMTS-NO-SERVER-ERROR", transport=True),
-    Variant("download-early-500", "fault", "download before results answers 500",
-            requirement="UMTS-NO-SERVER-ERROR", transport=True),
-    Variant("download-early-ack", "fault",
-            'download before results answers 200 {"status": "success"}: neither data nor a '
-            "refusal",
-            requirement="UMTS-UNDOCUMENTED-OUTCOME"),
 )
 
 
@@ -249,24 +119,24 @@ class ReferenceState:
         return session.results_at is not None and time.monotonic() >= session.results_at
 
 
-def _error(status: int, message: str, details: str, code: str, variant: str | None) -> Response:
-    if variant == "other-wording":
+def _error(status: int, message: str, details: str, code: str, variant: Switch) -> Response:
+    if variant("other-wording"):
         message = f"Request rejected: {message.lower()}"
         details = f"[{code}] {details} Please check the request and retry."
     body: dict[str, Any] = {"type": "error", "message": message, "details": details, "code": code}
-    if variant == "error-details-missing":
+    if variant("error-details-missing"):
         del body["details"]
-    if variant == "extra-fields":
+    if variant("extra-fields"):
         body["traceId"] = uuid.uuid4().hex
         return JSONResponse({"error": body, "timestamp": _now_ms()}, status_code=status)
-    if variant == "error-envelope-flat":
+    if variant("error-envelope-flat"):
         return JSONResponse(body, status_code=status)
     return JSONResponse({"error": body}, status_code=status)
 
 
-def _unknown_session(session_id: str, variant: str | None) -> Response:
-    status = 404 if variant == "unknown-session-404" else 400
-    code = "TBST1004" if variant == "unknown-session-wrong-code" else "TBST1005"
+def _unknown_session(session_id: str, variant: Switch) -> Response:
+    status = 404 if variant("unknown-session-404") else 400
+    code = "TBST1004" if variant("unknown-session-wrong-code") else "TBST1005"
     return _error(status, "Invalid Session",
                   f"Session {session_id} doesn't exist for Tenant default.", code, variant)
 
@@ -275,19 +145,19 @@ def _login_page() -> Response:
     return Response(LOGIN_PAGE, media_type="text/html")
 
 
-def _ack(variant: str | None) -> Response:
-    if variant == "ack-not-json":
+def _ack(variant: Switch) -> Response:
+    if variant("ack-not-json"):
         return Response("{status: success}", media_type="application/json")
-    if variant == "ack-reports-failure":
+    if variant("ack-reports-failure"):
         return JSONResponse({"status": "failure"})
-    if variant == "extra-fields":
+    if variant("extra-fields"):
         return JSONResponse({"status": "success", "requestId": uuid.uuid4().hex})
-    if variant == "status-object-bodies":
+    if variant("status-object-bodies"):
         return JSONResponse({"status": "success"})
     return JSONResponse("{status: success}")
 
 
-def _records(session: TraceSession, local_ip: str, variant: str | None) -> list[dict[str, Any]]:
+def _records(session: TraceSession, local_ip: str, variant: Switch) -> list[dict[str, Any]]:
     now = _now_ms()
     records = []
     for index, (state, qos) in enumerate((("UP", 139), ("down", 188))):
@@ -299,7 +169,7 @@ def _records(session: TraceSession, local_ip: str, variant: str | None) -> list[
         ]
         if index == 1:
             hops = hops[:1]  # the vendor sample's second record has partial hop data too
-        if variant == "extra-fields":
+        if variant("extra-fields"):
             for hop in hops:
                 hop["asn"] = 65000
         record: dict[str, Any] = {
@@ -314,15 +184,15 @@ def _records(session: TraceSession, local_ip: str, variant: str | None) -> list[
             "state": state,
             "event_type": "ON_DEMAND",
             "event_subtype": "NONE",
-            "hops": hops if variant == "hops-bare-array" else {"hop": hops},
+            "hops": hops if variant("hops-bare-array") else {"hop": hops},
         }
-        if variant == "extra-fields":
+        if variant("extra-fields"):
             record["tunnel_name"] = "ipsec-0"
         records.append(record)
     return records
 
 
-def _payload(session: TraceSession, variant: str | None) -> dict[str, Any]:
+def _payload(session: TraceSession, variant: Switch) -> dict[str, Any]:
     return {
         "deviceUUID": session.device_uuid,
         "localColor": session.local_color,
@@ -330,62 +200,62 @@ def _payload(session: TraceSession, variant: str | None) -> dict[str, Any]:
         "remoteColor": session.remote_color,
         "actionType": "ON_DEMANDING",
         "sessionId": (str(uuid.uuid5(uuid.NAMESPACE_URL, session.session_id))
-                      if variant == "payload-stale-session-id" else session.session_id),
+                      if variant("payload-stale-session-id") else session.session_id),
     }
 
 
-def _request_status(session: TraceSession, variant: str | None) -> str:
+def _request_status(session: TraceSession, variant: Switch) -> str:
     value = "START" if session.state == "running" else "STOP"
-    if variant == "start-not-reported" and session.state == "running":
+    if variant("start-not-reported") and session.state == "running":
         value = "STOP"
-    if variant == "stop-not-reported" and session.state == "stopped":
+    if variant("stop-not-reported") and session.state == "stopped":
         value = "START"
-    if variant == "request-status-init" and session.state == "created":
+    if variant("request-status-init") and session.state == "created":
         value = "INIT"
-    if variant == "lowercase-request-status":
+    if variant("lowercase-request-status"):
         value = value.lower()
     return value
 
 
 def _session_json(
-    session: TraceSession, state: ReferenceState, variant: str | None, *, for_create: bool = False
+    session: TraceSession, state: ReferenceState, variant: Switch, *, for_create: bool = False
 ) -> dict[str, Any]:
     payload = json.dumps(_payload(session, variant), separators=(",", ":"))
-    if for_create and variant == "double-encoded-create-payload":
+    if for_create and variant("double-encoded-create-payload"):
         payload = json.dumps(payload)
     body: dict[str, Any] = {
         "JSessionId": session.creator,
         "sessionId": session.session_id,
         "type": "ON_DEMANDING",
         "uuid": session.device_uuid,
-        "statusMessage": "trace session ready" if variant == "other-wording" else "ok",
+        "statusMessage": "trace session ready" if variant("other-wording") else "ok",
         "renewalTime": session.renewal_time,
         "@rid": session.rid,
-        "payload": json.loads(payload) if variant == "payload-object" else payload,
+        "payload": json.loads(payload) if variant("payload-object") else payload,
         "userIp": session.user_ip,
-        "startTime": session.start_time // 1000 if variant == "start-time-seconds"
+        "startTime": session.start_time // 1000 if variant("start-time-seconds")
         else session.start_time,
         "user": session.user,
         "requestStatus": _request_status(session, variant),
-        "status": "ok" if variant == "status-ok" else "success",
+        "status": "ok" if variant("status-ok") else "success",
     }
-    if variant == "renewal-time-string":
+    if variant("renewal-time-string"):
         body["renewalTime"] = str(session.renewal_time)
     ready = state.results_ready(session)
-    if variant == "no-request-status-before-start" and session.state == "created":
+    if variant("no-request-status-before-start") and session.state == "created":
         del body["requestStatus"]
-    if variant == "download-never-ready":
+    if variant("download-never-ready"):
         ready = False
-    if variant == "download-status-premature" and session.state == "running":
+    if variant("download-status-premature") and session.state == "running":
         ready = True
     if ready:
         body["download_status"] = "success"
-    if variant == "optional-fields-absent":
+    if variant("optional-fields-absent"):
         del body["JSessionId"], body["@rid"]
-    if variant == "extra-fields":
+    if variant("extra-fields"):
         body["tenantId"] = "default"
         body["deviceName"] = "edge-1"
-    if variant == "status-wrong-session" and not for_create:
+    if variant("status-wrong-session") and not for_create:
         other = str(uuid.uuid5(uuid.NAMESPACE_OID, session.session_id))
         body["sessionId"] = other
         decoded = json.loads(payload)
@@ -394,20 +264,19 @@ def _session_json(
     return body
 
 
-def create_app(variant: str | None = None) -> Starlette:
-    if variant is not None and variant not in VARIANTS:
-        raise ValueError(f"unknown umts reference variant {variant!r}")
+def create_app(variant_name: str | None = None) -> Starlette:
+    variant = Switch(variant_name, VARIANTS)  # a name the table lacks is refused here
     password = EMBEDDED_ENV[EMBEDDED_TABLE["password_env"]]
     state = ReferenceState(
         users={EMBEDDED_TABLE["username"]: password},
         devices={EMBEDDED_TABLE["device_uuid"]: "172.16.255.21", OTHER_DEVICE: "172.16.255.22"},
     )
-    cookie_name = "SESSION" if variant == "login-without-cookie" else "JSESSIONID"
+    cookie_name = "SESSION" if variant("login-without-cookie") else "JSESSIONID"
 
     def not_logged_in() -> Response:
-        if variant == "unauthenticated-redirect":
+        if variant("unauthenticated-redirect"):
             return RedirectResponse("/welcome.html", status_code=302)
-        if variant == "unauthenticated-401":
+        if variant("unauthenticated-401"):
             return _error(401, "Unauthorized", "Authentication required.", "AUTH1001", variant)
         return _login_page()
 
@@ -415,22 +284,22 @@ def create_app(variant: str | None = None) -> Starlette:
         """The login session of the request, or the answer that refuses it."""
         session_key = request.cookies.get(cookie_name)
         login = state.logins.get(session_key) if session_key else None
-        if login is None and variant == "forged-session-served" and session_key:
+        if login is None and variant("forged-session-served") and session_key:
             # Served whole, with no XSRF check: a forged session has no token it could know.
             # Real logins keep the check, so the fault breaks UMTS-AUTH-SESSION-REQUIRED alone.
             return LoginSession(EMBEDDED_TABLE["username"], "")
-        if login is None and variant == "unauthenticated-served" and not session_key:
+        if login is None and variant("unauthenticated-served") and not session_key:
             return LoginSession("anonymous", "")
         if login is None:
             return not_logged_in()
-        if variant == "login-expires":
+        if variant("login-expires"):
             login.requests_served += 1
             if login.requests_served > LOGIN_EXPIRES_AFTER:
                 del state.logins[session_key]
                 return not_logged_in()
         if needs_xsrf:
             sent = request.headers.get("x-xsrf-token")
-            valid = sent is not None if variant == "token-empty" else sent == login.xsrf_token
+            valid = sent is not None if variant("token-empty") else sent == login.xsrf_token
             if not valid:
                 return _error(403, "Forbidden",
                               "SessionTokenFilter: Token provided via HTTP Header is invalid",
@@ -445,7 +314,7 @@ def create_app(variant: str | None = None) -> Starlette:
         given = form.get("j_password", [""])[0]
         with state.lock:
             known = state.users.get(user)
-            if known is None or (given != known and variant != "login-accepts-bad-password"):
+            if known is None or (given != known and not variant("login-accepts-bad-password")):
                 return _login_page()
             session_key = secrets.token_urlsafe(30)
             state.logins[session_key] = LoginSession(user, secrets.token_hex(32))
@@ -458,13 +327,13 @@ def create_app(variant: str | None = None) -> Starlette:
             login_or_refusal = authenticate(request, needs_xsrf=False)
         if isinstance(login_or_refusal, Response):
             return login_or_refusal
-        value = "" if variant == "token-empty" else login_or_refusal.xsrf_token
+        value = "" if variant("token-empty") else login_or_refusal.xsrf_token
         if request.query_params.get("json", "false").lower() == "true":
             return JSONResponse({"token": value})
         return Response(value, media_type="text/plain")
 
     async def create(request: Request) -> Response:
-        needs_xsrf = variant != "post-without-xsrf"
+        needs_xsrf = not variant("post-without-xsrf")
         with state.lock:
             login_or_refusal = authenticate(request, needs_xsrf=needs_xsrf)
         if isinstance(login_or_refusal, Response):
@@ -487,8 +356,8 @@ def create_app(variant: str | None = None) -> Starlette:
                 return _error(400, "Invalid device", f"device {device} is not known.",
                               REFERENCE_CODE, variant)
             if (state.busy(device) or device in state.retired_devices) and \
-                    variant != "conflict-allowed":
-                return _error(409 if variant == "conflict-409" else 400, "Server Error",
+                    not variant("conflict-allowed"):
+                return _error(409 if variant("conflict-409") else 400, "Server Error",
                               f"device {device} is already have a active umts tunnel session",
                               "TBST1008", variant)
             started = _now_ms()
@@ -506,28 +375,28 @@ def create_app(variant: str | None = None) -> Starlette:
                 renewal_time=started,
             )
             state.next_rid += 1
-            if variant == "create-empty-array":
+            if variant("create-empty-array"):
                 return JSONResponse([])  # and nothing is held: no session is left behind
             state.sessions[session.session_id] = session
             rendered = _session_json(session, state, variant, for_create=True)
-        if variant == "create-object":
+        if variant("create-object"):
             return JSONResponse(rendered)
         return JSONResponse([rendered])
 
     async def operation(request: Request) -> Response:
         op = request.path_params["operation"]
         session_id = request.path_params["session_id"]
-        needs_xsrf = variant != "xsrf-post-only"
+        needs_xsrf = not variant("xsrf-post-only")
         with state.lock:
             login_or_refusal = authenticate(request, needs_xsrf=needs_xsrf)
         if isinstance(login_or_refusal, Response):
             return login_or_refusal
         if op not in OPERATIONS:
-            if variant == "unknown-operation-500":
+            if variant("unknown-operation-500"):
                 return Response("Internal Server Error", status_code=500, media_type="text/plain")
-            if variant == "unknown-operation-404":
+            if variant("unknown-operation-404"):
                 return Response(status_code=404)
-            if variant != "unknown-operation-served":
+            if not variant("unknown-operation-served"):
                 return _error(400, "Invalid operation",
                               f"Operation {op} is not one of {', '.join(OPERATIONS)}.",
                               REFERENCE_CODE, variant)
@@ -539,12 +408,12 @@ def create_app(variant: str | None = None) -> Starlette:
             return _operate(op, session)
 
     def _operate(op: str, session: TraceSession) -> Response:
-        strict = variant == "strict-transitions"
+        strict = variant("strict-transitions")
         if op == "status":
             return JSONResponse(_session_json(session, state, variant))
         if op == "start":
             if session.state == "running":
-                if variant == "start-twice-500":
+                if variant("start-twice-500"):
                     return Response("java.lang.IllegalStateException", status_code=500)
                 if strict:
                     return _error(400, "Invalid request", "The trace is already running.",
@@ -552,7 +421,7 @@ def create_app(variant: str | None = None) -> Starlette:
             session.state = "running"
             session.results_at = None
             session.renewal_time = _now_ms()
-            if variant == "results-while-running":
+            if variant("results-while-running"):
                 session.results_at = time.monotonic()
                 session.records = _records(session, state.devices[session.device_uuid], variant)
             return _ack(variant)
@@ -563,32 +432,32 @@ def create_app(variant: str | None = None) -> Starlette:
                                   REFERENCE_CODE, variant)
                 return _ack(variant)
             session.state = "stopped"
-            delay = TRACE_DELAY_S if variant == "trace-finishes-later" else 0.0
+            delay = TRACE_DELAY_S if variant("trace-finishes-later") else 0.0
             session.results_at = time.monotonic() + delay
             session.records = _records(session, state.devices[session.device_uuid], variant)
             return _ack(variant)
         if op == "download":
-            ready = state.results_ready(session) and variant != "download-never-ready"
+            ready = state.results_ready(session) and not variant("download-never-ready")
             if not ready:
-                if variant == "download-early-500":
+                if variant("download-early-500"):
                     return Response("java.lang.NullPointerException", status_code=500)
-                if variant == "download-early-ack":
+                if variant("download-early-ack"):
                     return JSONResponse({"status": "success"})
-                if strict or variant == "download-status-premature":
+                if strict or variant("download-status-premature"):
                     return _error(400, "Invalid request", "The trace has no results yet.",
                                   REFERENCE_CODE, variant)
                 return JSONResponse({"data": []})
-            if variant == "download-bare-array":
+            if variant("download-bare-array"):
                 return JSONResponse(session.records)
             return JSONResponse({"data": session.records})
         # disable
-        if variant == "disable-requires-stop" and session.state == "running":
+        if variant("disable-requires-stop") and session.state == "running":
             return _error(400, "Invalid request", "Stop the trace before disabling the session.",
                           REFERENCE_CODE, variant)
         state.sessions.pop(session.session_id, None)
-        if variant == "disabled-still-served":
+        if variant("disabled-still-served"):
             state.disabled[session.session_id] = session
-        if variant == "disable-keeps-device":
+        if variant("disable-keeps-device"):
             state.retired_devices.add(session.device_uuid)
         return _ack(variant)
 

@@ -1,0 +1,155 @@
+"""The sessions the UMTS suite opens on the target's device, and their guaranteed release.
+
+Only sessions the suite created are ever touched. Release is ``disable`` (with ``stop`` first when
+the server will not disable a running trace, undocumented and allowed); a release that fails is
+noted in :attr:`SessionTracker.problems`, never raised, and the fixture hands the notes to the
+core's :func:`pytest_sessionapi.cleanup.warn_if_incomplete` once the test is over. A device held
+by a session the suite cannot account for is not a verdict: the step that meets it calls
+``conformance.stop_not_tested`` (see :func:`busy_device_problem` and :mod:`.steps`).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import httpx
+
+from pytest_sessionapi.rulebook import Answer
+from pytest_sessionapi.transport import describe_transport_error
+
+from .client import Client
+from .models import CODE_CONFLICT, CODE_UNKNOWN_SESSION, error_code
+from .rules import session_id_in
+
+
+def umts_input(entity: Callable[[str], str]) -> dict[str, str]:
+    """The UMTSInput for the target's device; a missing key makes the test not-tested."""
+    return {
+        "deviceUUID": entity("device_uuid"),
+        "localColor": entity("local_color"),
+        "remoteColor": entity("remote_color"),
+        "remoteSystem": entity("remote_system"),
+    }
+
+
+def unknown_session_id() -> str:
+    """A well-formed session id no server has handed out."""
+    return str(uuid.uuid4())
+
+
+@dataclass
+class DeviceLog:
+    """Run-wide: what the suite did to the target's device, to tell a server that keeps the device
+    busy after disable (UMTS-DISABLE-FREES-DEVICE) from a device someone else is using."""
+
+    open: set[str] = field(default_factory=set)
+    released: int = 0
+    lost: int = 0
+    """Creates that answered 200 without a session id the suite could read (and release)."""
+
+    @property
+    def freed_by_suite(self) -> bool:
+        """The suite disabled sessions on the device and holds none: it must be free."""
+        return self.released > 0 and not self.open
+
+
+class SessionTracker:
+    """Every session the suite opened, released at the end whatever happened.
+
+    Ids the server no longer knows (400 TBST1005) count as released. A session that cannot be
+    released is noted in ``problems`` (never raised), for the fixture to warn about.
+    """
+
+    def __init__(self, client: Client, log: DeviceLog | None = None) -> None:
+        self.client = client
+        self.log = log if log is not None else DeviceLog()
+        self.open: list[str] = []
+        self.unreleased: list[str] = []
+        self.problems: list[str] = []
+
+    def track(self, session_id: str) -> str:
+        if session_id not in self.open:
+            self.open.append(session_id)
+        self.log.open.add(session_id)
+        return session_id
+
+    def forget(self, session_id: str, *, released: bool = True) -> None:
+        """The session is gone (disabled by the test itself, or released here)."""
+        if session_id in self.open:
+            self.open.remove(session_id)
+        self.log.open.discard(session_id)
+        if released:
+            self.log.released += 1
+
+    def release(self, session_id: str) -> bool:
+        released = False
+        last = "no answer"
+        for steps in (("disable",), ("stop", "disable")):
+            response = None
+            try:
+                for step in steps:
+                    response = self.client.operation(step, session_id)
+            except httpx.HTTPError as exc:
+                last = f"{' then '.join(steps)}: {describe_transport_error(exc)}"
+                continue
+            if response is not None and (response.status_code == 200 or _is_unknown(response)):
+                released = True
+                break
+            if response is not None:
+                # The status and error code only: a warning is not redacted, a body might echo
+                # the session cookie (status bodies carry JSessionId).
+                code = error_code(Answer.from_httpx(response).json)
+                last = f"{' then '.join(steps)} answered {response.status_code}" + (f" {code}" if code else "")
+        self.forget(session_id, released=released)
+        if not released:
+            self.unreleased.append(session_id)
+            self.problems.append(f"session {session_id} could not be disabled ({last})")
+        return released
+
+    def release_all(self) -> list[str]:
+        """Release every open session; what could not be released this time (every such note
+        stays in ``problems`` until the fixture warns)."""
+        noted = len(self.problems)
+        for session_id in list(reversed(self.open)):
+            self.release(session_id)
+        return self.problems[noted:]
+
+
+def _is_unknown(response: httpx.Response) -> bool:
+    return response.status_code == 400 and \
+        error_code(Answer.from_httpx(response).json) == CODE_UNKNOWN_SESSION
+
+
+def open_session(
+    client: Client, body: object, tracker: SessionTracker
+) -> tuple[httpx.Response, str | None]:
+    """POST create and track whatever session it opened (in any shape) for cleanup."""
+    response = client.create_raw(body)
+    session_id = session_id_in(Answer.from_httpx(response))
+    if session_id:
+        tracker.track(session_id)
+    elif response.status_code == 200:
+        tracker.log.lost += 1
+    return response, session_id
+
+
+def busy_device_problem(response: httpx.Response, tracker: SessionTracker) -> str | None:
+    """Why a create answered TBST1008 although the suite holds nothing on the device: "busy"
+    (somebody else's session: nothing to judge), "lost" (an earlier create answered 200 without a
+    session id, so the suite could not release what it opened: that create is the failure, already
+    recorded), a UMTS-DISABLE-FREES-DEVICE failure message, or None (not that situation)."""
+    answer = Answer.from_httpx(response)
+    if answer.status == 200 or error_code(answer.json) != CODE_CONFLICT:
+        return None
+    if tracker.log.open:
+        return None
+    if tracker.log.lost:
+        return "lost"
+    if tracker.log.freed_by_suite:
+        return (
+            f"the suite disabled each of the {tracker.log.released} session(s) it opened on the "
+            f"device and holds none, yet create answers {answer.exchange()}"
+        )
+    return "busy"

@@ -1,0 +1,189 @@
+"""The judged steps the UMTS suites compose: send one request, judge its answer once with
+:data:`.rules.RULES`, record the verdicts through the ``conformance`` fixture.
+
+Each step names the rules its answer is held to; the oracle in :mod:`.model` says what the docs
+demand (``Asked.expect``), the rules decide whether the answer meets it. Kept in the API package
+(not in the suite folder) so the project's own tests can exercise it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from pytest_sessionapi.ledger import TestRecorder
+from pytest_sessionapi.rulebook import Answer, Verdicts
+
+from .client import Client
+from .model import Expect
+from .rules import RULES, Asked
+from .sessions import SessionTracker, busy_device_problem, open_session
+
+SESSION_RULES = ("UMTS-SESSION-TYPES", "UMTS-SESSION-PAYLOAD", "UMTS-SESSION-VALUES")
+CREATE_ANSWER = ("UMTS-MEDIA-JSON", "UMTS-CREATE-SESSION", *SESSION_RULES)
+"""What every create answer on a free device is held to."""
+STATUS_ANSWER = (
+    "UMTS-MEDIA-JSON", "UMTS-STATUS-IDENTITY", *SESSION_RULES,
+    "UMTS-LIFECYCLE-START", "UMTS-LIFECYCLE-STOP",
+)
+"""What every status answer on an open session is held to (the lifecycle rules judge only when
+``Asked.reports`` says what the status must report)."""
+ERROR_ANSWER = ("UMTS-MEDIA-JSON", "UMTS-ERROR-UNKNOWN-SESSION", "UMTS-DISABLE-INVALIDATES",
+                "UMTS-ERROR-ENVELOPE")
+"""An operation on a session id that is not (or no longer) there."""
+UNKNOWN_OPERATIONS = ("restart", "bogus-operation")
+
+
+def judge(
+    conformance: TestRecorder,
+    response: httpx.Response,
+    asked: Asked,
+    rules: Iterable[str],
+    *,
+    hard: bool = False,
+    required: Iterable[str] = (),
+) -> Verdicts:
+    """Judge one answer once with ``rules`` and record every verdict.
+
+    ``hard`` (Hypothesis, the state machine): the first blocking failure is raised once all are
+    recorded, so Hypothesis shrinks to it. ``required``: requirements without which the test
+    cannot go on (a create that opened no session): their failure stops the test, whatever the
+    level, and what the test did not reach is reported not-tested."""
+    verdicts = RULES.judge(Answer.from_httpx(response), asked, rules)
+    required = [rid for rid in required if verdicts.results.get(rid) is not None]
+    conformance.record_batch(
+        {rid: text for rid, text in verdicts.results.items() if rid not in required}, hard=hard
+    )
+    for requirement_id in required:
+        with conformance.require(requirement_id):
+            raise AssertionError(verdicts.results[requirement_id])
+    return verdicts
+
+
+def create_first(
+    conformance: TestRecorder,
+    client: Client,
+    body: dict[str, str],
+    tracker: SessionTracker,
+    *,
+    required: bool = False,
+) -> tuple[httpx.Response, str | None]:
+    """Create on the target's device, judged by every create rule; tell a device kept busy after
+    the suite's disables (UMTS-DISABLE-FREES-DEVICE fails) from one somebody else is using (the
+    test is not-tested). ``required``: a create that opens no session fails the test there."""
+    response, session_id = open_session(client, body, tracker)
+    asked = Asked("create", Expect.NEW_SESSION, device_uuid=body["deviceUUID"])
+    judge(conformance, response, asked, CREATE_ANSWER,
+          required=("UMTS-CREATE-SESSION",) if required else ())
+    problem = busy_device_problem(response, tracker)
+    if problem == "lost":
+        conformance.stop_not_tested(
+            "the device is held by a session an earlier create opened without answering its id "
+            "(UMTS-CREATE-SESSION failed there)"
+        )
+    if problem == "busy":
+        conformance.stop_not_tested(
+            "create answered TBST1008 before the suite opened anything: another session is open "
+            f"on {body['deviceUUID']}; free the device (or name another) to run this test"
+        )
+    if problem:
+        with conformance.require("UMTS-DISABLE-FREES-DEVICE"):
+            raise AssertionError(problem)
+    return response, session_id
+
+
+def judged_status(
+    conformance: TestRecorder,
+    client: Client,
+    session_id: str,
+    device: str,
+    moment: str,
+    *,
+    reports: str | None = None,
+) -> dict[str, Any] | None:
+    """GET status, judged for identity, every session rule and, with ``reports``, the
+    requestStatus it must report; the session object or None."""
+    response = client.status(session_id)
+    asked = Asked("status", Expect.SESSION, session_id=session_id, device_uuid=device,
+                  reports=reports, situation=moment)
+    judge(conformance, response, asked, STATUS_ANSWER)
+    body = Answer.from_httpx(response).json
+    return body if response.status_code == 200 and isinstance(body, dict) else None
+
+
+def acknowledged(conformance: TestRecorder, client: Client, operation: str, session_id: str) -> bool:
+    """start, stop or disable in the documented flow, held to UMTS-OP-ACK; True when the server
+    answered success (200), whatever the body's form."""
+    response = client.operation(operation, session_id)
+    judge(conformance, response, Asked(operation, Expect.ACK, session_id=session_id),
+          ("UMTS-MEDIA-JSON", "UMTS-OP-ACK"))
+    return response.status_code == 200
+
+
+def download_when_ready(conformance: TestRecorder, client: Client, session_id: str, moment: str) -> None:
+    """status said download_status: download must answer 200 with the documented shape."""
+    response = client.download(session_id)
+    asked = Asked("download", Expect.DATA, session_id=session_id, situation=moment)
+    judge(conformance, response, asked,
+          ("UMTS-MEDIA-JSON", "UMTS-DOWNLOAD-READY", "UMTS-DOWNLOAD-SHAPE"))
+
+
+def gone_session(
+    conformance: TestRecorder,
+    client: Client,
+    operation: str,
+    session_id: str,
+    expect: Expect,
+    rules: Iterable[str] = ERROR_ANSWER,
+    *,
+    hard: bool = False,
+) -> Verdicts:
+    """``operation`` on a session id that was never issued (``Expect.UNKNOWN_SESSION``) or was
+    disabled (``Expect.DISABLED_SESSION``): 400 TBST1005 in the envelope."""
+    gone = "an unknown" if expect is Expect.UNKNOWN_SESSION else "a disabled"
+    asked = Asked(operation, expect, session_id=session_id,
+                  situation=f"{operation} on {gone} session")
+    return judge(conformance, client.operation(operation, session_id), asked, rules, hard=hard)
+
+
+@dataclass
+class Poll:
+    session: dict[str, Any] | None
+    """The last status answer that was a session object."""
+    ready: bool
+    failed: bool
+    waited_s: float
+    polls: int
+    problem: str | None = None
+
+
+def poll_until_downloadable(
+    client: Client, session_id: str, timeout_s: float, interval_s: float
+) -> Poll:
+    """Poll status until it reports ``download_status`` (ready), ``status: failure`` (the trace
+    failed on the device: the documented failure path) or ``timeout_s`` passes. The answers are
+    the wait's, not verdicts: the step after it judges what the wait found."""
+    started = time.monotonic()
+    polls = 0
+    last: dict[str, Any] | None = None
+    while True:
+        response = client.status(session_id)
+        polls += 1
+        answer = Answer.from_httpx(response)
+        body = answer.json
+        if response.status_code != 200 or not isinstance(body, dict):
+            return Poll(last, False, False, time.monotonic() - started, polls,
+                        f"status answered {answer.exchange()} while waiting for the trace")
+        last = body
+        if body.get("download_status") is not None:
+            return Poll(body, True, False, time.monotonic() - started, polls)
+        if body.get("status") == "failure":
+            return Poll(body, False, True, time.monotonic() - started, polls)
+        waited = time.monotonic() - started
+        if waited >= timeout_s:
+            return Poll(body, False, False, waited, polls)
+        time.sleep(min(interval_s, max(0.0, timeout_s - waited)))
