@@ -2,8 +2,8 @@
 
 Run: python benchmarks/mutation.py [--api NAME] [--sample N | --all] [--seed S] [--json FILE]
 
-Each reference implementation (``src/pytest_sessionapi/apis/<api>/reference.py``) is mutated
-one change at a time with mutmut 3's mutation operators (numbers, strings, names, assignments,
+Each reference implementation (the server of ``src/pytest_sessionapi/apis/<api>/reference/``,
+``reference/server.py``, or a one-module ``reference.py``) is mutated one change at a time with mutmut 3's mutation operators (numbers, strings, names, assignments,
 comparison and boolean operators, call arguments, conditional expressions), and the API's suite
 is run against the mutated reference: ``pytest suites/<api> -x --sessionapi-api=<api>
 --sessionapi-strict``. A mutant is *killed* when the run exits non-zero. Exit 1 with a failed
@@ -23,12 +23,18 @@ has no sampling. The suites are judged by the requirement ledger's exit status a
 Not counted, because the suite cannot see them by design:
 
 - *variant-only* code: a branch taken only when a fault or conformant variant is selected (the
-  reference runs with no variant, so ``variant == "..."``, ``state.is_("...")`` is false), the
+  reference runs with no variant, so ``variant("...")``, ``self.variant("...", "...")``,
+  ``variant == "..."`` and ``state.is_("...")`` are false), the
   statements after a guard that always leaves unless a variant is selected, and module-level
   names and functions used only there. A mutation of the guard itself is counted: it turns a
   variant's behaviour on in the reference.
 - the *catalogue*: ``VARIANTS``, ``EMBEDDED_TABLE``, ``EMBEDDED_ENV`` (the variants' list and
-  the embedded target's configuration, not the server's behaviour).
+  the embedded target's configuration, not the server's behaviour), and in the package form the
+  whole of ``reference/variants.py``, which is not mutated.
+- the selected variant's *name* replaced by None (``Switch(variant, VARIANTS)`` ->
+  ``Switch(None, VARIANTS)``): that is what the reference runs with. The ``Switch`` built from
+  the name is another matter: ``_error(..., None)`` instead of ``_error(..., variant)`` crashes, and
+  counts.
 - known *equivalent* mutants, listed with the reason in ``benchmarks/mutation-equivalents.toml``.
 
 The working tree is never touched: the script copies ``src/``, ``suites/`` and the pytest
@@ -63,7 +69,9 @@ REPO = Path(__file__).resolve().parents[1]
 APIS = ("controlcenter", "umts", "biot")
 EQUIVALENTS = Path(__file__).with_name("mutation-equivalents.toml")
 CATALOGUE_NAMES = ("VARIANTS", "EMBEDDED_TABLE", "EMBEDDED_ENV")
-_VARIANT_REF = re.compile(r"\b(?:self\.|state\.)?variant\b")
+VARIANT_NAMES = ("variant", "variant_name")
+"""What the reference calls the selected variant: its name (``str | None``), or the
+``reference_support.Switch`` built from it and asked ``variant("name")``."""
 
 try:
     import libcst as cst
@@ -92,6 +100,13 @@ def _is_variant(expr: ast.expr) -> bool:
     )
 
 
+def _is_switch_call(expr: ast.expr) -> bool:
+    """``variant("name", ...)`` or ``<x>.variant("name", ...)``: a ``Switch`` asked whether one of
+    the named variants is selected (always false in the reference, which runs with none)."""
+    return isinstance(expr, ast.Call) and _is_variant(expr.func) and bool(expr.args) \
+        and not expr.keywords and all(_is_str(arg) for arg in expr.args)
+
+
 def _is_str(expr: ast.expr) -> bool:
     return isinstance(expr, ast.Constant) and isinstance(expr.value, str)
 
@@ -112,6 +127,8 @@ def _without_variant(expr: ast.expr, aliases: dict[str, bool] | None = None) -> 
             return isinstance(op, ast.Is)
     if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and expr.func.attr == "is_" \
             and len(expr.args) == 1 and _is_str(expr.args[0]):
+        return False
+    if _is_switch_call(expr):
         return False
     if isinstance(expr, ast.UnaryOp) and isinstance(expr.op, ast.Not):
         inner = _without_variant(expr.operand, aliases)
@@ -178,6 +195,9 @@ def reachable_spans(source: str) -> tuple[list[Span], list[Span]]:
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
             if node.func.attr == "is_" and node.args and _is_str(node.args[0]):
                 variant_only.append(_span(node.args[0]))
+        if _is_switch_call(node):
+            variant_only.extend(_span(name) for name in node.args)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
             if node.func.attr == "get" and isinstance(node.func.value, ast.Dict) and node.args \
                     and any(_is_variant(n) for n in ast.walk(node.args[0])):
                 variant_only.extend((_span(node.func.value), _span(node.args[0])))
@@ -238,6 +258,77 @@ def _within(inner: Span, outer: Span) -> bool:
     return outer[0] <= inner[0] and inner[1] <= outer[1]
 
 
+def _builds_switch(node: ast.AST) -> bool:
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "Switch"
+
+
+def variant_name_reads(source: str) -> list[Span]:
+    """Where ``source`` reads the *name* of the selected variant, in character columns: the
+    places where None instead is what the reference runs with anyway.
+
+    A module that builds no ``Switch`` passes the name around (``variant == "..."``,
+    ``state.is_("...")``): every ``variant``, ``self.variant`` and ``state.variant`` is one. A module
+    that builds one reads the name where it builds it (``Switch(variant, VARIANTS)``) and where a
+    function takes the name as a parameter not typed ``Switch`` and does not rebind it (the
+    ``variant: str | None`` of ``create_app``, passed on to the state that builds the switch);
+    everywhere else ``variant`` is the ``Switch``, and None instead of it is a crash, not a
+    no-op."""
+    tree = ast.parse(source)
+    if not any(_builds_switch(node) for node in ast.walk(tree)):
+        reads = [node for node in ast.walk(tree) if isinstance(node, ast.Name) and node.id == "variant"
+                 or isinstance(node, ast.Attribute) and node.attr == "variant"
+                 and isinstance(node.value, ast.Name) and node.value.id in ("self", "state")]
+    else:
+        reads = [node.args[0] for node in ast.walk(tree) if _builds_switch(node) and node.args
+                 and isinstance(node.args[0], ast.Name) and node.args[0].id in VARIANT_NAMES]
+        for function in ast.walk(tree):
+            if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            parameters = function.args.posonlyargs + function.args.args + function.args.kwonlyargs
+            names = {a.arg for a in parameters if a.arg in VARIANT_NAMES
+                     and (a.annotation is None or "Switch" not in ast.unparse(a.annotation))}
+            own = _own_nodes(function)
+            names -= {n.id for n in own if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+            reads += [n for n in own if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and n.id in names]
+    lines = source.splitlines(keepends=True)
+
+    def column(line: int, byte_offset: int) -> int:  # ast counts UTF-8 bytes, libcst characters
+        return len(lines[line - 1].encode("utf-8")[:byte_offset].decode("utf-8"))
+
+    return sorted({((n.lineno, column(n.lineno, n.col_offset)), (n.end_lineno, column(n.end_lineno, n.end_col_offset)))
+                   for n in reads})
+
+
+def _own_nodes(function: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.AST]:
+    """The nodes of ``function``'s body, without those of the functions and classes it defines
+    (their names are their own)."""
+    found: list[ast.AST] = []
+    pending: list[ast.AST] = list(function.body)
+    while pending:
+        node = pending.pop()
+        found.append(node)
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            pending.extend(ast.iter_child_nodes(node))
+    return found
+
+
+def _offset(line_starts: list[int], position: tuple[int, int]) -> int:
+    return line_starts[position[0] - 1] + position[1]
+
+
+def replaces_variant_name_by_none(source: str, mutated: str, node_span: Span, name_reads: list[Span],
+                                  line_starts: list[int]) -> bool:
+    """Whether ``mutated`` is ``source`` with one read of the variant's name (inside the mutated
+    node) replaced by None."""
+    for read in name_reads:
+        if _within(read, node_span):
+            start, end = _offset(line_starts, read[0]), _offset(line_starts, read[1])
+            if len(mutated) == len(source) - (end - start) + 4 and \
+                    mutated == source[:start] + "None" + source[end:]:
+                return True
+    return False
+
+
 # ---------------------------------------------------------------------------------------------
 # Mutants
 
@@ -246,6 +337,8 @@ def _within(inner: Span, outer: Span) -> bool:
 class Mutant:
     api: str
     index: int
+    file: str
+    """The mutated file, relative to the API's folder: ``reference/server.py`` or ``reference.py``."""
     line: int
     where: str
     """The enclosing function or module-level name (dotted), as the equivalents list names it."""
@@ -268,7 +361,7 @@ class Mutant:
         return hashlib.sha256(text.encode()).hexdigest()
 
     def describe(self) -> str:
-        return f"reference.py:{self.line} [{self.where}] {self.original!r} -> {self.mutated!r}"
+        return f"{self.file}:{self.line} [{self.where}] {self.original!r} -> {self.mutated!r}"
 
 
 def _squash(lines: list[str]) -> str:
@@ -296,16 +389,28 @@ def _scopes(source: str) -> list[tuple[Span, str]]:
     return spans
 
 
+def reference_server(api_folder: Path) -> Path:
+    """The reference's server: ``reference/server.py`` of a reference package (its variant table,
+    ``reference/variants.py``, is catalogue, not behaviour), or a one-module ``reference.py``."""
+    package = api_folder / "reference" / "server.py"
+    return package if package.exists() else api_folder / "reference.py"
+
+
 def enumerate_mutants(api: str, path: Path) -> tuple[list[Mutant], dict[int, str]]:
     """Every mutant of ``path`` (in source order) and, by index, its mutated source."""
     source = path.read_text()
+    relative = path.name if path.name == "reference.py" else f"{path.parent.name}/{path.name}"
     wrapper = MetadataWrapper(cst.parse_module(source))
     visitor = MutationVisitor(mutation_operators, get_ignored_lines(str(path), source, wrapper), None)
     wrapper.visit(visitor)
     positions = wrapper.resolve(PositionProvider)
     variant_only, catalogue = reachable_spans(source)
+    name_reads = variant_name_reads(source)
     scopes = _scopes(source)
     original_lines = source.splitlines(keepends=True)
+    line_starts = [0]
+    for line in original_lines:
+        line_starts.append(line_starts[-1] + len(line))
     mutants: list[Mutant] = []
     sources: dict[int, str] = {}
     seen: Counter[tuple[str, str, str]] = Counter()
@@ -326,14 +431,13 @@ def enumerate_mutants(api: str, path: Path) -> tuple[list[Mutant], dict[int, str
                 added += mutated_source.splitlines(keepends=True)[j1:j2]
         names = [name for span, name in scopes if _within(node_span, span)]
         mutant = Mutant(
-            api=api, index=len(mutants), line=node_span[0][0], where=names[-1] if names else "<module>",
+            api=api, index=len(mutants), file=relative, line=node_span[0][0], where=names[-1] if names else "<module>",
             original=_squash(removed), mutated=_squash(added),
         )
         if any(_within(node_span, span) for span in catalogue):
             mutant.scope = "catalogue"
-        elif any(mutant.original[:m.start()] + "None" + mutant.original[m.end():] == mutant.mutated
-                 for m in _VARIANT_REF.finditer(mutant.original)):
-            # The selected variant replaced by None: what the reference runs with anyway.
+        elif replaces_variant_name_by_none(source, mutated_source, node_span, name_reads, line_starts):
+            # The selected variant's name replaced by None: what the reference runs with anyway.
             mutant.scope = "variant-only"
         elif any(_within(node_span, span) for span in variant_only):
             mutant.scope = "variant-only"
@@ -348,12 +452,19 @@ def conformant_variant_turned_on(mutant: Mutant, conformant: set[str]) -> str | 
     """The conformant variant a mutant turns on in the reference (its guard made true), if any:
     the self-tests prove every conformant variant passes, so such a mutant is equivalent."""
     for name in conformant:
-        guard = rf'(?:variant == "{re.escape(name)}"|is_\("{re.escape(name)}"\))'
+        quoted = re.escape(f'"{name}"')
+        # `variant == "x"`, `state.is_("x")`, or a Switch asked `variant("x")` / `variant("w", "x")`
+        guard = rf'(?:variant == {quoted}|is_\({quoted}\)|variant\((?:"[^"]*", )*{quoted}(?:, "[^"]*")*\))'
         if not re.search(guard, mutant.original):
             continue
-        turned_on = (rf'variant != "{re.escape(name)}"', rf'{guard}\) or True', rf'{guard} or ')
+        turned_on = (rf'variant != {quoted}', rf'{guard}\) or True', rf'{guard} or ')
         if any(re.search(p, mutant.mutated) and not re.search(p, mutant.original) for p in turned_on):
             return f"turns on the conformant variant '{name}' (the self-tests prove it conformant)"
+        # `not variant("x")` -> `variant("x")`: the reference takes the variant's side of the test.
+        for negated in re.finditer(rf'not ((?:[\w.]+\.)?{guard})', mutant.original):
+            if mutant.original[:negated.start()] + negated.group(1) + mutant.original[negated.end():] \
+                    == mutant.mutated:
+                return f"turns on the conformant variant '{name}' (the self-tests prove it conformant)"
     return None
 
 
@@ -371,6 +482,13 @@ def load_equivalents() -> list[dict[str, str]]:
         return []
     entries = tomllib.loads(EQUIVALENTS.read_text())
     return entries.get("equivalent", [])
+
+
+def unmatched_equivalents(entries: list[dict[str, str]], mutants: list[Mutant], api: str) -> list[dict[str, str]]:
+    """The listed equivalents of ``api`` that name no mutant of its reference any more: the code
+    they describe moved or changed, and the list wants updating."""
+    return [entry for entry in entries if entry["api"] == api
+            and not any(equivalent_reason(mutant, [entry]) for mutant in mutants)]
 
 
 def equivalent_reason(mutant: Mutant, entries: list[dict[str, str]]) -> str | None:
@@ -451,7 +569,7 @@ def run_suite(root: Path, api: str, timeout: float) -> tuple[str, int | None, li
 
 
 def measure(api: str, args: argparse.Namespace, root: Path, entries: list[dict[str, str]]) -> dict:
-    target = root / "src" / "pytest_sessionapi" / "apis" / api / "reference.py"
+    target = reference_server(root / "src" / "pytest_sessionapi" / "apis" / api)
     pristine = target.read_text()
     mutants, sources = enumerate_mutants(api, target)
     counted = [m for m in mutants if m.scope == "counted"]
@@ -522,13 +640,13 @@ def print_figures(results: list[dict], args: argparse.Namespace) -> None:
         errors = [m for m in r["mutants"] if m["outcome"] == "error"]
         print(f"\n-- {r['api']}: {len(survivors)} surviving mutant(s)")
         for m in survivors:
-            print(f"  reference.py:{m['line']} [{m['where']}] {m['original']!r} -> {m['mutated']!r}")
+            print(f"  {m['file']}:{m['line']} [{m['where']}] {m['original']!r} -> {m['mutated']!r}")
             if m["outcome"] == "incomplete":
                 print(f"      exit 0 but {m['failed'][-1]}")
         if errors and args.verbose:
             print(f"-- {r['api']}: killed by error")
             for m in errors:
-                print(f"  exit {m['exit_status']}: reference.py:{m['line']} [{m['where']}] "
+                print(f"  exit {m['exit_status']}: {m['file']}:{m['line']} [{m['where']}] "
                       f"{m['original']!r} -> {m['mutated']!r}")
 
 
@@ -548,12 +666,15 @@ def main() -> None:
 
     if args.list:
         for api in apis:
-            mutants, _ = enumerate_mutants(api, REPO / "src" / "pytest_sessionapi" / "apis" / api / "reference.py")
+            mutants, _ = enumerate_mutants(api, reference_server(REPO / "src" / "pytest_sessionapi" / "apis" / api))
             conformant = conformant_variants(api)
             for mutant in mutants:
                 if mutant.scope == "counted":
                     reason = equivalent_reason(mutant, entries) or conformant_variant_turned_on(mutant, conformant)
                     print(f"{api} #{mutant.index} {mutant.describe()}" + (f"  [equivalent: {reason}]" if reason else ""))
+            for entry in unmatched_equivalents(entries, [m for m in mutants if m.scope == "counted"], api):
+                print(f"{api}: {EQUIVALENTS.name} entry matches no counted mutant: "
+                      f"where {entry['where']!r}, original {entry['original']!r}", file=sys.stderr)
         return
 
     try:
