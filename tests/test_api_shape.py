@@ -25,14 +25,22 @@ APIS = list(all_apis())
 SHARED_ROLES = {
     "__init__.py": "the descriptor, API (registry.ApiDescriptor)",
     "target.py": "Target, the API's targets.toml table",
-    "client.py": "build_auth, Client and preflight: the documented auth flow",
+    "client.py": "build_auth, Client and preflight: the documented auth flow, the only place URLs are built",
     "models.py": "the vendor's schemas as models",
     "requirements.toml": "the requirement catalogue",
     "openapi.json": "the vendor's OpenAPI document the suite generates from",
-    "reference.py": "the conformant reference implementation and its variants",
-    "checks.py": "the catalogue's rules on one answer",
-    "schemathesis_checks.py": "the rules as Schemathesis checks",
+    "vendor_examples.py": "the vendor page's own examples, as data",
+    "rules.py": "RULES, a rulebook.Rulebook: one rule(answer, asked) -> bool per requirement ID",
+    "model.py": "the state or transition model and its oracle",
+    "sessions.py": "what the suite creates on the target (or reads from it) and always cleans up",
+    "steps.py": "the judged steps the suites compose",
+    "strategies.py": "the Hypothesis strategies for the API's inputs",
+    "schemathesis_checks.py": "the rules as Schemathesis checks (schemathesis_support.rule_checks) "
+    "and Schemathesis's own failures mapped to requirements",
+    "reference": "the reference server (reference/server.py) and its variants (reference/variants.py)",
 }
+OPTIONAL = {"model.toml": "the model's data, when it is data"}
+REFERENCE_PACKAGE = {"__init__.py", "server.py", "variants.py"}
 
 
 def api_folders() -> list[Path]:
@@ -43,11 +51,88 @@ def test_every_api_folder_is_a_registered_api():
     assert [folder.name for folder in api_folders()] == sorted(APIS)
 
 
+def _present(folder: Path) -> set[str]:
+    return {path.name for path in folder.iterdir() if path.name != "__pycache__"}
+
+
 @pytest.mark.parametrize("api", APIS)
 def test_every_api_folder_has_a_module_for_each_shared_role(api):
-    present = {path.name for path in (APIS_DIR / api).iterdir()}
+    present = _present(APIS_DIR / api)
     missing = {name: role for name, role in SHARED_ROLES.items() if name not in present}
     assert not missing, f"apis/{api} lacks: {missing}"
+
+
+@pytest.mark.parametrize("api", APIS)
+def test_an_api_folder_holds_nothing_but_the_shared_roles(api):
+    """A module of another name is a role the other folders lack: it belongs in the core, or its
+    role in this table."""
+    extra = _present(APIS_DIR / api) - set(SHARED_ROLES) - set(OPTIONAL)
+    assert not extra, f"apis/{api} holds modules no other API folder has: {sorted(extra)}"
+
+
+@pytest.mark.parametrize("api", APIS)
+def test_the_reference_is_a_package_of_server_and_variants(api):
+    assert _present(APIS_DIR / api / "reference") - {"__pycache__"} == REFERENCE_PACKAGE
+    reference = all_apis()[api].reference
+    for name in ("create_app", "VARIANTS", "EMBEDDED_TABLE", "EMBEDDED_ENV"):
+        assert hasattr(reference, name), f"{api}.reference does not export {name}"
+
+
+@pytest.mark.parametrize("api", APIS)
+def test_rules_are_a_rulebook_of_the_catalogues_ids(api):
+    import importlib
+
+    from pytest_sessionapi.requirements import load_catalogue
+    from pytest_sessionapi.rulebook import Rulebook
+
+    rules = importlib.import_module(f"pytest_sessionapi.apis.{api}.rules").RULES
+    assert isinstance(rules, Rulebook)
+    unknown = set(rules) - {requirement.id for requirement in load_catalogue(api)}
+    assert not unknown, f"{api} rules for requirements its catalogue lacks: {sorted(unknown)}"
+
+
+def switched_names(source: str) -> tuple[set[str], list[str]]:
+    """The variant names a server switches on (``<x>.variant("name")`` or ``variant("name")``
+    calls), and any other way of asking (``variant == "name"``, ``.is_("name")``)."""
+    names: set[str] = set()
+    other: list[str] = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Call):
+            func = node.func
+            called = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+            strings = [a.value for a in node.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
+            if called == "variant":
+                names.update(strings)
+            elif called == "is_" and strings:
+                other.append(f"is_({strings[0]!r})")
+        elif isinstance(node, ast.Compare):
+            sides = [node.left, *node.comparators]
+            named = [s for s in sides if (getattr(s, "attr", None) or getattr(s, "id", None)) == "variant"]
+            literal = [s for s in sides if isinstance(s, ast.Constant) and isinstance(s.value, str)]
+            if named and literal:
+                other.append(f"variant == {literal[0].value!r}")
+    return names, other
+
+
+@pytest.mark.parametrize("api", APIS)
+def test_the_server_switches_variants_one_way_and_each_variant_is_switched(api):
+    """One way to ask (the core Switch, called with the variant's name), every name asked for is a
+    declared variant, and every declared variant is asked for somewhere: a variant its server
+    never switches on proves nothing."""
+    source = (APIS_DIR / api / "reference" / "server.py").read_text(encoding="utf-8")
+    names, other = switched_names(source)
+    assert not other, f"{api}/reference/server.py asks for variants another way: {other}"
+    declared = set(all_apis()[api].reference.VARIANTS)
+    assert names - declared == set(), f"switched but not declared: {sorted(names - declared)}"
+    assert declared - names == set(), f"declared but never switched: {sorted(declared - names)}"
+
+
+def test_the_switch_recogniser_sees_each_way():
+    names, other = switched_names(
+        'self.variant("a")\nvariant("b", "c")\nif self.variant == "d": pass\nstate.is_("e")\n'
+    )
+    assert names == {"a", "b", "c"}
+    assert other == ['variant == \'d\'', "is_('e')"]
 
 
 @pytest.mark.parametrize("api", APIS)
