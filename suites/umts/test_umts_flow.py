@@ -16,6 +16,7 @@ from pytest_sessionapi.apis.umts.models import OPERATIONS
 from pytest_sessionapi.apis.umts.rules import Asked
 from pytest_sessionapi.apis.umts.sessions import open_session, unknown_session_id
 from pytest_sessionapi.apis.umts.steps import (
+    CREATE_ANSWER,
     SESSION_RULES,
     UNKNOWN_OPERATIONS,
     acknowledged,
@@ -55,7 +56,8 @@ def test_documented_flow(sessionapi_client, sessionapi_target, umts_body, umts_s
     settings = sessionapi_target.settings
 
     # create
-    response, session_id = create_first(conformance, client, umts_body, umts_sessions, required=True)
+    response, session_id = create_first(conformance, client, umts_body, umts_sessions,
+                                        judged=CREATE_ANSWER, required=True)
     if not session_id:
         conformance.stop_not_tested(
             f"create opened no session the suite could follow: {Answer.from_httpx(response).exchange()}"

@@ -78,14 +78,27 @@ def created(session_id: str = "new") -> FakeClient:
                                                    "payload": payload}], path=""))
 
 
-def test_create_first_tracks_and_judges_the_create_answer():
+def test_create_first_tracks_and_judges_the_create_answer_with_the_rules_asked():
     client = created()
     tracker = SessionTracker(client)
     conformance = recorder()
-    response, session_id = create_first(conformance, client, BODY, tracker)
+    response, session_id = create_first(conformance, client, BODY, tracker, judged=CREATE_ANSWER)
     assert session_id == "new" and tracker.open == ["new"] and client.created == [BODY]
     assert set(statuses(conformance).values()) == {"pass"}
     assert set(statuses(conformance)) == set(CREATE_ANSWER)
+    # Asked for no rules, a create that opened its session is the test's means, not its point.
+    quiet = recorder()
+    create_first(quiet, created("other"), BODY, SessionTracker(client))
+    assert quiet.observations == {}
+
+
+def test_create_first_fails_a_200_without_a_session_id_in_any_test():
+    client = FakeClient(lambda op, sid: answer(200, {"no": "id"}, path=""))
+    tracker = SessionTracker(client)
+    conformance = recorder()
+    assert create_first(conformance, client, BODY, tracker)[1] is None
+    assert statuses(conformance) == {"UMTS-MEDIA-JSON": "pass", "UMTS-CREATE-SESSION": "fail"}
+    assert tracker.log.lost == 1
 
 
 def test_create_first_on_a_device_somebody_else_holds_is_not_tested():
