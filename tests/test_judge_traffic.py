@@ -152,7 +152,7 @@ def test_judge_of_files_without_any_known_exchange_is_a_usage_error(tmp_path, ca
     har.write_text(json.dumps(_har([("GET", "https://example.com/", 200, "text/html", "<html>")])))
     assert main(["judge", f"--report-dir={tmp_path}", str(har)]) == 4
     assert capsys.readouterr().err == (
-        f"sessionapi judge: no exchange of umts, controlcenter or biot in {har}\n"
+        f"sessionapi judge: no exchange of biot, controlcenter or umts in {har}\n"
     )
     not_traffic = tmp_path / "notes.yaml"
     not_traffic.write_text("just: text\n")

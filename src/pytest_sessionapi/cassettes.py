@@ -42,7 +42,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 import httpx
 
 from .errors import ConfigError
-from .registry import all_apis, all_credential_paths
+from .registry import all_apis, all_credential_paths, all_token_answer_paths
 
 SCRUBBED = "SCRUBBED"
 """What a scrubbed credential reads in a cassette: one word, so a replayed client still finds a
@@ -56,7 +56,6 @@ RECORDING_FORMAT = "pytest-sessionapi recording 1"
 _CREDENTIAL_HEADERS = frozenset(
     {"authorization", "proxy-authorization", "x-xsrf-token", "x-csrf-token", "x-api-key"}
 )
-_TOKEN_PATH = "/client/token"
 _SECRET_FIELD = re.compile(r"pass(word)?|token|secret|jwt|session", re.IGNORECASE)
 # JSON fields that hold a login session wherever they appear: vManage's UMTS status bodies carry
 # the creator's JSESSIONID as ``JSessionId``.
@@ -68,6 +67,12 @@ def _is_credential_path(url: str) -> bool:
     # Exchanges on these paths carry credentials in their bodies (each API's descriptor names
     # its own; a cassette may hold any API's traffic).
     return any(path.endswith(p) for p in all_credential_paths())
+
+
+def is_token_answer_path(url: str) -> bool:
+    """Whether the answer to ``url`` is a token and nothing else (each API's descriptor names
+    such paths in ``token_answer_paths``)."""
+    return urlsplit(url).path.endswith(all_token_answer_paths())
 
 
 # --------------------------------------------------------------------------------------------
@@ -151,9 +156,8 @@ class Scrubber:
         except UnicodeDecodeError:
             return content  # binary: no credential of these APIs is sent as anything but text
         content_type = next((v for k, v in headers if k.lower() == "content-type"), "").lower()
-        path = urlsplit(url).path
         if _is_credential_path(url):
-            if answer and path.endswith(_TOKEN_PATH):
+            if answer and is_token_answer_path(url):
                 # The XSRF token: plain text, or {"token": ...} with ?json=true.
                 return (json.dumps({"token": SCRUBBED}) if text.lstrip().startswith("{") else SCRUBBED).encode()
             if "form" in content_type or (not answer and "=" in text and not text.lstrip().startswith(("{", "<"))):

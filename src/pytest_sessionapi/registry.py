@@ -18,8 +18,9 @@ Per-API modules, by convention:
 Every API folder also holds ``models.py`` (the vendor's schemas), ``openapi.json`` (the vendor's
 OpenAPI document), ``checks.py`` (the catalogue's rules on one answer) and
 ``schemathesis_checks.py`` (the same rules as Schemathesis checks); ``tests/test_api_shape.py``
-pins that set. What the core must know of an API (its rate limit, the paths it appends and the
-paths whose bodies carry credentials) is a field of the descriptor, never a name or path of the
+pins that set. What the core must know of an API (its rate limit, the paths it appends, the
+paths whose bodies carry credentials or whose answer is a token, the paths by which a recorded
+exchange is recognised as the API's) is a field of the descriptor, never a name or path of the
 core's own.
 """
 
@@ -27,6 +28,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -62,6 +64,14 @@ class ApiDescriptor:
     request or answer). Their bodies are never logged or recorded, in either direction, whatever
     the redactor knows yet: a token endpoint answers before the client has read, and registered,
     the token it hands out."""
+    token_answer_paths: tuple[str, ...] = ()
+    """Path endings, among :attr:`credential_paths`, of the exchanges whose whole answer is a token
+    (plain text, or JSON ``{"token": ...}``): a recording keeps only its shape, and the traffic
+    judge masks it in what it writes."""
+    recorded_exchange_path: str | None = None
+    """A regular expression searched in the path of a recorded exchange (``sessionapi judge``):
+    the exchanges it matches are this API's, and its named groups (the operation, the session,
+    the device...) are what the API's traffic judge reads."""
 
     @property
     def path(self) -> Path:
@@ -91,6 +101,20 @@ def all_credential_paths() -> tuple[str, ...]:
     """Every API's :attr:`ApiDescriptor.credential_paths`, for code that sees traffic of any API
     (a recording, a capture judged after the fact)."""
     return tuple(sorted({path for api in all_apis().values() for path in api.credential_paths}))
+
+
+def all_token_answer_paths() -> tuple[str, ...]:
+    """Every API's :attr:`ApiDescriptor.token_answer_paths`."""
+    return tuple(sorted({path for api in all_apis().values() for path in api.token_answer_paths}))
+
+
+def api_of_recorded_path(path: str) -> tuple[ApiDescriptor, re.Match[str]] | None:
+    """The API whose :attr:`ApiDescriptor.recorded_exchange_path` a recorded exchange's path
+    matches, with the match (the first such API, alphabetically), or None."""
+    for api in all_apis().values():
+        if api.recorded_exchange_path is not None and (match := re.search(api.recorded_exchange_path, path)):
+            return api, match
+    return None
 
 
 @cache

@@ -1,8 +1,8 @@
 """``sessionapi judge FILE...``: judge traffic recorded by anything, not only by this plugin.
 
 Reads VCR cassettes (vcrpy, pytest-recording, ``--sessionapi-record``) and HAR 1.2 files (a
-browser's network panel, a proxy), picks out the exchanges of the three APIs by method and path,
-and judges each with the suites' own rules:
+browser's network panel, a proxy), picks out the exchanges of each API by their path (the
+descriptor's ``recorded_exchange_path``), and judges each with the suites' own rules:
 
 - Control Center: every Get Session Details answer, with every rule of the catalogue
   (``apis/controlcenter/rules.RULES``). The traffic does not say what state a device was in, so
@@ -40,10 +40,7 @@ import httpx
 from .cassettes import Interaction, read_vcr
 from .errors import ConfigError
 from .plan import TargetPlan
-
-_CC_PATH = re.compile(r"/rws/api/v(?P<version>[^/]+)/devices/(?P<iccid>[^/]+)/sessionInfo/?$")
-_UMTS_PATH = re.compile(r"/dataservice/stream/device/umts(?:/(?P<operation>[^/]+)/(?P<session>[^/]+))?/?$")
-_BIOT_PATH = re.compile(r"/device/v1/devices/(?P<device>[^/]+)/usage-sessions/(?P<rest>.+?)/?$")
+from .registry import api_of_recorded_path
 
 
 def read_har(path: Path) -> list[Interaction]:
@@ -100,14 +97,16 @@ def _response(found: Interaction) -> httpx.Response:
 
 
 def api_of(found: Interaction) -> str | None:
-    path = urlsplit(found.url).path
-    if _CC_PATH.search(path):
-        return "controlcenter"
-    if _UMTS_PATH.search(path):
-        return "umts"
-    if _BIOT_PATH.search(path):
-        return "biot"
-    return None
+    recognised = api_of_recorded_path(urlsplit(found.url).path)
+    return recognised[0].name if recognised else None
+
+
+def _path_fields(found: Interaction) -> re.Match[str]:
+    """The named groups of the exchange's API's ``recorded_exchange_path`` (the exchange was
+    recognised by it)."""
+    recognised = api_of_recorded_path(urlsplit(found.url).path)
+    assert recognised is not None
+    return recognised[1]
 
 
 # --------------------------------------------------------------------------------------------
@@ -133,8 +132,7 @@ def _judge_controlcenter(found: Interaction, conformance: Any) -> None:
     from .apis.controlcenter.rules import RULES, Asked
     from .rulebook import Answer
 
-    match = _CC_PATH.search(urlsplit(found.url).path)
-    assert match is not None
+    match = _path_fields(found)
     authorized = any(name.lower() == "authorization" for name, _ in found.request_headers)
     credentials = "none" if not authorized else ("invalid" if found.status == 401 else "valid")
     asked = Asked(iccid=match["iccid"], api_version=match["version"], credentials=credentials)
@@ -165,8 +163,7 @@ def _judge_umts(found: Interaction, conformance: Any, sessions: dict[str, _UmtsS
     from .apis.umts.rules import RULES, Asked
     from .rulebook import Answer
 
-    match = _UMTS_PATH.search(urlsplit(found.url).path)
-    assert match is not None
+    match = _path_fields(found)
     response = _response(found)
     answer = Answer.from_httpx(response)
     operation, session_id = match["operation"], match["session"]
@@ -266,8 +263,7 @@ def _judge_biot(found: Interaction, conformance: Any, sessions: dict[str, _BiotS
         judge_error(conformance, response, _BIOT_OPERATIONS.get(found.method, "getSession"))
     elif response.status_code in (200, 201) and found.method in ("GET", "PATCH", "POST"):
         body = judge_session(conformance, response, response.status_code, _BIOT_OPERATIONS.get(found.method, "getSession"))
-    match = _BIOT_PATH.search(urlsplit(found.url).path)
-    assert match is not None
+    match = _path_fields(found)
     _judge_biot_sequence(found, response, body, match["device"], match["rest"], conformance, sessions)
 
 
@@ -359,7 +355,7 @@ def learn_credentials(found: Interaction, redactor: Any) -> None:
     """Traffic from a browser or a proxy holds the client's real credentials: every value that
     is one (Authorization, cookies, XSRF tokens, the token endpoint's answer) is masked in what
     the judgment writes."""
-    from .cassettes import _CREDENTIAL_HEADERS, _TOKEN_PATH
+    from .cassettes import _CREDENTIAL_HEADERS, is_token_answer_path
 
     for name, value in [*found.request_headers, *found.response_headers]:
         lower = name.lower()
@@ -370,7 +366,7 @@ def learn_credentials(found: Interaction, redactor: Any) -> None:
             parts = value.split(";") if lower == "cookie" else value.split(";")[:1]
             for part in parts:
                 redactor.add(part.partition("=")[2].strip())
-    if urlsplit(found.url).path.endswith(_TOKEN_PATH):
+    if is_token_answer_path(found.url):
         redactor.add(found.response_body.decode("utf-8", errors="replace").strip())
 
 
@@ -440,8 +436,9 @@ def main(files: list[str], report_dir: str, strict: bool) -> int:
         print(f"sessionapi judge: {exc}", file=__import__("sys").stderr)
         return 4
     if not seen:
+        *others, last = all_apis()
         print(
-            "sessionapi judge: no exchange of umts, controlcenter or biot in "
+            f"sessionapi judge: no exchange of {', '.join(others)} or {last} in "
             + ", ".join(files), file=__import__("sys").stderr,
         )
         return 4
