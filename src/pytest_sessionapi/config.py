@@ -25,6 +25,16 @@ from .registry import ApiDescriptor, all_apis
 SECRET_SUFFIX = "_env"
 
 
+def required_key(description: str) -> Any:
+    """A key an API's table must give, and not empty (a user name, the variable of a secret)."""
+    return Field(min_length=1, description=description)
+
+
+def optional_key(description: str) -> Any:
+    """A key an API's table may leave out (an entity, a value the suite sends): None when absent."""
+    return Field(default=None, description=description)
+
+
 class BaseTarget(BaseModel):
     """Keys every ``targets.toml`` table accepts. Each API's ``Target`` adds its own.
 

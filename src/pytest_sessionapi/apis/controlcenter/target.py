@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from pydantic import Field, field_validator
+from pydantic import field_validator
 
-from pytest_sessionapi.config import BaseTarget
+from pytest_sessionapi.config import BaseTarget, optional_key, required_key
 
 
 def _check_iccid(value: str | None) -> str | None:
@@ -23,36 +23,19 @@ def _check_iccid(value: str | None) -> str | None:
 class Target(BaseTarget):
     """Cisco IoT Control Center (formerly Jasper): Get Session Details."""
 
-    username: str = Field(min_length=1, description="Control Center user of the API key")
-    api_key_env: str = Field(
-        min_length=1, description="environment variable holding the user's API key (HTTP Basic)"
-    )
-    iccid_in_session: str | None = Field(
-        default=None, description="device in a data session right now"
-    )
-    iccid_session_ended: str | None = Field(
-        default=None, description="device whose most recent data session has ended"
-    )
-    iccid_never_in_session: str | None = Field(
-        default=None, description="device that never had a data session"
-    )
+    username: str = required_key("Control Center user of the API key")
+    api_key_env: str = required_key("environment variable holding the user's API key (HTTP Basic)")
+    iccid_in_session: str | None = optional_key("device in a data session right now")
+    iccid_session_ended: str | None = optional_key("device whose most recent data session has ended")
+    iccid_never_in_session: str | None = optional_key("device that never had a data session")
     # Optional entities, beyond the contract's three: they exercise the address rules where the
     # vendor text is most specific (ipAddress always returned even without IPv4; both may be set).
-    iccid_ipv6_only: str | None = Field(
-        default=None, description="device whose current or most recent session has only IPv6"
-    )
-    iccid_dual_stack: str | None = Field(
-        default=None, description="device whose current or most recent session has IPv4 and IPv6"
-    )
-    iccid_ipv4_only: str | None = Field(
-        default=None, description="device whose current or most recent session has only IPv4"
-    )
-    iccid_unknown: str | None = Field(
-        default=None,
-        description=(
-            "an ICCID that is not provisioned on the account; default: two ICCIDs with the "
-            "reserved E.164 country code 999, which no issuer can hold"
-        ),
+    iccid_ipv6_only: str | None = optional_key("device whose current or most recent session has only IPv6")
+    iccid_dual_stack: str | None = optional_key("device whose current or most recent session has IPv4 and IPv6")
+    iccid_ipv4_only: str | None = optional_key("device whose current or most recent session has only IPv4")
+    iccid_unknown: str | None = optional_key(
+        "an ICCID that is not provisioned on the account; default: two ICCIDs with the "
+        "reserved E.164 country code 999, which no issuer can hold"
     )
 
     ENTITY_KEYS: ClassVar[tuple[str, ...]] = (
@@ -64,15 +47,7 @@ class Target(BaseTarget):
         "iccid_ipv4_only",
     )
 
-    @field_validator(
-        "iccid_in_session",
-        "iccid_session_ended",
-        "iccid_never_in_session",
-        "iccid_ipv6_only",
-        "iccid_dual_stack",
-        "iccid_ipv4_only",
-        "iccid_unknown",
-    )
+    @field_validator(*ENTITY_KEYS, "iccid_unknown")
     @classmethod
     def _iccid_fits_a_path(cls, value: str | None) -> str | None:
         return _check_iccid(value)

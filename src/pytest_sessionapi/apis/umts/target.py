@@ -6,22 +6,16 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from pytest_sessionapi.config import BaseTarget
+from pytest_sessionapi.config import BaseTarget, optional_key, required_key
 
 
 class Target(BaseTarget):
-    username: str = Field(min_length=1, description="vManage user for the form login")
-    password_env: str = Field(
-        min_length=1, description="environment variable holding the vManage password"
-    )
-    device_uuid: str | None = Field(
-        default=None, description="edge device the suite may create UMTS trace sessions on"
-    )
-    local_color: str | None = Field(default=None, description="UMTSInput localColor")
-    remote_color: str | None = Field(default=None, description="UMTSInput remoteColor")
-    remote_system: str | None = Field(
-        default=None, description="UMTSInput remoteSystem (system IP, or a comma-separated list)"
-    )
+    username: str = required_key("vManage user for the form login")
+    password_env: str = required_key("environment variable holding the vManage password")
+    device_uuid: str | None = optional_key("edge device the suite may create UMTS trace sessions on")
+    local_color: str | None = optional_key("UMTSInput localColor")
+    remote_color: str | None = optional_key("UMTSInput remoteColor")
+    remote_system: str | None = optional_key("UMTSInput remoteSystem (system IP, or a comma-separated list)")
     poll_timeout_s: float = Field(
         default=60.0, gt=0, le=3600, description="how long to wait for a trace to finish"
     )
