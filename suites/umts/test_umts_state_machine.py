@@ -109,7 +109,7 @@ def build_machine(client, tracker, conformance, body) -> type[RuleBasedStateMach
             verdicts = judge(conformance, response,
                              Asked("create", Expect.NEW_SESSION, device_uuid=device),
                              CREATE_ANSWER, hard=True)
-            if session_id and verdicts.results.get("UMTS-CREATE-SESSION", "") is None:
+            if session_id and "UMTS-CREATE-SESSION" in verdicts.passed:
                 self.model.add(session_id)
 
         # -- the five operations on sessions the run knows ----------------------------------
@@ -138,8 +138,10 @@ def build_machine(client, tracker, conformance, body) -> type[RuleBasedStateMach
                       hard=True)
                 self.model.gone(session)  # the undetermined disable was carried out
                 return
-            session.may_be_gone = False if operation == "status" else session.may_be_gone
-            reports = expected_request_status(session) if operation == "status" else None
+            reports = None
+            if operation == "status":
+                session.may_be_gone = False  # not an unknown session: it still exists
+                reports = expected_request_status(session)
             asked = Asked(
                 operation, demanded, session_id=session_id, device_uuid=device,
                 reports=reports[1] if reports else None,
