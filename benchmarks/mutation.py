@@ -32,7 +32,8 @@ Not counted, because the suite cannot see them by design:
   the embedded target's configuration, not the server's behaviour), and in the package form the
   whole of ``reference/variants.py``, which is not mutated.
 - the selected variant's *name* replaced by None (``Switch(variant, VARIANTS)`` ->
-  ``Switch(None, VARIANTS)``): that is what the reference runs with. The ``Switch`` built from
+  ``Switch(None, VARIANTS)``): that is what the reference runs with. Likewise a mutation of a
+  switch's own arguments (``variant()``, ``variant(None)``): false, or refused at once. The ``Switch`` built from
   the name is another matter: ``_error(..., None)`` instead of ``_error(..., variant)`` crashes, and
   counts.
 - known *equivalent* mutants, listed with the reason in ``benchmarks/mutation-equivalents.toml``.
@@ -290,13 +291,24 @@ def variant_name_reads(source: str) -> list[Span]:
             own = _own_nodes(function)
             names -= {n.id for n in own if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
             reads += [n for n in own if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and n.id in names]
+    return sorted({_character_span(source, n) for n in reads})
+
+
+def switch_calls(source: str) -> list[Span]:
+    """The spans, in character columns, of every ``variant("name", ...)`` call: a mutation of the
+    call's arguments (a name left out, or None instead) asks the switch another question that is
+    false or refused whatever the suite does, and says nothing of it."""
+    return sorted({_character_span(source, node) for node in ast.walk(ast.parse(source)) if _is_switch_call(node)})
+
+
+def _character_span(source: str, node: ast.AST) -> Span:
+    """``node``'s span with character columns, as libcst counts them (ast counts UTF-8 bytes)."""
     lines = source.splitlines(keepends=True)
 
-    def column(line: int, byte_offset: int) -> int:  # ast counts UTF-8 bytes, libcst characters
+    def column(line: int, byte_offset: int) -> int:
         return len(lines[line - 1].encode("utf-8")[:byte_offset].decode("utf-8"))
 
-    return sorted({((n.lineno, column(n.lineno, n.col_offset)), (n.end_lineno, column(n.end_lineno, n.end_col_offset)))
-                   for n in reads})
+    return (node.lineno, column(node.lineno, node.col_offset)), (node.end_lineno, column(node.end_lineno, node.end_col_offset))
 
 
 def _own_nodes(function: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.AST]:
@@ -406,6 +418,7 @@ def enumerate_mutants(api: str, path: Path) -> tuple[list[Mutant], dict[int, str
     positions = wrapper.resolve(PositionProvider)
     variant_only, catalogue = reachable_spans(source)
     name_reads = variant_name_reads(source)
+    switches = set(switch_calls(source))
     scopes = _scopes(source)
     original_lines = source.splitlines(keepends=True)
     line_starts = [0]
@@ -436,6 +449,9 @@ def enumerate_mutants(api: str, path: Path) -> tuple[list[Mutant], dict[int, str
         )
         if any(_within(node_span, span) for span in catalogue):
             mutant.scope = "catalogue"
+        elif node_span in switches:
+            # The switch's own arguments mutated (`variant()`, `variant(None)`): false, or refused.
+            mutant.scope = "variant-only"
         elif replaces_variant_name_by_none(source, mutated_source, node_span, name_reads, line_starts):
             # The selected variant's name replaced by None: what the reference runs with anyway.
             mutant.scope = "variant-only"

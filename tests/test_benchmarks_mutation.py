@@ -233,3 +233,25 @@ def test_an_equivalent_that_names_no_mutant_is_reported():
     mutant = a_mutant('x = "a"', 'x = "XXaXX"')
     assert [e["why"] for e in mutation.unmatched_equivalents(entries, [mutant], "demo")] == ["moved away"]
 
+
+
+def test_mutating_what_a_switch_is_asked_is_variant_only_mutating_around_it_counts(tmp_path: Path):
+    scopes = mutants_of(tmp_path, '''
+        def answer(self, ordered):
+            if self.variant("key-order") and ordered:
+                return 1
+            return 2
+    ''')
+    asked = 'if self.variant("key-order") and ordered:'
+    assert scopes[(asked, 'if self.variant(None) and ordered:')] == "variant-only"
+    assert scopes[(asked, 'if self.variant("key-order") or ordered:')] == "counted"
+    scopes = mutants_of(tmp_path, '''
+        def answer(self):
+            if self.variant("key-order", "extra-fields"):
+                return 1
+            return 2
+    ''')
+    asked = [mutated for original, mutated in scopes if original.startswith("if ")]
+    assert 'if self.variant("extra-fields"):' in asked  # mutmut leaves an argument out
+    assert all(scopes[('if self.variant("key-order", "extra-fields"):', mutated)] == "variant-only"
+               for mutated in asked)
