@@ -212,15 +212,6 @@ def test_what_api_code_may_use_is_not_an_offence():
 
 # --- the core takes what it knows of an API from the descriptors --------------------------------
 
-KNOWN_EXCEPTIONS = {
-    "cassettes.py": "scrubs the XSRF token answer of UMTS's /client/token (_TOKEN_PATH)",
-    "traffic_judge.py": "recognises each API's operations by their paths",
-}
-"""Core modules that still hold an API's paths of their own: each should take them from the
-descriptors (or move into the API folders). The test fails when one of them no longer does, so
-that the exception is removed with the fix."""
-
-
 def _code_strings(path: Path) -> list[str]:
     """The string constants of a module, docstrings (also an attribute's) left out: they may
     give an API's path as an example."""
@@ -246,4 +237,4 @@ def test_no_core_module_holds_an_apis_paths():
         found = sorted({p for text in _code_strings(path) for p in paths if p in text})
         if found:
             holding[path.name] = found
-    assert set(holding) == set(KNOWN_EXCEPTIONS), holding
+    assert holding == {}, f"core modules holding an API's paths (take them from the descriptor): {holding}"
