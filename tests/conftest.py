@@ -1,4 +1,4 @@
-"""The project's own tests: shared fixtures, chiefly ``run_suite``, which runs a conformance
+"""The project's own tests: shared fixtures, chiefly ``run_suite``, which runs a sessionapi_conformance
 suite the way a user would (a pytest run of ``suites/<api>``) against the embedded reference, a
 variant of it, or a reference served over real HTTP on loopback, and hands back the exit status
 and the parsed ``conformance.json``."""

@@ -47,7 +47,7 @@ def test_markers_are_registered_with_a_description(project):
     result.stdout.fnmatch_lines(
         [
             "@pytest.mark.sessionapi(api): the API (an API folder's name, e.g. as --sessionapi-api takes it) a suite test checks*",
-            "@pytest.mark.requirement(*ids): the catalogue requirement IDs a test checks*",
+            "@pytest.mark.sessionapi_requirement(*ids): the catalogue requirement IDs a test checks*",
         ]
     )
 
@@ -224,3 +224,22 @@ def test_the_api_names_in_the_help_come_from_the_api_folders(project):
     result = project.runpytest("--help")
     unwrapped = " ".join(result.stdout.str().split())
     assert f"comma-separated list of {', '.join(all_apis())}" in unwrapped
+
+
+def test_every_fixture_and_marker_of_the_plugin_carries_its_prefix(pytester: pytest.Pytester):
+    """Another plugin's ``requirement`` marker (pytest-requirements has one) or ``conformance``
+    fixture must not meet ours: every name the plugin adds to a test's namespace starts with
+    ``sessionapi``."""
+    pytester.makepyfile("def test_nothing():\n    pass\n")
+    fixtures = pytester.runpytest_subprocess("--fixtures", "-v", "-p", "no:cacheprovider")
+    ours, in_ours = [], False
+    for line in fixtures.stdout.lines:
+        if line.startswith("-") and "fixtures defined from" in line:
+            in_ours = "pytest_sessionapi" in line
+        elif in_ours and " -- " in line and not line.startswith(" "):
+            ours.append(line.split(" -- ")[0].split()[0])
+    assert "sessionapi_conformance" in ours, fixtures.stdout.str()
+    assert [name for name in ours if not name.startswith("sessionapi_")] == []
+    markers = pytester.runpytest_subprocess("--markers", "-p", "no:cacheprovider").stdout.str()
+    assert "@pytest.mark.sessionapi_requirement(*ids)" in markers
+    assert "@pytest.mark.requirement" not in markers

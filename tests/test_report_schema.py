@@ -105,12 +105,12 @@ def test_a_run_interrupted_by_ctrl_c(pytester, validator):
     (folder / "test_tiny.py").write_text(
         "import os, signal, time\nimport pytest\n"
         "pytestmark = pytest.mark.sessionapi('controlcenter')\n\n"
-        "@pytest.mark.requirement('CC-NO-SERVER-ERROR')\n"
-        "def test_first(conformance):\n"
-        "    with conformance.check('CC-NO-SERVER-ERROR'):\n"
+        "@pytest.mark.sessionapi_requirement('CC-NO-SERVER-ERROR')\n"
+        "def test_first(sessionapi_conformance):\n"
+        "    with sessionapi_conformance.check('CC-NO-SERVER-ERROR'):\n"
         "        pass\n\n"
-        "@pytest.mark.requirement('CC-ERR-UNKNOWN-ICCID')\n"
-        "def test_second(conformance):\n"
+        "@pytest.mark.sessionapi_requirement('CC-ERR-UNKNOWN-ICCID')\n"
+        "def test_second(sessionapi_conformance):\n"
         "    os.kill(os.getpid(), signal.SIGINT)\n"
         "    time.sleep(5)\n"
     )

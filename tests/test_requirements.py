@@ -158,7 +158,7 @@ def test_every_requirement_is_checked_by_a_suite_test(pytester, api):
     declared = {
         requirement_id
         for item in items
-        for marker in item.iter_markers("requirement")
+        for marker in item.iter_markers("sessionapi_requirement")
         for requirement_id in marker.args
     }
     missing = [r.id for r in load_catalogue(api) if r.id not in declared]

@@ -38,11 +38,11 @@ def suite(pytester: pytest.Pytester):
 
 def test_soft_checks_fail_only_their_own_requirement_and_name_it(suite):
     result, statuses, _ = suite(
-        f"@pytest.mark.requirement({MUST_A!r}, {MUST_B!r})\n"
-        "def test_x(conformance):\n"
-        "    with conformance.check(MUST_A):\n"
+        f"@pytest.mark.sessionapi_requirement({MUST_A!r}, {MUST_B!r})\n"
+        "def test_x(sessionapi_conformance):\n"
+        "    with sessionapi_conformance.check(MUST_A):\n"
         "        assert False, 'the answer was wrong'\n"
-        "    with conformance.check(MUST_B):\n"
+        "    with sessionapi_conformance.check(MUST_B):\n"
         "        pass\n"
     )
     assert result.ret == 1
@@ -58,7 +58,7 @@ def test_soft_checks_fail_only_their_own_requirement_and_name_it(suite):
 
 def test_a_failure_outside_any_check_fails_every_declared_requirement(suite):
     result, statuses, _ = suite(
-        f"@pytest.mark.requirement({MUST_A!r}, {MUST_B!r})\n"
+        f"@pytest.mark.sessionapi_requirement({MUST_A!r}, {MUST_B!r})\n"
         "def test_x():\n"
         "    raise ConnectionError('boom')\n"
     )
@@ -68,9 +68,9 @@ def test_a_failure_outside_any_check_fails_every_declared_requirement(suite):
 
 def test_should_failures_warn_and_keep_exit_zero(suite):
     result, statuses, document = suite(
-        f"@pytest.mark.requirement({SHOULD!r}, {MUST_A!r})\n"
-        "def test_x(conformance):\n"
-        "    with conformance.check(SHOULD):\n"
+        f"@pytest.mark.sessionapi_requirement({SHOULD!r}, {MUST_A!r})\n"
+        "def test_x(sessionapi_conformance):\n"
+        "    with sessionapi_conformance.check(SHOULD):\n"
         "        assert False, 'only a SHOULD'\n"
     )
     assert result.ret == 0
@@ -82,9 +82,9 @@ def test_should_failures_warn_and_keep_exit_zero(suite):
 
 def test_strict_mode_makes_should_failures_fail_the_run(suite):
     result, statuses, document = suite(
-        f"@pytest.mark.requirement({SHOULD!r})\n"
-        "def test_x(conformance):\n"
-        "    with conformance.check(SHOULD):\n"
+        f"@pytest.mark.sessionapi_requirement({SHOULD!r})\n"
+        "def test_x(sessionapi_conformance):\n"
+        "    with sessionapi_conformance.check(SHOULD):\n"
         "        assert False, 'only a SHOULD'\n",
         "--sessionapi-strict",
     )
@@ -95,11 +95,11 @@ def test_strict_mode_makes_should_failures_fail_the_run(suite):
 
 def test_a_hard_should_check_does_not_fail_unreached_musts(suite):
     result, statuses, _ = suite(
-        f"@pytest.mark.requirement({SHOULD!r}, {MUST_A!r})\n"
-        "def test_x(conformance):\n"
-        "    with conformance.require(SHOULD):\n"
+        f"@pytest.mark.sessionapi_requirement({SHOULD!r}, {MUST_A!r})\n"
+        "def test_x(sessionapi_conformance):\n"
+        "    with sessionapi_conformance.require(SHOULD):\n"
         "        assert False, 'stopped here'\n"
-        "    with conformance.require(MUST_A):\n"
+        "    with sessionapi_conformance.require(MUST_A):\n"
         "        pass\n"
     )
     assert result.ret == 0
@@ -109,10 +109,10 @@ def test_a_hard_should_check_does_not_fail_unreached_musts(suite):
 
 def test_missing_entity_reports_not_tested_and_other_skips_skip(suite):
     result, statuses, _ = suite(
-        f"@pytest.mark.requirement({MUST_A!r})\n"
+        f"@pytest.mark.sessionapi_requirement({MUST_A!r})\n"
         "def test_entity(sessionapi_entity):\n"
         "    sessionapi_entity('no_such_entity_key')\n\n"
-        f"@pytest.mark.requirement({MUST_B!r})\n"
+        f"@pytest.mark.sessionapi_requirement({MUST_B!r})\n"
         "def test_skip():\n"
         "    pytest.skip('the target answers 400 to this, which the docs allow')\n"
     )
@@ -124,12 +124,12 @@ def test_missing_entity_reports_not_tested_and_other_skips_skip(suite):
 
 def test_pass_wins_over_skip_and_fail_wins_over_pass_across_tests(suite):
     _, statuses, _ = suite(
-        f"@pytest.mark.requirement({MUST_A!r})\ndef test_one(conformance):\n"
-        "    with conformance.check(MUST_A):\n        pass\n\n"
-        f"@pytest.mark.requirement({MUST_A!r})\ndef test_two():\n    pytest.skip('x')\n\n"
-        f"@pytest.mark.requirement({MUST_B!r})\ndef test_three(conformance):\n"
-        "    with conformance.check(MUST_B):\n        pass\n\n"
-        f"@pytest.mark.requirement({MUST_B!r})\ndef test_four():\n    assert False\n"
+        f"@pytest.mark.sessionapi_requirement({MUST_A!r})\ndef test_one(sessionapi_conformance):\n"
+        "    with sessionapi_conformance.check(MUST_A):\n        pass\n\n"
+        f"@pytest.mark.sessionapi_requirement({MUST_A!r})\ndef test_two():\n    pytest.skip('x')\n\n"
+        f"@pytest.mark.sessionapi_requirement({MUST_B!r})\ndef test_three(sessionapi_conformance):\n"
+        "    with sessionapi_conformance.check(MUST_B):\n        pass\n\n"
+        f"@pytest.mark.sessionapi_requirement({MUST_B!r})\ndef test_four():\n    assert False\n"
     )
     assert statuses[MUST_A] == "pass"
     assert statuses[MUST_B] == "fail"
@@ -137,7 +137,7 @@ def test_pass_wins_over_skip_and_fail_wins_over_pass_across_tests(suite):
 
 def test_report_is_written_even_when_everything_fails_and_lists_untested_requirements(suite):
     result, statuses, document = suite(
-        f"@pytest.mark.requirement({MUST_A!r})\ndef test_one():\n    assert False\n"
+        f"@pytest.mark.sessionapi_requirement({MUST_A!r})\ndef test_one():\n    assert False\n"
     )
     assert result.ret == 1
     assert set(statuses) == {r.id for r in CATALOGUE}
@@ -156,9 +156,9 @@ def test_report_is_written_even_when_everything_fails_and_lists_untested_require
     [
         ("def test_x():\n    pass\n",
          "ERROR: *test_tiny.py::test_x: a suite test must declare the requirements it checks*"),
-        ("@pytest.mark.requirement('CC-NO-SUCH-THING')\ndef test_x():\n    pass\n",
+        ("@pytest.mark.sessionapi_requirement('CC-NO-SUCH-THING')\ndef test_x():\n    pass\n",
          "ERROR: *test_tiny.py::test_x: unknown requirement CC-NO-SUCH-THING (not in the controlcenter catalogue)"),
-        ("@pytest.mark.requirement('UMTS-AUTH-X')\ndef test_x():\n    pass\n",
+        ("@pytest.mark.sessionapi_requirement('UMTS-AUTH-X')\ndef test_x():\n    pass\n",
          "ERROR: *test_tiny.py::test_x: requirement UMTS-AUTH-X does not belong to controlcenter"),
     ],
     ids=["no-marker", "unknown-id", "other-api-id"],
@@ -171,9 +171,9 @@ def test_suite_mistakes_are_reported_at_collection(suite, body, message):
 
 def test_findings_about_the_docs_go_to_the_report_not_the_verdict(suite):
     _, _, document = suite(
-        f"@pytest.mark.requirement({MUST_A!r})\n"
-        "def test_x(conformance):\n"
-        "    conformance.finding(MUST_A, 'the vendor example contradicts the prose')\n"
+        f"@pytest.mark.sessionapi_requirement({MUST_A!r})\n"
+        "def test_x(sessionapi_conformance):\n"
+        "    sessionapi_conformance.finding(MUST_A, 'the vendor example contradicts the prose')\n"
     )
     entry = document["apis"]["controlcenter"]
     assert entry["findings"] == [{"requirement": MUST_A, "text": "the vendor example contradicts the prose"}]
@@ -183,7 +183,7 @@ def test_findings_about_the_docs_go_to_the_report_not_the_verdict(suite):
 def test_tests_of_apis_that_do_not_run_are_deselected(pytester):
     pytester.makepyfile(
         test_other="import pytest\npytestmark = pytest.mark.sessionapi('umts')\n"
-        "@pytest.mark.requirement('UMTS-X')\ndef test_x():\n    pass\n"
+        "@pytest.mark.sessionapi_requirement('UMTS-X')\ndef test_x():\n    pass\n"
     )
     result = pytester.runpytest_inprocess("--sessionapi-api=controlcenter", "-p", "no:cacheprovider")
     result.stdout.fnmatch_lines(["*1 deselected*"])
@@ -193,11 +193,11 @@ def test_tests_of_apis_that_do_not_run_are_deselected(pytester):
 def test_exception_groups_fail_the_requirement_of_the_check(suite):
     """Schemathesis raises a BaseExceptionGroup; a soft check must still record it."""
     result, statuses, _ = suite(
-        f"@pytest.mark.requirement({MUST_A!r}, {MUST_B!r})\n"
-        "def test_x(conformance):\n"
-        "    with conformance.check(MUST_A):\n"
+        f"@pytest.mark.sessionapi_requirement({MUST_A!r}, {MUST_B!r})\n"
+        "def test_x(sessionapi_conformance):\n"
+        "    with sessionapi_conformance.check(MUST_A):\n"
         "        raise BaseExceptionGroup('found 2', [AssertionError('one'), ValueError('two')])\n"
-        "    with conformance.check(MUST_B):\n"
+        "    with sessionapi_conformance.check(MUST_B):\n"
         "        pass\n"
     )
     assert result.ret == 1
@@ -210,9 +210,9 @@ def test_exception_groups_fail_the_requirement_of_the_check(suite):
 
 def test_a_batch_records_passes_failures_and_what_the_answer_could_not_judge(suite):
     result, statuses, document = suite(
-        f"@pytest.mark.requirement({MUST_A!r}, {MUST_B!r}, {SHOULD!r})\n"
-        "def test_x(conformance):\n"
-        "    conformance.record_batch({MUST_A: None, SHOULD: 'only a SHOULD'}, not_judged='no body to judge')\n"
+        f"@pytest.mark.sessionapi_requirement({MUST_A!r}, {MUST_B!r}, {SHOULD!r})\n"
+        "def test_x(sessionapi_conformance):\n"
+        "    sessionapi_conformance.record_batch({MUST_A: None, SHOULD: 'only a SHOULD'}, not_judged='no body to judge')\n"
     )
     assert result.ret == 0
     assert (statuses[MUST_A], statuses[SHOULD], statuses[MUST_B]) == ("pass", "fail", "not-tested")
@@ -221,10 +221,10 @@ def test_a_batch_records_passes_failures_and_what_the_answer_could_not_judge(sui
 
 
 HARD_BATCH = (
-    f"@pytest.mark.requirement({MUST_A!r}, {MUST_B!r}, {SHOULD!r})\n"
-    "def test_x(conformance):\n"
+    f"@pytest.mark.sessionapi_requirement({MUST_A!r}, {MUST_B!r}, {SHOULD!r})\n"
+    "def test_x(sessionapi_conformance):\n"
     "    try:\n"
-    "        conformance.record_batch({SHOULD: 'should broke', MUST_A: 'first must', MUST_B: 'second must'}, hard=True)\n"
+    "        sessionapi_conformance.record_batch({SHOULD: 'should broke', MUST_A: 'first must', MUST_B: 'second must'}, hard=True)\n"
     "    except AssertionError as exc:\n"
     "        print('RAISED', exc.__sessionapi_requirement__)\n"
     "    else:\n"
@@ -245,9 +245,9 @@ def test_a_hard_batch_raises_the_first_blocking_failure_after_recording_all(suit
 
 def test_a_hard_batch_never_raises_a_lenient_should_failure(suite):
     result, statuses, _ = suite(
-        f"@pytest.mark.requirement({MUST_A!r}, {SHOULD!r})\n"
-        "def test_x(conformance):\n"
-        "    conformance.record_batch({SHOULD: 'should broke', MUST_A: None}, hard=True)\n"
+        f"@pytest.mark.sessionapi_requirement({MUST_A!r}, {SHOULD!r})\n"
+        "def test_x(sessionapi_conformance):\n"
+        "    sessionapi_conformance.record_batch({SHOULD: 'should broke', MUST_A: None}, hard=True)\n"
     )
     assert result.ret == 0
     assert statuses[SHOULD] == "fail" and statuses[MUST_A] == "pass"
@@ -255,11 +255,11 @@ def test_a_hard_batch_never_raises_a_lenient_should_failure(suite):
 
 def test_stop_not_tested_reports_the_unjudged_requirements_not_tested(suite):
     result, statuses, document = suite(
-        f"@pytest.mark.requirement({MUST_A!r}, {MUST_B!r})\n"
-        "def test_x(conformance):\n"
-        "    with conformance.check(MUST_A):\n"
+        f"@pytest.mark.sessionapi_requirement({MUST_A!r}, {MUST_B!r})\n"
+        "def test_x(sessionapi_conformance):\n"
+        "    with sessionapi_conformance.check(MUST_A):\n"
         "        pass\n"
-        "    conformance.stop_not_tested('the device is held by somebody else')\n"
+        "    sessionapi_conformance.stop_not_tested('the device is held by somebody else')\n"
     )
     assert result.ret == 0
     assert statuses[MUST_A] == "pass" and statuses[MUST_B] == "not-tested"
@@ -269,12 +269,12 @@ def test_stop_not_tested_reports_the_unjudged_requirements_not_tested(suite):
 
 def test_a_hard_check_raises_only_what_blocks_the_run(suite):
     body = (
-        f"@pytest.mark.requirement({SHOULD!r}, {MUST_A!r})\n"
-        "def test_x(conformance):\n"
+        f"@pytest.mark.sessionapi_requirement({SHOULD!r}, {MUST_A!r})\n"
+        "def test_x(sessionapi_conformance):\n"
         "    raised = []\n"
         "    for rid in (SHOULD, MUST_A):\n"
         "        try:\n"
-        "            with conformance.check(rid, hard=True):\n"
+        "            with sessionapi_conformance.check(rid, hard=True):\n"
         "                assert False, 'broken'\n"
         "        except AssertionError:\n"
         "            raised.append(rid)\n"

@@ -1,6 +1,6 @@
 """Every suite test reads like the vendor docs.
 
-A suite test's first requirement ID (``@pytest.mark.requirement(POINT, *rules)``) is the test's own
+A suite test's first requirement ID (``@pytest.mark.sessionapi_requirement(POINT, *rules)``) is the test's own
 point; the IDs after it are the rules every answer it gets is judged on. Its docstring quotes, in
 single or double quotes, the vendor's words that point rests on: a passage of the requirement's
 ``quote`` or ``source``, or of the API's stored vendor pages (``tests/vendor_pages/``). A quote may
@@ -100,9 +100,9 @@ def suite_tests(api: str) -> Iterator[tuple[str, object]]:
 
 
 def own_requirement(test) -> str:
-    markers = [mark for mark in getattr(test, "pytestmark", []) if mark.name == "requirement"]
-    assert len(markers) == 1, "one @pytest.mark.requirement per test, its own point first"
-    assert markers[0].args, "@pytest.mark.requirement names no requirement"
+    markers = [mark for mark in getattr(test, "pytestmark", []) if mark.name == "sessionapi_requirement"]
+    assert len(markers) == 1, "one @pytest.mark.sessionapi_requirement per test, its own point first"
+    assert markers[0].args, "@pytest.mark.sessionapi_requirement names no requirement"
     return str(markers[0].args[0])
 
 
@@ -158,23 +158,23 @@ def test_apostrophes_inside_words_open_no_quote():
 
 
 def test_the_first_requirement_id_is_the_tests_own():
-    @pytest.mark.requirement("X-POINT", "X-RULE")
+    @pytest.mark.sessionapi_requirement("X-POINT", "X-RULE")
     def test_example():
         pass
 
-    @pytest.mark.requirement("X-RULE")
-    @pytest.mark.requirement("X-POINT")
+    @pytest.mark.sessionapi_requirement("X-RULE")
+    @pytest.mark.sessionapi_requirement("X-POINT")
     def test_two_markers():
         pass
 
     assert own_requirement(test_example) == "X-POINT"
-    with pytest.raises(AssertionError, match="one @pytest.mark.requirement per test"):
+    with pytest.raises(AssertionError, match="one @pytest.mark.sessionapi_requirement per test"):
         own_requirement(test_two_markers)
 
 
 def test_the_marker_help_states_the_convention(pytester):
     result = pytester.runpytest("--markers", "-p", "no:cacheprovider")
     result.stdout.fnmatch_lines(
-        ["@pytest.mark.requirement(*ids): * the first is the test's own point, the one whose vendor "
+        ["@pytest.mark.sessionapi_requirement(*ids): * the first is the test's own point, the one whose vendor "
          "sentence its docstring quotes, the others the rules every answer it gets is judged on*"]
     )

@@ -70,9 +70,9 @@ def _one_truth(run: Run) -> None:
 
 def test_a_skip_after_a_recorded_must_failure_fails_the_test_and_the_run(tiny):
     run = tiny(
-        "@pytest.mark.requirement(MUST_A)\n"
-        "def test_x(conformance):\n"
-        "    with conformance.check(MUST_A):\n"
+        "@pytest.mark.sessionapi_requirement(MUST_A)\n"
+        "def test_x(sessionapi_conformance):\n"
+        "    with sessionapi_conformance.check(MUST_A):\n"
         "        assert False, 'served without credentials'\n"
         "    pytest.skip('no session to protect')\n"
     )
@@ -86,9 +86,9 @@ def test_a_skip_after_a_recorded_must_failure_fails_the_test_and_the_run(tiny):
 def test_an_xfailed_test_that_recorded_a_must_failure_still_fails_the_run(tiny):
     run = tiny(
         "@pytest.mark.xfail(reason='known to break', strict=False)\n"
-        "@pytest.mark.requirement(MUST_A)\n"
-        "def test_x(conformance):\n"
-        "    with conformance.check(MUST_A):\n"
+        "@pytest.mark.sessionapi_requirement(MUST_A)\n"
+        "def test_x(sessionapi_conformance):\n"
+        "    with sessionapi_conformance.check(MUST_A):\n"
         "        assert False, 'broken'\n"
     )
     run.result.assert_outcomes(xfailed=1)
@@ -99,9 +99,9 @@ def test_an_xfailed_test_that_recorded_a_must_failure_still_fails_the_run(tiny):
 
 def test_a_skip_after_a_should_failure_stays_a_skip_unless_strict(tiny):
     body = (
-        "@pytest.mark.requirement(SHOULD)\n"
-        "def test_x(conformance):\n"
-        "    with conformance.check(SHOULD):\n"
+        "@pytest.mark.sessionapi_requirement(SHOULD)\n"
+        "def test_x(sessionapi_conformance):\n"
+        "    with sessionapi_conformance.check(SHOULD):\n"
         "        assert False, 'only a SHOULD'\n"
         "    pytest.skip('nothing more to see')\n"
     )
@@ -118,9 +118,9 @@ def test_a_skip_after_a_should_failure_stays_a_skip_unless_strict(tiny):
 
 def test_a_declared_requirement_nothing_judged_is_not_tested_with_the_reason(tiny):
     run = tiny(
-        "@pytest.mark.requirement(MUST_A, MUST_B)\n"
-        "def test_x(conformance):\n"
-        "    with conformance.check(MUST_A):\n"
+        "@pytest.mark.sessionapi_requirement(MUST_A, MUST_B)\n"
+        "def test_x(sessionapi_conformance):\n"
+        "    with sessionapi_conformance.check(MUST_A):\n"
         "        pass\n"
     )
     assert run.ret == 0
@@ -136,13 +136,13 @@ def test_a_declared_requirement_nothing_judged_is_not_tested_with_the_reason(tin
 @pytest.mark.parametrize("args", [["--collect-only"], ["-k", "no_such_test"], ["--setup-plan"]])
 def test_a_run_that_executes_no_test_leaves_the_last_report_alone(tiny, pytester, args):
     first = tiny(
-        "@pytest.mark.requirement(MUST_A)\n"
-        "def test_x(conformance):\n"
-        "    with conformance.check(MUST_A):\n"
+        "@pytest.mark.sessionapi_requirement(MUST_A)\n"
+        "def test_x(sessionapi_conformance):\n"
+        "    with sessionapi_conformance.check(MUST_A):\n"
         "        pass\n"
     )
     before = first.report_path.read_bytes()
-    again = tiny("@pytest.mark.requirement(MUST_A)\ndef test_x():\n    pass\n", *args)
+    again = tiny("@pytest.mark.sessionapi_requirement(MUST_A)\ndef test_x():\n    pass\n", *args)
     assert again.report_path.read_bytes() == before
     assert "sessionapi conformance" not in again.result.stdout.str()
 
@@ -150,23 +150,23 @@ def test_a_run_that_executes_no_test_leaves_the_last_report_alone(tiny, pytester
 # -- interrupted is never conformant -----------------------------------------------------------
 
 JUDGED_THEN_MORE = (
-    "@pytest.mark.requirement(MUST_A)\n"
-    "def test_first(conformance):\n"
-    "    with conformance.check(MUST_A):\n"
+    "@pytest.mark.sessionapi_requirement(MUST_A)\n"
+    "def test_first(sessionapi_conformance):\n"
+    "    with sessionapi_conformance.check(MUST_A):\n"
     "        pass\n\n"
 )
 THEN_A_THIRD = (
-    "@pytest.mark.requirement(MUST_C)\n"
-    "def test_third(conformance):\n"
-    "    with conformance.check(MUST_C):\n"
+    "@pytest.mark.sessionapi_requirement(MUST_C)\n"
+    "def test_third(sessionapi_conformance):\n"
+    "    with sessionapi_conformance.check(MUST_C):\n"
     "        pass\n"
 )
 
 
 def test_ctrl_c_gives_incomplete_exit_2_and_a_report(tiny):
     run = tiny(
-        JUDGED_THEN_MORE + "@pytest.mark.requirement(MUST_B)\n"
-        "def test_second(conformance):\n"
+        JUDGED_THEN_MORE + "@pytest.mark.sessionapi_requirement(MUST_B)\n"
+        "def test_second(sessionapi_conformance):\n"
         "    os.kill(os.getpid(), signal.SIGINT)\n"
         "    time.sleep(5)\n\n"
         + THEN_A_THIRD,
@@ -186,15 +186,15 @@ def test_a_swallowed_ctrl_c_still_ends_the_run_as_interrupted_and_fails_nothing(
     """Hypothesis once turned the interrupt into ``assert None is not None``: what a test says
     after Ctrl-C is not believed."""
     run = tiny(
-        JUDGED_THEN_MORE + "@pytest.mark.requirement(MUST_B)\n"
-        "def test_second(conformance):\n"
+        JUDGED_THEN_MORE + "@pytest.mark.sessionapi_requirement(MUST_B)\n"
+        "def test_second(sessionapi_conformance):\n"
         "    session = None\n"
         "    try:\n"
         "        os.kill(os.getpid(), signal.SIGINT)\n"
         "        time.sleep(5)\n"
         "    except BaseException:\n"
         "        pass\n"
-        "    with conformance.check(MUST_B):\n"
+        "    with sessionapi_conformance.check(MUST_B):\n"
         "        assert session is not None\n\n"
         + THEN_A_THIRD,
         subprocess=True,
@@ -208,12 +208,12 @@ def test_a_swallowed_ctrl_c_still_ends_the_run_as_interrupted_and_fails_nothing(
 
 def test_stopping_at_the_first_failure_is_reported_as_a_cut_short_run(tiny):
     run = tiny(
-        "@pytest.mark.requirement(SHOULD)\n"
+        "@pytest.mark.sessionapi_requirement(SHOULD)\n"
         "def test_first():\n"
         "    raise RuntimeError('not a requirement failure: the test itself broke')\n\n"
-        "@pytest.mark.requirement(MUST_A)\n"
-        "def test_second(conformance):\n"
-        "    with conformance.check(MUST_A):\n"
+        "@pytest.mark.sessionapi_requirement(MUST_A)\n"
+        "def test_second(sessionapi_conformance):\n"
+        "    with sessionapi_conformance.check(MUST_A):\n"
         "        pass\n",
         "-x",
         "--sessionapi-strict",
@@ -228,9 +228,9 @@ def test_a_per_test_timeout_makes_the_run_incomplete_not_failed(tiny):
     pytest.importorskip("pytest_timeout")
     run = tiny(
         "@pytest.mark.timeout(1, method='signal')\n"
-        "@pytest.mark.requirement(MUST_A, MUST_B)\n"
-        "def test_x(conformance):\n"
-        "    with conformance.check(MUST_A):\n"
+        "@pytest.mark.sessionapi_requirement(MUST_A, MUST_B)\n"
+        "def test_x(sessionapi_conformance):\n"
+        "    with sessionapi_conformance.check(MUST_A):\n"
         "        pass\n"
         "    time.sleep(10)\n",
         subprocess=True,
@@ -246,9 +246,9 @@ def test_a_per_test_timeout_makes_the_run_incomplete_not_failed(tiny):
 # -- pytest-xdist ------------------------------------------------------------------------------
 
 PARALLEL_SUITE = "".join(
-    f"@pytest.mark.requirement({rid})\n"
-    f"def test_{n}(conformance):\n"
-    f"    with conformance.check({rid}):\n"
+    f"@pytest.mark.sessionapi_requirement({rid})\n"
+    f"def test_{n}(sessionapi_conformance):\n"
+    f"    with sessionapi_conformance.check({rid}):\n"
     f"        assert {outcome!r} == 'pass', 'broken'\n\n"
     for n, (rid, outcome) in enumerate(
         [("MUST_A", "pass"), ("MUST_B", "fail"), ("MUST_C", "pass"), ("SHOULD", "fail")] * 3
@@ -344,8 +344,8 @@ def test_the_umts_test_that_skips_after_recording_a_must_failure_fails_the_run(r
 def test_a_transport_error_inside_a_group_or_a_cause_gets_the_one_paragraph_diagnosis(tiny):
     run = tiny(
         "import httpx\n"
-        "@pytest.mark.requirement(MUST_A)\n"
-        "def test_x(conformance):\n"
+        "@pytest.mark.sessionapi_requirement(MUST_A)\n"
+        "def test_x(sessionapi_conformance):\n"
         "    try:\n"
         "        raise httpx.ReadTimeout('timed out')\n"
         "    except httpx.ReadTimeout as cause:\n"
@@ -360,19 +360,19 @@ def test_a_transport_error_inside_a_group_or_a_cause_gets_the_one_paragraph_diag
 # -- exit policy, waivers, requirement selection --------------------------------------------
 
 MUST_FAILS_SHOULD_FAILS_ONE_UNTESTED = (
-    "@pytest.mark.requirement(MUST_A, SHOULD, MUST_B)\n"
-    "def test_x(conformance):\n"
-    "    with conformance.check(MUST_A):\n"
+    "@pytest.mark.sessionapi_requirement(MUST_A, SHOULD, MUST_B)\n"
+    "def test_x(sessionapi_conformance):\n"
+    "    with sessionapi_conformance.check(MUST_A):\n"
     "        assert False, 'broken'\n"
-    "    with conformance.check(SHOULD):\n"
+    "    with sessionapi_conformance.check(SHOULD):\n"
     "        assert False, 'only a SHOULD'\n"
 )
 SHOULD_FAILS = (
-    "@pytest.mark.requirement(SHOULD, MUST_A)\n"
-    "def test_x(conformance):\n"
-    "    with conformance.check(MUST_A):\n"
+    "@pytest.mark.sessionapi_requirement(SHOULD, MUST_A)\n"
+    "def test_x(sessionapi_conformance):\n"
+    "    with sessionapi_conformance.check(MUST_A):\n"
     "        pass\n"
-    "    with conformance.check(SHOULD):\n"
+    "    with sessionapi_conformance.check(SHOULD):\n"
     "        assert False, 'only a SHOULD'\n"
 )
 
@@ -390,9 +390,9 @@ def test_fail_on_decides_which_outcomes_fail_the_run(tiny, args, expected):
 
 def test_fail_on_incomplete_fails_a_run_where_a_must_was_not_tested(tiny):
     body = (
-        "@pytest.mark.requirement(MUST_A)\n"
-        "def test_x(conformance):\n"
-        "    with conformance.check(MUST_A):\n"
+        "@pytest.mark.sessionapi_requirement(MUST_A)\n"
+        "def test_x(sessionapi_conformance):\n"
+        "    with sessionapi_conformance.check(MUST_A):\n"
         "        pass\n"
     )
     assert tiny(body).ret == 0
@@ -412,7 +412,7 @@ def test_fail_on_incomplete_fails_a_run_where_a_must_was_not_tested(tiny):
     ],
 )
 def test_policy_mistakes_are_one_line_usage_errors(tiny, args, message):
-    run = tiny("@pytest.mark.requirement(MUST_A)\ndef test_x():\n    pass\n", *args)
+    run = tiny("@pytest.mark.sessionapi_requirement(MUST_A)\ndef test_x():\n    pass\n", *args)
     assert run.ret == 4
     run.result.stderr.fnmatch_lines([message])
 
@@ -468,19 +468,19 @@ def test_an_expired_waiver_fails_the_run_naming_it(tiny, pytester):
     ],
 )
 def test_a_broken_waivers_file_is_a_one_line_usage_error(tiny, pytester, text, message):
-    run = tiny("@pytest.mark.requirement(MUST_A)\ndef test_x():\n    pass\n", _waivers(pytester, text))
+    run = tiny("@pytest.mark.sessionapi_requirement(MUST_A)\ndef test_x():\n    pass\n", _waivers(pytester, text))
     assert run.ret == 4
     run.result.stderr.fnmatch_lines(["ERROR: " + message])
 
 
 TWO_TESTS = (
-    "@pytest.mark.requirement(MUST_A)\n"
-    "def test_a(conformance):\n"
-    "    with conformance.check(MUST_A):\n"
+    "@pytest.mark.sessionapi_requirement(MUST_A)\n"
+    "def test_a(sessionapi_conformance):\n"
+    "    with sessionapi_conformance.check(MUST_A):\n"
     "        pass\n\n"
-    "@pytest.mark.requirement(MUST_B)\n"
-    "def test_b(conformance):\n"
-    "    with conformance.check(MUST_B):\n"
+    "@pytest.mark.sessionapi_requirement(MUST_B)\n"
+    "def test_b(sessionapi_conformance):\n"
+    "    with sessionapi_conformance.check(MUST_B):\n"
     "        pass\n"
 )
 
@@ -522,7 +522,7 @@ def test_reports_are_created_with_the_users_umask(tiny, umask, mode):
 
     previous = os.umask(umask)
     try:
-        run = tiny("@pytest.mark.requirement(MUST_A)\ndef test_x():\n    pass\n")
+        run = tiny("@pytest.mark.sessionapi_requirement(MUST_A)\ndef test_x():\n    pass\n")
     finally:
         os.umask(previous)
     for path in run.report_path.parent.iterdir():

@@ -50,7 +50,7 @@ def _clip(text: str) -> str:
 
 
 def attributed_requirements(exc: BaseException) -> list[str]:
-    """The requirement IDs ``conformance.require`` attached to ``exc`` (or to every exception of
+    """The requirement IDs ``sessionapi_conformance.require`` attached to ``exc`` (or to every exception of
     a group, as Hypothesis and Schemathesis raise them); empty when any part is unattributed."""
     if isinstance(exc, BaseExceptionGroup):
         found: list[str] = []
@@ -97,7 +97,7 @@ def _judging_error(exc: BaseException) -> bool:
 
 
 class TestRecorder:
-    """The ``conformance`` fixture: what one test found, requirement by requirement."""
+    """The ``sessionapi_conformance`` fixture: what one test found, requirement by requirement."""
 
     __test__ = False  # not a test class, despite the name
 

@@ -111,7 +111,7 @@ def pytest_configure(config: pytest.Config) -> None:  # noqa: F821
     )
     config.addinivalue_line(
         "markers",
-        "requirement(*ids): the catalogue requirement IDs a test checks (e.g. 'CC-NULL-IPV6'); "
+        "sessionapi_requirement(*ids): the catalogue requirement IDs a test checks (e.g. 'CC-NULL-IPV6'); "
         "the first is the test's own point, the one whose vendor sentence its docstring quotes, "
         "the others the rules every answer it gets is judged on; their statuses go to "
         "conformance.json.",

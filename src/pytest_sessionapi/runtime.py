@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -19,6 +19,9 @@ from .errors import ConfigError
 from .outcomes import NotTested
 from .plan import TargetPlan, parse_api_selection, parse_variants, plan_targets
 from .redaction import RedactorSet
+
+if TYPE_CHECKING:  # the ledger loads with the first test, not with the plugin
+    from .ledger import TestRecorder
 
 
 @dataclass(frozen=True)
@@ -302,7 +305,7 @@ def _api_of_item(item: pytest.Item) -> str | None:
 
 def _declared(item: pytest.Item) -> tuple[str, ...]:
     ids: list[str] = []
-    for marker in item.iter_markers("requirement"):
+    for marker in item.iter_markers("sessionapi_requirement"):
         ids.extend(str(arg) for arg in marker.args)
     return tuple(dict.fromkeys(ids))
 
@@ -475,7 +478,7 @@ class RuntimePlugin:
             if not declared:
                 raise pytest.UsageError(
                     f"{item.nodeid}: a suite test must declare the requirements it checks "
-                    f"(@pytest.mark.requirement('ID', ...))"
+                    f"(@pytest.mark.sessionapi_requirement('ID', ...))"
                 )
             for requirement_id in declared:
                 if api_of(requirement_id) != api:
@@ -821,8 +824,9 @@ class RuntimePlugin:
             client.close()
 
     @pytest.fixture
-    def conformance(self, request: pytest.FixtureRequest) -> Any:
-        """Per-test requirement recorder: ``with conformance.check(ID): ...``."""
+    def sessionapi_conformance(self, request: pytest.FixtureRequest) -> TestRecorder:
+        """Per-test requirement recorder: ``with sessionapi_conformance.check(ID): ...``,
+        ``sessionapi_conformance.record_batch(verdicts)``, ``.stop_not_tested(reason)``."""
         return _recorder(request.node)
 
 

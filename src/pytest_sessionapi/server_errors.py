@@ -54,7 +54,7 @@ def declare_on_client_tests(items: list[pytest.Item], api: str, requirement_id: 
         if marker is None or not marker.args or marker.args[0] != api:
             continue
         if any(name in getattr(item, "fixturenames", ()) for name in CLIENT_FIXTURES):
-            item.add_marker(pytest.mark.requirement(requirement_id))
+            item.add_marker(pytest.mark.sessionapi_requirement(requirement_id))
 
 
 @contextmanager

@@ -9,13 +9,13 @@ from pytest_sessionapi.cleanup import warn_if_incomplete
 
 
 @pytest.fixture
-def biot_sessions(sessionapi_client, sessionapi_entity, conformance):
+def biot_sessions(sessionapi_client, sessionapi_entity, sessionapi_conformance):
     """Creates sessions on the target's device (create by usage type, as a device does) and, at
     teardown, brings every one of them to DONE and deletes it, also when the test failed, and
     what could not be is a warning. It never reads or changes a session it did not create."""
     sessions = SuiteSessions(
         sessionapi_client, sessionapi_entity("device_id"), sessionapi_entity("usage_type"),
-        recorder=conformance,
+        recorder=sessionapi_conformance,
     )
     yield sessions
     sessions.retire_all()

@@ -34,54 +34,54 @@ def _probe_url(device_id: str) -> str:
     return SESSION.format(device_id=device_id, session_id=str(uuid.uuid4()))
 
 
-@pytest.mark.requirement("BIOT-AUTH-MISSING", *ERROR_REQUIREMENTS)
-def test_missing_token_is_refused(sessionapi_open_client, sessionapi_entity, conformance):
+@pytest.mark.sessionapi_requirement("BIOT-AUTH-MISSING", *ERROR_REQUIREMENTS)
+def test_missing_token_is_refused(sessionapi_open_client, sessionapi_entity, sessionapi_conformance):
     """Every usage-session operation documents 401 'Code : TOKEN_NOT_VALID, Details: []': a
     request without an Authorization header gets it, in the ErrorResponse envelope."""
     http = sessionapi_open_client(None)
     response = http.get(_probe_url(sessionapi_entity("device_id")))
-    judge_refusal(conformance, response, "getSession", {"BIOT-AUTH-MISSING": TOKEN_NOT_VALID})
+    judge_refusal(sessionapi_conformance, response, "getSession", {"BIOT-AUTH-MISSING": TOKEN_NOT_VALID})
 
 
-@pytest.mark.requirement("BIOT-AUTH-INVALID", *ERROR_REQUIREMENTS)
+@pytest.mark.sessionapi_requirement("BIOT-AUTH-INVALID", *ERROR_REQUIREMENTS)
 def test_forged_token_is_refused(
-    sessionapi_open_client, sessionapi_entity, sessionapi_target, conformance
+    sessionapi_open_client, sessionapi_entity, sessionapi_target, sessionapi_conformance
 ):
     """A JWT-shaped token signed by nobody is not valid: 401 'Code : TOKEN_NOT_VALID, Details:
     []', in the ErrorResponse envelope."""
     http = sessionapi_open_client(BearerAuth(_forged_token(), sessionapi_target))
     response = http.get(_probe_url(sessionapi_entity("device_id")))
-    judge_refusal(conformance, response, "getSession", {"BIOT-AUTH-INVALID": TOKEN_NOT_VALID})
+    judge_refusal(sessionapi_conformance, response, "getSession", {"BIOT-AUTH-INVALID": TOKEN_NOT_VALID})
 
 
-@pytest.mark.requirement("BIOT-AUTH-EXPIRED", "BIOT-AUTH-EXPIRED-401", *ERROR_REQUIREMENTS)
+@pytest.mark.sessionapi_requirement("BIOT-AUTH-EXPIRED", "BIOT-AUTH-EXPIRED-401", *ERROR_REQUIREMENTS)
 def test_expired_token_is_refused(
-    sessionapi_open_client, sessionapi_entity, sessionapi_target, conformance
+    sessionapi_open_client, sessionapi_entity, sessionapi_target, sessionapi_conformance
 ):
     """An expired token is refused: the API reference documents 401 'Code : TOKEN_NOT_VALID,
     Details: []', the Device API access page 403, so either status passes the MUST and 401 is a
     SHOULD."""
     token = sessionapi_target.secrets.get("expired_token")
     if token is None:
-        conformance.stop_not_tested("biot: the target names no expired_token_env (an expired BioT JWT)")
+        sessionapi_conformance.stop_not_tested("biot: the target names no expired_token_env (an expired BioT JWT)")
     http = sessionapi_open_client(BearerAuth(token, sessionapi_target))
     response = http.get(_probe_url(sessionapi_entity("device_id")))
     # 401 (API reference) or 403 (Device API access page) meets the MUST; 401 is the SHOULD.
-    judge_refusal(conformance, response, "getSession", {
+    judge_refusal(sessionapi_conformance, response, "getSession", {
         "BIOT-AUTH-EXPIRED": Refusal(frozenset({401, 403})),
         "BIOT-AUTH-EXPIRED-401": TOKEN_NOT_VALID,
     })
 
 
-@pytest.mark.requirement("BIOT-PROTECTED-API", *ERROR_REQUIREMENTS)
+@pytest.mark.sessionapi_requirement("BIOT-PROTECTED-API", *ERROR_REQUIREMENTS)
 def test_token_without_protected_api_is_refused(
-    biot_sessions, sessionapi_open_client, sessionapi_target, conformance
+    biot_sessions, sessionapi_open_client, sessionapi_target, sessionapi_conformance
 ):
     """'This API requires PROTECTED_API permission(s).': a valid token of a user without it is
     refused with 403, and the suite's own session is not served."""
     token = sessionapi_target.secrets.get("token_without_protected_api")
     if token is None:
-        conformance.stop_not_tested(
+        sessionapi_conformance.stop_not_tested(
             "biot: the target names no token_without_protected_api_env (a valid BioT JWT of a "
             "user without the PROTECTED_API permission)"
         )
@@ -90,4 +90,4 @@ def test_token_without_protected_api_is_refused(
     # The suite's own session: a server that ignores the permission serves it (200).
     own_session = SESSION.format(device_id=biot_sessions.device_id, session_id=created["_id"])
     response = http.get(own_session)
-    judge_refusal(conformance, response, "getSession", {"BIOT-PROTECTED-API": Refusal.of(403)})
+    judge_refusal(sessionapi_conformance, response, "getSession", {"BIOT-PROTECTED-API": Refusal.of(403)})

@@ -24,10 +24,10 @@ ACCEPTED = ("BIOT-PATCH-PARTIAL", "BIOT-GET", *SESSION_REQUIREMENTS)
 REFUSED = ("BIOT-PATCH-REJECTED-NO-EFFECT", *ERROR_REQUIREMENTS)
 
 
-@pytest.mark.requirement(
+@pytest.mark.sessionapi_requirement(
     "BIOT-STOP-DOCUMENTED", "BIOT-SUMMARY-UPDATE", "BIOT-REQUIRED-CONFLICT", *ACCEPTED
 )
-def test_device_stops_its_session_then_updates_the_summary(biot_sessions, conformance):
+def test_device_stops_its_session_then_updates_the_summary(biot_sessions, sessionapi_conformance):
     """'Stop a Session': the device sends '"_endTime": "2022-07-28T14:02:26.199Z", "_state":
     "DONE"' with its stop data, and the session is DONE; then, as 'Session Summary' allows at
     completion, a PATCH of only _summary updates it."""
@@ -40,19 +40,19 @@ def test_device_stops_its_session_then_updates_the_summary(biot_sessions, confor
         "_summary": {"_stopReason": "Manual Stop", "_stopReasonCode": "COMPLETION"},
     }
     stopped = judge_patch(
-        conformance, biot_sessions, session_id, SessionView.from_body(created), stop
+        sessionapi_conformance, biot_sessions, session_id, SessionView.from_body(created), stop
     )
-    with conformance.check("BIOT-STOP-DOCUMENTED"):
+    with sessionapi_conformance.check("BIOT-STOP-DOCUMENTED"):
         assert stopped.accepted, "the documented stop was not accepted"
         assert stopped.after is not None and stopped.after.state == "DONE", (
             f"after the documented stop the session is {stopped.after and stopped.after.state!r}"
         )
-    if not precondition(conformance, stopped.accepted, "the documented stop failed"):
+    if not precondition(sessionapi_conformance, stopped.accepted, "the documented stop failed"):
         return
     # 'Session Summary': summary attributes can be updated at completion with only _summary.
     summary = {"_summary": {"_stopReason": "Stopped by the operator", "_stopReasonCode": "COMPLETION"}}
-    updated = judge_patch(conformance, biot_sessions, session_id, stopped.after, summary)
-    with conformance.check("BIOT-SUMMARY-UPDATE"):
+    updated = judge_patch(sessionapi_conformance, biot_sessions, session_id, stopped.after, summary)
+    with sessionapi_conformance.check("BIOT-SUMMARY-UPDATE"):
         assert updated.accepted, (
             f"a summary update on a DONE session was refused: {updated.response.status_code} "
             f"{updated.response.text[:300]}"
@@ -63,14 +63,14 @@ def test_device_stops_its_session_then_updates_the_summary(biot_sessions, confor
         )
 
 
-@pytest.mark.requirement("BIOT-DONE-FINAL", "BIOT-GET", *REFUSED)
-def test_done_is_final(biot_sessions, conformance):
+@pytest.mark.sessionapi_requirement("BIOT-DONE-FINAL", "BIOT-GET", *REFUSED)
+def test_done_is_final(biot_sessions, sessionapi_conformance):
     """A DONE session never leaves DONE: every other _state gets 409 'Code :
     SESSION_STATE_CHANGE_INVALID, Details: [currentState, targetState]' and the session stays
     DONE."""
     created = biot_sessions.create()
     session_id = created["_id"]
-    done = finished(conformance, biot_sessions, session_id, reason="done-is-final check")
+    done = finished(sessionapi_conformance, biot_sessions, session_id, reason="done-is-final check")
     if done is None:
         return
     # "Stays DONE" is read back with GET: a GET that does not show the DONE just stored cannot
@@ -78,22 +78,22 @@ def test_done_is_final(biot_sessions, conformance):
     shown = biot_sessions.get(session_id)
     shown_state = shown.json().get("_state") if shown.status_code == 200 else None
     if shown_state != "DONE":
-        with conformance.check("BIOT-GET"):
+        with sessionapi_conformance.check("BIOT-GET"):
             raise AssertionError(
                 f"right after the session reached DONE, GET shows state {shown_state!r} "
                 f"({shown.status_code} answered)"
             )
-        conformance.stop_not_tested("GET does not show the stored DONE: the session's state cannot be read back")
+        sessionapi_conformance.stop_not_tested("GET does not show the stored DONE: the session's state cannot be read back")
     for target in STATES:
         if target == "DONE":
             continue
         judged = judge_patch(
-            conformance, biot_sessions, session_id, done,
+            sessionapi_conformance, biot_sessions, session_id, done,
             {"_startTime": format_utc(done.start), "_state": target},
         )
         if judged.stored is not None:
             # "stays DONE" is this MUST's own clause, also when the server answered a refusal.
-            with conformance.check("BIOT-DONE-FINAL"):
+            with sessionapi_conformance.check("BIOT-DONE-FINAL"):
                 assert judged.stored.state == "DONE", (
                     f"after a PATCH to {target}, GET shows the DONE session in state "
                     f"{judged.stored.state!r} ({judged.response.status_code} answered)"
@@ -104,17 +104,17 @@ def test_done_is_final(biot_sessions, conformance):
             break  # the server let it leave DONE: recorded; the other targets say no more
 
 
-@pytest.mark.requirement(
+@pytest.mark.sessionapi_requirement(
     "BIOT-STOP-DOCUMENTED", "BIOT-SUMMARY-UPDATE", "BIOT-REQUIRED-CONFLICT", *ACCEPTED
 )
-def test_vendor_examples(biot_sessions, conformance):
+def test_vendor_examples(biot_sessions, sessionapi_conformance):
     """The 'Stop a Session' and 'Session Summary' examples, sent as published, on a session that
     fits them (started an hour before the stop example's end time)."""
     for example in (STOP_EXAMPLE, SUMMARY_EXAMPLE):
         for requirement, text in schema_findings(example):
-            conformance.finding(requirement, text)
+            sessionapi_conformance.finding(requirement, text)
     for requirement, text in PAGE_FINDINGS:
-        conformance.finding(requirement, text)
+        sessionapi_conformance.finding(requirement, text)
     example_end = parse_utc(STOP_EXAMPLE.body["_endTime"])
     created = biot_sessions.create(start=example_end - timedelta(hours=1))
     session_id = created["_id"]
@@ -123,12 +123,12 @@ def test_vendor_examples(biot_sessions, conformance):
     # breaks the vendor's own rules for the state it is written for.
     offline = expect_patch(before, STOP_EXAMPLE.body)
     for violation in offline.violations:
-        conformance.finding(
+        sessionapi_conformance.finding(
             violation.requirement,
             f"the vendor's '{STOP_EXAMPLE.name}' example breaks a documented rule: {violation.why}",
         )
-    stopped = judge_patch(conformance, biot_sessions, session_id, before, STOP_EXAMPLE.body)
-    with conformance.check("BIOT-STOP-DOCUMENTED"):
+    stopped = judge_patch(sessionapi_conformance, biot_sessions, session_id, before, STOP_EXAMPLE.body)
+    with sessionapi_conformance.check("BIOT-STOP-DOCUMENTED"):
         assert stopped.accepted, (
             f"the vendor's own stop example was not accepted: {stopped.response.status_code} "
             f"{stopped.response.text[:300]}"
@@ -137,11 +137,11 @@ def test_vendor_examples(biot_sessions, conformance):
         return
     # Make the summary example's values visible: give the session other stop data first.
     other = {"_summary": {"_stopReason": "before the summary example", "_stopReasonCode": "TIMEOUT"}}
-    prepared = judge_patch(conformance, biot_sessions, session_id, stopped.after, other)
+    prepared = judge_patch(sessionapi_conformance, biot_sessions, session_id, stopped.after, other)
     summarized = judge_patch(
-        conformance, biot_sessions, session_id, prepared.after or stopped.after, SUMMARY_EXAMPLE.body
+        sessionapi_conformance, biot_sessions, session_id, prepared.after or stopped.after, SUMMARY_EXAMPLE.body
     )
-    with conformance.check("BIOT-SUMMARY-UPDATE"):
+    with sessionapi_conformance.check("BIOT-SUMMARY-UPDATE"):
         assert prepared.accepted and summarized.accepted, (
             "the vendor's own summary example was not accepted on a DONE session: "
             f"{summarized.response.status_code} {summarized.response.text[:300]}"

@@ -42,177 +42,177 @@ def _stop_body(start, reason="Manual Stop", code="COMPLETION", end=None):
     }
 
 
-@pytest.mark.requirement("BIOT-REQUIRED-CONFLICT", SAME_STATE, *ACCEPTED)
-def test_sent_fields_change_and_unsent_fields_keep(biot_sessions, conformance):
+@pytest.mark.sessionapi_requirement("BIOT-REQUIRED-CONFLICT", SAME_STATE, *ACCEPTED)
+def test_sent_fields_change_and_unsent_fields_keep(biot_sessions, sessionapi_conformance):
     """'Performs partial update, if a field is specified in the request it will be updated':
     PATCHes that send only _name, only _startTime, only _state. The reference marks _startTime
     and _state mandatory while its own stop and summary examples omit them, so such a PATCH may
     be applied or refused with 400 (a SHOULD), nothing else."""
     session_id, before, start = _active(biot_sessions)
     # Only _name: _startTime, _state (and the summary) are not sent and must keep their values.
-    renamed = judge_patch(conformance, biot_sessions, session_id, before, {"_name": session_name()})
+    renamed = judge_patch(sessionapi_conformance, biot_sessions, session_id, before, {"_name": session_name()})
     before = renamed.after or before
     # A new start time alone (earlier, still in the past): the name sent before must stay.
     earlier = start - timedelta(minutes=20)
     moved = judge_patch(
-        conformance, biot_sessions, session_id, before, {"_startTime": format_utc(earlier)}
+        sessionapi_conformance, biot_sessions, session_id, before, {"_startTime": format_utc(earlier)}
     )
     before = moved.after or before
     # _state alone (re-sending ACTIVE, as third-party BioT tests do): everything else stays.
-    judge_patch(conformance, biot_sessions, session_id, before, {"_state": "ACTIVE"})
+    judge_patch(sessionapi_conformance, biot_sessions, session_id, before, {"_state": "ACTIVE"})
 
 
-@pytest.mark.requirement(
+@pytest.mark.sessionapi_requirement(
     "BIOT-PATCH-SUMMARY-MERGE", "BIOT-STOP-DOCUMENTED", "BIOT-REQUIRED-CONFLICT", *ACCEPTED
 )
-def test_summary_attributes_not_sent_keep_their_values(biot_sessions, conformance):
+def test_summary_attributes_not_sent_keep_their_values(biot_sessions, sessionapi_conformance):
     """Whether partial update reaches into _summary is not documented: from 'Performs partial
     update, if a field is specified in the request it will be updated' the suite infers that a
     _stopReason sent alone keeps the stored _stopReasonCode (a SHOULD)."""
     session_id, before, start = _active(biot_sessions)
     stopped = judge_patch(
-        conformance, biot_sessions, session_id, before, _stop_body(start, "first reason", "TIMEOUT")
+        sessionapi_conformance, biot_sessions, session_id, before, _stop_body(start, "first reason", "TIMEOUT")
     )
-    if not precondition(conformance, stopped.accepted, "could not stop the session"):
+    if not precondition(sessionapi_conformance, stopped.accepted, "could not stop the session"):
         return
     # Only _stopReason: the stored _stopReasonCode (TIMEOUT) must stay.
     judge_patch(
-        conformance, biot_sessions, session_id, stopped.after,
+        sessionapi_conformance, biot_sessions, session_id, stopped.after,
         {"_summary": {"_stopReason": "second reason"}},
     )
 
 
-@pytest.mark.requirement("BIOT-PATCH-STATE-ENUM", *REFUSED)
+@pytest.mark.sessionapi_requirement("BIOT-PATCH-STATE-ENUM", *REFUSED)
 @pytest.mark.parametrize("value", ["FINISHED", "active", ""])
-def test_state_outside_the_enum_is_refused(biot_sessions, conformance, value):
+def test_state_outside_the_enum_is_refused(biot_sessions, sessionapi_conformance, value):
     """'The Sessions state Values:ACTIVE,DONE,PAUSED,ACTIVATING,PAUSING,RESUMING,STOPPING': any
     other _state (another word, another case, empty) is refused with 400."""
     session_id, before, start = _active(biot_sessions)
     judge_patch(
-        conformance, biot_sessions, session_id, before,
+        sessionapi_conformance, biot_sessions, session_id, before,
         {"_startTime": format_utc(start), "_state": value},
     )
 
 
-@pytest.mark.requirement("BIOT-PATCH-STOP-REASON-CODE-ENUM", "BIOT-STOP-DOCUMENTED", *REFUSED)
+@pytest.mark.sessionapi_requirement("BIOT-PATCH-STOP-REASON-CODE-ENUM", "BIOT-STOP-DOCUMENTED", *REFUSED)
 @pytest.mark.parametrize("value", ["MANUAL", "completion"])
-def test_stop_reason_code_outside_the_enum_is_refused(biot_sessions, conformance, value):
+def test_stop_reason_code_outside_the_enum_is_refused(biot_sessions, sessionapi_conformance, value):
     """'The code of the stop reason Values:COMPLETION,GENERAL_DEVICE_ERROR,TIMEOUT': a stop with
     any other code is refused with 400."""
     session_id, before, start = _active(biot_sessions)
-    judge_patch(conformance, biot_sessions, session_id, before, _stop_body(start, code=value))
+    judge_patch(sessionapi_conformance, biot_sessions, session_id, before, _stop_body(start, code=value))
 
 
-@pytest.mark.requirement("BIOT-PATCH-NAME-LENGTH", SAME_STATE, *ACCEPTED, *REFUSED)
-def test_name_length_bounds(biot_sessions, conformance):
+@pytest.mark.sessionapi_requirement("BIOT-PATCH-NAME-LENGTH", SAME_STATE, *ACCEPTED, *REFUSED)
+def test_name_length_bounds(biot_sessions, sessionapi_conformance):
     """_name: 'length between 1 and 64'. 1 and 64 characters are accepted, 0, 65 and 200 refused."""
     session_id, before, start = _active(biot_sessions)
     for name in ("n", "x" * 64, "", "y" * 65, "z" * 200):
         judged = judge_patch(
-            conformance, biot_sessions, session_id, before,
+            sessionapi_conformance, biot_sessions, session_id, before,
             {"_startTime": format_utc(start), "_state": "ACTIVE", "_name": name},
         )
         before = judged.after or before
 
 
-@pytest.mark.requirement(
+@pytest.mark.sessionapi_requirement(
     "BIOT-PATCH-STOP-REASON-LENGTH", "BIOT-STOP-DOCUMENTED", SAME_STATE, *ACCEPTED, *REFUSED
 )
-def test_stop_reason_length_bounds(biot_sessions, conformance):
+def test_stop_reason_length_bounds(biot_sessions, sessionapi_conformance):
     """_summary._stopReason: '"maxLength": 128' (and minLength 0). 128 characters are accepted on
     a stop; 129 and 300 are refused, an empty one accepted."""
     session_id, before, start = _active(biot_sessions)
     stopped = judge_patch(
-        conformance, biot_sessions, session_id, before, _stop_body(start, reason="r" * 128)
+        sessionapi_conformance, biot_sessions, session_id, before, _stop_body(start, reason="r" * 128)
     )
-    if not precondition(conformance, stopped.accepted, "could not stop the session"):
+    if not precondition(sessionapi_conformance, stopped.accepted, "could not stop the session"):
         return
     before = stopped.after
     for reason in ("s" * 129, "", "t" * 300):
         judged = judge_patch(
-            conformance, biot_sessions, session_id, before,
+            sessionapi_conformance, biot_sessions, session_id, before,
             {"_startTime": format_utc(start), "_state": before.state,
              "_summary": {"_stopReason": reason}},
         )
         before = judged.after or before
 
 
-@pytest.mark.requirement("BIOT-PATCH-DATETIME-FORMAT", SAME_STATE, *REFUSED)
+@pytest.mark.sessionapi_requirement("BIOT-PATCH-DATETIME-FORMAT", SAME_STATE, *REFUSED)
 @pytest.mark.parametrize(
     "value", ["28/07/2022 14:02:26", "2022-07-28", "yesterday", "2022-13-45T25:61:00Z"]
 )
-def test_start_time_that_is_not_iso_8601_is_refused(biot_sessions, conformance, value):
+def test_start_time_that_is_not_iso_8601_is_refused(biot_sessions, sessionapi_conformance, value):
     """_startTime is 'A UTC date-time in the ISO-8601 format': other date forms, a word, an
     impossible date are refused with 400."""
     session_id, before, _ = _active(biot_sessions)
     judge_patch(
-        conformance, biot_sessions, session_id, before, {"_startTime": value, "_state": "ACTIVE"}
+        sessionapi_conformance, biot_sessions, session_id, before, {"_startTime": value, "_state": "ACTIVE"}
     )
 
 
-@pytest.mark.requirement("BIOT-TIME-IN-FUTURE", "BIOT-STOP-DOCUMENTED", SAME_STATE, *REFUSED)
-def test_times_in_the_future_are_refused(biot_sessions, conformance):
+@pytest.mark.sessionapi_requirement("BIOT-TIME-IN-FUTURE", "BIOT-STOP-DOCUMENTED", SAME_STATE, *REFUSED)
+def test_times_in_the_future_are_refused(biot_sessions, sessionapi_conformance):
     """400 'Code : TIME_IN_FUTURE, Details: [time, currentTime]': a _startTime, and a stop's
     _endTime, of tomorrow."""
     session_id, before, start = _active(biot_sessions)
     tomorrow = now_utc() + timedelta(days=1)
     judge_patch(
-        conformance, biot_sessions, session_id, before,
+        sessionapi_conformance, biot_sessions, session_id, before,
         {"_startTime": format_utc(tomorrow), "_state": "ACTIVE"},
     )
-    judge_patch(conformance, biot_sessions, session_id, before, _stop_body(start, end=tomorrow))
+    judge_patch(sessionapi_conformance, biot_sessions, session_id, before, _stop_body(start, end=tomorrow))
 
 
-@pytest.mark.requirement("BIOT-START-AFTER-END", "BIOT-STOP-DOCUMENTED", *REFUSED)
-def test_start_after_end_is_refused(biot_sessions, conformance):
+@pytest.mark.sessionapi_requirement("BIOT-START-AFTER-END", "BIOT-STOP-DOCUMENTED", *REFUSED)
+def test_start_after_end_is_refused(biot_sessions, sessionapi_conformance):
     """400 'Code : START_TIME_AFTER_END_TIME, Details: [startTime, endTime]': a stop whose
     _endTime is before the session's _startTime."""
     session_id, before, start = _active(biot_sessions)
     # The refused bodies here also carry a valid new _name: a server that half-applies a refused
     # PATCH shows it (BIOT-PATCH-REJECTED-NO-EFFECT).
     judge_patch(
-        conformance, biot_sessions, session_id, before,
+        sessionapi_conformance, biot_sessions, session_id, before,
         {**_stop_body(start, end=start - timedelta(minutes=5)), "_name": session_name()},
     )
 
 
-@pytest.mark.requirement("BIOT-END-TIME-STATE", SAME_STATE, *REFUSED)
-def test_end_time_on_a_running_session_is_refused(biot_sessions, conformance):
+@pytest.mark.sessionapi_requirement("BIOT-END-TIME-STATE", SAME_STATE, *REFUSED)
+def test_end_time_on_a_running_session_is_refused(biot_sessions, sessionapi_conformance):
     """400 'Code : END_TIME_VALUE_INVALID_FOR_SESSION_STATE, Details: [value, state]' names no
     state: the suite infers that a session staying ACTIVE refuses an _endTime (a SHOULD)."""
     session_id, before, start = _active(biot_sessions)
     judge_patch(
-        conformance, biot_sessions, session_id, before,
+        sessionapi_conformance, biot_sessions, session_id, before,
         {"_startTime": format_utc(start), "_state": "ACTIVE", "_name": session_name(),
          "_endTime": format_utc(start + timedelta(minutes=10))},
     )
 
 
-@pytest.mark.requirement("BIOT-STOP-DATA-NULL-DONE", "BIOT-STOP-DOCUMENTED", *REFUSED)
-def test_done_without_stop_data_is_refused(biot_sessions, conformance):
+@pytest.mark.sessionapi_requirement("BIOT-STOP-DATA-NULL-DONE", "BIOT-STOP-DOCUMENTED", *REFUSED)
+def test_done_without_stop_data_is_refused(biot_sessions, sessionapi_conformance):
     """400 'Code : STOP_DATA_NULL_FOR_DONE_SESSION, Details: []': a PATCH to DONE with no
     _summary stop data, sent or stored."""
     session_id, before, start = _active(biot_sessions)
     body = _stop_body(start)
     del body["_summary"]
-    judge_patch(conformance, biot_sessions, session_id, before, body)
+    judge_patch(sessionapi_conformance, biot_sessions, session_id, before, body)
 
 
-@pytest.mark.requirement("BIOT-STOP-DATA-NON-DONE", SAME_STATE, *REFUSED)
+@pytest.mark.sessionapi_requirement("BIOT-STOP-DATA-NON-DONE", SAME_STATE, *REFUSED)
 @pytest.mark.parametrize("code", ["COMPLETION", "GENERAL_DEVICE_ERROR"])
-def test_stop_reason_code_on_a_running_session_is_refused(biot_sessions, conformance, code):
+def test_stop_reason_code_on_a_running_session_is_refused(biot_sessions, sessionapi_conformance, code):
     """400 'Code : STOP_DATA_NOT_NULL_FOR_NON_DONE_SESSION, Details: [attributeName, value,
     state]': a _stopReasonCode on a session that stays ACTIVE."""
     session_id, before, start = _active(biot_sessions)
     judge_patch(
-        conformance, biot_sessions, session_id, before,
+        sessionapi_conformance, biot_sessions, session_id, before,
         {"_startTime": format_utc(start), "_state": "ACTIVE", "_name": session_name(),
          "_summary": {"_stopReasonCode": code}},
     )
 
 
-@pytest.mark.requirement("BIOT-PATCH-TYPES", SAME_STATE, *REFUSED)
-def test_attributes_of_the_wrong_type_are_refused(biot_sessions, conformance):
+@pytest.mark.sessionapi_requirement("BIOT-PATCH-TYPES", SAME_STATE, *REFUSED)
+def test_attributes_of_the_wrong_type_are_refused(biot_sessions, sessionapi_conformance):
     """The body is the schema's '#/components/schemas/UpdateSessionRequestV2', an object whose
     _name is a string and _summary an object: a number or a list as _name, a string as _summary,
     and an array as the whole body are refused with 400."""
@@ -222,17 +222,17 @@ def test_attributes_of_the_wrong_type_are_refused(biot_sessions, conformance):
         {"_startTime": format_utc(start), "_state": "ACTIVE", "_name": ["a", "list"]},
         {"_startTime": format_utc(start), "_state": "ACTIVE", "_summary": "not an object"},
     ):
-        judged = judge_patch(conformance, biot_sessions, session_id, before, body)
+        judged = judge_patch(sessionapi_conformance, biot_sessions, session_id, before, body)
         before = judged.after or before
     response = biot_sessions.patch(session_id, ["_name", "not an object"])
-    with conformance.check("BIOT-PATCH-TYPES"):
+    with sessionapi_conformance.check("BIOT-PATCH-TYPES"):
         assert response.status_code == 400, (
             f"a JSON array as the PATCH body must be refused with 400, got {response.status_code}"
         )
 
 
-@pytest.mark.requirement("BIOT-CUSTOM-ATTRIBUTE", *SESSION_REQUIREMENTS)
-def test_template_custom_attribute_is_updated(biot_sessions, sessionapi_entity, conformance):
+@pytest.mark.sessionapi_requirement("BIOT-CUSTOM-ATTRIBUTE", *SESSION_REQUIREMENTS)
+def test_template_custom_attribute_is_updated(biot_sessions, sessionapi_entity, sessionapi_conformance):
     """'Regular custom attribute 1 value': a string sent for the template's custom attribute (the
     target's custom_attribute) is applied, shown by the answer and by GET, and nothing else
     changes."""
@@ -242,7 +242,7 @@ def test_template_custom_attribute_is_updated(biot_sessions, sessionapi_entity, 
     response = biot_sessions.patch(
         session_id, {"_startTime": format_utc(start), "_state": "ACTIVE", attribute: value}
     )
-    with conformance.check("BIOT-CUSTOM-ATTRIBUTE"):
+    with sessionapi_conformance.check("BIOT-CUSTOM-ATTRIBUTE"):
         assert response.status_code == 200, (
             f"a PATCH of the template's custom attribute {attribute!r} must be applied: "
             f"{describe(response)}"
@@ -258,4 +258,4 @@ def test_template_custom_attribute_is_updated(biot_sessions, sessionapi_entity, 
         shown = stored.json().get(attribute) if stored.status_code == 200 else None
         assert shown == value, f"GET afterwards shows {attribute}={shown!r}: {describe(stored)}"
     if response.status_code == 200:
-        judge_session(conformance, response, 200, "updateSession")
+        judge_session(sessionapi_conformance, response, 200, "updateSession")

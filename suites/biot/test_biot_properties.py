@@ -23,11 +23,11 @@ pytestmark = pytest.mark.sessionapi("biot")
 
 # Always judged; the rule each generated body breaks is recorded under its own requirement as it
 # comes up (declaring them all would report a rule no example happened to break as passed).
-@pytest.mark.requirement(
+@pytest.mark.sessionapi_requirement(
     "BIOT-PATCH-PARTIAL", "BIOT-GET", "BIOT-PATCH-REJECTED-NO-EFFECT", *SESSION_REQUIREMENTS,
     *ERROR_REQUIREMENTS,
 )
-def test_generated_patch_bodies(biot_sessions, conformance):
+def test_generated_patch_bodies(biot_sessions, sessionapi_conformance):
     """'Performs partial update, if a field is specified in the request it will be updated', for
     generated bodies, valid and invalid: each answer, its envelope or session, and GET afterwards
     are judged by the PATCH oracle."""
@@ -42,7 +42,7 @@ def test_generated_patch_bodies(biot_sessions, conformance):
                 if before is None:
                     return  # the lifecycle tests report why a session cannot end
             body = data.draw(patch_bodies(before.state, stored_start(created)), label="body")
-            judge_patch(conformance, biot_sessions, session_id, before, body, hard=True)
+            judge_patch(sessionapi_conformance, biot_sessions, session_id, before, body, hard=True)
         finally:
             biot_sessions.retire_all()
 

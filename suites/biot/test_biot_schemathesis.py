@@ -29,11 +29,11 @@ PATCH oracle (each of its rules judges only what the body puts in play)."""
 
 # Always judged; the rule each generated body breaks is recorded under its own requirement as it
 # comes up (declaring them all would report a rule no example happened to break as passed).
-@pytest.mark.requirement(
+@pytest.mark.sessionapi_requirement(
     "BIOT-PATCH-PARTIAL", "BIOT-GET", "BIOT-PATCH-REJECTED-NO-EFFECT", "BIOT-RESPONSE-SCHEMA",
     "BIOT-DATETIME-UTC", "BIOT-ERROR-ENVELOPE", "BIOT-ERROR-DETAILS",
 )
-def test_schemathesis_update_usage_session(biot_sessions, sessionapi_client, conformance):
+def test_schemathesis_update_usage_session(biot_sessions, sessionapi_client, sessionapi_conformance):
     """Update Usage Session ('Performs partial update, if a field is specified in the request it
     will be updated') with Schemathesis' positive and negative bodies: every answer judged by its
     schema checks and by the catalogue's rules."""
@@ -67,7 +67,7 @@ def test_schemathesis_update_usage_session(biot_sessions, sessionapi_client, con
                 read, Asked("getSession", read_back=read_back),
                 ("BIOT-GET", "BIOT-PATCH-REJECTED-NO-EFFECT"),
             ))
-            conformance.record_batch(verdicts.results, hard=True)
+            sessionapi_conformance.record_batch(verdicts.results, hard=True)
         finally:
             biot_sessions.retire_all()
 

@@ -15,16 +15,16 @@ from pytest_sessionapi.http_checks import describe, json_object
 pytestmark = pytest.mark.sessionapi("biot")
 
 
-@pytest.mark.requirement("BIOT-CREATE", "BIOT-GET", *SESSION_REQUIREMENTS)
-def test_create_by_usage_type_then_get(biot_sessions, conformance):
+@pytest.mark.sessionapi_requirement("BIOT-CREATE", "BIOT-GET", *SESSION_REQUIREMENTS)
+def test_create_by_usage_type_then_get(biot_sessions, sessionapi_conformance):
     """'Create a new Usage Session by Template name' answers 201 with the session it was sent, on
     the path's device; 'Get Usage Session by ID' then shows the same session."""
     start = past()
     body = {"_startTime": format_utc(start), "_state": "ACTIVE", "_name": session_name()}
     response = biot_sessions.create_raw(body)
-    judge_session(conformance, response, 201, "createSessionByUsageType")
+    judge_session(sessionapi_conformance, response, 201, "createSessionByUsageType")
     created = None
-    with conformance.check("BIOT-CREATE"):
+    with sessionapi_conformance.check("BIOT-CREATE"):
         assert response.status_code == 201, f"create by usage type: {describe(response)}"
         created = json_object(response)
         assert created.get("_state") == "ACTIVE", f"_state {created.get('_state')!r}, sent 'ACTIVE'"
@@ -44,16 +44,16 @@ def test_create_by_usage_type_then_get(biot_sessions, conformance):
     if created is None:
         return
     fetched = biot_sessions.get(created["_id"])
-    judge_session(conformance, fetched, 200, "getSession")
-    with conformance.check("BIOT-GET"):
+    judge_session(sessionapi_conformance, fetched, 200, "getSession")
+    with sessionapi_conformance.check("BIOT-GET"):
         assert fetched.status_code == 200, f"get: {describe(fetched)}"
         got = json_object(fetched)
         diffs = SessionView.from_body(got).differences(SessionView.from_body(created))
         assert not diffs, "GET differs from the create answer: " + "; ".join(diffs)
 
 
-@pytest.mark.requirement("BIOT-SESSION-NOT-FOUND", *ERROR_REQUIREMENTS)
-def test_unknown_session_is_not_found(biot_sessions, conformance):
+@pytest.mark.sessionapi_requirement("BIOT-SESSION-NOT-FOUND", *ERROR_REQUIREMENTS)
+def test_unknown_session_is_not_found(biot_sessions, sessionapi_conformance):
     """404 'Code : SESSION_NOT_FOUND, Details: [id]' for get, update and delete of a session id
     nobody has."""
     unknown = str(uuid.uuid4())
@@ -67,11 +67,11 @@ def test_unknown_session_is_not_found(biot_sessions, conformance):
     }
     not_found = Refusal.of(404, "SESSION_NOT_FOUND", id=unknown)
     for operation, call in calls.items():
-        judge_refusal(conformance, call(), operation, {"BIOT-SESSION-NOT-FOUND": not_found})
+        judge_refusal(sessionapi_conformance, call(), operation, {"BIOT-SESSION-NOT-FOUND": not_found})
 
 
-@pytest.mark.requirement("BIOT-WRONG-DEVICE", *ERROR_REQUIREMENTS)
-def test_session_of_another_device(biot_sessions, sessionapi_entity, conformance):
+@pytest.mark.sessionapi_requirement("BIOT-WRONG-DEVICE", *ERROR_REQUIREMENTS)
+def test_session_of_another_device(biot_sessions, sessionapi_entity, sessionapi_conformance):
     """409 'Code : SESSION_WRONG_DEVICE_ID, Details: [id, deviceId]' for get, update and delete
     of the suite's session through another device's path, and nothing changes."""
     other_device = sessionapi_entity("other_device_id")
@@ -85,43 +85,43 @@ def test_session_of_another_device(biot_sessions, sessionapi_entity, conformance
         "getSession": lambda: client.get_session(other_device, session_id),
         "updateSession": lambda: client.update_session(other_device, session_id, rename),
     }.items():
-        judge_refusal(conformance, call(), operation, {"BIOT-WRONG-DEVICE": wrong_device})
-    with conformance.check("BIOT-WRONG-DEVICE"):
+        judge_refusal(sessionapi_conformance, call(), operation, {"BIOT-WRONG-DEVICE": wrong_device})
+    with sessionapi_conformance.check("BIOT-WRONG-DEVICE"):
         after = biot_sessions.view(session_id)
         diffs = after.differences(before)
         assert not diffs, "the PATCH through another device's path changed the session: " + "; ".join(diffs)
     # DELETE through the wrong path, on a DONE session (so the only reason to refuse is the device).
-    if finished(conformance, biot_sessions, session_id) is None:
+    if finished(sessionapi_conformance, biot_sessions, session_id) is None:
         return
     response = client.delete_session(other_device, session_id)
-    judge_refusal(conformance, response, "deleteSession", {"BIOT-WRONG-DEVICE": wrong_device})
-    with conformance.check("BIOT-WRONG-DEVICE"):
+    judge_refusal(sessionapi_conformance, response, "deleteSession", {"BIOT-WRONG-DEVICE": wrong_device})
+    with sessionapi_conformance.check("BIOT-WRONG-DEVICE"):
         still = biot_sessions.get(session_id)
         assert still.status_code == 200, (
             f"the DELETE through another device's path removed the session: {describe(still)}"
         )
 
 
-@pytest.mark.requirement("BIOT-DELETE-NON-DONE", "BIOT-DELETE", *ERROR_REQUIREMENTS)
-def test_delete_only_done_sessions(biot_sessions, conformance):
+@pytest.mark.sessionapi_requirement("BIOT-DELETE-NON-DONE", "BIOT-DELETE", *ERROR_REQUIREMENTS)
+def test_delete_only_done_sessions(biot_sessions, sessionapi_conformance):
     """409 'Code : CANNOT_DELETE_NON_DONE_SESSION, Details: [id, state]' for an ACTIVE session,
     which remains; once DONE, 'Delete Usage Session' answers 204 and the session is gone."""
     created = biot_sessions.create()
     session_id = created["_id"]
     client, device = biot_sessions.client, biot_sessions.device_id
     response = client.delete_session(device, session_id)
-    judge_refusal(conformance, response, "deleteSession", {
+    judge_refusal(sessionapi_conformance, response, "deleteSession", {
         "BIOT-DELETE-NON-DONE": Refusal.of(409, "CANNOT_DELETE_NON_DONE_SESSION", state="ACTIVE"),
     })
-    with conformance.check("BIOT-DELETE-NON-DONE"):
+    with sessionapi_conformance.check("BIOT-DELETE-NON-DONE"):
         still = biot_sessions.get(session_id)
         assert still.status_code == 200, f"the ACTIVE session is gone: {describe(still)}"
     if biot_sessions.get(session_id).status_code != 200:
         return  # deleted by the faulty DELETE above; nothing left to test
-    if finished(conformance, biot_sessions, session_id) is None:
+    if finished(sessionapi_conformance, biot_sessions, session_id) is None:
         return
     deleted = client.delete_session(device, session_id)
-    with conformance.check("BIOT-DELETE"):
+    with sessionapi_conformance.check("BIOT-DELETE"):
         assert deleted.status_code == 204, f"DELETE of a DONE session: {describe(deleted)}"
         assert not deleted.content, f"a 204 carries no body, got {deleted.content[:100]!r}"
         gone = biot_sessions.get(session_id)

@@ -29,7 +29,7 @@ pytestmark = pytest.mark.sessionapi("biot")
 MODEL = load_model()
 
 
-def machine_for(sessions, conformance):
+def machine_for(sessions, sessionapi_conformance):
     class SessionStateMachine(RuleBasedStateMachine):
         session_id: str | None = None
         current: SessionView | None = None
@@ -51,7 +51,7 @@ def machine_for(sessions, conformance):
                 minutes=minutes, code=code, reason=f"state machine ({code})",
             )
             judged = judge_patch(
-                conformance, sessions, self.session_id, self.current, body, hard=True
+                sessionapi_conformance, sessions, self.session_id, self.current, body, hard=True
             )
             self.current = judged.current or self.current
 
@@ -91,18 +91,18 @@ def machine_for(sessions, conformance):
 WALK_ONLY = ("BIOT-TRANSITION-INFERRED-ALLOWED", "BIOT-TRANSITION-INFERRED-FORBIDDEN")
 
 
-@pytest.mark.requirement(
+@pytest.mark.sessionapi_requirement(
     "BIOT-STOP-DOCUMENTED", "BIOT-DONE-FINAL", "BIOT-PATCH-PARTIAL", "BIOT-GET",
     *SESSION_REQUIREMENTS, *ERROR_REQUIREMENTS, *WALK_ONLY,
 )
-def test_random_state_changes_follow_the_model(biot_sessions, conformance):
+def test_random_state_changes_follow_the_model(biot_sessions, sessionapi_conformance):
     """Random walks over the states by PATCH; each stop is the 'Stop a Session' PATCH
     ('"_endTime": "2022-07-28T14:02:26.199Z", "_state": "DONE"' with stop data), and every other
     answer is held to the transition model and the PATCH oracle."""
-    machine = machine_for(biot_sessions, conformance)
+    machine = machine_for(biot_sessions, sessionapi_conformance)
     try:
         run_state_machine_as_test(machine)
     finally:
-        conformance.settle_unrecorded(
+        sessionapi_conformance.settle_unrecorded(
             "not-tested", "the random walk met no such transition", only=WALK_ONLY
         )

@@ -89,12 +89,12 @@ JUDGED = (REQ_INFERRED_ALLOWED, REQ_INFERRED_FORBIDDEN)
 
 # The documented edge and DONE-final have their own tests; the oracle records them here too
 # when the tour meets them.
-@pytest.mark.requirement(
+@pytest.mark.sessionapi_requirement(
     *JUDGED, "BIOT-PATCH-PARTIAL", "BIOT-GET", "BIOT-PATCH-REJECTED-NO-EFFECT",
     *SESSION_REQUIREMENTS, *ERROR_REQUIREMENTS,
 )
 @pytest.mark.parametrize("visit", TOUR, ids=lambda v: f"{v.state}->{'|'.join(v.targets)}")
-def test_transition_model_entries(biot_sessions, conformance, visit):
+def test_transition_model_entries(biot_sessions, sessionapi_conformance, visit):
     """BioT publishes the states, 'The Sessions state
     Values:ACTIVE,DONE,PAUSED,ACTIVATING,PAUSING,RESUMING,STOPPING', and no transition table: the
     model's edges are inferred from the state names (SHOULDs). Each reachable entry is tried
@@ -104,15 +104,15 @@ def test_transition_model_entries(biot_sessions, conformance, visit):
     current = SessionView.from_body(created)
     for hop in visit.path:
         body = state_change_body(current.state, start, hop, reason=TOUR_REASON)
-        judged = judge_patch(conformance, biot_sessions, session_id, current, body)
+        judged = judge_patch(sessionapi_conformance, biot_sessions, session_id, current, body)
         if not judged.accepted or judged.current is None:
             break  # the refused edge is recorded; this visit cannot reach its state
         current = judged.current
     else:
         for target in visit.targets:
             body = state_change_body(current.state, start, target, reason=TOUR_REASON)
-            judged = judge_patch(conformance, biot_sessions, session_id, current, body)
+            judged = judge_patch(sessionapi_conformance, biot_sessions, session_id, current, body)
             if judged.current is None or judged.current.state != visit.state:
                 break  # the session moved (an edge, or a change the server should have refused)
             current = judged.current
-    conformance.settle_unrecorded("not-tested", "this visit met no such entry", only=JUDGED)
+    sessionapi_conformance.settle_unrecorded("not-tested", "this visit met no such entry", only=JUDGED)

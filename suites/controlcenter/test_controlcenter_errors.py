@@ -27,7 +27,7 @@ UNKNOWN_USER = "sessionapi-no-such-user"
 UNKNOWN = ("CC-ERR-UNKNOWN-ICCID", *ERROR_ANSWER)
 
 
-@pytest.mark.requirement(*UNKNOWN)
+@pytest.mark.sessionapi_requirement(*UNKNOWN)
 def test_unknown_iccid(cc_devices, cc_exchange):
     """19 and 20 digits, not provisioned: '20000001 404 Resource not found - Invalid ICCID.'"""
     for iccid in cc_devices.unknown:
@@ -37,7 +37,7 @@ def test_unknown_iccid(cc_devices, cc_exchange):
 MALFORMED_ICCIDS = ("not-an-iccid", "8988216716970004975X", "898821671697")
 
 
-@pytest.mark.requirement(*UNKNOWN)
+@pytest.mark.sessionapi_requirement(*UNKNOWN)
 @pytest.mark.parametrize("iccid", MALFORMED_ICCIDS, ids=["letters", "letter-suffix", "12-digits"])
 def test_malformed_iccid(iccid, cc_exchange):
     """The vendor documents no 400 for the ICCID: an invalid ICCID is '20000001 404 Resource not
@@ -48,7 +48,7 @@ def test_malformed_iccid(iccid, cc_exchange):
 VERSION = ("CC-ERR-API-VERSION", *ERROR_ANSWER)
 
 
-@pytest.mark.requirement(*VERSION)
+@pytest.mark.sessionapi_requirement(*VERSION)
 @pytest.mark.parametrize("api_version", ["0", "2", "99"])
 def test_invalid_api_version(api_version, cc_devices, cc_exchange):
     """'The current version for all functions is 1': v0, v2, v99 are 400 10000024."""
@@ -59,7 +59,7 @@ def test_invalid_api_version(api_version, cc_devices, cc_exchange):
 BAD_CREDENTIALS = ("CC-ERR-BAD-CREDENTIALS", "CC-AUTH-CHALLENGE", *ERROR_ANSWER)
 
 
-@pytest.mark.requirement(*BAD_CREDENTIALS)
+@pytest.mark.sessionapi_requirement(*BAD_CREDENTIALS)
 @pytest.mark.parametrize("who", ["wrong-api-key", "unknown-user"])
 def test_invalid_credentials(who, sessionapi_target, sessionapi_open_client, cc_refused):
     """10000001 'Invalid credentials.' with HTTP 401, asked about a device in session when the
@@ -71,7 +71,7 @@ def test_invalid_credentials(who, sessionapi_target, sessionapi_open_client, cc_
 NO_CREDENTIALS = ("CC-ERR-NO-CREDENTIALS", "CC-AUTH-CHALLENGE", "CC-ERR-CODE-STRING", "CC-NO-SERVER-ERROR")
 
 
-@pytest.mark.requirement(*NO_CREDENTIALS)
+@pytest.mark.sessionapi_requirement(*NO_CREDENTIALS)
 def test_no_credentials(sessionapi_open_client, cc_refused):
     """No Authorization header: '10000001 401 Invalid credentials.', and no session data."""
     cc_refused(sessionapi_open_client(None), "none", NO_CREDENTIALS)

@@ -45,7 +45,7 @@ class _Header(httpx.Auth):
         yield request
 
 
-@pytest.mark.requirement(*BAD_CREDENTIALS)
+@pytest.mark.sessionapi_requirement(*BAD_CREDENTIALS)
 @pytest.mark.parametrize("form", sorted(MALFORMED))
 def test_malformed_authorization(form, sessionapi_open_client, cc_refused):
     """10000001 'Invalid credentials.' with HTTP 401, asked about a device in session when the

@@ -38,7 +38,7 @@ BODY = (*BODY_RULES, "CC-DATE-ORDER")
 SCHEMA_DRIVEN = (*ANY_ANSWER, *BODY, "CC-OK-STATUS", "CC-ERR-UNKNOWN-ICCID")
 
 
-@pytest.mark.requirement(*SCHEMA_DRIVEN)
+@pytest.mark.sessionapi_requirement(*SCHEMA_DRIVEN)
 @given(data=st.data())
 def test_schemathesis_generated_requests(data, cc_devices, cc_exchange):
     """Schemathesis cases from openapi.json, about half of them naming one of the target's
@@ -52,7 +52,7 @@ def test_schemathesis_generated_requests(data, cc_devices, cc_exchange):
 UNKNOWN = ("CC-ERR-UNKNOWN-ICCID", *ANY_ANSWER)
 
 
-@pytest.mark.requirement(*UNKNOWN)
+@pytest.mark.sessionapi_requirement(*UNKNOWN)
 @given(iccid=iccids())
 def test_unprovisioned_iccids_with_and_without_luhn(iccid, cc_exchange):
     """19 and 20 digits, Luhn valid or not: '20000001 404 Resource not found - Invalid ICCID.' (a
@@ -60,7 +60,7 @@ def test_unprovisioned_iccids_with_and_without_luhn(iccid, cc_exchange):
     cc_exchange(iccid, UNKNOWN, hard=True)
 
 
-@pytest.mark.requirement(*UNKNOWN)
+@pytest.mark.sessionapi_requirement(*UNKNOWN)
 @given(iccid=malformed_iccids())
 def test_malformed_iccids(iccid, cc_exchange):
     """Letters, wrong lengths: the documented answer is '20000001 404 Resource not found -
@@ -71,7 +71,7 @@ def test_malformed_iccids(iccid, cc_exchange):
 VERSIONS = ("CC-ERR-API-VERSION", *ANY_ANSWER, *BODY)
 
 
-@pytest.mark.requirement(*VERSIONS)
+@pytest.mark.sessionapi_requirement(*VERSIONS)
 @given(data=st.data(), api_version=other_api_versions())
 def test_other_api_versions(data, api_version, cc_devices, cc_exchange):
     """'The current version for all functions is 1': any other apiVersion, for the target's

@@ -43,38 +43,38 @@ ERROR_RULES = ("CC-ERR-ENVELOPE", "CC-ERR-CODE-STRING", "CC-ERR-STATUS-TABLE", "
 NOT_THE_TARGET = "this test reads the vendor's documentation; the target is judged elsewhere"
 
 
-def _not_judging_the_target(conformance, declared):
+def _not_judging_the_target(sessionapi_conformance, declared):
     for requirement_id in declared:
-        conformance.record(requirement_id, "not-tested", NOT_THE_TARGET)
+        sessionapi_conformance.record(requirement_id, "not-tested", NOT_THE_TARGET)
 
 
-@pytest.mark.requirement(*RESPONSE_RULES)
-def test_vendor_response_example(conformance):
+@pytest.mark.sessionapi_requirement(*RESPONSE_RULES)
+def test_vendor_response_example(sessionapi_conformance):
     """The page's 'Response Example': both dates set, so the example shows an ended session."""
-    _not_judging_the_target(conformance, RESPONSE_RULES)
+    _not_judging_the_target(sessionapi_conformance, RESPONSE_RULES)
     answer = Answer(200, "application/json", RESPONSE_EXAMPLE.encode())
     asked = Asked(iccid=REQUEST_EXAMPLE_ICCID, device="session_ended", provisioned=True)
     for requirement_id, problem in RULES.judge(answer, asked, RESPONSE_RULES).problems.items():
-        conformance.finding(requirement_id, f"the vendor's response example: {problem}")
+        sessionapi_conformance.finding(requirement_id, f"the vendor's response example: {problem}")
     for iccid in (REQUEST_EXAMPLE_ICCID, *SAMPLE_CODE_ICCIDS):
         if not luhn_valid(iccid):
-            conformance.finding(
+            sessionapi_conformance.finding(
                 "CC-BODY-ICCID",
                 f"the vendor's sample ICCID {iccid} ({len(iccid)} digits) fails the Luhn check: "
                 "the suite never requires Luhn validity",
             )
 
 
-@pytest.mark.requirement(*ERROR_RULES)
-def test_vendor_error_table(conformance):
+@pytest.mark.sessionapi_requirement(*ERROR_RULES)
+def test_vendor_error_table(sessionapi_conformance):
     """'Get Session Details' 'Errors': each documented (code, status, message) as an envelope."""
-    _not_judging_the_target(conformance, ERROR_RULES)
+    _not_judging_the_target(sessionapi_conformance, ERROR_RULES)
     for code, status, message in ERROR_TABLE:
         body = f'{{"errorMessage": "{message}", "errorCode": "{code}"}}'.encode()
         answer = Answer(status, "application/json", body)
         for requirement_id, problem in RULES.judge(answer, Asked(iccid=REQUEST_EXAMPLE_ICCID), ERROR_RULES).problems.items():
-            conformance.finding(requirement_id, f"the vendor's error table, {code}: {problem}")
-    conformance.finding(
+            sessionapi_conformance.finding(requirement_id, f"the vendor's error table, {code}: {problem}")
+    sessionapi_conformance.finding(
         "CC-ERR-STATUS-TABLE",
         "the vendor lists 10000031 'Invalid Zone' for Get Session Details, which takes no zone "
         "parameter: the suite cannot provoke it and only checks its status (400) if it appears",
@@ -83,11 +83,11 @@ def test_vendor_error_table(conformance):
         401, "application/json", PRE_AUTH_401_BODY.encode(), (("www-authenticate", 'Basic realm="Jasper"'),)
     )
     if "errorCode" not in PRE_AUTH_401_BODY:
-        conformance.finding(
+        sessionapi_conformance.finding(
             "CC-ERR-ENVELOPE",
             "the vendor's server (third-party live probe) answers a request without credentials "
             f"with {PRE_AUTH_401_BODY}, which has no errorCode although the docs promise one on "
             "every error; the suite accepts it there",
         )
     for requirement_id, problem in RULES.judge(pre_auth, Asked(iccid=REQUEST_EXAMPLE_ICCID, credentials="none"), ERROR_RULES).problems.items():
-        conformance.finding(requirement_id, f"the vendor's pre-authentication 401: {problem}")
+        sessionapi_conformance.finding(requirement_id, f"the vendor's pre-authentication 401: {problem}")

@@ -35,8 +35,8 @@ def track_leaked(response, sessions) -> None:
         sessions.track(leaked)
 
 
-@pytest.mark.requirement("UMTS-AUTH-LOGIN", "UMTS-AUTH-TOKEN")
-def test_login_then_token(sessionapi_open_client, sessionapi_target, conformance):
+@pytest.mark.sessionapi_requirement("UMTS-AUTH-LOGIN", "UMTS-AUTH-TOKEN")
+def test_login_then_token(sessionapi_open_client, sessionapi_target, sessionapi_conformance):
     """'When a user authenticates successfully, the response body remains empty, and the response
     includes a valid session cookie'; then, with that cookie, 'The XSRF token is in the response
     body.'"""
@@ -44,16 +44,16 @@ def test_login_then_token(sessionapi_open_client, sessionapi_target, conformance
     client = raw_client(sessionapi_open_client, target)
     response = client.login(target.settings.username, target.secret("password"))
     target.redactor.add(response.cookies.get(SESSION_COOKIE))
-    judge(conformance, response, Asked("login", Expect.LOGIN), ("UMTS-AUTH-LOGIN",),
+    judge(sessionapi_conformance, response, Asked("login", Expect.LOGIN), ("UMTS-AUTH-LOGIN",),
           required=("UMTS-AUTH-LOGIN",))
 
     response = client.token()
     target.redactor.add(parse_token(response))
-    judge(conformance, response, Asked("token", Expect.TOKEN), ("UMTS-AUTH-TOKEN",))
+    judge(sessionapi_conformance, response, Asked("token", Expect.TOKEN), ("UMTS-AUTH-TOKEN",))
 
 
-@pytest.mark.requirement("UMTS-AUTH-LOGIN-REJECTED")
-def test_wrong_password_opens_no_session(sessionapi_open_client, sessionapi_target, conformance):
+@pytest.mark.sessionapi_requirement("UMTS-AUTH-LOGIN-REJECTED")
+def test_wrong_password_opens_no_session(sessionapi_open_client, sessionapi_target, sessionapi_conformance):
     """'When a user is unauthenticated, the response body contains an HTML login page': a wrong
     password opens no session, and no cookie the refusal sets is accepted by the token endpoint."""
     target = sessionapi_target
@@ -61,19 +61,19 @@ def test_wrong_password_opens_no_session(sessionapi_open_client, sessionapi_targ
     # One attempt per run: enough to judge, and far from any account-lockout threshold.
     response = client.login(target.settings.username, target.secret("password") + "-not-it")
     target.redactor.add(response.cookies.get(SESSION_COOKIE))
-    judge(conformance, response, Asked("login", Expect.LOGIN_REFUSED), ("UMTS-AUTH-LOGIN-REJECTED",))
+    judge(sessionapi_conformance, response, Asked("login", Expect.LOGIN_REFUSED), ("UMTS-AUTH-LOGIN-REJECTED",))
     # Whatever cookie that answer set must not be a session. Without one there is nothing to
     # probe: the token endpoint refusing cookieless calls is UMTS-AUTH-SESSION-REQUIRED's point.
     if response.cookies.get(SESSION_COOKIE):
         asked = Asked("token", Expect.LOGIN_REFUSED,
                       situation="GET /dataservice/client/token after a failed login")
-        judge(conformance, client.token(), asked, ("UMTS-AUTH-LOGIN-REJECTED",))
+        judge(sessionapi_conformance, client.token(), asked, ("UMTS-AUTH-LOGIN-REJECTED",))
 
 
-@pytest.mark.requirement("UMTS-AUTH-SESSION-REQUIRED")
+@pytest.mark.sessionapi_requirement("UMTS-AUTH-SESSION-REQUIRED")
 def test_calls_without_a_session_are_refused(
     sessionapi_open_client, sessionapi_target, sessionapi_client, umts_body, umts_sessions,
-    conformance,
+    sessionapi_conformance,
 ):
     """'For non-whitelisted endpoints, the user must provide an API token as a cookie': the token
     endpoint, create, status and start, without a JSESSIONID or with a forged one, are refused
@@ -90,19 +90,19 @@ def test_calls_without_a_session_are_refused(
     for who, client in callers:
         response = client.create_raw(umts_body)
         track_leaked(response, umts_sessions)
-        judge(conformance, response, Asked("create", Expect.NOT_SERVED, situation=f"create {who}"),
+        judge(sessionapi_conformance, response, Asked("create", Expect.NOT_SERVED, situation=f"create {who}"),
               rule)
 
-    response, session_id = create_first(conformance, sessionapi_client, umts_body, umts_sessions)
+    response, session_id = create_first(sessionapi_conformance, sessionapi_client, umts_body, umts_sessions)
     if response.status_code != 200 or not session_id:
-        conformance.stop_not_tested(f"no session to protect: {Answer.from_httpx(response).exchange()}")
+        sessionapi_conformance.stop_not_tested(f"no session to protect: {Answer.from_httpx(response).exchange()}")
 
     for who, client in callers:
-        judge(conformance, client.token(),
+        judge(sessionapi_conformance, client.token(),
               Asked("token", Expect.NOT_SERVED, situation=f"GET /dataservice/client/token {who}"),
               rule)
         for operation in ("status", "start"):
-            judge(conformance, client.operation(operation, session_id),
+            judge(sessionapi_conformance, client.operation(operation, session_id),
                   Asked(operation, Expect.NOT_SERVED, session_id=session_id,
                         situation=f"{operation} {who}"),
                   rule)
@@ -110,16 +110,16 @@ def test_calls_without_a_session_are_refused(
     # The refused start must not have started anything.
     status = Answer.from_httpx(sessionapi_client.status(session_id)).json
     if isinstance(status, dict):
-        with conformance.check("UMTS-AUTH-SESSION-REQUIRED"):
+        with sessionapi_conformance.check("UMTS-AUTH-SESSION-REQUIRED"):
             assert request_status(status) != "START", (
                 "an unauthenticated start was refused in words, but the session now reports "
                 "requestStatus START"
             )
 
 
-@pytest.mark.requirement("UMTS-AUTH-XSRF-POST")
+@pytest.mark.sessionapi_requirement("UMTS-AUTH-XSRF-POST")
 def test_create_without_xsrf_token_is_refused(
-    sessionapi_open_client, sessionapi_target, umts_body, umts_sessions, conformance
+    sessionapi_open_client, sessionapi_target, umts_body, umts_sessions, sessionapi_conformance
 ):
     """'If an API request does not include a token and is not included in the allowed list, Cisco
     SD-WAN Manager rejects the request and returns the response code 403 (forbidden)': a create
@@ -128,4 +128,4 @@ def test_create_without_xsrf_token_is_refused(
                     sessionapi_target)
     response = client.create_raw(umts_body)
     track_leaked(response, umts_sessions)
-    judge(conformance, response, Asked("create", Expect.XSRF_REFUSED), ("UMTS-AUTH-XSRF-POST",))
+    judge(sessionapi_conformance, response, Asked("create", Expect.XSRF_REFUSED), ("UMTS-AUTH-XSRF-POST",))

@@ -32,16 +32,16 @@ UNUSABLE_BODIES: dict[str, Callable[[dict[str, str]], Any]] = {
 }
 
 
-@pytest.mark.requirement("UMTS-NO-SERVER-ERROR")
+@pytest.mark.sessionapi_requirement("UMTS-NO-SERVER-ERROR")
 @pytest.mark.parametrize("case", sorted(UNUSABLE_BODIES))
-def test_create_with_unusable_body(case, sessionapi_client, umts_body, umts_sessions, conformance):
+def test_create_with_unusable_body(case, sessionapi_client, umts_body, umts_sessions, sessionapi_conformance):
     """A body outside UMTSInput: the guide's answer to bad input is '"400":{"description":"bad
     input parameter"', any 4xx (or acceptance) passes; a 5xx fails UMTS-NO-SERVER-ERROR."""
     open_session(sessionapi_client, UNUSABLE_BODIES[case](umts_body), umts_sessions)
 
 
-@pytest.mark.requirement("UMTS-NO-SERVER-ERROR")
-def test_create_with_a_body_that_is_not_json(sessionapi_client, umts_body, umts_sessions, conformance):
+@pytest.mark.sessionapi_requirement("UMTS-NO-SERVER-ERROR")
+def test_create_with_a_body_that_is_not_json(sessionapi_client, umts_body, umts_sessions, sessionapi_conformance):
     """A body that is not JSON is bad input ('"400":{"description":"bad input parameter"'), not
     a server error."""
     sessionapi_client.http.post(

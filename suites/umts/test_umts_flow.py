@@ -46,8 +46,8 @@ FLOW = (
 )
 
 
-@pytest.mark.requirement(*FLOW)
-def test_documented_flow(sessionapi_client, sessionapi_target, umts_body, umts_sessions, conformance):
+@pytest.mark.sessionapi_requirement(*FLOW)
+def test_documented_flow(sessionapi_client, sessionapi_target, umts_body, umts_sessions, sessionapi_conformance):
     """'Assign sessionId to client', then 'start, stop,status,download or disable session' on it,
     in the documented order; each step's answer is held to its own requirement, every answer to
     the session rules."""
@@ -56,30 +56,30 @@ def test_documented_flow(sessionapi_client, sessionapi_target, umts_body, umts_s
     settings = sessionapi_target.settings
 
     # create
-    response, session_id = create_first(conformance, client, umts_body, umts_sessions,
+    response, session_id = create_first(sessionapi_conformance, client, umts_body, umts_sessions,
                                         judged=CREATE_ANSWER, required=True)
     if not session_id:
-        conformance.stop_not_tested(
+        sessionapi_conformance.stop_not_tested(
             f"create opened no session the suite could follow: {Answer.from_httpx(response).exchange()}"
         )
-    judged_status(conformance, client, session_id, device, "after create")
+    judged_status(sessionapi_conformance, client, session_id, device, "after create")
 
     # start
-    started = acknowledged(conformance, client, "start", session_id)
-    status = judged_status(conformance, client, session_id, device, "after start",
+    started = acknowledged(sessionapi_conformance, client, "start", session_id)
+    status = judged_status(sessionapi_conformance, client, session_id, device, "after start",
                            reports="START" if started else None)
     if not started:
-        conformance.record("UMTS-LIFECYCLE-START", "not-tested", "start did not succeed")
+        sessionapi_conformance.record("UMTS-LIFECYCLE-START", "not-tested", "start did not succeed")
     if status is not None and status.get("download_status") is not None:
         # The vendor's 'status ok sample' shows results while START; then they must download.
-        download_when_ready(conformance, client, session_id, "after start")
+        download_when_ready(sessionapi_conformance, client, session_id, "after start")
 
     # stop
-    stopped = acknowledged(conformance, client, "stop", session_id)
-    judged_status(conformance, client, session_id, device, "after stop",
+    stopped = acknowledged(sessionapi_conformance, client, "stop", session_id)
+    judged_status(sessionapi_conformance, client, session_id, device, "after stop",
                   reports="STOP" if started and stopped else None)
     if not (started and stopped):
-        conformance.record("UMTS-LIFECYCLE-STOP", "not-tested", "start or stop did not succeed")
+        sessionapi_conformance.record("UMTS-LIFECYCLE-STOP", "not-tested", "start or stop did not succeed")
 
     # wait for the trace, then download
     if started and stopped:
@@ -91,10 +91,10 @@ def test_documented_flow(sessionapi_client, sessionapi_target, umts_body, umts_s
                 f"the device reported the trace as failed (status failure, statusMessage "
                 f"{poll.session.get('statusMessage')!r}): the documented failure path"
             )
-            conformance.record("UMTS-DOWNLOAD-READY", "not-tested", reason)
-            conformance.record("UMTS-DOWNLOAD-SHAPE", "not-tested", reason)
+            sessionapi_conformance.record("UMTS-DOWNLOAD-READY", "not-tested", reason)
+            sessionapi_conformance.record("UMTS-DOWNLOAD-SHAPE", "not-tested", reason)
         else:
-            with conformance.check("UMTS-DOWNLOAD-READY"):
+            with sessionapi_conformance.check("UMTS-DOWNLOAD-READY"):
                 assert poll.problem is None, poll.problem
                 assert poll.ready, (
                     f"no download_status after {poll.waited_s:.1f} s ({poll.polls} status polls, "
@@ -102,40 +102,40 @@ def test_documented_flow(sessionapi_client, sessionapi_target, umts_body, umts_s
                     f"last status: {poll.session}"
                 )
             if poll.ready:
-                download_when_ready(conformance, client, session_id, "after stop")
+                download_when_ready(sessionapi_conformance, client, session_id, "after stop")
 
     # disable, and what it promises
-    if not acknowledged(conformance, client, "disable", session_id):
+    if not acknowledged(sessionapi_conformance, client, "disable", session_id):
         for requirement_id in ("UMTS-DISABLE-FREES-DEVICE", "UMTS-DISABLE-INVALIDATES"):
-            conformance.record(requirement_id, "not-tested", "disable did not succeed")
+            sessionapi_conformance.record(requirement_id, "not-tested", "disable did not succeed")
         return
     umts_sessions.forget(session_id)
-    gone_session(conformance, client, "status", session_id, Expect.DISABLED_SESSION,
+    gone_session(sessionapi_conformance, client, "status", session_id, Expect.DISABLED_SESSION,
                  ("UMTS-DISABLE-INVALIDATES",))
     response, _ = open_session(client, umts_body, umts_sessions)
-    judge(conformance, response, Asked("create", Expect.FREED_DEVICE, device_uuid=device),
+    judge(sessionapi_conformance, response, Asked("create", Expect.FREED_DEVICE, device_uuid=device),
           ("UMTS-DISABLE-FREES-DEVICE",))
 
 
-@pytest.mark.requirement("UMTS-CREATE-CONFLICT", "UMTS-ERROR-ENVELOPE", "UMTS-MEDIA-JSON")
-def test_second_create_for_busy_device(sessionapi_client, umts_body, umts_sessions, conformance):
+@pytest.mark.sessionapi_requirement("UMTS-CREATE-CONFLICT", "UMTS-ERROR-ENVELOPE", "UMTS-MEDIA-JSON")
+def test_second_create_for_busy_device(sessionapi_client, umts_body, umts_sessions, sessionapi_conformance):
     """A second create for a device whose session is open gets the vendor's 400 example, TBST1008
     'is already have a active umts tunnel session', and opens no second session."""
     client = sessionapi_client
-    first, first_id = create_first(conformance, client, umts_body, umts_sessions)
+    first, first_id = create_first(sessionapi_conformance, client, umts_body, umts_sessions)
     if first.status_code != 200 or not first_id:
-        conformance.stop_not_tested(
+        sessionapi_conformance.stop_not_tested(
             f"no first session to conflict with: {Answer.from_httpx(first).exchange()}"
         )
     second, _ = open_session(client, umts_body, umts_sessions)
     asked = Asked("create", Expect.CONFLICT, device_uuid=umts_body["deviceUUID"],
                   held_session=first_id)
-    judge(conformance, second, asked,
+    judge(sessionapi_conformance, second, asked,
           ("UMTS-MEDIA-JSON", "UMTS-CREATE-CONFLICT", "UMTS-ERROR-ENVELOPE"))
     # The envelope is judged on a refusal only: a create that was (wrongly) carried out is
     # UMTS-CREATE-CONFLICT's failure, and its success body owes no error envelope.
     if second.status_code != 400:
-        conformance.record(
+        sessionapi_conformance.record(
             "UMTS-ERROR-ENVELOPE", "not-tested",
             f"the second create was not refused ({second.status_code}): no error to judge",
         )
@@ -146,29 +146,29 @@ def test_second_create_for_busy_device(sessionapi_client, umts_body, umts_sessio
 NOT_UUID_ID = "3fb76734-2fcd-44ef-b69e-77536ab5d41322"
 
 
-@pytest.mark.requirement("UMTS-ERROR-UNKNOWN-SESSION", "UMTS-ERROR-ENVELOPE", "UMTS-MEDIA-JSON")
+@pytest.mark.sessionapi_requirement("UMTS-ERROR-UNKNOWN-SESSION", "UMTS-ERROR-ENVELOPE", "UMTS-MEDIA-JSON")
 @pytest.mark.parametrize("operation", OPERATIONS)
-def test_unknown_session(operation, sessionapi_client, conformance):
+def test_unknown_session(operation, sessionapi_client, sessionapi_conformance):
     """Each operation on a session id never issued answers the vendor's 'error sample':
     '"message":"Invalid Session" ... "code":"TBST1005"', in the vManage envelope."""
     for session_id in (unknown_session_id(), NOT_UUID_ID):
-        gone_session(conformance, sessionapi_client, operation, session_id, Expect.UNKNOWN_SESSION)
+        gone_session(sessionapi_conformance, sessionapi_client, operation, session_id, Expect.UNKNOWN_SESSION)
 
 
-@pytest.mark.requirement("UMTS-UNKNOWN-OPERATION")
-def test_unknown_operation(sessionapi_client, umts_body, umts_sessions, conformance):
+@pytest.mark.sessionapi_requirement("UMTS-UNKNOWN-OPERATION")
+def test_unknown_operation(sessionapi_client, umts_body, umts_sessions, sessionapi_conformance):
     """The guide names the operations in prose only, 'start, stop,status,download or disable
     session', and documents no answer for any other: the suite infers that another operation is
     refused with a 4xx (a SHOULD). Asked on a live session, so the answer can only be about the
     operation."""
-    response, session_id = create_first(conformance, sessionapi_client, umts_body, umts_sessions)
+    response, session_id = create_first(sessionapi_conformance, sessionapi_client, umts_body, umts_sessions)
     if response.status_code != 200 or not session_id:
-        conformance.stop_not_tested(
+        sessionapi_conformance.stop_not_tested(
             f"no session to ask about: {Answer.from_httpx(response).exchange()}"
         )
     for operation in UNKNOWN_OPERATIONS:
         # A 5xx is UMTS-NO-SERVER-ERROR's, judged on every answer of the test.
-        judge(conformance, sessionapi_client.operation(operation, session_id),
+        judge(sessionapi_conformance, sessionapi_client.operation(operation, session_id),
               Asked(operation, Expect.REFUSAL, session_id=session_id), ("UMTS-UNKNOWN-OPERATION",))
 
 
@@ -185,27 +185,27 @@ OPEN_QUESTIONS = {
 }
 
 
-@pytest.mark.requirement("UMTS-UNDOCUMENTED-OUTCOME")
+@pytest.mark.sessionapi_requirement("UMTS-UNDOCUMENTED-OUTCOME")
 @pytest.mark.parametrize("question", list(OPEN_QUESTIONS))
-def test_undocumented_transition(question, sessionapi_client, umts_body, umts_sessions, conformance):
+def test_undocumented_transition(question, sessionapi_client, umts_body, umts_sessions, sessionapi_conformance):
     """The guide documents two answers for every operation, 200 'opertion result' and 400 'bad
     input parameter', and no outcome for these transitions: the suite infers that the answer is a
     success or a 4xx refusal, and never guesses which (a SHOULD)."""
     steps, operation = OPEN_QUESTIONS[question]
-    response, session_id = create_first(conformance, sessionapi_client, umts_body, umts_sessions)
+    response, session_id = create_first(sessionapi_conformance, sessionapi_client, umts_body, umts_sessions)
     if response.status_code != 200 or not session_id:
-        conformance.stop_not_tested(
+        sessionapi_conformance.stop_not_tested(
             f"no session to ask about: {Answer.from_httpx(response).exchange()}"
         )
     for step in steps:
         response = sessionapi_client.operation(step, session_id)
         if response.status_code != 200:
-            conformance.stop_not_tested(
+            sessionapi_conformance.stop_not_tested(
                 f"could not reach the situation: {step} answered "
                 f"{Answer.from_httpx(response).exchange()}"
             )
     response = sessionapi_client.operation(operation, session_id)
-    judge(conformance, response,
+    judge(sessionapi_conformance, response,
           Asked(operation, Expect.OPEN, session_id=session_id, situation=f"({question})"),
           ("UMTS-UNDOCUMENTED-OUTCOME",))
     if operation == "disable" and response.status_code == 200:

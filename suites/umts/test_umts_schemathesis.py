@@ -37,20 +37,20 @@ from pytest_sessionapi.schemathesis_support import send_case
 pytestmark = pytest.mark.sessionapi("umts")
 
 
-@pytest.mark.requirement(*UNKNOWN_SESSION_RULES)
+@pytest.mark.sessionapi_requirement(*UNKNOWN_SESSION_RULES)
 @given(data=st.data())
-def test_generated_session_ids(data, sessionapi_client, conformance):
+def test_generated_session_ids(data, sessionapi_client, sessionapi_conformance):
     """Generated session ids, none of them issued, on each documented operation: every answer is
     the vendor's 'error sample', '"message":"Invalid Session" ... "code":"TBST1005"'."""
     case = data.draw(session_cases(), label="case")
     response = send_case(sessionapi_client.http, case)
     found = judge_case(case, response, asked_of(case), UNKNOWN_SESSION_RULES)
-    conformance.record_batch(found, judged=UNKNOWN_SESSION_RULES, hard=True)
+    sessionapi_conformance.record_batch(found, judged=UNKNOWN_SESSION_RULES, hard=True)
 
 
-@pytest.mark.requirement(*CREATE_RULES)
+@pytest.mark.sessionapi_requirement(*CREATE_RULES)
 @given(data=st.data())
-def test_generated_create_bodies(data, sessionapi_client, umts_body, umts_sessions, conformance):
+def test_generated_create_bodies(data, sessionapi_client, umts_body, umts_sessions, sessionapi_conformance):
     """'Assign sessionId to client' for generated UMTSInput bodies on the target's device: each
     answer is the new session (a wildcard color combination may instead be refused in the 400
     envelope)."""
@@ -63,13 +63,13 @@ def test_generated_create_bodies(data, sessionapi_client, umts_body, umts_sessio
             umts_sessions.track(session_id)
         problem = busy_device_problem(response, umts_sessions)
         if problem in ("busy", "lost"):
-            conformance.stop_not_tested("a session the suite cannot release holds the target's device (TBST1008)")
+            sessionapi_conformance.stop_not_tested("a session the suite cannot release holds the target's device (TBST1008)")
         if problem:
-            with conformance.require("UMTS-DISABLE-FREES-DEVICE"):
+            with sessionapi_conformance.require("UMTS-DISABLE-FREES-DEVICE"):
                 raise AssertionError(problem)
         asked = asked_of(case, refusable=not uses_configured_colors(body, umts_body))
         found = judge_case(case, response, asked, (*CREATE_RULES, "UMTS-ERROR-ENVELOPE"))
-        conformance.record_batch(found, judged=CREATE_RULES, hard=True)
+        sessionapi_conformance.record_batch(found, judged=CREATE_RULES, hard=True)
     finally:
         # Per example, so the device is free for the next one (the fixture is shared by all).
         umts_sessions.release_all()

@@ -72,7 +72,7 @@ HELD_TO: dict[Expect, tuple[str, ...]] = {
 CONFLICT_ANSWER = ("UMTS-MEDIA-JSON", "UMTS-CREATE-CONFLICT", "UMTS-ERROR-ENVELOPE")
 
 
-def build_machine(client, tracker, conformance, body) -> type[RuleBasedStateMachine]:
+def build_machine(client, tracker, sessionapi_conformance, body) -> type[RuleBasedStateMachine]:
     device = body["deviceUUID"]
 
     class UmtsLifecycle(RuleBasedStateMachine):
@@ -95,18 +95,18 @@ def build_machine(client, tracker, conformance, body) -> type[RuleBasedStateMach
             if self.model.live:
                 asked = Asked("create", Expect.CONFLICT, device_uuid=device,
                               held_session=next(iter(self.model.live)))
-                judge(conformance, response, asked, CONFLICT_ANSWER, hard=True)
+                judge(sessionapi_conformance, response, asked, CONFLICT_ANSWER, hard=True)
                 return
             problem = busy_device_problem(response, tracker)
             if problem:
-                judge(conformance, response, Asked("create", Expect.NEW_SESSION, device_uuid=device),
+                judge(sessionapi_conformance, response, Asked("create", Expect.NEW_SESSION, device_uuid=device),
                       ("UMTS-MEDIA-JSON",), hard=True)
                 if problem in ("busy", "lost"):
                     return  # a session the suite cannot release holds the device: nothing to judge
-                with conformance.check("UMTS-DISABLE-FREES-DEVICE", hard=True):
+                with sessionapi_conformance.check("UMTS-DISABLE-FREES-DEVICE", hard=True):
                     raise AssertionError(problem)
                 return
-            verdicts = judge(conformance, response,
+            verdicts = judge(sessionapi_conformance, response,
                              Asked("create", Expect.NEW_SESSION, device_uuid=device),
                              CREATE_ANSWER, hard=True)
             if session_id and "UMTS-CREATE-SESSION" in verdicts.passed:
@@ -134,7 +134,7 @@ def build_machine(client, tracker, conformance, body) -> type[RuleBasedStateMach
             answer = Answer.from_httpx(response)
             if operation == "status" and session.may_be_gone and answer.status == 400 and \
                     error_code(answer.json) == CODE_UNKNOWN_SESSION:
-                judge(conformance, response, Asked("status", Expect.UNJUDGED), EVERY_ANSWER,
+                judge(sessionapi_conformance, response, Asked("status", Expect.UNJUDGED), EVERY_ANSWER,
                       hard=True)
                 self.model.gone(session)  # the undetermined disable was carried out
                 return
@@ -147,7 +147,7 @@ def build_machine(client, tracker, conformance, body) -> type[RuleBasedStateMach
                 reports=reports[1] if reports else None,
                 situation=f"on a session in phase {session.phase.value}",
             )
-            verdicts = judge(conformance, response, asked, HELD_TO[demanded], hard=True)
+            verdicts = judge(sessionapi_conformance, response, asked, HELD_TO[demanded], hard=True)
             if operation == "status":
                 if isinstance(answer.json, dict):
                     self.model.observed(session, request_status(answer.json),
@@ -178,12 +178,12 @@ def build_machine(client, tracker, conformance, body) -> type[RuleBasedStateMach
         @rule(operation=strategies.operations, data=st.data())
         def operate_on_disabled(self, operation: str, data: st.DataObject) -> None:
             session_id = data.draw(st.sampled_from(self.model.disabled), label="disabled session")
-            gone_session(conformance, client, operation, session_id, Expect.DISABLED_SESSION,
+            gone_session(sessionapi_conformance, client, operation, session_id, Expect.DISABLED_SESSION,
                          ERROR_ANSWER, hard=True)
 
         @rule(operation=strategies.operations)
         def operate_on_unknown(self, operation: str) -> None:
-            gone_session(conformance, client, operation, unknown_session_id(),
+            gone_session(sessionapi_conformance, client, operation, unknown_session_id(),
                          Expect.UNKNOWN_SESSION, ERROR_ANSWER, hard=True)
 
         @precondition(lambda self: bool(self.model.live))
@@ -191,7 +191,7 @@ def build_machine(client, tracker, conformance, body) -> type[RuleBasedStateMach
         def unknown_operation(self, operation: str, data: st.DataObject) -> None:
             session_id = data.draw(st.sampled_from(sorted(self.model.live)), label="session")
             response = client.operation(operation, session_id)
-            judge(conformance, response, Asked(operation, Expect.REFUSAL, session_id=session_id),
+            judge(sessionapi_conformance, response, Asked(operation, Expect.REFUSAL, session_id=session_id),
                   ("UMTS-NO-SERVER-ERROR", "UMTS-UNKNOWN-OPERATION"), hard=True)
             if response.is_success:  # served as something: the model no longer knows the state
                 self.model.live[session_id].phase = Phase.UNCERTAIN
@@ -202,12 +202,12 @@ def build_machine(client, tracker, conformance, body) -> type[RuleBasedStateMach
     return UmtsLifecycle
 
 
-@pytest.mark.requirement(*MACHINE)
-def test_lifecycle_state_machine(sessionapi_client, umts_sessions, umts_body, conformance):
+@pytest.mark.sessionapi_requirement(*MACHINE)
+def test_lifecycle_state_machine(sessionapi_client, umts_sessions, umts_body, sessionapi_conformance):
     """Random walks over the operations, each answer held to the lifecycle model: after a start,
     status shows the 'status ok sample' state '"requestStatus":"START"', after a stop
     '"requestStatus":"STOP"'; the transitions the docs leave open are judged as open."""
     from hypothesis import settings
 
-    machine = build_machine(sessionapi_client, umts_sessions, conformance, umts_body)
+    machine = build_machine(sessionapi_client, umts_sessions, sessionapi_conformance, umts_body)
     run_state_machine_as_test(machine, settings=settings())

@@ -36,17 +36,17 @@ def as_answer(status: int, value: Any) -> Answer:
     return Answer(status, "application/json", json.dumps(value).encode())
 
 
-def sample_findings(conformance: Any, name: str, status: int, value: Any, asked: Asked,
+def sample_findings(sessionapi_conformance: Any, name: str, status: int, value: Any, asked: Asked,
                     rules: tuple[str, ...]) -> None:
     """The sample through the rules a live answer goes through; what breaks one is a finding."""
     verdicts = RULES.judge(as_answer(status, value), asked, rules)
     for requirement_id, problem in verdicts.problems.items():
-        conformance.finding(requirement_id, f"sample {name!r}: {problem}")
+        sessionapi_conformance.finding(requirement_id, f"sample {name!r}: {problem}")
 
 
-def not_judging_the_target(conformance: Any, declared: tuple[str, ...]) -> None:
+def not_judging_the_target(sessionapi_conformance: Any, declared: tuple[str, ...]) -> None:
     for requirement_id in declared:
-        conformance.record(requirement_id, "not-tested", NOT_THE_TARGET)
+        sessionapi_conformance.record(requirement_id, "not-tested", NOT_THE_TARGET)
 
 
 def is_uuid(value: str) -> bool:
@@ -79,19 +79,19 @@ def _same_session_twice(samples: dict[str, Any]) -> list[tuple[str, str]]:
     ]
 
 
-@pytest.mark.requirement(*STATUS_SAMPLE_RULES)
-def test_vendor_operation_samples(conformance):
+@pytest.mark.sessionapi_requirement(*STATUS_SAMPLE_RULES)
+def test_vendor_operation_samples(sessionapi_conformance):
     """The 200 examples of updateUmtsSessionStatus (SD-WAN Manager API guide 20.18), 'status ok
     sample' to 'download sample', through the validators a live answer goes through: what they
     get wrong is a finding about the docs, never a verdict on the target."""
-    not_judging_the_target(conformance, STATUS_SAMPLE_RULES)
+    not_judging_the_target(sessionapi_conformance, STATUS_SAMPLE_RULES)
     samples = vendor_examples.operation_samples()
     assert samples, "the bundled openapi.json lost the vendor's 200 examples"
     for name, value in samples.items():
         if isinstance(value, str):
-            sample_findings(conformance, name, 200, value,
+            sample_findings(sessionapi_conformance, name, 200, value,
                             Asked("start", Expect.ACK), ("UMTS-OP-ACK",))
-            conformance.finding(
+            sessionapi_conformance.finding(
                 "UMTS-OP-ACK",
                 f"sample {name!r} is the string {value!r}: not a JSON object although the schema "
                 "says type object (as raw text it would not even be JSON); accepted as the JSON "
@@ -99,26 +99,26 @@ def test_vendor_operation_samples(conformance):
                 "download, whose other samples are a session object and {\"data\": [...]}",
             )
         elif isinstance(value, dict) and "data" in value:
-            sample_findings(conformance, name, 200, value,
+            sample_findings(sessionapi_conformance, name, 200, value,
                             Asked("download", Expect.DATA), ("UMTS-DOWNLOAD-SHAPE",))
             for index, record in enumerate(value.get("data", [])):
                 vip_time = record.get("vip_time")
                 if not epoch_ms_plausible(vip_time):
-                    conformance.finding(
+                    sessionapi_conformance.finding(
                         "UMTS-DOWNLOAD-SHAPE",
                         f"sample {name!r} record {index}: vip_time {vip_time} has "
                         f"{len(str(vip_time))} digits, not an epoch-milliseconds time (year "
                         "2490 if read as one); the suite checks vip_time's type only",
                     )
                 if record.get("event_subtype") not in (None, "NONE"):
-                    conformance.finding(
+                    sessionapi_conformance.finding(
                         "UMTS-DOWNLOAD-SHAPE",
                         f"sample {name!r} record {index}: event_subtype "
                         f"{record.get('event_subtype')!r} looks like a placeholder",
                     )
                 sent_qos = record.get("sent_qos")
                 if isinstance(sent_qos, int) and not 0 <= sent_qos <= DSCP_MAX:
-                    conformance.finding(
+                    sessionapi_conformance.finding(
                         "UMTS-DOWNLOAD-SHAPE",
                         f"sample {name!r} record {index}: sent_qos {sent_qos} is outside the DSCP "
                         f"range 0-{DSCP_MAX} and its meaning is undocumented; the suite checks "
@@ -128,30 +128,30 @@ def test_vendor_operation_samples(conformance):
             if len({s.upper() for s in states if isinstance(s, str)}) != len(states) or (
                 any(s.isupper() for s in states) and any(s.islower() for s in states)
             ):
-                conformance.finding(
+                sessionapi_conformance.finding(
                     "UMTS-DOWNLOAD-SHAPE",
                     f"sample {name!r} writes state as {states}: mixed case; the suite takes "
                     "state as a string of any case",
                 )
         elif isinstance(value, dict):
-            sample_findings(conformance, name, 200, value,
+            sample_findings(sessionapi_conformance, name, 200, value,
                             Asked("status", Expect.SESSION, session_id=value.get("sessionId")),
                             SESSION_RULES)
             if "JSessionId" in value:
-                conformance.finding(
+                sessionapi_conformance.finding(
                     "UMTS-SESSION-TYPES",
                     f"sample {name!r} carries JSessionId, apparently the creator's HTTP session "
                     "id (a possible information leak); absent from the POST schema and the SDK, "
                     "so the suite treats it as optional",
                 )
             if value.get("requestStatus") == "START" and value.get("download_status"):
-                conformance.finding(
+                sessionapi_conformance.finding(
                     "UMTS-SESSION-VALUES",
                     f"sample {name!r} reports download_status success while requestStatus is "
                     "START: results of a running trace; the suite then requires download to work",
                 )
     for first, second in _same_session_twice(samples):
-        conformance.finding(
+        sessionapi_conformance.finding(
             "UMTS-SESSION-VALUES",
             f"samples {first!r} and {second!r} are the same session (sessionId, JSessionId, @rid, "
             f"times) reported once as status {samples[first].get('status')!r} and once as "
@@ -160,16 +160,16 @@ def test_vendor_operation_samples(conformance):
         )
     description = vendor_examples.operation_200_description()
     if "opertion" in description:
-        conformance.finding("UMTS-OP-ACK", f"the 200 response is described as {description!r} (typo)")
+        sessionapi_conformance.finding("UMTS-OP-ACK", f"the 200 response is described as {description!r} (typo)")
 
 
 ERROR_RULES = ("UMTS-ERROR-ENVELOPE", "UMTS-ERROR-UNKNOWN-SESSION", "UMTS-CREATE-CONFLICT")
 
 
-@pytest.mark.requirement(*ERROR_RULES)
-def test_vendor_error_samples(conformance):
+@pytest.mark.sessionapi_requirement(*ERROR_RULES)
+def test_vendor_error_samples(sessionapi_conformance):
     """updateUmtsSessionStatus' 'error sample' (TBST1005) and enableSession's TBST1008 conflict."""
-    not_judging_the_target(conformance, ERROR_RULES)
+    not_judging_the_target(sessionapi_conformance, ERROR_RULES)
     cases = [
         (name, value, CODE_UNKNOWN_SESSION, "UMTS-ERROR-UNKNOWN-SESSION")
         for name, value in vendor_examples.unknown_session_samples().items()
@@ -179,33 +179,33 @@ def test_vendor_error_samples(conformance):
     ]
     assert cases, "the bundled openapi.json lost the vendor's error examples"
     for name, value, code, requirement_id in cases:
-        sample_findings(conformance, name, 400, value,
+        sample_findings(sessionapi_conformance, name, 400, value,
                         Asked("status", Expect.UNKNOWN_SESSION), ("UMTS-ERROR-ENVELOPE",))
         if error_code(value) != code:
-            conformance.finding(requirement_id, f"sample {name!r} has code "
+            sessionapi_conformance.finding(requirement_id, f"sample {name!r} has code "
                                 f"{error_code(value)!r}, expected {code}")
         details = value.get("error", {}).get("details", "") if isinstance(value, dict) else ""
         if code == CODE_UNKNOWN_SESSION:
             named = details.split()[1] if len(details.split()) > 1 else ""
             if named and not is_uuid(named):
-                conformance.finding(
+                sessionapi_conformance.finding(
                     requirement_id,
                     f"sample {name!r} names session {named!r} ({len(named)} characters): not a "
                     "UUID like the ids the server hands out; the suite asks about both forms",
                 )
         if code == CODE_CONFLICT:
-            conformance.finding(
+            sessionapi_conformance.finding(
                 "UMTS-CREATE-SESSION",
                 "the create operation's 200 schema is an array of UMTSSession, while Cisco's own "
                 "sample scripts read the answer as one object (result['sessionId']); the suite "
                 "accepts both: an array of exactly one session, or one session object",
             )
-            conformance.finding(
+            sessionapi_conformance.finding(
                 "UMTS-SESSION-VALUES",
                 "requestStatus is written 'START'/'STOP' in the status samples and 'stop' in the "
                 "create operation's example; the suite compares it case-insensitively",
             )
-            conformance.finding(
+            sessionapi_conformance.finding(
                 requirement_id,
                 f"sample {name!r}: a client-side conflict is answered 400 with message "
                 f"{value['error'].get('message')!r} (not 409, and worded as a server error); "

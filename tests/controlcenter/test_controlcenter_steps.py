@@ -50,8 +50,8 @@ def recorder(*declared: str) -> TestRecorder:
     return TestRecorder("tests/controlcenter::step", declared)
 
 
-def statuses(conformance: TestRecorder) -> dict[str, set[str]]:
-    return {rid: {o.status for o in found} for rid, found in conformance.observations.items()}
+def statuses(sessionapi_conformance: TestRecorder) -> dict[str, set[str]]:
+    return {rid: {o.status for o in found} for rid, found in sessionapi_conformance.observations.items()}
 
 
 def test_a_device_of_the_target_is_judged_in_its_state_once_per_answer(monkeypatch):
@@ -65,31 +65,31 @@ def test_a_device_of_the_target_is_judged_in_its_state_once_per_answer(monkeypat
 
     monkeypatch.setattr(RULES, "judge", counting)
     seen: list[httpx.Request] = []
-    conformance = recorder()
+    sessionapi_conformance = recorder()
     declared = ("CC-DATE-ENDED-NULL-IN-SESSION", "CC-OK-STATUS", "CC-DATE-ENDED-SET")
-    steps.ask(conformance, serve({IN_SESSION: (200, BODY)}, seen), DEVICES, IN_SESSION, declared)
+    steps.ask(sessionapi_conformance, serve({IN_SESSION: (200, BODY)}, seen), DEVICES, IN_SESSION, declared)
     assert calls == [IN_SESSION] and len(seen) == 1
     assert seen[0].url.path == f"/rws/api/v1/devices/{IN_SESSION}/sessionInfo"
-    found = statuses(conformance)
+    found = statuses(sessionapi_conformance)
     assert found["CC-DATE-ENDED-NULL-IN-SESSION"] == {"pass"} and found["CC-OK-STATUS"] == {"pass"}
     # Declared, but an in-session device gives it nothing to judge: not-tested, never a pass.
     assert found["CC-DATE-ENDED-SET"] == {"not-tested"}
 
 
 def test_a_defect_the_test_did_not_declare_is_still_recorded():
-    conformance = recorder()
+    sessionapi_conformance = recorder()
     wrong = BODY.replace(f'"iccid": "{IN_SESSION}"', '"iccid": 5')
-    steps.ask(conformance, serve({IN_SESSION: (200, wrong)}, []), DEVICES, IN_SESSION, ("CC-OK-STATUS",))
-    assert statuses(conformance)["CC-BODY-ICCID"] == {"fail"}
+    steps.ask(sessionapi_conformance, serve({IN_SESSION: (200, wrong)}, []), DEVICES, IN_SESSION, ("CC-OK-STATUS",))
+    assert statuses(sessionapi_conformance)["CC-BODY-ICCID"] == {"fail"}
 
 
 def test_schemathesis_s_built_in_checks_map_to_a_requirement():
     # A status the OpenAPI document does not list, for an unknown ICCID: the situation's own.
-    conformance = recorder()
+    sessionapi_conformance = recorder()
     case = make_case(UNKNOWN)
-    steps.ask(conformance, serve({UNKNOWN: (403, NOT_FOUND.replace("20000001", "10000030"))}, []),
+    steps.ask(sessionapi_conformance, serve({UNKNOWN: (403, NOT_FOUND.replace("20000001", "10000030"))}, []),
               DEVICES, case, ("CC-ERR-UNKNOWN-ICCID",))
-    assert statuses(conformance)["CC-ERR-UNKNOWN-ICCID"] == {"fail"}
+    assert statuses(sessionapi_conformance)["CC-ERR-UNKNOWN-ICCID"] == {"fail"}
 
 
 def test_hard_raises_a_blocking_failure_for_hypothesis_and_keeps_a_should_soft():
@@ -106,16 +106,16 @@ def test_hard_raises_a_blocking_failure_for_hypothesis_and_keeps_a_should_soft()
 
 def test_a_refused_request_asks_about_the_device_in_session_with_the_credentials_it_carries():
     seen: list[httpx.Request] = []
-    conformance = recorder()
+    sessionapi_conformance = recorder()
     refusal = '{"errorMessage": "Invalid credentials.", "errorCode": "10000001"}'
     http = serve({IN_SESSION: (401, refusal)}, seen)
 
     class Target:
         pass
 
-    steps.ask_refused(conformance, http, Target(), DEVICES, "invalid",
+    steps.ask_refused(sessionapi_conformance, http, Target(), DEVICES, "invalid",
                       ("CC-ERR-BAD-CREDENTIALS", "CC-AUTH-CHALLENGE"))
     assert [r.url.path.split("/")[-2] for r in seen] == [IN_SESSION]
-    found = statuses(conformance)
+    found = statuses(sessionapi_conformance)
     assert found["CC-ERR-BAD-CREDENTIALS"] == {"pass"}
     assert found["CC-AUTH-CHALLENGE"] == {"fail"}  # the mock offers no Basic challenge

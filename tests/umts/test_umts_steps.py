@@ -29,27 +29,27 @@ def recorder(*declared: str, strict: bool = False) -> TestRecorder:
     return TestRecorder("tests/umts::t", declared, strict=strict)
 
 
-def statuses(conformance: TestRecorder) -> dict[str, str]:
-    return {rid: conformance.status_of(rid) for rid in conformance.observations}
+def statuses(sessionapi_conformance: TestRecorder) -> dict[str, str]:
+    return {rid: sessionapi_conformance.status_of(rid) for rid in sessionapi_conformance.observations}
 
 
 def test_judge_records_each_verdict_once_and_nothing_for_rules_out_of_scope():
-    conformance = recorder()
+    sessionapi_conformance = recorder()
     asked = Asked("start", Expect.ACK, session_id="s")
-    verdicts = judge(conformance, answer(200, {"status": "failure"}), asked,
+    verdicts = judge(sessionapi_conformance, answer(200, {"status": "failure"}), asked,
                      ("UMTS-MEDIA-JSON", "UMTS-OP-ACK", "UMTS-DOWNLOAD-SHAPE"))
-    assert statuses(conformance) == {"UMTS-MEDIA-JSON": "pass", "UMTS-OP-ACK": "fail"}
+    assert statuses(sessionapi_conformance) == {"UMTS-MEDIA-JSON": "pass", "UMTS-OP-ACK": "fail"}
     assert list(verdicts.failures) == ["UMTS-OP-ACK"]
-    assert [len(bucket) for bucket in conformance.observations.values()] == [1, 1]
+    assert [len(bucket) for bucket in sessionapi_conformance.observations.values()] == [1, 1]
 
 
 def test_judge_hard_raises_a_blocking_failure_after_recording_everything():
-    conformance = recorder()
+    sessionapi_conformance = recorder()
     asked = Asked("status", Expect.SESSION, session_id="s", device_uuid=DEVICE)
     with pytest.raises(AssertionError, match="answered sessionId"):
-        judge(conformance, answer(200, session(sessionId="other", status="ok")), asked,
+        judge(sessionapi_conformance, answer(200, session(sessionId="other", status="ok")), asked,
               ("UMTS-STATUS-IDENTITY", "UMTS-SESSION-VALUES"), hard=True)
-    assert statuses(conformance) == {"UMTS-STATUS-IDENTITY": "fail", "UMTS-SESSION-VALUES": "fail"}
+    assert statuses(sessionapi_conformance) == {"UMTS-STATUS-IDENTITY": "fail", "UMTS-SESSION-VALUES": "fail"}
 
 
 def test_judge_hard_keeps_a_should_failure_soft_unless_strict():
@@ -63,13 +63,13 @@ def test_judge_hard_keeps_a_should_failure_soft_unless_strict():
 
 
 def test_a_required_failure_stops_the_test_even_when_the_rest_is_recorded():
-    conformance = recorder()
+    sessionapi_conformance = recorder()
     asked = Asked("create", Expect.NEW_SESSION, device_uuid=DEVICE)
     with pytest.raises(AssertionError, match="array of 0 items"):
-        judge(conformance, answer(200, [], path=""), asked, CREATE_ANSWER,
+        judge(sessionapi_conformance, answer(200, [], path=""), asked, CREATE_ANSWER,
               required=("UMTS-CREATE-SESSION",))
-    assert statuses(conformance) == {"UMTS-MEDIA-JSON": "pass", "UMTS-CREATE-SESSION": "fail"}
-    assert len(conformance.observations["UMTS-CREATE-SESSION"]) == 1
+    assert statuses(sessionapi_conformance) == {"UMTS-MEDIA-JSON": "pass", "UMTS-CREATE-SESSION": "fail"}
+    assert len(sessionapi_conformance.observations["UMTS-CREATE-SESSION"]) == 1
 
 
 def created(session_id: str = "new") -> FakeClient:
@@ -81,11 +81,11 @@ def created(session_id: str = "new") -> FakeClient:
 def test_create_first_tracks_and_judges_the_create_answer_with_the_rules_asked():
     client = created()
     tracker = SessionTracker(client)
-    conformance = recorder()
-    response, session_id = create_first(conformance, client, BODY, tracker, judged=CREATE_ANSWER)
+    sessionapi_conformance = recorder()
+    response, session_id = create_first(sessionapi_conformance, client, BODY, tracker, judged=CREATE_ANSWER)
     assert session_id == "new" and tracker.open == ["new"] and client.created == [BODY]
-    assert set(statuses(conformance).values()) == {"pass"}
-    assert set(statuses(conformance)) == set(CREATE_ANSWER)
+    assert set(statuses(sessionapi_conformance).values()) == {"pass"}
+    assert set(statuses(sessionapi_conformance)) == set(CREATE_ANSWER)
     # Asked for no rules, a create that opened its session is the test's means, not its point.
     quiet = recorder()
     create_first(quiet, created("other"), BODY, SessionTracker(client))
@@ -95,9 +95,9 @@ def test_create_first_tracks_and_judges_the_create_answer_with_the_rules_asked()
 def test_create_first_fails_a_200_without_a_session_id_in_any_test():
     client = FakeClient(lambda op, sid: answer(200, {"no": "id"}, path=""))
     tracker = SessionTracker(client)
-    conformance = recorder()
-    assert create_first(conformance, client, BODY, tracker)[1] is None
-    assert statuses(conformance) == {"UMTS-MEDIA-JSON": "pass", "UMTS-CREATE-SESSION": "fail"}
+    sessionapi_conformance = recorder()
+    assert create_first(sessionapi_conformance, client, BODY, tracker)[1] is None
+    assert statuses(sessionapi_conformance) == {"UMTS-MEDIA-JSON": "pass", "UMTS-CREATE-SESSION": "fail"}
     assert tracker.log.lost == 1
 
 
@@ -110,40 +110,40 @@ def test_create_first_on_a_device_somebody_else_holds_is_not_tested():
 def test_create_first_on_a_device_the_suite_freed_fails_disable_frees_device():
     client = FakeClient(lambda op, sid: answer(400, error("TBST1008"), path=""))
     log = DeviceLog(released=1)
-    conformance = recorder()
+    sessionapi_conformance = recorder()
     with pytest.raises(AssertionError, match="disabled each of the 1 session"):
-        create_first(conformance, client, BODY, SessionTracker(client, log))
-    assert conformance.status_of("UMTS-DISABLE-FREES-DEVICE") == "fail"
+        create_first(sessionapi_conformance, client, BODY, SessionTracker(client, log))
+    assert sessionapi_conformance.status_of("UMTS-DISABLE-FREES-DEVICE") == "fail"
 
 
 def test_judged_status_holds_the_answer_to_identity_session_rules_and_what_it_must_report():
     client = FakeClient(lambda op, sid: answer(200, session(sessionId=sid, requestStatus="STOP")))
-    conformance = recorder()
-    body = judged_status(conformance, client, "s", DEVICE, "after start", reports="START")
+    sessionapi_conformance = recorder()
+    body = judged_status(sessionapi_conformance, client, "s", DEVICE, "after start", reports="START")
     assert body["sessionId"] == "s"
-    assert conformance.status_of("UMTS-STATUS-IDENTITY") == "pass"
-    assert conformance.status_of("UMTS-LIFECYCLE-START") == "fail"
-    assert conformance.status_of("UMTS-LIFECYCLE-STOP") is None
+    assert sessionapi_conformance.status_of("UMTS-STATUS-IDENTITY") == "pass"
+    assert sessionapi_conformance.status_of("UMTS-LIFECYCLE-START") == "fail"
+    assert sessionapi_conformance.status_of("UMTS-LIFECYCLE-STOP") is None
     assert "status after start reports requestStatus 'STOP', not START" in \
-        conformance.observations["UMTS-LIFECYCLE-START"][0].message
+        sessionapi_conformance.observations["UMTS-LIFECYCLE-START"][0].message
 
 
 def test_acknowledged_says_whether_the_server_answered_success():
-    conformance = recorder()
-    assert acknowledged(conformance, FakeClient(lambda op, sid: answer(200, ACK)), "start", "s")
-    assert not acknowledged(conformance, FakeClient(lambda op, sid: answer(400, error("X"))), "stop", "s")
-    assert conformance.status_of("UMTS-OP-ACK") == "fail"
+    sessionapi_conformance = recorder()
+    assert acknowledged(sessionapi_conformance, FakeClient(lambda op, sid: answer(200, ACK)), "start", "s")
+    assert not acknowledged(sessionapi_conformance, FakeClient(lambda op, sid: answer(400, error("X"))), "stop", "s")
+    assert sessionapi_conformance.status_of("UMTS-OP-ACK") == "fail"
 
 
 def test_gone_session_judges_the_error_the_situation_asks_for():
-    conformance = recorder()
+    sessionapi_conformance = recorder()
     client = FakeClient(lambda op, sid: answer(400, error("TBST1005")))
-    gone_session(conformance, client, "start", "x", Expect.DISABLED_SESSION)
-    assert statuses(conformance) == {
+    gone_session(sessionapi_conformance, client, "start", "x", Expect.DISABLED_SESSION)
+    assert statuses(sessionapi_conformance) == {
         "UMTS-MEDIA-JSON": "pass", "UMTS-DISABLE-INVALIDATES": "pass", "UMTS-ERROR-ENVELOPE": "pass"}
-    gone_session(conformance, FakeClient(lambda op, sid: answer(404, None)), "status", "y",
+    gone_session(sessionapi_conformance, FakeClient(lambda op, sid: answer(404, None)), "status", "y",
                  Expect.UNKNOWN_SESSION)
-    assert conformance.status_of("UMTS-ERROR-UNKNOWN-SESSION") == "fail"
+    assert sessionapi_conformance.status_of("UMTS-ERROR-UNKNOWN-SESSION") == "fail"
 
 
 # --- poll_until_downloadable --------------------------------------------------------------------
