@@ -13,10 +13,14 @@ Per-API modules, by convention:
                read that tells whether the endpoint accepts the configured credentials (see
                :mod:`pytest_sessionapi.preflight`).
 ``reference``  ``create_app(variant=None)``, ``VARIANTS``, ``EMBEDDED_TABLE``, ``EMBEDDED_ENV``.
+``steps``      the judged steps the suites compose, and ``judge_recorded(exchanges, conformance)``:
+               the API's exchanges of one recorded file (``traffic_judge.RecordedExchange``, in
+               the order they were made) judged with the suites' rules, the verdicts recorded in
+               ``conformance`` (a ``ledger.TestRecorder``); ``sessionapi judge`` calls it.
 ``requirements.toml``  the requirement catalogue.
 
 Every API folder also holds ``models.py`` (the vendor's schemas), ``openapi.json`` (the vendor's
-OpenAPI document), ``checks.py`` (the catalogue's rules on one answer) and
+OpenAPI document), ``rules.py`` (the catalogue's rules on one answer) and
 ``schemathesis_checks.py`` (the same rules as Schemathesis checks); ``tests/test_api_shape.py``
 pins that set. What the core must know of an API (its rate limit, the paths it appends, the
 paths whose bodies carry credentials or whose answer is a token, the paths by which a recorded
@@ -91,6 +95,10 @@ class ApiDescriptor:
     @property
     def client(self) -> ModuleType:
         return self.module("client")
+
+    @property
+    def steps(self) -> ModuleType:
+        return self.module("steps")
 
     @property
     def catalogue_path(self) -> Path:

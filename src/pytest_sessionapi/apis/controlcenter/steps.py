@@ -15,7 +15,7 @@ Recording rules (why they look like this):
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -28,6 +28,9 @@ from .model import Credentials
 from .rules import RULES, Asked
 from .schemathesis_checks import BUILTIN_CHECKS, make_case, schemathesis_failures
 from .sessions import TargetDevices
+
+if TYPE_CHECKING:
+    from pytest_sessionapi.traffic_judge import RecordedExchange
 
 NOT_JUDGED = (
     "this answer gave nothing to judge for it (its defect, if any, is reported under the ID "
@@ -101,3 +104,34 @@ def ask_refused(
     response = Client(http, target).session_info(iccid)
     asked = Asked(iccid=iccid, credentials=asked_as, provisioned=provisioned)
     record(conformance, judge_response(response, asked), declared)
+
+
+# --------------------------------------------------------------------------------------------
+# Recorded traffic (``sessionapi judge``: the core reads the files and calls this)
+
+
+def judge_recorded(exchanges: Iterable[RecordedExchange], conformance: TestRecorder) -> None:
+    """Every Get Session Details answer of one recorded file, judged by every rule of the
+    catalogue, as the suite judges its own.
+
+    The traffic does not say what state a device was in, so the rules that need it (never in
+    session, ended...) judge nothing and stay ``not-tested``. A request without Authorization is
+    judged as "no credentials", a 401 to one with Authorization as "wrong credentials": the
+    traffic cannot tell a refused valid key from a wrong one."""
+    for exchange in exchanges:
+        authorized = any(name.lower() == "authorization" for name, _ in exchange.request_headers)
+        credentials: Credentials = "none" if not authorized else ("invalid" if exchange.status == 401 else "valid")
+        asked = Asked(iccid=exchange.fields["iccid"], api_version=exchange.fields["version"],
+                      credentials=credentials)
+        answer = Answer(
+            status=exchange.status,
+            content_type=next((v for k, v in exchange.response_headers if k.lower() == "content-type"), None),
+            content=exchange.response_body,
+            headers=tuple((k.lower(), v) for k, v in exchange.response_headers),
+        )
+        # The failure names the exchange: a file holds many answers about many devices.
+        where = f"{exchange.method} {exchange.url}"
+        conformance.record_batch({
+            requirement_id: None if text is None else f"{where}: {text}"
+            for requirement_id, text in RULES.judge(answer, asked).results.items()
+        })

@@ -11,17 +11,21 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from pytest_sessionapi.ledger import TestRecorder
 from pytest_sessionapi.rulebook import NOT_JSON, Answer, Verdicts
 
-from .client import Client
+from .client import Client, looks_like_login_page
 from .model import Expect
-from .rules import RULES, Asked
+from .models import OPERATIONS
+from .rules import RULES, Asked, session_id_in
 from .sessions import SessionTracker, busy_device_problem, open_session
+
+if TYPE_CHECKING:
+    from pytest_sessionapi.traffic_judge import RecordedExchange
 
 SESSION_RULES = ("UMTS-SESSION-TYPES", "UMTS-SESSION-PAYLOAD", "UMTS-SESSION-VALUES")
 CREATE_ANSWER = ("UMTS-MEDIA-JSON", "UMTS-CREATE-SESSION", *SESSION_RULES)
@@ -197,3 +201,85 @@ def poll_until_downloadable(
         if waited >= timeout_s:
             return Poll(body, False, False, waited, polls)
         time.sleep(min(interval_s, max(0.0, timeout_s - waited)))
+
+
+# --------------------------------------------------------------------------------------------
+# Recorded traffic (``sessionapi judge``: the core reads the files and calls this)
+
+
+@dataclass
+class RecordedSession:
+    """What the recorded traffic showed done to one session so far: each flag is a start, stop
+    or disable the server answered 200 with a JSON body."""
+
+    started: bool = False
+    stopped: bool = False
+    disabled: bool = False
+
+    @property
+    def reports(self) -> str | None:
+        """The requestStatus a status answer must report now (None: any valid one)."""
+        if self.stopped:
+            return "STOP"
+        return "START" if self.started else None
+
+
+def judge_recorded(exchanges: Iterable[RecordedExchange], conformance: TestRecorder) -> None:
+    """The UMTS exchanges of one recorded file, in the order they were made, judged by the rules
+    that need no knowledge of the device (``Expect.RECORDED``).
+
+    Every answer: no 5xx and, for a 200 or 400, the JSON media type; a 400 carries the error
+    envelope. A 200 create holds one session whose fields have their types; a 200 status answer
+    is judged for field types as the live suite judges it, the body itself (a one-element array
+    is no session object, here as in ``judged_status``); start, stop and disable acknowledge;
+    a download has its shape. Over one session's sequence: after an acknowledged start the
+    status reports START, after an acknowledged stop STOP, and every operation on a session the
+    traffic disabled answers TBST1005. A login page is vManage's refusal of a call without a
+    session, and is not judged further."""
+    sessions: dict[str, RecordedSession] = {}
+    for exchange in exchanges:
+        _judge_recorded_exchange(exchange, conformance, sessions)
+
+
+def _judge_recorded_exchange(
+    exchange: RecordedExchange, conformance: TestRecorder, sessions: dict[str, RecordedSession]
+) -> None:
+    response = exchange.response
+    operation, session_id = exchange.fields["operation"], exchange.fields["session"]
+    seen = sessions.get(str(session_id)) if session_id else None
+    asked_operation = operation or ("create" if exchange.method == "POST" else "")
+
+    def judged(expect: Expect, *rules: str, reports: str | None = None) -> Verdicts:
+        asked = Asked(asked_operation, expect, session_id=session_id, reports=reports)
+        return judge(conformance, response, asked, rules)
+
+    judged(Expect.RECORDED, "UMTS-NO-SERVER-ERROR")
+    if response.status_code >= 500 or looks_like_login_page(response):
+        return
+    # The body is judged only when UMTS-MEDIA-JSON holds: a body it cannot read says nothing more.
+    usable = "UMTS-MEDIA-JSON" in judged(Expect.RECORDED, "UMTS-MEDIA-JSON").passed
+    if seen is not None and seen.disabled and operation in OPERATIONS:
+        judged(Expect.DISABLED_SESSION, "UMTS-DISABLE-INVALIDATES")
+    if response.status_code == 400 and usable:
+        judged(Expect.RECORDED, "UMTS-ERROR-ENVELOPE")
+        return
+    if response.status_code != 200 or not usable:
+        return
+    if operation is None and exchange.method == "POST":
+        verdicts = judged(Expect.RECORDED, "UMTS-CREATE-SESSION", "UMTS-SESSION-TYPES")
+        if "UMTS-CREATE-SESSION" in verdicts.passed:
+            sessions.setdefault(str(session_id_in(Answer.from_httpx(response))), RecordedSession())
+    elif operation == "status":
+        judged(Expect.RECORDED, "UMTS-SESSION-TYPES", "UMTS-LIFECYCLE-START", "UMTS-LIFECYCLE-STOP",
+               reports=seen.reports if seen is not None else None)
+    elif operation in ("start", "stop", "disable"):
+        judged(Expect.RECORDED, "UMTS-OP-ACK")
+        seen = sessions.setdefault(str(session_id), RecordedSession())
+        if operation == "start":
+            seen.started = True
+        elif operation == "stop":
+            seen.stopped = True
+        else:
+            seen.disabled = True
+    elif operation == "download":
+        judged(Expect.RECORDED, "UMTS-DOWNLOAD-SHAPE")
