@@ -238,3 +238,76 @@ def test_no_core_module_holds_an_apis_paths():
         if found:
             holding[path.name] = found
     assert holding == {}, f"core modules holding an API's paths (take them from the descriptor): {holding}"
+
+
+# --- the core imports no API package -------------------------------------------------------------
+
+APIS_PACKAGE = "pytest_sessionapi.apis"
+
+
+def api_imports(source: str, package: str = "pytest_sessionapi") -> list[str]:
+    """The imports of an API package (``pytest_sessionapi.apis.<name>`` or anything in it) in
+    ``source``, a module of ``package``, wherever they are (a lazy import inside a function
+    counts). Importing the ``apis`` namespace itself, and ``importlib.import_module`` of a name
+    computed at run time (the registry's discovery), name no API and are allowed; a literal name
+    of an API module is an import like any other."""
+    def names_an_api(module: str) -> bool:
+        return module.startswith(APIS_PACKAGE + ".")
+
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            found += [f"import {a.name}" for a in node.names if names_an_api(a.name)]
+        elif isinstance(node, ast.ImportFrom):
+            base = package.split(".")[: len(package.split(".")) - node.level + 1] if node.level else []
+            module = ".".join([*base, *([node.module] if node.module else [])])
+            imported = [f"{module}.{a.name}" for a in node.names]
+            if names_an_api(module) or any(names_an_api(name) for name in imported):
+                found.append(f"from {module} import {', '.join(a.name for a in node.names)}")
+        elif isinstance(node, ast.Call):
+            func = node.func
+            called = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+            literal = node.args[0] if node.args else None
+            if called in ("import_module", "__import__") and isinstance(literal, ast.Constant) \
+                    and isinstance(literal.value, str) and names_an_api(literal.value):
+                found.append(f"{called}({literal.value!r})")
+    return found
+
+
+def test_no_core_module_imports_an_api_package():
+    """The core reaches an API only through its descriptor (``registry``): ``api.steps``,
+    ``api.reference``, ``api.module(name)``... A core module that imports an API's module would
+    work for that API alone, and a fourth API would need a change in the core."""
+    found = {}
+    for path in sorted(PACKAGE.glob("*.py")):
+        problems = api_imports(path.read_text(encoding="utf-8"))
+        if problems:
+            found[path.name] = problems
+    assert found == {}, f"core modules importing an API package (go through the descriptor): {found}"
+
+
+@pytest.mark.parametrize(
+    ("source", "offence"),
+    [
+        ("from .apis.biot import model", "from pytest_sessionapi.apis.biot import model"),
+        ("def f():\n    from .apis.umts.rules import RULES", "from pytest_sessionapi.apis.umts.rules import RULES"),
+        ("from .apis import umts", "from pytest_sessionapi.apis import umts"),
+        ("from pytest_sessionapi.apis import controlcenter",
+         "from pytest_sessionapi.apis import controlcenter"),
+        ("import pytest_sessionapi.apis.biot.steps", "import pytest_sessionapi.apis.biot.steps"),
+        ("importlib.import_module('pytest_sessionapi.apis.umts.client')",
+         "import_module('pytest_sessionapi.apis.umts.client')"),
+    ],
+)
+def test_each_way_of_importing_an_api_package_is_recognised(source, offence):
+    assert api_imports(source) == [offence]
+
+
+def test_the_registrys_discovery_is_not_an_api_import():
+    allowed = (
+        "from . import apis\n"
+        "importlib.import_module(f'{apis.__name__}.{info.name}')\n"
+        "importlib.import_module(f'{self.package}.{name}')\n"
+        "from .registry import get_api\n"
+    )
+    assert api_imports(allowed) == []

@@ -352,13 +352,11 @@ class SuiteInputs:
     def install(self) -> None:
         if self._undo:
             return
-        from .apis.biot import model
-
-        real_now = model.now_utc
         real_uuid = uuid_module
-
-        def now_utc() -> datetime:
-            return datetime.fromisoformat(self._supply("now_utc", lambda: real_now().isoformat()))
+        # The clock an API's model reads (``model.now_utc()``, BioT's), found through the
+        # descriptors: the core names no API.
+        clocks = [getattr(api.module("model"), "now_utc", None) for api in all_apis().values()]
+        stand_in_clocks = [(real, self._recorded_clock(real)) for real in clocks if real is not None]
 
         supply = self._supply
 
@@ -380,9 +378,16 @@ class SuiteInputs:
             if getattr(module, "uuid", None) is real_uuid:
                 self._undo.append((module, "uuid", real_uuid))
                 module.uuid = stand_in  # type: ignore[attr-defined]
-            if getattr(module, "now_utc", None) is real_now:
-                self._undo.append((module, "now_utc", real_now))
-                module.now_utc = now_utc  # type: ignore[attr-defined]
+            for real_now, now_utc in stand_in_clocks:
+                if getattr(module, "now_utc", None) is real_now:
+                    self._undo.append((module, "now_utc", real_now))
+                    module.now_utc = now_utc  # type: ignore[attr-defined]
+
+    def _recorded_clock(self, real_now: Callable[[], datetime]) -> Callable[[], datetime]:
+        def now_utc() -> datetime:
+            return datetime.fromisoformat(self._supply("now_utc", lambda: real_now().isoformat()))
+
+        return now_utc
 
     def _fix_hypothesis_constants(self) -> None:
         """Hypothesis mixes into its inputs string and number constants it finds in the 'local'
