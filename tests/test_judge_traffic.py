@@ -10,6 +10,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import httpx
 import pytest
 
 from pytest_sessionapi.__main__ import main
@@ -178,3 +179,44 @@ def test_judge_reads_the_cassettes_older_vcrpy_wrote_for_httpx(tmp_path, capsys)
     statuses = _statuses(document, "controlcenter")
     assert statuses["CC-CONTENT-TYPE"] == "fail"
     assert statuses["CC-IPV4-FORMAT"] == "pass"
+
+
+UMTS_STATUS = "https://vmanage.example.com/dataservice/stream/device/umts/status/{}"
+
+
+@pytest.mark.parametrize("wrapped", [False, True], ids=["session-object", "one-element-array"])
+def test_judge_holds_a_umts_status_answer_to_what_the_live_suite_does(tmp_path, capsys, wrapped):
+    """The live suite's status step (``steps.judged_status``) judges the body itself: the
+    vendor's status sample passes UMTS-SESSION-TYPES, and the same session wrapped in a
+    one-element array is no session object and fails it (the docs show status answering the
+    object; only create may answer an array of one). The judge of recorded traffic gives every
+    requirement it judges on that answer the live suite's verdict."""
+    from pytest_sessionapi.apis.umts.steps import judged_status
+    from pytest_sessionapi.apis.umts.vendor_examples import status_ok_sample
+    from pytest_sessionapi.ledger import TestRecorder
+
+    sample = status_ok_sample()
+    body = [sample] if wrapped else sample
+    session_id = sample["sessionId"]
+
+    class StatusOnly:
+        def status(self, asked_for: str) -> httpx.Response:
+            request = httpx.Request("GET", UMTS_STATUS.format(asked_for))
+            return httpx.Response(200, json=body, request=request)
+
+    live = TestRecorder("suites/umts::test_flow", ())
+    judged_status(live, StatusOnly(), session_id, sample.get("uuid"), "after start")
+    live_statuses = {rid: live.status_of(rid) for rid in live.observations}
+
+    har = tmp_path / "status.har"
+    har.write_text(json.dumps(_har([
+        ("GET", UMTS_STATUS.format(session_id), 200, "application/json", json.dumps(body)),
+    ])))
+    _, document = _judge(capsys, tmp_path / "reports", har)
+    recorded = {rid: status for rid, status in _statuses(document, "umts").items() if status != "not-tested"}
+
+    expected = "fail" if wrapped else "pass"
+    assert live_statuses["UMTS-SESSION-TYPES"] == recorded["UMTS-SESSION-TYPES"] == expected
+    both = set(live_statuses) & set(recorded)
+    assert {"UMTS-MEDIA-JSON", "UMTS-SESSION-TYPES"} <= both
+    assert {rid: recorded[rid] for rid in both} == {rid: live_statuses[rid] for rid in both}
