@@ -6,12 +6,14 @@ attribute that failure to the catalogue requirement it enforces, the check raise
 Cases are sent through the suite's own client (:func:`send_case`), a check that judges with
 the suite's httpx-based rules converts Schemathesis' response with :func:`as_httpx`, and answers
 are validated with :func:`validate_response`, which keeps bodies Schemathesis would crash on away
-from its checks.
+from its checks. :func:`judge_generated` is the one way every suite judges an answer to a
+generated case: the API's rulebook once, Schemathesis's built-in checks beside it, each failure
+attributed to one requirement by the API's own mapping.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import cache
 from pathlib import Path
 from typing import Any, Literal
@@ -19,6 +21,7 @@ from typing import Any, Literal
 import httpx
 
 from .http_checks import JudgedResponse, UnusableJson, parse_json
+from .rulebook import Answer, Rulebook, Verdicts
 
 
 class RequirementViolation(AssertionError):
@@ -115,6 +118,67 @@ def send_case(http: httpx.Client, case: Any) -> httpx.Response:
     )
 
 
+def judge_generated(
+    case: Any,
+    response: httpx.Response,
+    *,
+    rules: Rulebook[Any],
+    asked: Any,
+    requirement_of: Callable[[Any, Answer, Any], str],
+    requirement_ids: Iterable[str] | None = None,
+    builtin_checks: Iterable[Any] | None = None,
+    builtin_judges: Callable[[Answer, Any], Iterable[str]] | None = None,
+    said_by_rules: Callable[[Any, str], bool] | None = None,
+    describe_asked: Callable[[Any], str] | None = None,
+    answer: Answer | None = None,
+) -> Verdicts:
+    """One answer to a generated case, judged once: the rulebook on it (``requirement_ids``, or
+    every rule) and Schemathesis's built-in checks (``builtin_checks``, by default
+    :func:`mapped_builtin_checks`), each built-in failure attributed to one requirement by the
+    API's ``requirement_of(failure, answer, asked)``. A requirement keeps its first failure, the
+    rules' before Schemathesis's; a built-in failure turns a rule's pass into a failure. The
+    verdicts hold the passes too, so the ledger records both.
+
+    The hooks are for what differs between APIs, nothing else:
+
+    - ``builtin_judges(answer, asked)``: the requirements the built-in checks judge whole on this
+      answer, which pass when no built-in failure lands on them (BioT holds an answer's schema to
+      one requirement). Without it a built-in check only ever fails a requirement.
+    - ``said_by_rules(failure, requirement_id)``, asked only when a rule failed: True drops a
+      built-in failure the rules' own failures state more precisely (UMTS: a oneOf schema reports
+      a broken field as "no branch matches" at the root, where a rule names the field).
+    - ``describe_asked(asked)``: what was asked, in words, for the failure text in place of the
+      request line (Control Center names the device's state).
+    - ``answer``: the caller's :class:`Answer` of ``response``, when it has one already, so the
+      body is decoded once.
+    """
+    from schemathesis.core.failures import FailureGroup
+
+    answer = Answer.from_httpx(response) if answer is None else answer
+    verdicts = rules.judge(answer, asked, requirement_ids)
+    rules_failed = bool(verdicts.failures)
+    where = f"{describe_asked(asked)} -> {answer.describe()}" if describe_asked else answer.exchange()
+    try:
+        validate_response(case, response, mapped_builtin_checks() if builtin_checks is None else builtin_checks)
+    except FailureGroup as group:
+        for failure in group.exceptions:
+            requirement_id = requirement_of(failure, answer, asked)
+            if rules_failed and said_by_rules is not None and said_by_rules(failure, requirement_id):
+                continue
+            if verdicts.results.get(requirement_id) is not None:
+                continue  # the first failure of a requirement is the one reported
+            if carried_requirement(failure) is not None:  # one of our rule checks, its own words
+                problem = text = str(failure.exception)
+            else:
+                problem = f"Schemathesis {failure.title}: {failure.message}"
+                text = f"{problem} [{where}]"
+            verdicts.results[requirement_id] = text
+            verdicts.problems[requirement_id] = problem
+    for requirement_id in builtin_judges(answer, asked) if builtin_judges is not None else ():
+        verdicts.results.setdefault(requirement_id, None)
+    return verdicts
+
+
 def rule_checks(
     api: str,
     rules: Any,
@@ -135,7 +199,7 @@ def rule_checks(
     """
     import schemathesis
 
-    from .rulebook import Answer, RuleFailure
+    from .rulebook import RuleFailure
 
     def build(requirement_id: str, name: str) -> Any:
         def check(ctx: Any, response: Any, case: Any) -> None:
