@@ -4,9 +4,10 @@ Schemathesis failure back to one requirement ID.
 Importing this module registers one check per state-free rule (``controlcenter_cc_...``), once
 per process, through the core factory :func:`pytest_sessionapi.schemathesis_support.rule_checks`.
 Each check ignores operations that are not Control Center's, so the registration cannot disturb
-another API's Schemathesis tests. The suite itself judges each answer once with the rulebook
-(:mod:`.steps`) and gives Schemathesis only its built-in checks (:data:`BUILTIN_CHECKS`); the
-custom checks are for users who run Schemathesis themselves.
+another API's Schemathesis tests. The suite itself judges each answer once (:mod:`.steps`, through
+the core's :func:`pytest_sessionapi.schemathesis_support.judge_generated`): the rulebook, and
+Schemathesis's built-in checks, whose failures :func:`requirement_of` attributes; the custom
+checks are for users who run Schemathesis themselves.
 """
 
 from __future__ import annotations
@@ -15,17 +16,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from schemathesis.core.failures import FailureGroup
-
 from pytest_sessionapi.rulebook import Answer
-from pytest_sessionapi.schemathesis_support import (
-    carried_requirement,
-    failure_kind,
-    load_openapi,
-    mapped_builtin_checks,
-    rule_checks,
-    validate_response,
-)
+from pytest_sessionapi.schemathesis_support import carried_requirement, failure_kind, load_openapi, rule_checks
 
 from .client import CURRENT_API_VERSION
 from .model import situation
@@ -48,11 +40,6 @@ def _is_ours(case: Any) -> bool:
 CUSTOM_CHECKS = rule_checks(
     "controlcenter", RULES, sorted(STATE_FREE), asked_of=asked_from_case, is_ours=_is_ours
 )
-
-BUILTIN_CHECKS = mapped_builtin_checks()
-"""The built-in checks whose findings map to a requirement (:func:`requirement_of`)."""
-
-CHECKS = [*BUILTIN_CHECKS, *CUSTOM_CHECKS]
 
 
 @cache
@@ -107,21 +94,3 @@ def requirement_of(failure: Any, answer: Answer, asked: Asked) -> str:
         return _schema_requirement(failure, answer)
     return situation(asked).requirement  # a status the document does not list, or anything else
 
-
-def schemathesis_failures(
-    case: Any, response: Any, answer: Answer, asked: Asked, checks: list[Any] | None = None
-) -> dict[str, str]:
-    """Run Schemathesis' checks on one response (by default the built-in ones and the
-    catalogue's state-free rules): requirement ID -> failure text."""
-    try:
-        validate_response(case, response, CHECKS if checks is None else checks)
-    except FailureGroup as group:
-        found: dict[str, str] = {}
-        for failure in group.exceptions:
-            requirement_id = requirement_of(failure, answer, asked)
-            text = str(failure.exception) if carried_requirement(failure) is not None else (
-                f"Schemathesis {failure.title}: {failure.message} [{asked.describe()} -> {answer.describe()}]"
-            )
-            found.setdefault(requirement_id, text)
-        return found
-    return {}

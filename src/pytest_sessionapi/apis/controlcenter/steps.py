@@ -21,12 +21,12 @@ import httpx
 
 from pytest_sessionapi.ledger import TestRecorder
 from pytest_sessionapi.rulebook import Answer
-from pytest_sessionapi.schemathesis_support import send_case
+from pytest_sessionapi.schemathesis_support import judge_generated, send_case
 
 from .client import CURRENT_API_VERSION, Client
 from .model import Credentials
 from .rules import RULES, Asked
-from .schemathesis_checks import BUILTIN_CHECKS, make_case, schemathesis_failures
+from .schemathesis_checks import make_case, requirement_of
 from .sessions import TargetDevices
 
 if TYPE_CHECKING:
@@ -36,19 +36,6 @@ NOT_JUDGED = (
     "this answer gave nothing to judge for it (its defect, if any, is reported under the ID "
     "that owns it: a 5xx under CC-NO-SERVER-ERROR, an error without errorCode under CC-ERR-ENVELOPE)"
 )
-
-
-def judge_case(case: Any, response: httpx.Response, asked: Asked) -> dict[str, str | None]:
-    """Every rule of the catalogue, once, plus Schemathesis's built-in checks on one answer: ID ->
-    None (pass) or failure text. All rules run whatever the test declares, so no defect goes
-    unseen because a test did not expect it. The rules are not run again as Schemathesis custom
-    checks: that would judge the answer twice, to the same verdicts."""
-    answer = Answer.from_httpx(response)
-    results = RULES.judge(answer, asked).results
-    for requirement_id, text in schemathesis_failures(case, response, answer, asked, BUILTIN_CHECKS).items():
-        if results.get(requirement_id) is None:
-            results[requirement_id] = text
-    return results
 
 
 def judge_response(response: httpx.Response, asked: Asked) -> dict[str, str | None]:
@@ -80,13 +67,17 @@ def ask(
     hard: bool = False,
 ) -> None:
     """Send one Get Session Details (a Schemathesis case, or an ICCID to build one for) with the
-    target's credentials, judge the answer once and record it."""
+    target's credentials, judge the answer once and record it: every rule of the catalogue,
+    whatever the test declares (no defect goes unseen because a test did not expect it), and
+    Schemathesis's built-in checks; the rules are not run again as Schemathesis custom checks."""
     if isinstance(case, str):
         case = make_case(case, api_version)
     parameters = case.path_parameters
     asked = devices.asked(str(parameters["iccid"]), str(parameters["apiVersion"]))
     response = send_case(http, case)
-    record(conformance, judge_case(case, response, asked), tuple(declared), hard=hard)
+    verdicts = judge_generated(case, response, rules=RULES, asked=asked, requirement_of=requirement_of,
+                               describe_asked=Asked.describe)
+    record(conformance, verdicts.results, tuple(declared), hard=hard)
 
 
 def ask_refused(
