@@ -17,13 +17,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from pytest_sessionapi.apis.umts.rules import RULES, session_id_in
 from pytest_sessionapi.apis.umts.schemathesis_checks import (
     CREATE_RULES,
     UNKNOWN_SESSION_RULES,
     asked_of,
-    judge_case,
+    requirement_of,
+    said_by_rules,
 )
-from pytest_sessionapi.apis.umts.rules import session_id_in
 from pytest_sessionapi.apis.umts.sessions import busy_device_problem
 from pytest_sessionapi.apis.umts.strategies import (
     create_bodies,
@@ -32,7 +33,7 @@ from pytest_sessionapi.apis.umts.strategies import (
     uses_configured_colors,
 )
 from pytest_sessionapi.rulebook import Answer
-from pytest_sessionapi.schemathesis_support import send_case
+from pytest_sessionapi.schemathesis_support import judge_generated, send_case
 
 pytestmark = pytest.mark.sessionapi("umts")
 
@@ -44,8 +45,10 @@ def test_generated_session_ids(data, sessionapi_client, sessionapi_conformance):
     the vendor's 'error sample', '"message":"Invalid Session" ... "code":"TBST1005"'."""
     case = data.draw(session_cases(), label="case")
     response = send_case(sessionapi_client.http, case)
-    found = judge_case(case, response, asked_of(case), UNKNOWN_SESSION_RULES)
-    sessionapi_conformance.record_batch(found, judged=UNKNOWN_SESSION_RULES, hard=True)
+    verdicts = judge_generated(case, response, rules=RULES, asked=asked_of(case),
+                               requirement_ids=UNKNOWN_SESSION_RULES, requirement_of=requirement_of)
+    # Each rule judged passes unless it failed (``judged``).
+    sessionapi_conformance.record_batch(verdicts.failures, judged=UNKNOWN_SESSION_RULES, hard=True)
 
 
 @pytest.mark.sessionapi_requirement(*CREATE_RULES)
@@ -68,8 +71,13 @@ def test_generated_create_bodies(data, sessionapi_client, umts_body, umts_sessio
             with sessionapi_conformance.require("UMTS-DISABLE-FREES-DEVICE"):
                 raise AssertionError(problem)
         asked = asked_of(case, refusable=not uses_configured_colors(body, umts_body))
-        found = judge_case(case, response, asked, (*CREATE_RULES, "UMTS-ERROR-ENVELOPE"))
-        sessionapi_conformance.record_batch(found, judged=CREATE_RULES, hard=True)
+        verdicts = judge_generated(
+            case, response, rules=RULES, asked=asked, requirement_ids=(*CREATE_RULES, "UMTS-ERROR-ENVELOPE"),
+            requirement_of=requirement_of, said_by_rules=said_by_rules,
+        )
+        # The envelope of a refusal is judged too: its failure is recorded, its pass is not this
+        # test's point (judged= passes only CREATE_RULES).
+        sessionapi_conformance.record_batch(verdicts.failures, judged=CREATE_RULES, hard=True)
     finally:
         # Per example, so the device is free for the next one (the fixture is shared by all).
         umts_sessions.release_all()

@@ -11,7 +11,8 @@ import httpx
 import pytest
 
 from pytest_sessionapi.apis.umts import schemathesis_checks as sc
-from pytest_sessionapi.schemathesis_support import RequirementViolation
+from pytest_sessionapi.apis.umts.rules import RULES
+from pytest_sessionapi.schemathesis_support import RequirementViolation, judge_generated
 from tests.umts.test_umts_rules import ENVELOPE, SESSION
 
 DEVICE = SESSION["uuid"]
@@ -25,6 +26,12 @@ def exchange(case, status, body, content_type="application/json"):
                               request=httpx.Request(case.method, url))
     response.elapsed = timedelta(0)
     return response
+
+
+def failures(case, response, asked, rules):
+    """What the suite records as failed for one answer (the core judge with UMTS's hooks)."""
+    return judge_generated(case, response, rules=RULES, asked=asked, requirement_ids=rules,
+                           requirement_of=sc.requirement_of, said_by_rules=sc.said_by_rules).failures
 
 
 def operation_case(operation="status", session_id="dbd6e729-d071-4024-a42c-f55b88fa034b"):
@@ -47,8 +54,8 @@ def create_case(body=None):
 )
 def test_answers_about_generated_session_ids(status, body, content_type, expected):
     case = operation_case()
-    found = sc.judge_case(case, exchange(case, status, body, content_type), sc.asked_of(case),
-                          sc.UNKNOWN_SESSION_RULES)
+    found = failures(case, exchange(case, status, body, content_type), sc.asked_of(case),
+                     sc.UNKNOWN_SESSION_RULES)
     assert set(found) == expected, found
 
 
@@ -67,8 +74,8 @@ def test_answers_about_generated_session_ids(status, body, content_type, expecte
 )
 def test_answers_to_generated_creates(status, body, refusable, expected):
     case = create_case()
-    found = sc.judge_case(case, exchange(case, status, body), sc.asked_of(case, refusable=refusable),
-                          (*sc.CREATE_RULES, "UMTS-ERROR-ENVELOPE"))
+    found = failures(case, exchange(case, status, body), sc.asked_of(case, refusable=refusable),
+                     (*sc.CREATE_RULES, "UMTS-ERROR-ENVELOPE"))
     assert set(found) == expected, found
 
 

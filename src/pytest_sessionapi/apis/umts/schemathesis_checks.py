@@ -1,10 +1,11 @@
 """The UMTS rules as Schemathesis checks, and the mapping of every Schemathesis failure on a UMTS
 answer back to one requirement ID.
 
-The suite sends each case through its own client and judges the answer once with the rulebook
-(:func:`judge_case`); Schemathesis runs only its built-in checks there (:data:`BUILTIN_CHECKS`),
-whose failures :func:`requirement_of` attributes. :data:`CUSTOM_CHECKS`, built by the core's one
-factory, are for users who run Schemathesis themselves: importing this module registers them
+The suite sends each case through its own client and judges the answer once with the core's
+:func:`pytest_sessionapi.schemathesis_support.judge_generated`: the rulebook, and Schemathesis's
+built-in checks, whose failures :func:`requirement_of` attributes (:func:`said_by_rules` drops
+the ones a failed rule already states). :data:`CUSTOM_CHECKS`, built by the core's one factory,
+are for users who run Schemathesis themselves: importing this module registers them
 (``umts_...``) once per process, and each ignores operations that are not UMTS's.
 """
 
@@ -13,18 +14,8 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-import httpx
-from schemathesis.core.failures import FailureGroup
-
 from pytest_sessionapi.rulebook import Answer
-from pytest_sessionapi.schemathesis_support import (
-    carried_requirement,
-    failure_kind,
-    load_openapi,
-    mapped_builtin_checks,
-    rule_checks,
-    validate_response,
-)
+from pytest_sessionapi.schemathesis_support import carried_requirement, failure_kind, load_openapi, rule_checks
 
 from .client import OPERATION_PATH, UMTS_PATH
 from .model import Expect
@@ -68,9 +59,6 @@ def asked_of(case: Any, *, refusable: bool = False) -> Asked:
 
 CUSTOM_CHECKS = rule_checks("umts", RULES, STATE_FREE_RULES, asked_of=asked_of, is_ours=is_ours)
 
-BUILTIN_CHECKS = mapped_builtin_checks()
-"""The built-in checks whose findings map to a requirement (:func:`requirement_of`)."""
-
 
 @cache
 def create_operation() -> Any:
@@ -82,10 +70,10 @@ def session_operation() -> Any:
     return load_openapi(OPENAPI_PATH)[OPERATION_PATH]["GET"]
 
 
-def _schema_requirement(failure: Any, case: Any, status: int) -> str:
+def _schema_requirement(failure: Any, asked: Asked, status: int) -> str:
     """Which requirement a body that breaks the document's schema breaks (``failure`` is
     Schemathesis's JsonSchemaError: where in the body, which keyword)."""
-    if _path(case) == OPERATION_PATH:
+    if asked.operation != "create":
         return "UMTS-ERROR-ENVELOPE" if status == 400 else "UMTS-ERROR-UNKNOWN-SESSION"
     if status != 200:
         return "UMTS-ERROR-ENVELOPE"
@@ -104,46 +92,24 @@ def _schema_requirement(failure: Any, case: Any, status: int) -> str:
     return "UMTS-CREATE-SESSION"
 
 
-def requirement_of(failure: Any, case: Any, status: int) -> str:
-    """The one requirement a Schemathesis failure belongs to."""
-    situation = ("UMTS-ERROR-UNKNOWN-SESSION" if _path(case) == OPERATION_PATH
-                 else "UMTS-CREATE-SESSION")
+def requirement_of(failure: Any, answer: Answer, asked: Asked) -> str:
+    """The one requirement a Schemathesis failure on this answer belongs to."""
     carried = carried_requirement(failure)
     if carried is not None:
         return carried
     kind = failure_kind(failure)
-    if kind == "server-error" or status >= 500:
+    if kind == "server-error" or answer.status >= 500:
         return "UMTS-NO-SERVER-ERROR"
     if kind in ("media-type", "malformed-json"):
         return "UMTS-MEDIA-JSON"
     if kind == "schema":
-        return _schema_requirement(failure, case, status)
-    return situation  # a status the document does not list, or anything else
+        return _schema_requirement(failure, asked, answer.status)
+    # a status the document does not list, or anything else
+    return "UMTS-CREATE-SESSION" if asked.operation == "create" else "UMTS-ERROR-UNKNOWN-SESSION"
 
 
-def judge_case(case: Any, response: httpx.Response, asked: Asked, rules: Any) -> dict[str, str]:
-    """One answer to a generated case, judged once: the rulebook's ``rules`` on it, and
-    Schemathesis's built-in checks, each failure attributed. Requirement ID -> first failure."""
-    answer = Answer.from_httpx(response)
-    found = dict(RULES.judge(answer, asked, rules).failures)
-    direct = bool(found)
-    try:
-        validate_response(case, response, BUILTIN_CHECKS)
-    except FailureGroup as group:
-        for failure in group.exceptions:
-            requirement_id = requirement_of(failure, case, response.status_code)
-            if direct and failure_kind(failure) == "schema" and requirement_id == "UMTS-CREATE-SESSION":
-                # The create schema is a oneOf (array or object): a broken field shows up as "no
-                # branch matches" at the root, which the rules name precisely.
-                continue
-            found.setdefault(
-                requirement_id,
-                f"Schemathesis {failure.title}: {failure.message} [{answer.exchange()}]",
-            )
-    except AssertionError as exc:  # a single failure is raised as itself
-        found.setdefault(
-            requirement_of(exc, case, response.status_code)
-            if failure_kind(exc) != "other" else "UMTS-MEDIA-JSON",
-            f"Schemathesis: {exc} [{answer.exchange()}]",
-        )
-    return found
+def said_by_rules(failure: Any, requirement_id: str) -> bool:
+    """Whether a built-in failure only repeats what a failed rule says precisely: the create
+    schema is a oneOf (array or object), so a broken field shows up as "no branch matches" at the
+    root, attributed to UMTS-CREATE-SESSION, while the rule names the field."""
+    return failure_kind(failure) == "schema" and requirement_id == "UMTS-CREATE-SESSION"
