@@ -234,3 +234,49 @@ def test_requirements_judged_follow_the_body_and_the_answer():
     assert model.R_SUMMARY_MERGE in merge.requirements_judged(200)
     assert model.R_SUMMARY_MERGE not in merge.requirements_judged(400)
 
+
+
+# --------------------------------------------------------------------------------------------
+# What the code of a refused PATCH is judged against (model.refused_patch_body)
+
+
+def test_a_schema_rule_left_open_by_its_requirement_gets_the_codes_naming_it():
+    body = {"_startTime": fmt(START), "_state": "ACTIVE", "_name": 12345}
+    judged = model.refused_patch_body(model.expect_patch(view(), body), 400, "TIME_IN_FUTURE")
+    assert judged == model.InvalidBody(model.WRONG_TYPE)
+    state = {"_startTime": fmt(START), "_state": "FINISHED"}
+    assert model.refused_patch_body(model.expect_patch(view(), state), 400, None).codes == model.NOT_IN_ENUM
+
+
+def test_a_rule_with_its_own_code_leaves_only_the_listing_to_judge():
+    # A future start: TIME_IN_FUTURE is part of BIOT-TIME-IN-FUTURE, which fails another code.
+    tomorrow = {"_startTime": fmt(datetime.now(UTC) + timedelta(days=1)), "_state": "ACTIVE"}
+    expectation = model.expect_patch(view(), tomorrow)
+    assert model.refused_patch_body(expectation, 400, "START_TIME_AFTER_END_TIME") == model.InvalidBody(None)
+
+
+def test_a_body_with_null_leaves_the_code_open():
+    body = {"_startTime": fmt(START), "_state": "ACTIVE", "x": None}
+    assert model.refused_patch_body(model.expect_patch(view(), body), 400, "TIME_IN_FUTURE") == model.InvalidBody(None)
+    unknown = {"_startTime": fmt(START), "_state": "ACTIVE", "x": "y"}
+    assert model.refused_patch_body(model.expect_patch(view(), unknown), 400, None).codes == model.UNKNOWN_ATTRIBUTE
+
+
+def test_no_code_is_judged_for_an_acceptance_or_a_valid_body():
+    invalid = model.expect_patch(view(), {"_startTime": fmt(START), "_state": "ACTIVE", "_name": 1})
+    assert model.refused_patch_body(invalid, 200, None) is None
+    assert model.refused_patch_body(invalid, 500, "INTERNAL_SERVER_ERROR") is None
+    valid = model.expect_patch(view(), {"_startTime": fmt(START), "_state": "ACTIVE"})
+    assert model.refused_patch_body(valid, 400, "BAD_REQUEST") is None
+
+
+@pytest.mark.parametrize(("named", "at_fault", "names"), [
+    ("_summary._stopReason", {"_summary._stopReason"}, True),
+    ("_stopReason", {"_summary._stopReason"}, True),
+    ("_summary", {"_summary._stopReason"}, True),
+    ("_patient.id", {"_patient"}, True),
+    ("_name", {"_summary._stopReason"}, False),
+    (12, {"_name"}, False),
+])
+def test_attribute_name_names_the_attribute_at_fault(named, at_fault, names):
+    assert model.names_one_of(named, frozenset(at_fault)) is names

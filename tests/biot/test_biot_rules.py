@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 
-from pytest_sessionapi.apis.biot import rules
+from pytest_sessionapi.apis.biot import model, rules
 from pytest_sessionapi.apis.biot.model import SessionView, expect_patch, format_utc, now_utc
 from pytest_sessionapi.apis.biot.reference import create_app
 from pytest_sessionapi.apis.biot.rules import RULES, Asked, ReadBack, Refusal
@@ -199,3 +199,99 @@ def test_working_openapi_document():
     errors = rules.documented_errors()["updateSession"]
     assert errors["409"]["SESSION_STATE_CHANGE_INVALID"] == ("currentState", "targetState")
     assert errors["400"]["STOP_DATA_NULL_FOR_DONE_SESSION"] == ()
+
+
+# --------------------------------------------------------------------------------------------
+# The code of a refusal of an invalid body (BIOT-REFUSAL-CODE, -CONDITION, BIOT-ERROR-DETAILS-VALUES)
+
+ACTIVE_VIEW = SessionView(id="s", state="ACTIVE", start=START, end=None, name="n", stop_reason=None,
+                          stop_reason_code=None)
+
+
+def _invalid(codes=model.WRONG_TYPE, at_fault=None, operation="updateSession") -> Asked:
+    return Asked(operation, invalid_body=model.InvalidBody(codes, at_fault))
+
+
+def _failed(results) -> list[str]:
+    return sorted(rid for rid, text in results.items() if text is not None)
+
+
+def test_listed_codes_are_read_from_the_vendor_document():
+    assert "ATTRIBUTE_VALUE_TYPE_MISMATCH" in rules.documented_codes("updateSession", 400)
+    assert "SESSION_MISSING_PATIENT_ID" in rules.documented_codes("createSessionByUsageType", 400)
+    assert "SESSION_MISSING_PATIENT_ID" not in rules.documented_codes("updateSession", 400)
+    assert rules.documented_codes("updateSession", 422) == frozenset()
+
+
+def test_a_code_the_vendor_does_not_list_fails_refusal_code_only():
+    results = verdicts(rules.REFUSAL_CODE_REQUIREMENTS, answer(400, envelope("BAD_REQUEST")), _invalid())
+    assert results.keys() == {"BIOT-REFUSAL-CODE"} and _failed(results) == ["BIOT-REFUSAL-CODE"]
+
+
+def test_a_listed_code_naming_another_condition_fails_the_condition():
+    results = verdicts(rules.REFUSAL_CODE_REQUIREMENTS, answer(400, envelope("TIME_IN_FUTURE")), _invalid())
+    assert _failed(results) == ["BIOT-REFUSAL-CODE-CONDITION"]
+    assert results["BIOT-REFUSAL-CODE"] is None
+
+
+def test_details_attribute_name_must_name_the_attribute_at_fault():
+    at_fault = frozenset({"_summary._stopReason"})
+    for named in ("_summary._stopReason", "_stopReason", "_summary"):
+        refusal = answer(400, envelope("ATTRIBUTE_VALUE_TYPE_MISMATCH", attributeName=named, value=1, type="string"))
+        assert _failed(verdicts(rules.REFUSAL_CODE_REQUIREMENTS, refusal, _invalid(at_fault=at_fault))) == [], named
+    part = answer(400, envelope("ATTRIBUTE_IS_MANDATORY", attributeName="_patient.id"))
+    asked = _invalid(model.MANDATORY, frozenset({"_patient"}), "createSessionByUsageType")
+    assert _failed(verdicts(rules.REFUSAL_CODE_REQUIREMENTS, part, asked)) == []
+    wrong = answer(400, envelope("ATTRIBUTE_VALUE_TYPE_MISMATCH", attributeName="_name", value=1, type="string"))
+    assert _failed(verdicts(rules.REFUSAL_CODE_REQUIREMENTS, wrong, _invalid(at_fault=at_fault))) == [
+        "BIOT-REFUSAL-CODE-CONDITION"
+    ]
+
+
+def test_what_is_not_a_coded_refusal_of_an_invalid_body_is_left_to_other_rules():
+    for response, asked in (
+        (answer(422, envelope("ANYTHING")), _invalid()),  # no codes listed at 422
+        (answer(400, {"message": "no code"}), _invalid()),
+        (answer(200, session()), _invalid()),
+        (answer(400, envelope("BAD_REQUEST")), Asked("updateSession")),  # nothing sent as invalid
+    ):
+        assert verdicts(rules.REFUSAL_CODE_REQUIREMENTS, response, asked) == {}
+
+
+def test_patch_refusals_get_the_code_of_their_condition():
+    body = {"_startTime": format_utc(START), "_state": "ACTIVE", "_name": 12345}
+    asked = Asked("updateSession", sent=body, expectation=expect_patch(ACTIVE_VIEW, body))
+    right = answer(400, envelope("ATTRIBUTE_VALUE_TYPE_MISMATCH", attributeName="_name", value=12345, type="string"))
+    assert _failed(verdicts(rules.REFUSAL_CODE_REQUIREMENTS, right, asked)) == []
+    assert _failed(verdicts(rules.REFUSAL_CODE_REQUIREMENTS, answer(400, envelope("TIME_IN_FUTURE")), asked)) == [
+        "BIOT-REFUSAL-CODE-CONDITION"
+    ]
+    # A valid body refused is the oracle's failure, not the code's.
+    valid = {"_startTime": format_utc(START), "_state": "ACTIVE"}
+    asked_valid = Asked("updateSession", sent=valid, expectation=expect_patch(ACTIVE_VIEW, valid))
+    assert verdicts(rules.REFUSAL_CODE_REQUIREMENTS, answer(400, envelope("BAD_REQUEST")), asked_valid) == {}
+
+
+def test_details_values_are_the_schemas_bounds_and_enums():
+    good = envelope("SELECT_ATTRIBUTE_INVALID_VALUE", value="X", attributeName="_state",
+                    allowedValues=["DONE", "ACTIVE", "PAUSED", "ACTIVATING", "PAUSING", "RESUMING", "STOPPING"])
+    ids = ("BIOT-ERROR-DETAILS-VALUES",)
+    assert verdicts(ids, answer(400, good), _invalid(model.NOT_IN_ENUM)) == {"BIOT-ERROR-DETAILS-VALUES": None}
+    for bad in (
+        envelope("SELECT_ATTRIBUTE_INVALID_VALUE", value="X", attributeName="_state", allowedValues=None),
+        envelope("SELECT_ATTRIBUTE_INVALID_VALUE", value="X", attributeName="_state", allowedValues=["A"]),
+        envelope("VALIDATION_MAX_ALLOWED_VALUE", attributeName="_name", maxValue=65),
+        envelope("VALIDATION_MINIMUM_ALLOWED_VALUE", attributeName="_name", minimum=2),
+        envelope("ATTRIBUTE_VALUE_TYPE_MISMATCH", attributeName="_name", value=1, type=None),
+    ):
+        assert _failed(verdicts(ids, answer(400, bad), _invalid())) == ["BIOT-ERROR-DETAILS-VALUES"], bad
+    # A null that was sent may be echoed as the value.
+    echoed = envelope("ATTRIBUTE_VALUE_TYPE_MISMATCH", attributeName="_name", value=None, type="string")
+    assert _failed(verdicts(ids, answer(400, echoed), _invalid())) == []
+
+
+def test_a_null_envelope_attribute_is_no_error_response():
+    for name in ("message", "serviceName", "traceId", "environment", "details"):
+        body = {**envelope(), name: None}
+        results = verdicts(("BIOT-ERROR-ENVELOPE",), answer(404, body), Asked("getSession"))
+        assert results["BIOT-ERROR-ENVELOPE"] and name in results["BIOT-ERROR-ENVELOPE"], name

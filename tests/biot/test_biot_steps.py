@@ -6,11 +6,16 @@ from __future__ import annotations
 import pytest
 
 from pytest_sessionapi.apis.biot import client as biot_client
-from pytest_sessionapi.apis.biot.model import SessionView, format_utc
+from pytest_sessionapi.apis.biot.model import WRONG_TYPE, InvalidBody, SessionView, format_utc
 from pytest_sessionapi.apis.biot.reference import EMBEDDED_TABLE
 from pytest_sessionapi.apis.biot.rules import Refusal
 from pytest_sessionapi.apis.biot.sessions import SuiteSessions, past
-from pytest_sessionapi.apis.biot.steps import judge_patch, judge_refusal, judge_session
+from pytest_sessionapi.apis.biot.steps import (
+    judge_invalid_body_refusal,
+    judge_patch,
+    judge_refusal,
+    judge_session,
+)
 from pytest_sessionapi.config import embedded_target
 from pytest_sessionapi.ledger import TestRecorder
 from pytest_sessionapi.registry import get_api
@@ -67,8 +72,17 @@ def test_a_refused_patch_records_the_rule_it_breaks_the_envelope_and_no_effect(m
     assert not judged.accepted and judged.current == before
     assert statuses(recorder) == dict.fromkeys(
         ["BIOT-ERROR-ENVELOPE", "BIOT-ERROR-ENVELOPE-FIELDS", "BIOT-ERROR-DETAILS",
-         "BIOT-PATCH-STATE-ENUM", "BIOT-PATCH-REJECTED-NO-EFFECT"], "pass",
+         "BIOT-PATCH-STATE-ENUM", "BIOT-PATCH-REJECTED-NO-EFFECT",
+         "BIOT-REFUSAL-CODE", "BIOT-REFUSAL-CODE-CONDITION", "BIOT-ERROR-DETAILS-VALUES"], "pass",
     )
+    sessions.retire_all()
+
+
+def test_a_refused_patch_with_a_code_naming_another_condition_fails_only_that(make_sessions):
+    sessions, recorder = make_sessions("refusal-codes-mismatched")
+    session_id, before = active(sessions)
+    judge_patch(recorder, sessions, session_id, before, {"_startTime": format_utc(before.start), "_state": "FINISHED"})
+    assert [o.requirement.id for o in recorder.failures()] == ["BIOT-REFUSAL-CODE-CONDITION"]
     sessions.retire_all()
 
 
@@ -78,6 +92,20 @@ def test_an_omission_refused_and_repeated_complete_is_judged_on_both_answers(mak
     judged = judge_patch(recorder, sessions, session_id, before, {"_name": "renamed"})
     assert judged.outcome.refused_omission.status_code == 400 and judged.accepted
     assert recorder.status_of("BIOT-REQUIRED-CONFLICT") == "pass"
+    # The omission alone was refused: its code names the missing attributes.
+    assert recorder.status_of("BIOT-REFUSAL-CODE-CONDITION") == "pass"
+    sessions.retire_all()
+
+
+def test_a_refusal_of_an_invalid_body_is_judged_on_its_envelope_and_code(make_sessions):
+    sessions, recorder = make_sessions("enforce-required")
+    session_id, before = active(sessions)
+    refused = sessions.patch(session_id, {"_name": "renamed"})
+    assert refused.json()["code"] == "ATTRIBUTE_IS_MANDATORY"
+    # A 400 ATTRIBUTE_IS_MANDATORY judged as the refusal of a body whose fault is a wrong type.
+    judge_invalid_body_refusal(recorder, refused, "createSessionByUsageType", InvalidBody(WRONG_TYPE))
+    assert [o.requirement.id for o in recorder.failures()] == ["BIOT-REFUSAL-CODE-CONDITION"]
+    assert recorder.status_of("BIOT-ERROR-ENVELOPE") == "pass"
     sessions.retire_all()
 
 

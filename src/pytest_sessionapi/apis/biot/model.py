@@ -878,3 +878,103 @@ def judge_stored(expectation: PatchExpectation, accepted_body: Any, stored: Sess
             + "; ".join(diffs)
         ))]
     return []
+
+
+# --------------------------------------------------------------------------------------------
+# The code of a refusal of an invalid body (BIOT-REFUSAL-CODE, BIOT-REFUSAL-CODE-CONDITION,
+# BIOT-ERROR-DETAILS-VALUES)
+#
+# BioT lists, per operation and status, the codes its answers carry ("Code : X, Details: [...]"),
+# but not which condition gets which code: that is read from the codes' names and details keys
+# (inferred, so SHOULDs). Where two listed codes fit a condition, either is accepted.
+
+# A JSON value the server cannot take as the attribute's type: a Java service may call that a
+# type mismatch or a failed conversion; both codes name the condition.
+WRONG_TYPE = frozenset({"ATTRIBUTE_VALUE_TYPE_MISMATCH", "ATTRIBUTE_VALUE_CONVERSION_FAILED"})
+NOT_A_DATE_TIME = WRONG_TYPE | {"ATTRIBUTE_REGEX_VALIDATION_FAILED", "VALIDATION_TIMEZONE_NOT_VALID"}
+NOT_IN_ENUM = WRONG_TYPE | {"SELECT_ATTRIBUTE_INVALID_VALUE"}
+UNKNOWN_ATTRIBUTE = frozenset({"ATTRIBUTE_NOT_VALID_FOR_TEMPLATE", "ATTRIBUTE_NOT_OF_CATEGORY"})
+MANDATORY = frozenset({"ATTRIBUTE_IS_MANDATORY"})
+TOO_SHORT = frozenset({"VALIDATION_MINIMUM_ALLOWED_VALUE"})
+TOO_LONG = frozenset({"VALIDATION_MAX_ALLOWED_VALUE"})
+
+CONDITION_CODES: dict[str, frozenset[str]] = {
+    R_TYPES: WRONG_TYPE,
+    R_DATETIME_FORMAT: NOT_A_DATE_TIME,
+    R_STATE_ENUM: NOT_IN_ENUM,
+    R_CODE_ENUM: NOT_IN_ENUM,
+    R_NAME_LENGTH: TOO_SHORT | TOO_LONG,
+    R_REASON_LENGTH: TOO_LONG,
+    R_REQUIRED_CONFLICT: MANDATORY,
+    # The oracle files attributes the schema does not define under partial update (accepting
+    # them is conformant: custom attributes are the template's); refused, they are not valid
+    # for the template. A body with a null is the exception (see codes_naming).
+    R_PARTIAL: UNKNOWN_ATTRIBUTE,
+}
+"""The requirement of a schema rule the oracle applies -> the listed codes whose names state it."""
+
+# What the details of the attribute-validation codes can only say, whatever the attribute: the
+# schema's bounds (_name maxLength 64 / minLength 1, _stopReason maxLength 128 / minLength 0) and
+# enums (_state, _summary._stopReasonCode).
+SCHEMA_MAXIMA = frozenset({str(NAME_MAX), str(STOP_REASON_MAX)})
+SCHEMA_MINIMA = frozenset({"0", str(NAME_MIN)})
+SCHEMA_ENUMS = (frozenset(STATES), frozenset(STOP_REASON_CODES))
+
+
+@dataclass(frozen=True)
+class InvalidBody:
+    """What the suite knows of a body it sent as invalid, for judging the code of its refusal."""
+
+    codes: frozenset[str] | None
+    """The listed codes whose names state what the body breaks; None: any listed code is right."""
+    at_fault: frozenset[str] | None = None
+    """The attributes details.attributeName may name (None: not judged)."""
+
+
+def codes_naming(rejections: list[Rejection], body: Any) -> frozenset[str] | None:
+    """The codes that name the rules of ``rejections`` (refusals the oracle calls for or allows);
+    None when one of those rules has no code naming it (then any listed code is right)."""
+    codes: set[str] = set()
+    for rejection in rejections:
+        if rejection.codes is not None:
+            codes |= rejection.codes
+        elif rejection.requirement in CONDITION_CODES and not (
+            rejection.requirement == R_PARTIAL and _contains_null(body)
+        ):
+            codes |= CONDITION_CODES[rejection.requirement]
+        else:
+            return None
+    return frozenset(codes)
+
+
+def refused_patch_body(expectation: PatchExpectation, status: int, code: Any) -> InvalidBody | None:
+    """For a PATCH refused with ``status`` and ``code``: what its code is judged against, or None
+    when the refusal is not of a body the oracle calls invalid or open at that status (not a 4xx,
+    or a valid body refused: other rules' failure)."""
+    if not 400 <= status < 500:
+        return None
+    applicable = [r for r in expectation.violations + expectation.tolerances if status in r.statuses]
+    if not applicable:
+        return None
+    if any(r.codes is not None and code in r.codes for r in applicable) or all(
+        r.codes is not None for r in applicable
+    ):
+        # Either a rule with a code of its own explains the refusal, or the oracle already failed
+        # the refusal under that rule's requirement (its code is part of the rule): only whether
+        # the code is a listed one is left to judge.
+        return InvalidBody(None)
+    # The rules whose requirement leaves the code open: this names it.
+    return InvalidBody(codes_naming([r for r in applicable if r.codes is None], expectation.body))
+
+
+def names_one_of(named: Any, attributes: frozenset[str]) -> bool:
+    """details.attributeName names the attribute: its path (_summary._stopReason), its own name
+    (_stopReason), the top-level attribute holding it (_summary), or a part of it (_patient.id
+    for a _patient that is no reference)."""
+    if not isinstance(named, str):
+        return False
+    return any(
+        named in (attribute, attribute.split(".")[-1], attribute.split(".")[0])
+        or named.startswith(attribute + ".")
+        for attribute in attributes
+    )

@@ -30,15 +30,21 @@ from pytest_sessionapi.rulebook import NOT_JSON, Answer, RuleFailure, Rulebook, 
 
 from .model import (
     ORACLE_REQUIREMENTS,
+    SCHEMA_ENUMS,
+    SCHEMA_MAXIMA,
+    SCHEMA_MINIMA,
     R_GET,
     R_NO_SERVER_ERROR,
     R_REJECTED_NO_EFFECT,
     R_REQUIRED_CONFLICT,
+    InvalidBody,
     PatchExpectation,
     SessionView,
     judge_stored,
+    names_one_of,
     omits_required,
     parse_utc,
+    refused_patch_body,
 )
 from .models import ENVELOPE_FIELDS, SESSION_DATETIME_FIELDS, ErrorResponse, SessionResponseV2
 
@@ -85,6 +91,10 @@ class Asked:
     read_back: ReadBack | None = None
     refusals: Mapping[str, Refusal] = field(default_factory=dict)
     """Requirement -> the refusal it demands for this request (a missing token, a session nobody has)."""
+    invalid_body: InvalidBody | None = None
+    """For a body the suite sent as invalid outside the PATCH oracle (an invalid create, a custom
+    attribute of the wrong type, an omission refused alone): what the code of its refusal is
+    judged against. A PATCH's is read from ``expectation``."""
     _oracle_memo: dict[Any, dict[str, list[str]]] = field(
         default_factory=dict, compare=False, hash=False, repr=False
     )
@@ -182,6 +192,11 @@ def error_is_an_error_response(answer: Answer, asked: Asked) -> bool:
             f"{answer.media_type!r}: {answer.describe()}"
         )
     _body_is_a(answer, ErrorResponse, "a BioT ErrorResponse", f"; {answer.describe()}")
+    # The schema types each attribute (string, or object for details) and none is nullable: a
+    # null is present without its type.
+    nulls = [name for name in ENVELOPE_FIELDS if name in answer.json and answer.json[name] is None]
+    if nulls:
+        raise RuleFailure(f"the error envelope's {', '.join(nulls)} is null: {answer.describe()}")
     return True
 
 
@@ -219,6 +234,11 @@ def documented_details(operation_id: str, status: int, code: Any) -> tuple[str, 
     """The documented details keys of ``code`` at ``status`` for the operation, or None if the
     vendor does not list that code there."""
     return documented_errors().get(operation_id, {}).get(str(status), {}).get(code)
+
+
+def documented_codes(operation_id: str, status: int) -> frozenset[str]:
+    """The codes the vendor lists for ``operation_id`` at ``status`` (empty: none listed)."""
+    return frozenset(documented_errors().get(operation_id, {}).get(str(status), {}))
 
 
 @RULES.rule("BIOT-ERROR-DETAILS")
@@ -385,6 +405,118 @@ def refused_patch_changed_nothing(answer: Answer, asked: Asked) -> bool:
     findings = judge_stored(asked.read_back.expectation, None, stored)
     if findings:
         raise RuleFailure("; ".join(f.message for f in findings))
+    return True
+
+
+# --------------------------------------------------------------------------------------------
+# The code of a refusal of a body the suite sent as invalid (which codes name which condition:
+# model.CONDITION_CODES)
+
+REFUSAL_CODE_REQUIREMENTS: tuple[str, ...] = (
+    "BIOT-REFUSAL-CODE", "BIOT-REFUSAL-CODE-CONDITION", "BIOT-ERROR-DETAILS-VALUES",
+)
+
+
+def _code(answer: Answer) -> Any:
+    return answer.json.get("code") if isinstance(answer.json, dict) else None
+
+
+def _invalid_body_refused(answer: Answer, asked: Asked) -> InvalidBody | None:
+    """What the code of this refusal is judged against: None when the answer is no 4xx of a body
+    the suite sent as invalid (for a PATCH: one the oracle calls invalid or open at that status)."""
+    if not answer.is_client_error:
+        return None
+    if asked.invalid_body is not None:
+        return asked.invalid_body
+    if asked.expectation is not None:
+        return refused_patch_body(asked.expectation, answer.status, _code(answer))
+    return None
+
+
+def _coded_refusal_of_invalid_body(answer: Answer, asked: Asked) -> bool:
+    return (
+        _invalid_body_refused(answer, asked) is not None
+        and isinstance(_code(answer), str)
+        and bool(documented_codes(asked.operation, answer.status))
+    )
+
+
+_REFUSAL_OF_INVALID_BODY = (
+    "a coded refusal of a body sent as invalid, at a status the vendor lists codes for "
+    "(a status without listed codes, or no code, is other requirements' business)"
+)
+
+
+@RULES.rule("BIOT-REFUSAL-CODE")
+@applies_when(_coded_refusal_of_invalid_body, _REFUSAL_OF_INVALID_BODY)
+def refusal_code_is_listed(answer: Answer, asked: Asked) -> bool:
+    """The code is one the vendor lists for the operation at that status."""
+    documented = documented_codes(asked.operation, answer.status)
+    code = _code(answer)
+    if code not in documented:
+        raise RuleFailure(
+            f"{asked.operation} refused an invalid body with {answer.status} {code!r}, a code the "
+            f"vendor does not list for it at {answer.status} (listed: {', '.join(sorted(documented))})"
+        )
+    return True
+
+
+def _listed_code_of_invalid_body(answer: Answer, asked: Asked) -> bool:
+    return _coded_refusal_of_invalid_body(answer, asked) and _code(answer) in documented_codes(
+        asked.operation, answer.status
+    )
+
+
+@RULES.rule("BIOT-REFUSAL-CODE-CONDITION")
+@applies_when(_listed_code_of_invalid_body, "a refusal of a body sent as invalid, with a listed code")
+def refusal_code_names_the_condition(answer: Answer, asked: Asked) -> bool:
+    """The listed code is one whose name states what the body breaks, and details.attributeName,
+    when present, names the attribute at fault."""
+    invalid = _invalid_body_refused(answer, asked)
+    assert invalid is not None
+    code = _code(answer)
+    problems = []
+    if invalid.codes is not None and code not in invalid.codes:
+        problems.append(
+            f"{asked.operation} refused with {answer.status} {code!r}; the documented code naming "
+            f"what the body breaks is {' or '.join(sorted(invalid.codes))}"
+        )
+    details = answer.json.get("details")
+    named = details.get("attributeName") if isinstance(details, dict) else None
+    if invalid.at_fault is not None and named is not None and not names_one_of(named, invalid.at_fault):
+        problems.append(
+            f"{asked.operation} refused with {code!r} naming details.attributeName {named!r}; the "
+            f"attribute at fault is {' or '.join(sorted(invalid.at_fault))}"
+        )
+    if problems:
+        raise RuleFailure("; ".join(problems))
+    return True
+
+
+@RULES.rule("BIOT-ERROR-DETAILS-VALUES")
+@applies_when(_listed_code_of_invalid_body, "a refusal of a body sent as invalid, with a listed code")
+def refusal_details_hold_the_schemas_values(answer: Answer, asked: Asked) -> bool:
+    """The details keys the vendor lists for the code carry values (not null; ``value`` may echo
+    a null that was sent), and the bounds and enums they report are the schema's."""
+    code = _code(answer)
+    keys = documented_details(asked.operation, answer.status, code)
+    details = answer.json.get("details")
+    if not keys or not isinstance(details, dict):
+        return False  # no keys listed, or no details object (BIOT-ERROR-DETAILS' failure)
+    problems = [f"details.{key} is null" for key in keys
+                if key != "value" and key in details and details[key] is None]
+    for key, allowed in (("maxValue", SCHEMA_MAXIMA), ("minimum", SCHEMA_MINIMA)):
+        if details.get(key) is not None and str(details[key]) not in allowed:
+            problems.append(f"details.{key} = {details[key]!r}, not a bound of the schema "
+                            f"({' or '.join(sorted(allowed))})")
+    listed = details.get("allowedValues")
+    if listed is not None and not (
+        isinstance(listed, list) and all(isinstance(v, str) for v in listed)
+        and frozenset(listed) in SCHEMA_ENUMS
+    ):
+        problems.append(f"details.allowedValues = {listed!r}, not one of the schema's enums")
+    if problems:
+        raise RuleFailure(f"{code}: " + "; ".join(problems))
     return True
 
 

@@ -20,8 +20,10 @@ from pytest_sessionapi.http_checks import parse_json
 from pytest_sessionapi.rulebook import Answer, Verdicts
 
 from .model import (
+    MANDATORY,
     R_GET,
     R_REJECTED_NO_EFFECT,
+    InvalidBody,
     PatchExpectation,
     SessionView,
     expect_patch,
@@ -32,6 +34,7 @@ from .model import (
 from .rules import (
     ERROR_REQUIREMENTS,
     PATCH_ANSWER_REQUIREMENTS,
+    REFUSAL_CODE_REQUIREMENTS,
     RULES,
     Asked,
     ReadBack,
@@ -93,6 +96,19 @@ def judge_refusal(
     return body_of(answer)
 
 
+def judge_invalid_body_refusal(
+    conformance: Any, response: httpx.Response, operation: str, invalid: InvalidBody
+) -> Any:
+    """Judge the refusal (4xx) of a body the suite sent as invalid outside the PATCH oracle: the
+    envelope rules and its code against ``invalid`` (the codes naming what the body breaks, the
+    attribute at fault); the decoded body (None: not JSON)."""
+    answer = Answer.from_httpx(response)
+    asked = Asked(operation, invalid_body=invalid)
+    verdicts = error_verdicts(answer, asked).merge(RULES.judge(answer, asked, REFUSAL_CODE_REQUIREMENTS))
+    conformance.record_batch(verdicts.results)
+    return body_of(answer)
+
+
 # --------------------------------------------------------------------------------------------
 # A PATCH, judged end to end
 
@@ -118,14 +134,28 @@ class JudgedPatch:
 
 
 def patch_verdicts(outcome: PatchOutcome, sent: Any, expectation: PatchExpectation) -> Verdicts:
-    """The PATCH oracle's verdicts on the answer (and, when the suite repeated an omission of the
-    required attributes complete, BIOT-REQUIRED-CONFLICT's on the first answer)."""
+    """The PATCH oracle's verdicts on the answer, with the code of a refusal (and, when the suite
+    repeated an omission of the required attributes complete, BIOT-REQUIRED-CONFLICT's on the
+    first answer)."""
     verdicts = Verdicts()
     if outcome.refused_omission is not None:
-        first = Asked("updateSession", sent=sent, repeat_status=outcome.response.status_code)
-        verdicts.merge(RULES.judge(Answer.from_httpx(outcome.refused_omission), first, ("BIOT-REQUIRED-CONFLICT",)))
+        repeat = outcome.response.status_code
+        # The omission was the only thing wrong when the complete repeat was accepted: a 400 for
+        # it names the missing attribute ('Code : ATTRIBUTE_IS_MANDATORY, Details: [attributeName]').
+        missing = frozenset(name for name in ("_startTime", "_state") if name not in sent)
+        omission = (
+            InvalidBody(MANDATORY, missing)
+            if 200 <= repeat < 300 and outcome.refused_omission.status_code == 400 else None
+        )
+        first = Asked("updateSession", sent=sent, repeat_status=repeat, invalid_body=omission)
+        verdicts.merge(RULES.judge(
+            Answer.from_httpx(outcome.refused_omission), first,
+            ("BIOT-REQUIRED-CONFLICT", *REFUSAL_CODE_REQUIREMENTS),
+        ))
     asked = Asked("updateSession", sent=outcome.body, expectation=expectation)
-    return verdicts.merge(RULES.judge(Answer.from_httpx(outcome.response), asked, PATCH_ANSWER_REQUIREMENTS))
+    return verdicts.merge(RULES.judge(
+        Answer.from_httpx(outcome.response), asked, (*PATCH_ANSWER_REQUIREMENTS, *REFUSAL_CODE_REQUIREMENTS)
+    ))
 
 
 def judge_patch(
