@@ -79,6 +79,11 @@ _STOP_REASON_CODES = ("COMPLETION", "GENERAL_DEVICE_ERROR", "TIMEOUT")
 _UPDATABLE = ("_startTime", "_endTime", "_state", "_configuration", "_summary", "_name")
 _CUSTOM_ATTRIBUTES = ("operatorNote",)
 """The reference usage type's regular custom attributes (template-defined; strings here)."""
+_ATTRIBUTE_CODES = (
+    "ATTRIBUTE_VALUE_TYPE_MISMATCH", "ATTRIBUTE_VALUE_CONVERSION_FAILED", "ATTRIBUTE_NOT_VALID_FOR_TEMPLATE",
+    "SELECT_ATTRIBUTE_INVALID_VALUE", "VALIDATION_MINIMUM_ALLOWED_VALUE", "VALIDATION_MAX_ALLOWED_VALUE",
+)
+"""The codes of invalid attribute values (the refusal-code fault variants rewrite them)."""
 
 
 class ApiError(Exception):
@@ -174,6 +179,14 @@ class ReferenceState:
             del body["message"]
         if self.variant("error-message-number"):
             body["message"] = exc.status
+        if self.variant("error-message-null"):
+            body["message"] = None
+        if self.variant("undocumented-refusal-code") and exc.code in _ATTRIBUTE_CODES:
+            body["code"] = "INVALID_ATTRIBUTE_VALUE"
+        if self.variant("refusal-codes-mismatched") and exc.code in _ATTRIBUTE_CODES:
+            body["code"] = "ATTRIBUTE_IS_MANDATORY"
+        if self.variant("details-values-null") and exc.code in _ATTRIBUTE_CODES:
+            body["details"] = dict.fromkeys(exc.details)
         if self.variant("error-envelope-minimal"):
             for name in ("serviceName", "traceId", "environment"):
                 del body[name]
@@ -316,6 +329,9 @@ def _validate_body(state: ReferenceState, body: Any, template_id: str) -> Change
     for key, value in body.items():
         if key in _CUSTOM_ATTRIBUTES:
             if value is not None and not isinstance(value, str):
+                if state.variant("custom-attribute-any-type"):
+                    values[key] = json.dumps(value)
+                    continue
                 raise ApiError(400, "ATTRIBUTE_VALUE_TYPE_MISMATCH",
                                f"Attribute [{key}] must be a string",
                                attributeName=key, value=value, type="string")
@@ -326,7 +342,13 @@ def _validate_body(state: ReferenceState, body: Any, template_id: str) -> Change
                            f"Attribute [{key}] is not valid for template [{template_id}]",
                            attributeName=key, templateId=template_id)
         if key == "_patient":
+            if state.variant("null-patient-refused") and value is None:
+                raise ApiError(400, "ATTRIBUTE_IS_MANDATORY", "Attribute [_patient] is mandatory",
+                               attributeName="_patient")
             if value is not None and not (isinstance(value, dict) and isinstance(value.get("id"), str)):
+                if state.variant("patient-id-optional"):
+                    values[key] = None
+                    continue
                 raise ApiError(400, "ATTRIBUTE_IS_MANDATORY", "Attribute [_patient.id] is mandatory",
                                attributeName="_patient.id")
             values[key] = value

@@ -37,23 +37,27 @@ VARIANTS = variant_table(
     Variant("clobber-unsent-fields", "fault",
             "PATCH resets _name and _configuration when they are not sent", "BIOT-PATCH-PARTIAL",
             knock_on=("BIOT-CUSTOM-ATTRIBUTE",)),
+    # Knock-on of the lenient validations below: create validates its body the same way, so the
+    # invalid create is accepted (BIOT-CREATE-INVALID), or, where the ignored attribute is a
+    # required one, refused as missing instead of as invalid (BIOT-REFUSAL-CODE-CONDITION).
     Variant("state-enum-ignored", "fault",
             "an unknown _state value is ignored and the PATCH answered 200",
-            "BIOT-PATCH-STATE-ENUM"),
+            "BIOT-PATCH-STATE-ENUM", knock_on=("BIOT-REFUSAL-CODE-CONDITION",)),
     Variant("stop-reason-code-enum-ignored", "fault",
             "an unknown _summary._stopReasonCode is ignored and the PATCH answered 200",
-            "BIOT-PATCH-STOP-REASON-CODE-ENUM"),
+            "BIOT-PATCH-STOP-REASON-CODE-ENUM", knock_on=("BIOT-CREATE-INVALID",)),
     Variant("name-length-unchecked", "fault",
             "_name outside 1..64 is accepted (truncated to 64, or ignored when empty)",
-            "BIOT-PATCH-NAME-LENGTH"),
+            "BIOT-PATCH-NAME-LENGTH", knock_on=("BIOT-CREATE-INVALID",)),
     Variant("stop-reason-length-unchecked", "fault",
             "_summary._stopReason over 128 characters is accepted (truncated)",
             "BIOT-PATCH-STOP-REASON-LENGTH"),
     Variant("types-lenient", "fault",
-            "a non-string _name is accepted and stored as its text", "BIOT-PATCH-TYPES"),
+            "a non-string _name is accepted and stored as its text", "BIOT-PATCH-TYPES",
+            knock_on=("BIOT-CREATE-INVALID",)),
     Variant("datetime-format-lenient", "fault",
             "a date-time that is not ISO-8601 is ignored and the PATCH answered 200",
-            "BIOT-PATCH-DATETIME-FORMAT"),
+            "BIOT-PATCH-DATETIME-FORMAT", knock_on=("BIOT-REFUSAL-CODE-CONDITION",)),
     Variant("future-times-accepted", "fault",
             "start and end times in the future are accepted", "BIOT-TIME-IN-FUTURE"),
     Variant("start-after-end-accepted", "fault",
@@ -138,4 +142,27 @@ VARIANTS = variant_table(
     Variant("error-message-number", "fault",
             "error envelopes carry the HTTP status as a number in 'message' instead of a text",
             "BIOT-ERROR-ENVELOPE"),
+    Variant("error-message-null", "fault",
+            "error envelopes carry 'message': null", "BIOT-ERROR-ENVELOPE"),
+    # -- refusals of invalid bodies (the class: status, code, every attribute's type) --------
+    Variant("custom-attribute-any-type", "fault",
+            "a non-string value of the template's string custom attribute is stored as its text",
+            "BIOT-PATCH-TYPES"),
+    Variant("patient-id-optional", "fault",
+            "create takes a _patient without a string id as no _patient (the device's patient)",
+            "BIOT-CREATE-INVALID"),
+    Variant("null-patient-refused", "fault",
+            "create refuses _patient null with 400 ATTRIBUTE_IS_MANDATORY instead of reading the "
+            "patient from the device", "BIOT-CREATE-PATIENT"),
+    # SHOULD level (the vendor's code lists are not said to be closed; which code names which
+    # condition, and what the details keys hold, is read from their names).
+    Variant("undocumented-refusal-code", "fault",
+            "invalid attribute values are refused with 400 INVALID_ATTRIBUTE_VALUE, a code the "
+            "vendor does not list", "BIOT-REFUSAL-CODE"),
+    Variant("refusal-codes-mismatched", "fault",
+            "every invalid attribute value is refused with 400 ATTRIBUTE_IS_MANDATORY (a listed "
+            "code, but not the one naming the condition)", "BIOT-REFUSAL-CODE-CONDITION"),
+    Variant("details-values-null", "fault",
+            "invalid attribute values are refused with every details value null",
+            "BIOT-ERROR-DETAILS-VALUES"),
 )
