@@ -19,6 +19,7 @@ from pytest_sessionapi.apis.biot.rules import (
 )
 from pytest_sessionapi.apis.biot.strategies import patch_cases
 from pytest_sessionapi.rulebook import Answer
+from pytest_sessionapi.schemathesis_support import judge_generated
 
 pytestmark = pytest.mark.sessionapi("biot")
 
@@ -55,10 +56,12 @@ def test_schemathesis_update_usage_session(biot_sessions, sessionapi_client, ses
                 reject()  # a generated time within the clock-skew margin cannot be judged
             response = http.request(case.method, url, **body)
             answer = Answer.from_httpx(response)
-            verdicts = biot_checks.builtin_verdicts(case, response)
-            verdicts.merge(RULES.judge(
-                answer, Asked("updateSession", sent=sent, expectation=expectation), ANSWER_RULES
-            ))
+            verdicts = judge_generated(
+                case, response, rules=RULES, answer=answer, requirement_ids=ANSWER_RULES,
+                asked=Asked("updateSession", sent=sent, expectation=expectation),
+                requirement_of=biot_checks.requirement_of, builtin_checks=biot_checks.BUILTIN_CHECKS,
+                builtin_judges=biot_checks.builtin_judges,
+            )
             answered = body_of(answer)
             accepted = 200 <= answer.status < 300 and isinstance(answered, dict)
             read = Answer.from_httpx(biot_sessions.get(session_id))

@@ -1,11 +1,12 @@
 """BioT and Schemathesis: the rules as Schemathesis custom checks, Schemathesis's built-in checks
 mapped to requirement IDs, and the working OpenAPI document.
 
-The suite judges each answer once with ``RULES`` (see ``suites/biot/test_biot_schemathesis.py``)
-and gives Schemathesis only its built-in checks (:func:`builtin_verdicts`). The custom checks
-(``biot_biot_error_envelope`` ...) are built from the same rulebook by the core factory, registered
-once per process when this module is imported, for users who run Schemathesis themselves; they
-ignore operations that are not BioT's.
+The suite judges each answer once (``suites/biot/test_biot_schemathesis.py``, through the core's
+:func:`pytest_sessionapi.schemathesis_support.judge_generated`): ``RULES``, and Schemathesis's
+built-in checks (:data:`BUILTIN_CHECKS`), whose failures :func:`requirement_of` attributes. The
+custom checks (``biot_biot_error_envelope`` ...) are built from the same rulebook by the core
+factory, registered once per process when this module is imported, for users who run Schemathesis
+themselves; they ignore operations that are not BioT's.
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ import httpx
 import schemathesis
 from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
 
-from pytest_sessionapi.rulebook import Verdicts
-from pytest_sessionapi.schemathesis_support import rule_checks, validate_response
+from pytest_sessionapi.rulebook import Answer
+from pytest_sessionapi.schemathesis_support import rule_checks
 
 from .rules import RULES, Asked
 
@@ -57,32 +58,16 @@ BUILTIN_CHECKS = [content_type_conformance, response_schema_conformance]
 """Schemathesis's own checks the suite runs: the answer's media type and schema."""
 
 
-def builtin_requirement(response: httpx.Response) -> str:
+def requirement_of(failure: Any, answer: Answer, asked: Asked) -> str:
     """The requirement a failure of the built-in checks breaks: the session schema for a success
     answer, the error envelope otherwise."""
-    return "BIOT-RESPONSE-SCHEMA" if 200 <= response.status_code < 300 else "BIOT-ERROR-ENVELOPE"
+    return "BIOT-RESPONSE-SCHEMA" if 200 <= answer.status < 300 else "BIOT-ERROR-ENVELOPE"
 
 
-def builtin_verdicts(case: Any, response: httpx.Response) -> Verdicts:
-    """Schemathesis's built-in checks on one answer, as one verdict under
-    :func:`builtin_requirement` (the failures' titles and texts, not the reproduction command,
-    which would carry the generated junk headers)."""
-    from schemathesis.core.failures import FailureGroup
-
-    requirement = builtin_requirement(response)
-    verdicts = Verdicts()
-    try:
-        validate_response(case, response, BUILTIN_CHECKS)
-    except FailureGroup as group:
-        parts = []
-        for failure in group.exceptions:
-            title = getattr(failure, "title", type(failure).__name__)
-            message = getattr(failure, "message", "") or str(failure)
-            parts.append(f"{title}: {message}".strip())
-        verdicts.results[requirement] = "; ".join(parts)
-    else:
-        verdicts.results[requirement] = None
-    return verdicts
+def builtin_judges(answer: Answer, asked: Asked) -> tuple[str]:
+    """The built-in checks judge an answer's media type and schema as one requirement: with no
+    failure, that requirement is met."""
+    return (requirement_of(None, answer, asked),)
 
 
 NOT_JSON_BODY: Any = object()
