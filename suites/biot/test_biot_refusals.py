@@ -111,9 +111,8 @@ def test_custom_attribute_of_the_wrong_type_is_refused(biot_sessions, sessionapi
     session_id, before, start = created["_id"], SessionView.from_body(created), stored_start(created)
     shown_before = created.get(attribute)
     for value in NOT_A_STRING:
-        response = biot_sessions.patch(
-            session_id, {"_startTime": format_utc(start), "_state": "ACTIVE", attribute: value}
-        )
+        sent = {"_startTime": format_utc(start), "_state": "ACTIVE", attribute: value}
+        response = biot_sessions.patch(session_id, sent)
         with sessionapi_conformance.check("BIOT-PATCH-TYPES"):
             assert response.status_code == 400, (
                 f"{attribute} (a string attribute) sent as {value!r} must be refused with 400: "
@@ -122,7 +121,7 @@ def test_custom_attribute_of_the_wrong_type_is_refused(biot_sessions, sessionapi
         if not 400 <= response.status_code < 500:
             continue
         judge_invalid_body_refusal(
-            sessionapi_conformance, response, "updateSession", InvalidBody(WRONG_TYPE, frozenset({attribute}))
+            sessionapi_conformance, response, "updateSession", InvalidBody(WRONG_TYPE, frozenset({attribute})), sent
         )
         stored = biot_sessions.get(session_id)
         with sessionapi_conformance.check("BIOT-PATCH-REJECTED-NO-EFFECT"):
@@ -143,13 +142,13 @@ def test_attribute_the_template_does_not_define(biot_sessions, sessionapi_confor
     unknown = f"pytestSessionapiUndefined{uuid.uuid4().hex[:6]}"
     created = biot_sessions.create()
     start = stored_start(created)
+    patched = {"_startTime": format_utc(start), "_state": "ACTIVE", unknown: "x"}
+    posted = {**_create_body(), unknown: "x"}
     answers = {
-        "updateSession": biot_sessions.patch(
-            created["_id"], {"_startTime": format_utc(start), "_state": "ACTIVE", unknown: "x"}
-        ),
-        "createSessionByUsageType": biot_sessions.create_raw({**_create_body(), unknown: "x"}),
+        "updateSession": (patched, biot_sessions.patch(created["_id"], patched)),
+        "createSessionByUsageType": (posted, biot_sessions.create_raw(posted)),
     }
-    for operation, response in answers.items():
+    for operation, (sent, response) in answers.items():
         with sessionapi_conformance.check("BIOT-REFUSAL-CODE-CONDITION"):
             assert response.status_code in (200, 201, 400), (
                 f"{operation} with the undefined attribute {unknown!r}: accepted or refused with "
@@ -157,7 +156,8 @@ def test_attribute_the_template_does_not_define(biot_sessions, sessionapi_confor
             )
         if 400 <= response.status_code < 500:
             judge_invalid_body_refusal(
-                sessionapi_conformance, response, operation, InvalidBody(UNKNOWN_ATTRIBUTE, frozenset({unknown}))
+                sessionapi_conformance, response, operation,
+                InvalidBody(UNKNOWN_ATTRIBUTE, frozenset({unknown})), sent,
             )
 
 
@@ -222,7 +222,7 @@ def test_invalid_create_body_is_refused(biot_sessions, sessionapi_conformance, b
     if 400 <= response.status_code < 500:
         judge_invalid_body_refusal(
             sessionapi_conformance, response, "createSessionByUsageType",
-            InvalidBody(conditions, frozenset({attribute})),
+            InvalidBody(conditions, frozenset({attribute})), body,
         )
 
 

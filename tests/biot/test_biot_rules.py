@@ -285,9 +285,16 @@ def test_details_values_are_the_schemas_bounds_and_enums():
         envelope("ATTRIBUTE_VALUE_TYPE_MISMATCH", attributeName="_name", value=1, type=None),
     ):
         assert _failed(verdicts(ids, answer(400, bad), _invalid())) == ["BIOT-ERROR-DETAILS-VALUES"], bad
-    # A null that was sent may be echoed as the value.
+    # A null that was sent may be echoed as the value; a value that was sent may not come back null.
     echoed = envelope("ATTRIBUTE_VALUE_TYPE_MISMATCH", attributeName="_name", value=None, type="string")
     assert _failed(verdicts(ids, answer(400, echoed), _invalid())) == []
+    sent_null = Asked("updateSession", sent={"_name": None}, invalid_body=model.InvalidBody(model.WRONG_TYPE))
+    assert _failed(verdicts(ids, answer(400, echoed), sent_null)) == []
+    lost = envelope("ATTRIBUTE_VALUE_TYPE_MISMATCH", attributeName="_summary._stopReason", value=None, type="string")
+    sent = Asked("updateSession", sent={"_summary": {"_stopReason": 12}},
+                 invalid_body=model.InvalidBody(model.WRONG_TYPE))
+    results = verdicts(ids, answer(400, lost), sent)
+    assert _failed(results) == ["BIOT-ERROR-DETAILS-VALUES"] and "was sent as 12" in results["BIOT-ERROR-DETAILS-VALUES"]
 
 
 def test_a_null_envelope_attribute_is_no_error_response():

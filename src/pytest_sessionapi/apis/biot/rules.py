@@ -493,11 +493,25 @@ def refusal_code_names_the_condition(answer: Answer, asked: Asked) -> bool:
     return True
 
 
+def _sent_at(asked: Asked, path: Any) -> tuple[bool, Any]:
+    """(found, value) of the attribute at ``path`` (``_summary._stopReason``) in the body sent."""
+    body = asked.sent if asked.sent is not None else (
+        asked.expectation.body if asked.expectation is not None else None
+    )
+    if not isinstance(path, str):
+        return False, None
+    for name in path.split("."):
+        if not isinstance(body, dict) or name not in body:
+            return False, None
+        body = body[name]
+    return True, body
+
+
 @RULES.rule("BIOT-ERROR-DETAILS-VALUES")
 @applies_when(_listed_code_of_invalid_body, "a refusal of a body sent as invalid, with a listed code")
 def refusal_details_hold_the_schemas_values(answer: Answer, asked: Asked) -> bool:
-    """The details keys the vendor lists for the code carry values (not null; ``value`` may echo
-    a null that was sent), and the bounds and enums they report are the schema's."""
+    """The details keys the vendor lists for the code carry values (not null; ``value`` only
+    where it echoes a null that was sent), and the bounds and enums they report are the schema's."""
     code = _code(answer)
     keys = documented_details(asked.operation, answer.status, code)
     details = answer.json.get("details")
@@ -505,6 +519,10 @@ def refusal_details_hold_the_schemas_values(answer: Answer, asked: Asked) -> boo
         return False  # no keys listed, or no details object (BIOT-ERROR-DETAILS' failure)
     problems = [f"details.{key} is null" for key in keys
                 if key != "value" and key in details and details[key] is None]
+    if "value" in keys and "value" in details and details["value"] is None:
+        found, sent = _sent_at(asked, details.get("attributeName"))
+        if found and sent is not None:
+            problems.append(f"details.value is null, but {details['attributeName']} was sent as {sent!r}")
     for key, allowed in (("maxValue", SCHEMA_MAXIMA), ("minimum", SCHEMA_MINIMA)):
         if details.get(key) is not None and str(details[key]) not in allowed:
             problems.append(f"details.{key} = {details[key]!r}, not a bound of the schema "

@@ -97,13 +97,13 @@ def judge_refusal(
 
 
 def judge_invalid_body_refusal(
-    conformance: Any, response: httpx.Response, operation: str, invalid: InvalidBody
+    conformance: Any, response: httpx.Response, operation: str, invalid: InvalidBody, sent: Any = None
 ) -> Any:
-    """Judge the refusal (4xx) of a body the suite sent as invalid outside the PATCH oracle: the
-    envelope rules and its code against ``invalid`` (the codes naming what the body breaks, the
-    attribute at fault); the decoded body (None: not JSON)."""
+    """Judge the refusal (4xx) of ``sent``, a body the suite sent as invalid outside the PATCH
+    oracle: the envelope rules and its code against ``invalid`` (the codes naming what the body
+    breaks, the attribute at fault); the decoded body (None: not JSON)."""
     answer = Answer.from_httpx(response)
-    asked = Asked(operation, invalid_body=invalid)
+    asked = Asked(operation, sent=sent, invalid_body=invalid)
     verdicts = error_verdicts(answer, asked).merge(RULES.judge(answer, asked, REFUSAL_CODE_REQUIREMENTS))
     conformance.record_batch(verdicts.results)
     return body_of(answer)
