@@ -396,8 +396,6 @@ def create_app(variant_name: str | None = None) -> Starlette:
                 return Response("Internal Server Error", status_code=500, media_type="text/plain")
             if variant("unknown-operation-404"):
                 return Response(status_code=404)
-            if variant("unknown-operation-bare-400"):
-                return JSONResponse({"message": f"Invalid operation {op}"}, status_code=400)
             if not variant("unknown-operation-served"):
                 return _error(400, "Invalid operation",
                               f"Operation {op} is not one of {', '.join(OPERATIONS)}.",
