@@ -65,6 +65,8 @@ def test_the_answer_names_the_request_without_its_query():
     answer = _answer(200, b"<html>")
     assert answer.exchange() == "GET /devices/1 -> 200 application/json: <html>"
     assert answer.json is NOT_JSON
+    assert answer.body is None
+    assert _answer(200, b'{"ok": true}').body == {"ok": True}
     assert "token" not in answer.exchange()
 
 

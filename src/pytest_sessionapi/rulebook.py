@@ -110,6 +110,13 @@ class Answer:
             return NOT_JSON
 
     @property
+    def body(self) -> Any:
+        """The decoded body, or None when it is not usable JSON (the rule on the answer's form
+        reports that; the others have nothing to judge)."""
+        body = self.json
+        return None if body is NOT_JSON else body
+
+    @property
     def not_json_because(self) -> str:
         """`` (reason)`` when the body is not usable JSON, for the rules' messages; else ''."""
         if not self.content.strip():

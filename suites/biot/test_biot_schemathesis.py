@@ -15,7 +15,6 @@ from pytest_sessionapi.apis.biot.rules import (
     RULES,
     Asked,
     ReadBack,
-    body_of,
 )
 from pytest_sessionapi.apis.biot.strategies import patch_cases
 from pytest_sessionapi.rulebook import Answer
@@ -62,7 +61,7 @@ def test_schemathesis_update_usage_session(biot_sessions, sessionapi_client, ses
                 requirement_of=biot_checks.requirement_of, builtin_checks=biot_checks.BUILTIN_CHECKS,
                 builtin_judges=biot_checks.builtin_judges,
             )
-            answered = body_of(answer)
+            answered = answer.body
             accepted = 200 <= answer.status < 300 and isinstance(answered, dict)
             read = Answer.from_httpx(biot_sessions.get(session_id))
             read_back = ReadBack(expectation, answered if accepted else None)

@@ -106,19 +106,13 @@ class Asked:
         if key not in self._oracle_memo:
             assert self.expectation is not None
             found: dict[str, list[str]] = {}
-            for finding in self.expectation.judge(answer.status, body_of(answer)):
+            for finding in self.expectation.judge(answer.status, answer.body):
                 found.setdefault(finding.requirement, []).append(finding.message)
             self._oracle_memo[key] = found
         return self._oracle_memo[key]
 
 
 RULES: Rulebook[Asked] = Rulebook("biot")
-
-
-def body_of(answer: Answer) -> Any:
-    """The decoded body, None when it is not usable JSON (the rules on the form report that)."""
-    body = answer.json
-    return None if body is NOT_JSON else body
 
 
 def _first_errors(error: ValidationError, limit: int = 3) -> str:

@@ -39,7 +39,6 @@ from .rules import (
     Asked,
     ReadBack,
     Refusal,
-    body_of,
 )
 from .sessions import CLEANUP_REASON, PatchOutcome, SuiteSessions
 
@@ -75,7 +74,7 @@ def judge_session(conformance: Any, response: httpx.Response, status: int, opera
     answer = Answer.from_httpx(response)
     verdicts = session_verdicts(answer, Asked(operation, session_status=status))
     conformance.record_batch(verdicts.results)
-    body = body_of(answer)
+    body = answer.body
     return body if "BIOT-RESPONSE-SCHEMA" in verdicts.passed else None
 
 
@@ -93,7 +92,7 @@ def judge_refusal(
     asked = Asked(operation, refusals=refusals)
     verdicts = RULES.judge(answer, asked, tuple(refusals)).merge(error_verdicts(answer, asked))
     conformance.record_batch(verdicts.results)
-    return body_of(answer)
+    return answer.body
 
 
 def judge_invalid_body_refusal(
@@ -106,7 +105,7 @@ def judge_invalid_body_refusal(
     asked = Asked(operation, sent=sent, invalid_body=invalid)
     verdicts = error_verdicts(answer, asked).merge(RULES.judge(answer, asked, REFUSAL_CODE_REQUIREMENTS))
     conformance.record_batch(verdicts.results)
-    return body_of(answer)
+    return answer.body
 
 
 # --------------------------------------------------------------------------------------------
@@ -179,7 +178,7 @@ def judge_patch(
         shape = error_verdicts(answer, Asked("updateSession"))
     conformance.record_batch(shape.results)
 
-    answered = body_of(answer)
+    answered = answer.body
     accepted_body = answered if accepted and isinstance(answered, dict) else None
     read = Answer.from_httpx(sessions.get(session_id))
     readable = read.status == 200 and isinstance(read.json, dict)

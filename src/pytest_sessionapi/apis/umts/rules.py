@@ -93,14 +93,9 @@ def _text(answer: Answer) -> str:
     return answer.content.decode("utf-8", errors="replace")
 
 
-def _body(answer: Answer) -> Any:
-    """The decoded body, or None when it is not usable JSON (UMTS-MEDIA-JSON's failure)."""
-    body = answer.json
-    return None if body is NOT_JSON else body
-
 
 def _code(answer: Answer) -> str | None:
-    return error_code(_body(answer))
+    return error_code(answer.body)
 
 
 def _created_session(body: Any) -> dict[str, Any]:
@@ -130,7 +125,7 @@ def _session_of(answer: Answer, asked: Asked) -> Any:
     when there is none to judge (another rule names what is wrong)."""
     if answer.status != 200:
         return None
-    body = _body(answer)
+    body = answer.body
     if body is None:
         return None
     if asked.operation == "create":
@@ -149,7 +144,7 @@ def request_status(session: dict[str, Any]) -> str | None:
 
 def session_id_in(answer: Answer) -> str | None:
     """The session id of a create answer, in any shape (for cleanup, never a verdict)."""
-    body = _body(answer)
+    body = answer.body
     if isinstance(body, list) and body:
         body = body[0]
     if isinstance(body, dict) and isinstance(body.get("sessionId"), str):
@@ -349,10 +344,10 @@ def create_answers_the_new_session(answer: Answer, asked: Asked) -> bool:
     if asked.expect is Expect.RECORDED and answer.status != 200:
         return False  # recorded traffic: a refusal may have been right, nothing says otherwise
     if answer.status == 400 and asked.expect is Expect.NEW_SESSION_OR_REFUSAL:
-        _assert_envelope(_body(answer))  # a wildcard combination, refused in the envelope
+        _assert_envelope(answer.body)  # a wildcard combination, refused in the envelope
         return True
     assert answer.status == 200, f"a documented-valid create answered {answer.exchange()}"
-    body = _body(answer)
+    body = answer.body
     assert body is not None, f"create answered 200 without JSON: {answer.exchange()}"
     _created_session(body)
     return True
@@ -481,7 +476,7 @@ def status_answers_the_session_asked_for(answer: Answer, asked: Asked) -> bool:
     """Status answers the session asked for, on the device it was made on."""
     when = f" {asked.situation}" if asked.situation else ""
     assert answer.status == 200, f"status{when}: {answer.exchange()}"
-    session = _body(answer)
+    session = answer.body
     assert isinstance(session, dict), f"status answered {_short(session)}, not a session object"
     assert session.get("sessionId") == asked.session_id, (
         f"status of {asked.session_id} answered sessionId {_short(session.get('sessionId'))}"
@@ -495,14 +490,14 @@ def status_answers_the_session_asked_for(answer: Answer, asked: Asked) -> bool:
 
 def _reports(value: str) -> Any:
     def predicate(answer: Answer, asked: Asked) -> bool:
-        return asked.reports == value and answer.status == 200 and isinstance(_body(answer), dict)
+        return asked.reports == value and answer.status == 200 and isinstance(answer.body, dict)
 
     predicate.__name__ = f"a status answer right after a documented, successful {value.lower()}"
     return predicate
 
 
 def _assert_reports(answer: Answer, asked: Asked) -> None:
-    session = _body(answer)
+    session = answer.body
     assert request_status(session) == asked.reports, (
         f"status {asked.situation or 'of the session'} reports requestStatus "
         f"{session.get('requestStatus')!r}, not {asked.reports}"
@@ -536,7 +531,7 @@ def acknowledged(answer: Answer, asked: Asked) -> bool:
         f"{asked.operation} {asked.situation or 'in the documented flow'} must succeed: "
         f"{answer.exchange()}"
     )
-    body = _body(answer)
+    body = answer.body
     _assert_ack(body if body is not None else _text(answer), asked.operation)
     return True
 
@@ -560,7 +555,7 @@ def download_when_status_says_ready(answer: Answer, asked: Asked) -> bool:
 def download_shape(answer: Answer, asked: Asked) -> bool:
     """``{"data": [record, ...]}``; every record has the documented fields and types, and
     ``hops`` is an object wrapping the ``hop`` array."""
-    _assert_download(_body(answer))
+    _assert_download(answer.body)
     return True
 
 
@@ -595,7 +590,7 @@ def _documented_error(answer: Answer, asked: Asked) -> bool:
 @applies_when(_documented_error, "a 400 answer to a documented error (TBST1005, TBST1008)")
 def error_envelope(answer: Answer, asked: Asked) -> bool:
     """``{"error": {"type", "message", "details", "code"}}``, all strings."""
-    _assert_envelope(_body(answer))
+    _assert_envelope(answer.body)
     return True
 
 
@@ -622,14 +617,14 @@ def open_outcome(answer: Answer, asked: Asked) -> bool:
         f"{where} must answer success or a 4xx: {answer.exchange()}"
     )
     if answer.status == 200:
-        body = _body(answer)
+        body = answer.body
         assert body is not None, f"{where} answered 200 without JSON: {answer.exchange()}"
         if asked.operation == "download":
             _assert_download(body)
         elif asked.operation in ("start", "stop", "disable"):
             _assert_ack(body, asked.operation)
     elif answer.status == 400:
-        body = _body(answer)
+        body = answer.body
         assert body is not None, f"{where} answered 400 without JSON: {answer.exchange()}"
         _assert_envelope(body)
     return True
