@@ -3,9 +3,9 @@
 A custom check can only raise; Schemathesis then wraps the exception in a ``CustomFailure``. To
 attribute that failure to the catalogue requirement it enforces, the check raises
 :class:`RequirementViolation` and the suite reads the ID back with :func:`carried_requirement`.
-Cases are sent through the suite's own client (:func:`send_case`), a check that judges with
-the suite's httpx-based rules converts Schemathesis' response with :func:`as_httpx`, and answers
-are validated with :func:`validate_response`, which keeps bodies Schemathesis would crash on away
+Cases are sent through the suite's own client (:func:`send_case`), the custom checks built by
+:func:`rule_checks` read Schemathesis's response directly (``rulebook.Answer.from_schemathesis``),
+and answers are validated with :func:`validate_response`, which keeps bodies Schemathesis would crash on away
 from its checks. :func:`judge_generated` is the one way every suite judges an answer to a
 generated case: the API's rulebook once, Schemathesis's built-in checks beside it, each failure
 attributed to one requirement by the API's own mapping.
@@ -20,7 +20,7 @@ from typing import Any, Literal
 
 import httpx
 
-from .http_checks import JudgedResponse, UnusableJson, parse_json
+from .http_checks import UnusableJson, parse_json
 from .rulebook import Answer, Rulebook, Verdicts
 
 
@@ -39,18 +39,6 @@ def carried_requirement(failure: Any) -> str | None:
     if isinstance(failure, CustomFailure) and isinstance(failure.exception, RequirementViolation):
         return failure.exception.requirement_id
     return None
-
-
-def as_httpx(response: Any) -> httpx.Response:
-    """Schemathesis hands checks its own transport-neutral response; the rules read httpx ones."""
-    request = response.request
-    headers = [(name, value) for name, values in response.headers.items() for value in values]
-    return JudgedResponse(
-        response.status_code,
-        headers=headers,
-        content=response.content,
-        request=httpx.Request(request.method or "GET", request.url or "http://unknown/"),
-    )
 
 
 def _beyond_limits(response: httpx.Response) -> UnusableJson | None:
