@@ -38,6 +38,29 @@ if _worker := os.environ.get("PYTEST_XDIST_WORKER"):
     os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", str(REPO / ".hypothesis" / _worker))
 
 
+def as_schemathesis_response(response: Any) -> Any:
+    """Schemathesis's own response for an httpx answer: what a registered custom check receives
+    when Schemathesis runs it."""
+    import requests
+    from schemathesis.core.transport import Response
+
+    return Response(
+        status_code=response.status_code,
+        headers={"content-type": [response.headers["content-type"]]},
+        content=response.content,
+        request=requests.Request(response.request.method, str(response.request.url)).prepare(),
+        elapsed=0.0,
+        verify=True,
+    )
+
+
+class OtherApiCase:
+    """A Schemathesis case of an operation no API of this project has."""
+
+    class operation:
+        path = "/somebody/else"
+
+
 def _preload() -> None:
     """Import what the suites import before any in-process pytester run.
 

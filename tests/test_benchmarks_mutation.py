@@ -142,8 +142,7 @@ def read_texts(source: str) -> list[str]:
             for start, end in mutation.variant_name_reads(source)]
 
 
-def test_name_reads_with_a_switch_are_the_name_not_the_switch():
-    reads = read_texts('''
+SWITCHED_SERVER = '''
         class State:
             def __init__(self, variant: str | None) -> None:
                 self.variant = Switch(variant, VARIANTS)
@@ -153,7 +152,12 @@ def test_name_reads_with_a_switch_are_the_name_not_the_switch():
 
         def _error(status, variant: Switch):
             return render(status, variant)
+'''
+"""A server whose state keeps a Switch and passes it down: the form the reference servers have."""
 
+
+def test_name_reads_with_a_switch_are_the_name_not_the_switch():
+    reads = read_texts(SWITCHED_SERVER + '''
         def create_other(variant_name: str | None = None):
             variant = Switch(variant_name, VARIANTS)
             return _error(500, variant)
@@ -179,17 +183,7 @@ def mutants_of(tmp_path: Path, source: str) -> dict[tuple[str, str], str]:
 
 
 def test_none_for_the_name_is_variant_only_none_for_the_switch_counts(tmp_path: Path):
-    scopes = mutants_of(tmp_path, '''
-        class State:
-            def __init__(self, variant: str | None) -> None:
-                self.variant = Switch(variant, VARIANTS)
-
-        def create_app(variant: str | None = None):
-            return App(State(variant))
-
-        def _error(status, variant: Switch):
-            return render(status, variant)
-    ''')
+    scopes = mutants_of(tmp_path, SWITCHED_SERVER)
     assert scopes[("return App(State(variant))", "return App(State(None))")] == "variant-only"
     assert scopes[("return render(status, variant)", "return render(status, None)")] == "counted"
     assert scopes[("self.variant = Switch(variant, VARIANTS)", "self.variant = Switch(None, VARIANTS)")] \

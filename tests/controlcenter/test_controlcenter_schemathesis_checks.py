@@ -13,6 +13,7 @@ from pytest_sessionapi.apis.controlcenter import schemathesis_checks as sc
 from pytest_sessionapi.apis.controlcenter.rules import RULES, Asked
 from pytest_sessionapi.apis.controlcenter.schemathesis_checks import make_case
 from pytest_sessionapi.schemathesis_support import RequirementViolation, judge_generated, mapped_builtin_checks
+from tests.conftest import OtherApiCase, as_schemathesis_response
 
 
 DATES = {"dateSessionStarted": None, "dateSessionEnded": None}
@@ -62,23 +63,13 @@ def test_custom_checks_are_registered_once_per_state_free_rule_and_ignore_other_
     assert {c.__name__ for c in sc.CUSTOM_CHECKS} <= names
     assert len(sc.CUSTOM_CHECKS) == len(sc.STATE_FREE)
 
-    class Other:
-        class operation:
-            path = "/somebody/else"
-
     for check in sc.CUSTOM_CHECKS:
-        assert check(None, None, Other()) is None
+        assert check(None, None, OtherApiCase()) is None
 
 
 def test_a_custom_check_fires_on_schemathesis_s_own_response_with_its_requirement():
-    import requests
-    from schemathesis.core.transport import Response
-
     case, response = schemathesis_response(404, {"errorMessage": "x", "errorCode": 20000001})
-    answer = Response(
-        status_code=404, headers={"content-type": ["application/json"]}, content=response.content,
-        request=requests.Request("GET", str(response.request.url)).prepare(), elapsed=0.0, verify=True,
-    )
+    answer = as_schemathesis_response(response)
     (check,) = [c for c in sc.CUSTOM_CHECKS if c.__name__ == "controlcenter_cc_err_code_string"]
     with pytest.raises(RequirementViolation) as caught:
         check(None, answer, case)

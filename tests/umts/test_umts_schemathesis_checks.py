@@ -13,6 +13,7 @@ import pytest
 from pytest_sessionapi.apis.umts import schemathesis_checks as sc
 from pytest_sessionapi.apis.umts.rules import RULES
 from pytest_sessionapi.schemathesis_support import RequirementViolation, judge_generated
+from tests.conftest import OtherApiCase, as_schemathesis_response
 from tests.umts.test_umts_rules import ENVELOPE, SESSION
 
 DEVICE = SESSION["uuid"]
@@ -92,24 +93,14 @@ def test_custom_checks_are_registered_once_per_state_free_rule_and_ignore_other_
     assert {c.__name__ for c in sc.CUSTOM_CHECKS} <= set(CHECKS.get_all_names())
     assert len(sc.CUSTOM_CHECKS) == len(sc.STATE_FREE_RULES)
 
-    class Other:
-        class operation:
-            path = "/somebody/else"
-
     for check in sc.CUSTOM_CHECKS:
-        assert check(None, None, Other()) is None
+        assert check(None, None, OtherApiCase()) is None
 
 
 def test_a_custom_check_fires_on_schemathesis_s_own_response_with_its_requirement():
-    import requests
-    from schemathesis.core.transport import Response
-
     case = operation_case()
     response = exchange(case, 404, ENVELOPE)
-    answer = Response(
-        status_code=404, headers={"content-type": ["application/json"]}, content=response.content,
-        request=requests.Request("GET", str(response.request.url)).prepare(), elapsed=0.0, verify=True,
-    )
+    answer = as_schemathesis_response(response)
     (check,) = [c for c in sc.CUSTOM_CHECKS if c.__name__ == "umts_umts_error_unknown_session"]
     with pytest.raises(RequirementViolation) as caught:
         check(None, answer, case)
