@@ -42,6 +42,30 @@ def test_a_must_needs_the_vendors_words():
         )
 
 
+def test_the_kind_of_evidence_decides_the_level():
+    with pytest.raises(ValueError, match="example-only evidence makes a SHOULD, not a MUST"):
+        Requirement(
+            id="X-Y", level="MUST", basis="documented", source="s", statement="t",
+            document="d", quote="q", evidence="example-only",
+        )
+    with pytest.raises(ValueError, match="vendor-sentence evidence makes a MUST, not a SHOULD"):
+        Requirement(
+            id="X-Y", level="SHOULD", basis="documented", source="s", statement="t",
+            evidence="vendor-sentence",
+        )
+
+
+@pytest.mark.parametrize("api", APIS)
+def test_one_kind_of_evidence_gets_one_level_in_every_api(api):
+    """Where a kind of evidence makes a MUST in one API it makes a MUST in all: the level of
+    every requirement that states its evidence follows LEVEL_OF_EVIDENCE (checked on load)."""
+    from pytest_sessionapi.requirements import LEVEL_OF_EVIDENCE
+
+    for requirement in load_catalogue(api):
+        if requirement.evidence is not None:
+            assert requirement.level == LEVEL_OF_EVIDENCE[requirement.evidence], requirement.id
+
+
 def _normalised(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 

@@ -21,6 +21,30 @@ from .registry import ApiDescriptor, all_apis
 
 Level = Literal["MUST", "SHOULD"]
 Basis = Literal["documented", "inferred", "conflicting"]
+Evidence = Literal[
+    "vendor-sentence",
+    "schema-constraint",
+    "documented-error-code",
+    "documented-status-set",
+    "documented-outcome",
+    "example-only",
+    "contradiction",
+]
+
+LEVEL_OF_EVIDENCE: dict[str, Level] = {
+    "vendor-sentence": "MUST",
+    "schema-constraint": "MUST",
+    "documented-error-code": "MUST",
+    "documented-status-set": "MUST",
+    "documented-outcome": "MUST",
+    "example-only": "SHOULD",
+    "contradiction": "SHOULD",
+}
+"""One level rule for every API: the kind of evidence behind a requirement decides its level.
+A sentence of the vendor, a constraint of the vendor's schema, a documented error whose code
+states the condition, the documented set of statuses, or the documented outcome of a documented
+operation make a MUST; a value seen only in examples, or documents that contradict each other,
+make a SHOULD. A guessed scope has no kind of its own: it is ``example-only`` at best."""
 
 _ID_PATTERN = re.compile(r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+$")
 
@@ -56,6 +80,8 @@ class Requirement(BaseModel):
     """Key of the catalogue's [documents] entry the quote is taken from."""
     quote: str | None = None
     """The vendor's own words, verbatim, that make a documented requirement a MUST."""
+    evidence: Evidence | None = None
+    """The kind of evidence the requirement rests on; it decides the level (LEVEL_OF_EVIDENCE)."""
 
     @model_validator(mode="after")
     def _weight_follows_source(self) -> Requirement:
@@ -74,6 +100,11 @@ class Requirement(BaseModel):
             )
         if (self.quote is None) != (self.document is None):
             raise ValueError(f"{self.id}: a quote and its document come together")
+        if self.evidence is not None and LEVEL_OF_EVIDENCE[self.evidence] != self.level:
+            raise ValueError(
+                f"{self.id}: {self.evidence} evidence makes a {LEVEL_OF_EVIDENCE[self.evidence]},"
+                f" not a {self.level}"
+            )
         return self
 
     @property
