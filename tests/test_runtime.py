@@ -190,6 +190,29 @@ def test_tests_of_apis_that_do_not_run_are_deselected(pytester):
     assert result.ret == pytest.ExitCode.NO_TESTS_COLLECTED
 
 
+def test_the_suites_of_apis_that_do_not_run_are_never_imported(pytester):
+    """A Control Center run does not pay for the UMTS suite's imports: its folder is not
+    collected at all (a module that fails on import proves it was never opened)."""
+    pytester.makepyfile(**{
+        "suites/__init__.py": "",
+        "suites/conftest.py": "",
+        "suites/controlcenter/__init__.py": "",
+        "suites/controlcenter/test_cc.py": "import pytest\npytestmark = pytest.mark.sessionapi('controlcenter')\n"
+        "@pytest.mark.sessionapi_requirement('CC-OK-STATUS')\ndef test_x():\n    pass\n",
+        "suites/umts/__init__.py": "",
+        "suites/umts/conftest.py": "raise ImportError('the UMTS suite was imported')\n",
+        "suites/umts/test_umts.py": "raise ImportError('the UMTS suite was imported')\n",
+    })
+    result = pytester.runpytest_inprocess(
+        "suites", "--sessionapi-api=controlcenter", "-p", "no:cacheprovider", "--co"
+    )
+    result.stdout.fnmatch_lines(["*1 test collected*"])
+    assert "UMTS suite was imported" not in result.stdout.str()
+    assert result.ret == pytest.ExitCode.OK
+    everything = pytester.runpytest_inprocess("suites", "-p", "no:cacheprovider", "--co")
+    assert "the UMTS suite was imported" in everything.stdout.str()
+
+
 def test_exception_groups_fail_the_requirement_of_the_check(suite):
     """Schemathesis raises a BaseExceptionGroup; a soft check must still record it."""
     result, statuses, _ = suite(
