@@ -243,3 +243,19 @@ def test_every_fixture_and_marker_of_the_plugin_carries_its_prefix(pytester: pyt
     markers = pytester.runpytest_subprocess("--markers", "-p", "no:cacheprovider").stdout.str()
     assert "@pytest.mark.sessionapi_requirement(*ids)" in markers
     assert "@pytest.mark.requirement" not in markers
+
+
+def test_dependencies_are_not_rewritten_for_assertions_but_tests_are(pytester):
+    """pytest marks every module of a distribution that ships a pytest plugin for assertion
+    rewriting; without a bytecode cache that re-rewrote Schemathesis and Hypothesis at every
+    start. The plugin unmarks its dependencies; the tests' own asserts are still rewritten."""
+    pytester.makepyfile(
+        test_rewrite="import sys\n"
+        "import hypothesis.strategies, schemathesis.openapi\n"
+        "def test_marks():\n"
+        "    assert '@py_builtins' in vars(sys.modules[__name__])\n"
+        "    for name in ('schemathesis.openapi', 'hypothesis.strategies', 'hypothesis.core'):\n"
+        "        assert '@py_builtins' not in vars(sys.modules[name]), name\n"
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)

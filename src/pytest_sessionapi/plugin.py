@@ -9,6 +9,34 @@ slow down unrelated test suites in the same environment.
 # Annotations stay strings (never evaluated), so naming pytest types costs no import.
 from __future__ import annotations
 
+import sys
+
+# Libraries this plugin depends on that pytest would otherwise rewrite for assertions, only
+# because they also ship a pytest plugin: pytest marks every module of such a distribution. Their
+# asserts are internal invariants no test of anyone's reads, and without a bytecode cache (many
+# CI images set PYTHONDONTWRITEBYTECODE=1) rewriting them again at every start cost a Control
+# Center run a third of its CPU time (benchmarks/vs_schemathesis.py, the cold column).
+NOT_REWRITTEN = frozenset({
+    "schemathesis", "hypothesis", "_hypothesis_pytestplugin", "_hypothesis_globals",
+    "_hypothesis_ftz_detector", "respx", "anyio",
+})
+
+
+def _stop_rewriting_dependencies() -> None:
+    # pytest offers no public way to unmark a package: the rewrite hook sits on sys.meta_path
+    # and keeps the marked names in a set. If pytest changes that, nothing breaks: the
+    # dependencies are rewritten as before.
+    for finder in sys.meta_path:
+        marked = getattr(finder, "_must_rewrite", None)
+        if type(finder).__name__ == "AssertionRewritingHook" and isinstance(marked, set):
+            marked.difference_update(NOT_REWRITTEN)
+            cache = getattr(finder, "_marked_for_rewrite_cache", None)
+            if isinstance(cache, dict):
+                cache.clear()
+
+
+_stop_rewriting_dependencies()
+
 # (option, ini name, help, extra add_option kwargs)
 OPTIONS: tuple[tuple[str, str, str, dict[str, object]], ...] = (
     (
