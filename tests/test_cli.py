@@ -139,3 +139,14 @@ def test_serve_on_a_busy_port_is_one_line_and_exit_4():
         "(choose another --port, or --port 0 for a free one)"
     ]
     assert "Traceback" not in result.stdout
+
+
+def test_sessionapi_run_leaves_schemathesis_pytest_plugin_out(monkeypatch):
+    """The suites drive Schemathesis's generation and checks themselves; its pytest plugin
+    would only cost each start its imports."""
+    seen: list[list[str]] = []
+    monkeypatch.setattr(pytest, "main", lambda args: seen.append(list(args)) or 0)
+    assert main(["run", "--sessionapi-api=controlcenter"]) == 0
+    (args,) = seen
+    assert "no:schemathesis" in args and args[args.index("no:schemathesis") - 1] == "-p"
+    assert args[-1] == "--sessionapi-api=controlcenter"

@@ -112,7 +112,10 @@ or setup.cfg in the working directory is honoured, so its sessionapi_* ini setti
 def _run(rest: list[str]) -> int:
     import pytest
 
-    args = [str(suites_path()), "-p", "no:cacheprovider", *rest]
+    # The suites never use Schemathesis's own pytest plugin (they drive its generation and checks
+    # through schemathesis_support), and loading it costs every start its HTML reporting, ASGI
+    # and GraphQL support.
+    args = [str(suites_path()), "-p", "no:cacheprovider", "-p", "no:schemathesis", *rest]
     if "-h" in rest or "--help" in rest:
         print(RUN_USAGE)
         return int(pytest.main(["--help", str(suites_path())]))
