@@ -8,7 +8,8 @@ refactoring changed no verdict. Run:
 Each run is ``pytest suites/<api>`` in-process against the embedded reference (the default) or
 one of its variants; a fault against a SHOULD runs in the strict profile too, as the self-test
 does. What is kept per run: the exit status, the API's verdict and every requirement's status.
-Prints how many runs there were and, with ``--compare``, every difference (none is the goal).
+Prints how many runs there were and, with ``--compare``, every difference (none is the goal) and
+the most requests any run of each API sent. ``--api NAME`` limits the runs to one API.
 """
 
 from __future__ import annotations
@@ -25,13 +26,15 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 
 
-def _runs() -> list[tuple[str, str | None, bool]]:
+def _runs(only: str | None = None) -> list[tuple[str, str | None, bool]]:
     sys.path.insert(0, str(REPO / "src"))
     from pytest_sessionapi.registry import all_apis
     from pytest_sessionapi.requirements import find_requirement
 
     runs: list[tuple[str, str | None, bool]] = []
     for api in all_apis().values():
+        if only is not None and api.name != only:
+            continue
         runs.append((api.name, None, False))
         for variant in api.reference.VARIANTS.values():
             runs.append((api.name, variant.name, False))
@@ -62,12 +65,13 @@ def _run(api: str, variant: str | None, strict: bool) -> tuple[str, dict]:
         "exit": proc.returncode,
         "verdict": entry["verdict"],
         "statuses": {r["id"]: r["status"] for r in entry["requirements"]},
+        "requests": entry.get("requests"),
     }
 
 
-def collect(jobs: int) -> dict[str, dict]:
+def collect(jobs: int, only: str | None = None) -> dict[str, dict]:
     with ThreadPoolExecutor(jobs) as pool:
-        return dict(sorted(pool.map(lambda run: _run(*run), _runs())))
+        return dict(sorted(pool.map(lambda run: _run(*run), _runs(only))))
 
 
 def compare(before: dict[str, dict], after: dict[str, dict]) -> int:
@@ -88,6 +92,15 @@ def compare(before: dict[str, dict], after: dict[str, dict]) -> int:
                 print(f"{key}: {rid} {a} -> {b}")
                 differences += 1
     print(f"{len(after)} runs compared, {differences} differences")
+    # Requests are a cost, not a verdict: shown, never counted as a difference.
+    for name, record in (("before", before), ("after", after)):
+        most: dict[str, int] = {}
+        for key, run in record.items():
+            if run.get("requests") is not None:
+                api = key.split(":", 1)[0]
+                most[api] = max(most.get(api, 0), run["requests"])
+        if most:
+            print(f"most requests in one run, {name}: {dict(sorted(most.items()))}")
     return differences
 
 
@@ -95,12 +108,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path)
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--api", help="only this API's runs")
     parser.add_argument("--compare", nargs=2, type=Path, metavar=("BEFORE", "AFTER"))
     args = parser.parse_args()
     if args.compare:
         before, after = (json.loads(path.read_text()) for path in args.compare)
         raise SystemExit(1 if compare(before, after) else 0)
-    results = collect(args.jobs)
+    results = collect(args.jobs, args.api)
     counts: dict[str, int] = {}
     for result in results.values():
         for status in result["statuses"].values():
