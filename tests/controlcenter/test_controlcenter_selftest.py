@@ -18,10 +18,16 @@ def test_a_point_the_docs_leave_open_is_reported_but_fails_only_in_strict_mode(r
     assert strict.failed("controlcenter") == ["CC-NULL-NOT-STRING"]
 
 
-def test_the_reference_passes_the_strict_profile_too(run_suite):
+def test_the_reference_passes_the_strict_profile_too_within_60_requests(run_suite):
+    """Every request counts against the customer's rate limit (5 calls a second): a run of the
+    whole Control Center suite, failing or not, sends at most 60 (benchmarks/variant_statuses.py
+    shows the variants stay within it too)."""
     run = run_suite("controlcenter", "--sessionapi-strict")
     assert run.ret == 0, run.output()
     assert {r["status"] for r in run.api("controlcenter")["requirements"]} == {"pass"}
+    assert run.api("controlcenter")["requests"] <= 60
+    failing = run_suite("controlcenter", variant="content-type-text-plain")
+    assert failing.ret == 1 and failing.api("controlcenter")["requests"] <= 60
 
 
 def test_documentation_findings_reach_the_report(run_suite):
