@@ -35,7 +35,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
@@ -306,38 +306,73 @@ class ReadingAnswer(Answer):
             object.__getattribute__(self, "read").add(name)
         return object.__getattribute__(self, name)
 
-    def masked_reads(self) -> list[str]:
-        """What the rule read that the recording tool masked."""
+    def masked_headers_read(self) -> list[str]:
+        """The headers the rule read that the recording tool masked."""
         read = object.__getattribute__(self, "read")
-        headers = object.__getattribute__(self, "headers")
-        masked = {name for name, value in headers if is_masked(value)}
-        found = sorted(masked & read) if "headers" not in read else sorted(masked)
-        if read & {"content", "json", "body"}:
-            try:
-                body = json.loads(object.__getattribute__(self, "content"))
-            except ValueError:
-                body = None
-            if _masked_in(body):
-                found.append("a value of the body")
-        return found
+        masked = {name for name, value in object.__getattribute__(self, "headers") if is_masked(value)}
+        return sorted(masked if "headers" in read else masked & read)
+
+    @property
+    def body_read(self) -> bool:
+        return bool(object.__getattribute__(self, "read") & {"content", "json", "body"})
+
+
+MASK_STAND_IN = "sessionapi-stand-in-for-a-masked-value"
+
+
+def _replace_masks(value: Any) -> Any:
+    if isinstance(value, str) and value.strip() in MASKS:
+        return MASK_STAND_IN
+    if isinstance(value, dict):
+        return {key: _replace_masks(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_replace_masks(item) for item in value]
+    return value
+
+
+def with_masks_replaced(answer: Answer) -> Answer | None:
+    """The answer with every masked string of its JSON body replaced by another string (None:
+    its body holds none). Recording tools mask a string with a string, so a rule whose verdict is
+    a pass on both did not rest on what the string said."""
+    try:
+        body = json.loads(answer.content)
+    except ValueError:
+        return None
+    if not _masked_in(body):
+        return None
+    return replace(answer, content=json.dumps(_replace_masks(body)).encode())
+
+
+def _verdict(rules: Any, requirement_id: str, answer: Answer, asked: Any) -> bool | str:
+    """True: judged and met; False: outside the rule's scope; a text: what broke it."""
+    try:
+        return rules.apply(requirement_id, answer, asked)
+    except RuleFailure as exc:
+        return str(exc)
 
 
 def judge_exchange(api: ApiDescriptor, answer: Answer, asked: Any) -> tuple[dict[str, str | None], dict[str, str]]:
     """Every rule of the API's rulebook, once, on one recorded answer: (verdicts, not-tested
-    reasons). A rule that read a masked value gives no verdict; its reason says which value."""
+    reasons). A rule gives no verdict when it rests on a value the recording tool masked: it read
+    a masked header, or it read a body with masked strings and did not pass both on it and on it
+    with those strings replaced by another; the reason says which."""
     rules = api.module("rules").RULES
+    stand_in = with_masks_replaced(answer)
     verdicts: dict[str, str | None] = {}
     untested: dict[str, str] = {}
     for requirement_id in rules:
         reading = ReadingAnswer(**{name: getattr(answer, name) for name in Answer.__dataclass_fields__})
-        try:
-            applied: bool | str = rules.apply(requirement_id, reading, asked)
-        except RuleFailure as exc:
-            applied = str(exc)
-        masked = reading.masked_reads()
-        if masked and applied is not False:
+        applied = _verdict(rules, requirement_id, reading, asked)
+        headers = reading.masked_headers_read()
+        if applied is not False and headers:
             untested[requirement_id] = (
-                f"the recording tool masked {', '.join(masked)} of this answer, which this rule reads"
+                f"the recording tool masked {', '.join(headers)} of this answer, which this rule reads"
+            )
+        elif applied is not False and stand_in is not None and reading.body_read and (
+            applied is not True or _verdict(rules, requirement_id, stand_in, asked) is not True
+        ):
+            untested[requirement_id] = (
+                "the recording tool masked a value of this answer's body, on which this rule's verdict rests"
             )
         elif applied is True:
             verdicts[requirement_id] = None
