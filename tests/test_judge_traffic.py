@@ -95,6 +95,31 @@ def test_a_recorded_run_judged_gives_the_live_runs_statuses(
     assert "recorded tests replayed through the suite" in document["apis"][api]["target"]
 
 
+@pytest.mark.parametrize("variant", [False, True], ids=["reference", "fault"])
+@pytest.mark.parametrize(("api", "fault", "requirement"), CASES, ids=[c[0] for c in CASES])
+def test_the_same_traffic_from_another_tool_is_never_judged_otherwise(
+    recorded, tmp_path, capsys, api, fault, requirement, variant
+):
+    """The same cassettes without their recording index are another tool's traffic: each API
+    rebuilds what its suite asked from the requests alone (``steps.asked_of_recorded``). Every
+    requirement then has the live status, or is not-tested (what traffic cannot show: a device's
+    state, which credential was wrong, a request only the suite knows it made): never another pass
+    or fail. The fault's requirement fails from the traffic alone."""
+    import shutil
+
+    cassettes, live = recorded(api, fault if variant else None)
+    root = next(p for p in cassettes[0].parents if (p / api / "recording.json").is_file())
+    foreign = tmp_path / "foreign"
+    shutil.copytree(root, foreign, ignore=shutil.ignore_patterns("recording.json"))
+    status, document = _judge(capsys, tmp_path / "judged", *sorted(foreign.rglob("*.yaml")))
+    judged, expected = _statuses(document, api), _statuses(live, api)
+    contradicted = {rid: (expected[rid], got) for rid, got in judged.items() if got not in (expected[rid], "not-tested")}
+    assert contradicted == {}
+    assert judged[requirement] == ("fail" if variant else "pass")
+    assert status == live["exit_status"]
+    assert "recorded tests replayed" not in document["apis"][api]["target"]
+
+
 def _har(entries: list[tuple[str, str, int, str, str]]) -> dict:
     return {"log": {"version": "1.2", "creator": {"name": "a browser", "version": "1"}, "entries": [
         {
@@ -296,3 +321,13 @@ def test_a_masked_value_makes_only_the_rules_that_read_it_not_tested(tmp_path, c
     assert "the recording tool masked www-authenticate of this answer" in requirements["CC-AUTH-CHALLENGE"]["messages"][0]
     assert requirements["CC-ERR-ENVELOPE"]["status"] == "pass"
     assert requirements["CC-ERR-BAD-CREDENTIALS"]["status"] == "pass"
+    # The verdict is over what the traffic exercised, and the document still the contract's.
+    entry = document["apis"]["controlcenter"]
+    assert (entry["verdict"], entry["verdict_reason"].split(";")[0]) == (
+        "conformant", f"judged on the {sum(1 for r in requirements.values() if r['tests'])} requirements the traffic exercised"
+    )
+    import jsonschema
+    from importlib import resources
+
+    schema = json.loads((resources.files("pytest_sessionapi") / "conformance.schema.json").read_text())
+    jsonschema.validate(document, schema, cls=jsonschema.Draft202012Validator)

@@ -317,30 +317,32 @@ class ReadingAnswer(Answer):
         return bool(object.__getattribute__(self, "read") & {"content", "json", "body"})
 
 
-MASK_STAND_IN = "sessionapi-stand-in-for-a-masked-value"
+MASK_STAND_INS = ("sessionapi-stand-in", "00000000-0000-4000-8000-000000000000")
+"""What a masked string of a body is replaced by to see whether a verdict rests on it: a word
+and a UUID (most masked strings are ids or tokens)."""
 
 
-def _replace_masks(value: Any) -> Any:
+def _replace_masks(value: Any, stand_in: str) -> Any:
     if isinstance(value, str) and value.strip() in MASKS:
-        return MASK_STAND_IN
+        return stand_in
     if isinstance(value, dict):
-        return {key: _replace_masks(item) for key, item in value.items()}
+        return {key: _replace_masks(item, stand_in) for key, item in value.items()}
     if isinstance(value, list):
-        return [_replace_masks(item) for item in value]
+        return [_replace_masks(item, stand_in) for item in value]
     return value
 
 
-def with_masks_replaced(answer: Answer) -> Answer | None:
-    """The answer with every masked string of its JSON body replaced by another string (None:
-    its body holds none). Recording tools mask a string with a string, so a rule whose verdict is
-    a pass on both did not rest on what the string said."""
+def with_masks_replaced(answer: Answer) -> list[Answer]:
+    """The answer with every masked string of its JSON body replaced, once by each stand-in
+    (none: its body holds no masked string). Recording tools mask a string with a string, so a
+    verdict that is the same, word for word, whatever the string says did not rest on it."""
     try:
         body = json.loads(answer.content)
     except ValueError:
-        return None
+        return []
     if not _masked_in(body):
-        return None
-    return replace(answer, content=json.dumps(_replace_masks(body)).encode())
+        return []
+    return [replace(answer, content=json.dumps(_replace_masks(body, s)).encode()) for s in MASK_STAND_INS]
 
 
 def _verdict(rules: Any, requirement_id: str, answer: Answer, asked: Any) -> bool | str:
@@ -354,10 +356,10 @@ def _verdict(rules: Any, requirement_id: str, answer: Answer, asked: Any) -> boo
 def judge_exchange(api: ApiDescriptor, answer: Answer, asked: Any) -> tuple[dict[str, str | None], dict[str, str]]:
     """Every rule of the API's rulebook, once, on one recorded answer: (verdicts, not-tested
     reasons). A rule gives no verdict when it rests on a value the recording tool masked: it read
-    a masked header, or it read a body with masked strings and did not pass both on it and on it
-    with those strings replaced by another; the reason says which."""
+    a masked header, or it read a body with masked strings and its verdict changes when they are
+    replaced by other strings; the reason says which."""
     rules = api.module("rules").RULES
-    stand_in = with_masks_replaced(answer)
+    stand_ins = with_masks_replaced(answer)
     verdicts: dict[str, str | None] = {}
     untested: dict[str, str] = {}
     for requirement_id in rules:
@@ -368,8 +370,8 @@ def judge_exchange(api: ApiDescriptor, answer: Answer, asked: Any) -> tuple[dict
             untested[requirement_id] = (
                 f"the recording tool masked {', '.join(headers)} of this answer, which this rule reads"
             )
-        elif applied is not False and stand_in is not None and reading.body_read and (
-            applied is not True or _verdict(rules, requirement_id, stand_in, asked) is not True
+        elif applied is not False and stand_ins and reading.body_read and any(
+            _verdict(rules, requirement_id, stand_in, asked) != applied for stand_in in stand_ins
         ):
             untested[requirement_id] = (
                 "the recording tool masked a value of this answer's body, on which this rule's verdict rests"
