@@ -301,7 +301,7 @@ def test_judge_of_the_schemathesis_clis_har_and_vcr_reports(tmp_path, capsys, ap
                 assert status == 1 and entry["verdict"] == "nonconformant"
             if api == "controlcenter":
                 assert "out of scope, not in the vendor's OpenAPI document: " in entry["target"]
-                assert "TRACE /rws/api/v1/devices/" in entry["target"]
+                assert "TRACE /rws/api/v{apiVersion}/devices/{iccid}/sessionInfo" in entry["target"]
                 challenge = next(r for r in entry["requirements"] if r["id"] == "CC-AUTH-CHALLENGE")
                 assert challenge["status"] == "not-tested"
                 assert any("masked www-authenticate" in m for m in challenge["messages"]), challenge
@@ -331,3 +331,26 @@ def test_a_masked_value_makes_only_the_rules_that_read_it_not_tested(tmp_path, c
 
     schema = json.loads((resources.files("pytest_sessionapi") / "conformance.schema.json").read_text())
     jsonschema.validate(document, schema, cls=jsonschema.Draft202012Validator)
+
+
+def test_an_undocumented_method_is_out_of_scope_not_failed(tmp_path, capsys):
+    """A fuzzer's TRACE and PUT to the sessionInfo path, answered 405 in plain text: no operation
+    of the vendor's document, so listed out of scope (on the terminal and in the report's target),
+    and no rule judges them; the GET beside them is judged."""
+    path = tmp_path / "fuzzer.har"
+    path.write_text(json.dumps(_har([
+        ("TRACE", SESSION_INFO.format("8988216716970004975"), 405, "text/plain", "Method Not Allowed"),
+        ("PUT", SESSION_INFO.format("8988216716970004975"), 405, "text/plain", "Method Not Allowed"),
+        ("GET", SESSION_INFO.format("8988216716970004975"), 200, "application/json",
+         '{"iccid": "8988216716970004975", "ipAddress": null, "dateSessionStarted": null, "dateSessionEnded": null}'),
+    ])))
+    status = main(["judge", f"--report-dir={tmp_path / 'reports'}", str(path)])
+    out = capsys.readouterr().out
+    document = json.loads((tmp_path / "reports" / "conformance.json").read_text())
+    assert status == 0
+    assert "controlcenter: out of scope (no operation of the vendor's OpenAPI document): " \
+        "PUT /rws/api/v{apiVersion}/devices/{iccid}/sessionInfo (1x), " \
+        "TRACE /rws/api/v{apiVersion}/devices/{iccid}/sessionInfo (1x)" in out
+    statuses = _statuses(document, "controlcenter")
+    assert "fail" not in statuses.values()
+    assert document["apis"]["controlcenter"]["target"].startswith(f"traffic recorded in {path} (1 exchanges judged; out of scope")

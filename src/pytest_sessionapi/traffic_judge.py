@@ -259,6 +259,8 @@ class Classified:
     api: ApiDescriptor
     request: RecordedRequest | None
     """None: the API's, but no operation its document describes (out of scope)."""
+    label: str = ""
+    """For an exchange out of scope: its method and the documented path (or its own)."""
 
 
 def classify(found: Interaction) -> Classified | None:
@@ -269,11 +271,11 @@ def classify(found: Interaction) -> Classified | None:
         on_path = [(op, m) for op in operations if (m := op.pattern.search(path))]
         if not on_path:
             if any(prefix in path for prefix in api.appended_paths):
-                return Classified(api, None)
+                return Classified(api, None, f"{found.method} {path}")
             continue
         documented = next(((op, m) for op, m in on_path if op.method == found.method), None)
         if documented is None:
-            return Classified(api, None)
+            return Classified(api, None, f"{found.method} {on_path[0][0].template}")
         operation, match = documented
         return Classified(api, RecordedRequest(
             method=found.method, path=path, operation=operation.operation_id,
@@ -431,6 +433,8 @@ class Judged:
     """API -> 'METHOD path' not in its OpenAPI document -> how many times."""
     replayed: dict[str, list[str]] = field(default_factory=dict)
     """API -> the tests of its own recordings replayed."""
+    foreign: set[str] = field(default_factory=set)
+    """The APIs some other tool's traffic was judged for."""
 
     def note(self, api: str, source: str, count: int = 1) -> None:
         self.counts[api] = self.counts.get(api, 0) + count
@@ -453,15 +457,15 @@ def judge_file(path: Path, judged: Judged, recorders: dict[tuple[str, str], Any]
             continue
         api, request = classified.api, classified.request
         if request is None:
-            label = f"{found.method} {urlsplit(found.url).path}"
             scope = judged.out_of_scope.setdefault(api.name, {})
-            scope[label] = scope.get(label, 0) + 1
+            scope[classified.label] = scope.get(classified.label, 0) + 1
             continue
         answer = _answer_of(found, request)
         asked = api.steps.asked_of_recorded(request, answer, histories.setdefault(api.name, {}))
         judged.note(api.name, source)
         if asked is None:
             continue
+        judged.foreign.add(api.name)
         conformance = recorders.setdefault((api.name, source), TestRecorder(source, ()))
         verdicts, untested = judge_exchange(api, answer, asked)
         # The failure names the exchange: a file holds many answers about many sessions.
@@ -570,6 +574,13 @@ class TrafficPlan(TargetPlan):
         return text + ")"
 
 
+NOT_EXERCISED = (
+    "no exchange in the traffic exercised it: what it needs (a device's known state, a second "
+    "credential, a request only a suite knows it made, or an operation the traffic never sent) "
+    "is not in the traffic"
+)
+
+
 def scope_verdict(entry: dict[str, Any], strict: bool) -> None:
     """Traffic speaks only of what it exercised: the verdict of a judgment is over the
     requirements some exchange exercised, and says so; the others stay ``not-tested``."""
@@ -579,6 +590,9 @@ def scope_verdict(entry: dict[str, Any], strict: bool) -> None:
         return
     exercised = [r for r in entry["requirements"] if r["tests"]]
     others = len(entry["requirements"]) - len(exercised)
+    for requirement in entry["requirements"]:
+        if not requirement["tests"] and requirement["status"] == "not-tested":
+            requirement["messages"] = [NOT_EXERCISED]
     if others:
         entry["verdict"] = verdict_of(exercised, strict)
         entry["verdict_reason"] = (
@@ -610,8 +624,9 @@ def main(files: list[str], report_dir: str, strict: bool) -> int:
     plan = TrafficPlan(None, list(judged.seen), not_run, judged=judged)
     ledger = judged.ledger
     document = build_document(plan, ledger, strict=strict, started_at=started, redact=redact)
-    for entry in document["apis"].values():
-        scope_verdict(entry, strict)
+    for name, entry in document["apis"].items():
+        if name in judged.foreign:  # a replayed recording's verdict is its suite's, as live
+            scope_verdict(entry, strict)
     status = 1 if ledger.blocking_failures(strict) else 0
     document["exit_status"] = status
     for path in write_reports(Path(report_dir), document, redact):
