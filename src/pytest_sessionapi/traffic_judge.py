@@ -509,13 +509,16 @@ def _suite_node(test: str) -> str:
 def replay_recorded(folder: Path, api: str, tests: list[str], judged: Judged) -> None:
     """Judge the tests of one recording by replaying them offline through their suite: the same
     steps build the same ``Asked`` and the same rulebook judges each recorded answer."""
+    from .__main__ import suites_path
+
     with tempfile.TemporaryDirectory(prefix="sessionapi-judge-") as scratch:
         wire = Path(scratch) / "ledger.json"
         command = [
             sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", __name__, "-q",
             "--no-header", "-p", "no:randomly", f"--sessionapi-replay={folder}",
             f"--sessionapi-report-dir={Path(scratch) / 'reports'}", f"--sessionapi-api={api}",
-            f"--rootdir={Path(_suite_node('suites/x').partition('::')[0]).parent.parent}",
+            # Test ids, and so cassette names, are relative to the folder holding suites/.
+            f"--rootdir={suites_path().parent}",
             *sorted(dict.fromkeys(_suite_node(test) for test in tests)),
         ]
         done = subprocess.run(command, env={**os.environ, WIRE_ENV: str(wire)}, capture_output=True,
