@@ -33,7 +33,8 @@ SHARED_ROLES = {
     "rules.py": "RULES, a rulebook.Rulebook: one rule(answer, asked) -> bool per requirement ID",
     "model.py": "the state or transition model and its oracle",
     "sessions.py": "what the suite creates on the target (or reads from it) and always cleans up",
-    "steps.py": "the judged steps the suites compose",
+    "steps.py": "the judged steps the suites compose, and asked_of_recorded: the Asked of a "
+    "recorded request, for sessionapi judge",
     "strategies.py": "the Hypothesis strategies for the API's inputs",
     "schemathesis_checks.py": "the rules as Schemathesis checks (schemathesis_support.rule_checks) "
     "and Schemathesis's own failures mapped to requirements",
@@ -125,6 +126,19 @@ def test_the_server_switches_variants_one_way_and_each_variant_is_switched(api):
     declared = set(all_apis()[api].reference.VARIANTS)
     assert names - declared == set(), f"switched but not declared: {sorted(names - declared)}"
     assert declared - names == set(), f"declared but never switched: {sorted(declared - names)}"
+
+
+@pytest.mark.parametrize("api", APIS)
+def test_recorded_traffic_is_judged_by_the_core_with_the_apis_asked(api):
+    """Live and recorded judging are the same code: an API gives the core judge the Asked of a
+    recorded request (``steps.asked_of_recorded(request, answer, history)``), never a judge of
+    its own."""
+    import inspect
+
+    steps = all_apis()[api].steps
+    assert list(inspect.signature(steps.asked_of_recorded).parameters) == ["request", "answer", "history"]
+    for path in sorted((APIS_DIR / api).rglob("*.py")):
+        assert "def judge_recorded" not in path.read_text(encoding="utf-8"), path
 
 
 def test_the_switch_recogniser_sees_each_way():

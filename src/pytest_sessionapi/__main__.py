@@ -3,7 +3,8 @@
 ``serve``     serve a reference implementation on loopback for client developers
 ``variants``  list the reference variants (faults and conformant deviations) of an API
 ``run``       run the packaged conformance suites (for installs without the repository)
-``judge``     judge traffic recorded by any tool (VCR cassettes, HAR files) with the suites' rules
+``judge``     judge traffic recorded by any tool (VCR cassettes, the Schemathesis CLI's VCR and HAR
+              reports, any HAR 1.2) with the suites' rules
 """
 
 from __future__ import annotations
@@ -151,9 +152,12 @@ def main(argv: list[str] | None = None) -> int:
         "(e.g. --sessionapi-config=targets.toml; `sessionapi run --help` lists them all)"
     )
     judge = commands.add_parser(
-        "judge", help="judge traffic recorded by any tool (VCR cassettes, HAR files) and write the reports"
+        "judge", help="judge traffic recorded by any tool (VCR cassettes, the Schemathesis CLI's --report "
+        "vcr and har, HAR 1.2 files) and write the reports"
     )
-    judge.add_argument("files", nargs="+", metavar="FILE", help="a VCR cassette (.yaml) or a HAR file (.har)")
+    judge.add_argument("files", nargs="+", metavar="FILE",
+                       help="a VCR cassette (.yaml: vcrpy, pytest-recording, --sessionapi-record, Schemathesis) "
+                       "or a HAR 1.2 file (.har, .json)")
     judge.add_argument("--report-dir", default="reports", help="where the reports go (default: reports)")
     judge.add_argument("--strict", action="store_true", help="SHOULD failures fail too (exit 1)")
     args = parser.parse_args(argv)

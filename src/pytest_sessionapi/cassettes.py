@@ -93,6 +93,8 @@ class Interaction:
     response_body: bytes = b""
     error: tuple[str, str] | None = None
     """(exception type, message) when no answer came."""
+    recorded_at: str = ""
+    """When the request was sent (ISO 8601), when the file says so."""
 
     @property
     def path(self) -> str:
@@ -314,6 +316,7 @@ def read_vcr(path: Path) -> Cassette:
                 response_headers=headers,
                 response_body=content,
                 error=(str(error.get("type")), str(error.get("message"))) if error else None,
+                recorded_at=str((metadata or {}).get("recorded_at") or ""),
             )
         )
     return Cassette(path, interactions, dict(metadata or {}))

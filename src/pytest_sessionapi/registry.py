@@ -13,26 +13,25 @@ Per-API modules, by convention:
                read that tells whether the endpoint accepts the configured credentials (see
                :mod:`pytest_sessionapi.preflight`).
 ``reference``  ``create_app(variant=None)``, ``VARIANTS``, ``EMBEDDED_TABLE``, ``EMBEDDED_ENV``.
-``steps``      the judged steps the suites compose, and ``judge_recorded(exchanges, conformance)``:
-               the API's exchanges of one recorded file (``traffic_judge.RecordedExchange``, in
-               the order they were made) judged with the suites' rules, the verdicts recorded in
-               ``conformance`` (a ``ledger.TestRecorder``); ``sessionapi judge`` calls it.
+``steps``      the judged steps the suites compose, and ``asked_of_recorded(request, answer,
+               history)``: the ``Asked`` the suite would have built for a recorded request of
+               a documented operation (``traffic_judge.RecordedRequest``), from the request and
+               what the file showed before it (``history``, the API's own bookkeeping); the
+               core judge of ``sessionapi judge`` holds the answer to the whole rulebook with it.
 ``requirements.toml``  the requirement catalogue.
 
 Every API folder also holds ``models.py`` (the vendor's schemas), ``openapi.json`` (the vendor's
 OpenAPI document), ``rules.py`` (the catalogue's rules on one answer) and
 ``schemathesis_checks.py`` (the same rules as Schemathesis checks); ``tests/test_api_shape.py``
 pins that set. What the core must know of an API (its rate limit, the paths it appends, the
-paths whose bodies carry credentials or whose answer is a token, the paths by which a recorded
-exchange is recognised as the API's) is a field of the descriptor, never a name or path of the
-core's own.
+paths whose bodies carry credentials or whose answer is a token) is a field of the descriptor,
+never a name or path of the core's own; the operations it documents are its ``openapi.json``'s.
 """
 
 from __future__ import annotations
 
 import importlib
 import pkgutil
-import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -72,10 +71,6 @@ class ApiDescriptor:
     """Path endings, among :attr:`credential_paths`, of the exchanges whose whole answer is a token
     (plain text, or JSON ``{"token": ...}``): a recording keeps only its shape, and the traffic
     judge masks it in what it writes."""
-    recorded_exchange_path: str | None = None
-    """A regular expression searched in the path of a recorded exchange (``sessionapi judge``):
-    the exchanges it matches are this API's, and its named groups (the operation, the session,
-    the device...) are what the API's traffic judge reads."""
 
     @property
     def path(self) -> Path:
@@ -115,14 +110,6 @@ def all_token_answer_paths() -> tuple[str, ...]:
     """Every API's :attr:`ApiDescriptor.token_answer_paths`."""
     return tuple(sorted({path for api in all_apis().values() for path in api.token_answer_paths}))
 
-
-def api_of_recorded_path(path: str) -> tuple[ApiDescriptor, re.Match[str]] | None:
-    """The API whose :attr:`ApiDescriptor.recorded_exchange_path` a recorded exchange's path
-    matches, with the match (the first such API, alphabetically), or None."""
-    for api in all_apis().values():
-        if api.recorded_exchange_path is not None and (match := re.search(api.recorded_exchange_path, path)):
-            return api, match
-    return None
 
 
 @cache

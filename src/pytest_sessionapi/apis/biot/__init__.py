@@ -9,9 +9,6 @@ API = ApiDescriptor(
     # The user service's login and refresh (POST /ums/v2/users/login, .../users/token/refresh)
     # carry a password or JWTs in their bodies; the suite sends neither, a recorded capture may.
     credential_paths=("/users/login", "/token/refresh"),
-    # Create by usage type (rest = usage-type/{usageType}) and get, PATCH, delete of one session
-    # (rest = the session's id).
-    recorded_exchange_path=r"/device/v1/devices/(?P<device>[^/]+)/usage-sessions/(?P<rest>.+?)/?$",
     # No 5xx for any request the docs describe: judged by the core on every answer.
     server_error_requirement="BIOT-NO-SERVER-ERROR",
     package=__name__,

@@ -10,5 +10,4 @@ API = ApiDescriptor(
     rate_limit_code=("errorCode", "40000029"),
     # 'Get Session Details': GET /rws/api/v{apiVersion}/devices/{iccid}/sessionInfo; host = base_url.
     appended_paths=("/rws/api",),
-    recorded_exchange_path=r"/rws/api/v(?P<version>[^/]+)/devices/(?P<iccid>[^/]+)/sessionInfo/?$",
 )

@@ -30,7 +30,7 @@ from .schemathesis_checks import make_case, requirement_of
 from .sessions import TargetDevices
 
 if TYPE_CHECKING:
-    from pytest_sessionapi.traffic_judge import RecordedExchange
+    from pytest_sessionapi.traffic_judge import RecordedRequest
 
 NOT_JUDGED = (
     "this answer gave nothing to judge for it (its defect, if any, is reported under the ID "
@@ -98,31 +98,19 @@ def ask_refused(
 
 
 # --------------------------------------------------------------------------------------------
-# Recorded traffic (``sessionapi judge``: the core reads the files and calls this)
+# Recorded traffic (``sessionapi judge``): the Asked the suite would have built, from the request
 
 
-def judge_recorded(exchanges: Iterable[RecordedExchange], conformance: TestRecorder) -> None:
-    """Every Get Session Details answer of one recorded file, judged by every rule of the
-    catalogue, as the suite judges its own.
+def asked_of_recorded(request: RecordedRequest, answer: Answer, history: dict[str, Any]) -> Asked:
+    """What the suite would have asked with ``request``, for the core judge to hold ``answer``
+    to the whole rulebook.
 
     The traffic does not say what state a device was in, so the rules that need it (never in
     session, ended...) judge nothing and stay ``not-tested``. A request without Authorization is
-    judged as "no credentials", a 401 to one with Authorization as "wrong credentials": the
-    traffic cannot tell a refused valid key from a wrong one."""
-    for exchange in exchanges:
-        authorized = any(name.lower() == "authorization" for name, _ in exchange.request_headers)
-        credentials: Credentials = "none" if not authorized else ("invalid" if exchange.status == 401 else "valid")
-        asked = Asked(iccid=exchange.fields["iccid"], api_version=exchange.fields["version"],
-                      credentials=credentials)
-        answer = Answer(
-            status=exchange.status,
-            content_type=next((v for k, v in exchange.response_headers if k.lower() == "content-type"), None),
-            content=exchange.response_body,
-            headers=tuple((k.lower(), v) for k, v in exchange.response_headers),
-        )
-        # The failure names the exchange: a file holds many answers about many devices.
-        where = f"{exchange.method} {exchange.url}"
-        conformance.record_batch({
-            requirement_id: None if text is None else f"{where}: {text}"
-            for requirement_id, text in RULES.judge(answer, asked).results.items()
-        })
+    asked with no credentials, a 401 to one with Authorization with wrong ones: the traffic cannot
+    tell a refused valid key from a wrong one (nor, when the recording tool masked it, a
+    malformed header from a wrong key)."""
+    authorized = request.header("authorization") is not None
+    credentials: Credentials = "none" if not authorized else ("invalid" if answer.status == 401 else "valid")
+    return Asked(iccid=request.parameters["iccid"], api_version=request.parameters["apiVersion"],
+                 credentials=credentials)

@@ -11,8 +11,6 @@ API = ApiDescriptor(
     credential_paths=("/j_security_check", "/client/token", "/jwt/login", "/jwt/refresh"),
     # GET /dataservice/client/token answers the XSRF token itself, as text (or {"token"}).
     token_answer_paths=("/client/token",),
-    # Create (POST .../umts) and the operations on one session (GET .../umts/{operation}/{sessionId}).
-    recorded_exchange_path=r"/dataservice/stream/device/umts(?:/(?P<operation>[^/]+)/(?P<session>[^/]+))?/?$",
     # No 5xx for any request the docs describe: judged by the core on every answer.
     server_error_requirement="UMTS-NO-SERVER-ERROR",
     package=__name__,

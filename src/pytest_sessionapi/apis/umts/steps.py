@@ -18,14 +18,14 @@ import httpx
 from pytest_sessionapi.ledger import TestRecorder
 from pytest_sessionapi.rulebook import NOT_JSON, Answer, Verdicts
 
-from .client import Client, looks_like_login_page
-from .model import Expect
+from .client import Client, is_login_page
+from .model import Expect, LifecycleModel, Phase, expect, expected_request_status
 from .models import OPERATIONS
-from .rules import RULES, Asked, session_id_in
+from .rules import RULES, Asked, request_status, session_id_in
 from .sessions import SessionTracker, busy_device_problem, open_session
 
 if TYPE_CHECKING:
-    from pytest_sessionapi.traffic_judge import RecordedExchange
+    from pytest_sessionapi.traffic_judge import RecordedRequest
 
 SESSION_RULES = ("UMTS-SESSION-TYPES", "UMTS-SESSION-PAYLOAD", "UMTS-SESSION-VALUES")
 CREATE_ANSWER = ("UMTS-MEDIA-JSON", "UMTS-CREATE-SESSION", *SESSION_RULES)
@@ -204,82 +204,54 @@ def poll_until_downloadable(
 
 
 # --------------------------------------------------------------------------------------------
-# Recorded traffic (``sessionapi judge``: the core reads the files and calls this)
+# Recorded traffic (``sessionapi judge``): the Asked the suite would have built, from the request
+# and the lifecycle model fed by what the file showed before it
 
 
-@dataclass
-class RecordedSession:
-    """What the recorded traffic showed done to one session so far: each flag is a start, stop
-    or disable the server answered 200 with a JSON body."""
+def asked_of_recorded(request: RecordedRequest, answer: Answer, history: dict[str, Any]) -> Asked | None:
+    """What the suite would have asked with ``request``, for the core judge to hold ``answer``
+    to the whole rulebook; ``history`` is this API's bookkeeping of one file (a
+    :class:`.model.LifecycleModel` of the sessions the file created).
 
-    started: bool = False
-    stopped: bool = False
-    disabled: bool = False
-
-    @property
-    def reports(self) -> str | None:
-        """The requestStatus a status answer must report now (None: any valid one)."""
-        if self.stopped:
-            return "STOP"
-        return "START" if self.started else None
-
-
-def judge_recorded(exchanges: Iterable[RecordedExchange], conformance: TestRecorder) -> None:
-    """The UMTS exchanges of one recorded file, in the order they were made, judged by the rules
-    that need no knowledge of the device (``Expect.RECORDED``).
-
-    Every answer: no 5xx and, for a 200 or 400, the JSON media type; a 400 carries the error
-    envelope. A 200 create holds one session whose fields have their types; a 200 status answer
-    is judged for field types as the live suite judges it, the body itself (a one-element array
-    is no session object, here as in ``judged_status``); start, stop and disable acknowledge;
-    a download has its shape. Over one session's sequence: after an acknowledged start the
-    status reports START, after an acknowledged stop STOP, and every operation on a session the
-    traffic disabled answers TBST1005. A login page is vManage's refusal of a call without a
-    session, and is not judged further."""
-    sessions: dict[str, RecordedSession] = {}
-    for exchange in exchanges:
-        _judge_recorded_exchange(exchange, conformance, sessions)
-
-
-def _judge_recorded_exchange(
-    exchange: RecordedExchange, conformance: TestRecorder, sessions: dict[str, RecordedSession]
-) -> None:
-    response = exchange.response
-    operation, session_id = exchange.fields["operation"], exchange.fields["session"]
-    seen = sessions.get(str(session_id)) if session_id else None
-    asked_operation = operation or ("create" if exchange.method == "POST" else "")
-
-    def judged(expect: Expect, *rules: str, reports: str | None = None) -> Verdicts:
-        asked = Asked(asked_operation, expect, session_id=session_id, reports=reports)
-        return judge(conformance, response, asked, rules)
-
-    judged(Expect.RECORDED, "UMTS-NO-SERVER-ERROR")
-    if response.status_code >= 500 or looks_like_login_page(response):
-        return
-    # The body is judged only when UMTS-MEDIA-JSON holds: a body it cannot read says nothing more.
-    usable = "UMTS-MEDIA-JSON" in judged(Expect.RECORDED, "UMTS-MEDIA-JSON").passed
-    if seen is not None and seen.disabled and operation in OPERATIONS:
-        judged(Expect.DISABLED_SESSION, "UMTS-DISABLE-INVALIDATES")
-    if response.status_code == 400 and usable:
-        judged(Expect.RECORDED, "UMTS-ERROR-ENVELOPE")
-        return
-    if response.status_code != 200 or not usable:
-        return
-    if operation is None and exchange.method == "POST":
-        verdicts = judged(Expect.RECORDED, "UMTS-CREATE-SESSION", "UMTS-SESSION-TYPES")
-        if "UMTS-CREATE-SESSION" in verdicts.passed:
-            sessions.setdefault(str(session_id_in(Answer.from_httpx(response))), RecordedSession())
-    elif operation == "status":
-        judged(Expect.RECORDED, "UMTS-SESSION-TYPES", "UMTS-LIFECYCLE-START", "UMTS-LIFECYCLE-STOP",
-               reports=seen.reports if seen is not None else None)
-    elif operation in ("start", "stop", "disable"):
-        judged(Expect.RECORDED, "UMTS-OP-ACK")
-        seen = sessions.setdefault(str(session_id), RecordedSession())
-        if operation == "start":
-            seen.started = True
-        elif operation == "stop":
-            seen.stopped = True
-        else:
-            seen.disabled = True
-    elif operation == "download":
-        judged(Expect.RECORDED, "UMTS-DOWNLOAD-SHAPE")
+    On a session the file created, the lifecycle model says what the docs demand, as in the state
+    machine (``expect``: an acknowledged start, stop or disable, the status reporting START or
+    STOP after them, TBST1005 once disabled, an undocumented transition's open outcome). On any
+    other session the state behind the answer is unseen (``Expect.RECORDED``): only what holds in
+    every state is judged. A login page is vManage's refusal of a call without a session: nothing
+    to judge."""
+    if is_login_page(answer.content_type, answer.content):
+        return None
+    model: LifecycleModel = history.setdefault("model", LifecycleModel())
+    devices: dict[str, str | None] = history.setdefault("devices", {})
+    if request.operation != "updateUmtsSessionStatus":  # create
+        sent = request.json if isinstance(request.json, dict) else {}
+        created = session_id_in(answer) if answer.status == 200 else None
+        if created:
+            model.add(created)
+            devices[created] = sent.get("deviceUUID")
+        return Asked("create", Expect.RECORDED, device_uuid=sent.get("deviceUUID"))
+    operation, session_id = request.parameters["operation"], request.parameters["sessionId"]
+    if operation not in OPERATIONS:
+        return Asked(operation, Expect.REFUSAL, session_id=session_id, situation=f"{operation}, an unknown operation")
+    if session_id in model.disabled:
+        return Asked(operation, Expect.DISABLED_SESSION, session_id=session_id,
+                     situation=f"{operation} on a disabled session")
+    session = model.live.get(session_id)
+    if session is None or session.phase is Phase.UNCERTAIN and operation != "status":
+        return Asked(operation, Expect.RECORDED, session_id=session_id)
+    demanded = expect(operation, session)
+    reports = expected_request_status(session) if operation == "status" else None
+    asked = Asked(operation, demanded, session_id=session_id, device_uuid=devices.get(session_id),
+                  reports=reports[1] if reports else None,
+                  situation=f"{operation} on a session in phase {session.phase.value}")
+    body = answer.body
+    if operation == "status":
+        if isinstance(body, dict):
+            model.observed(session, request_status(body), body.get("download_status") is not None)
+    elif answer.status >= 500 or (answer.status == 200 and isinstance(body, dict) and body.get("status") == "failure"):
+        model.undetermined(session, operation)
+    elif answer.status != 200 or operation == "download":
+        model.refused(session)
+    else:
+        model.succeeded(operation, session, documented=demanded is not Expect.OPEN)
+    return asked
