@@ -42,6 +42,7 @@ CASES = [
     ("biot", "done-to-active-accepted", "BIOT-DONE-FINAL"),
     ("biot", "delete-non-done-accepted", "BIOT-DELETE-NON-DONE"),
     ("biot", "delete-answers-200", "BIOT-DELETE"),
+    ("biot", "references-as-documented-only", "BIOT-CLIENT-READABLE"),  # read by the vendor's SDK
 ]
 
 

@@ -136,6 +136,19 @@ def learn_credentials(found: Interaction, redactor: Any) -> None:
         redactor.add(found.response_body.decode("utf-8", errors="replace").strip())
 
 
+def _client_reads(api: Any, exchanges: list[RecordedExchange], conformance: Any) -> None:
+    """A recorded answer is read by the vendor's client as a live one is (client_readability)."""
+    if api.client_readable_requirement is None:
+        return
+    from .client_readability import judge
+    from .rulebook import Answer
+
+    answers = (Answer.from_httpx(exchange.response) for exchange in exchanges)
+    status, message = judge(api.module("rules").RULES, api.client_readable_requirement, answers)
+    if status:
+        conformance.record(api.client_readable_requirement, status, message)
+
+
 def judge_traffic(
     paths: Iterable[Path], redactor: Any = None
 ) -> tuple[Any, dict[str, list[str]], dict[str, int]]:
@@ -165,6 +178,7 @@ def judge_traffic(
         for api_name, exchanges in of_api.items():
             conformance = recorders.setdefault((api_name, source), TestRecorder(source, ()))
             get_api(api_name).steps.judge_recorded(exchanges, conformance)
+            _client_reads(get_api(api_name), exchanges, conformance)
             counts[api_name] = counts.get(api_name, 0) + len(exchanges)
             if source not in seen.setdefault(api_name, []):
                 seen[api_name].append(source)
