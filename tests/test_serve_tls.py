@@ -92,3 +92,16 @@ def test_verify_tls_false_accepts_the_certificate_unverified(run_suite, certific
         run = run_suite("umts", "-k", "lifecycle", over="http", base_url=url, table={"verify_tls": False})
     assert run.ret == 0, run.output()
     assert "pass" in {r["status"] for r in run.api("umts")["requirements"]}, run.output()
+
+
+def test_serve_tls_without_trustme_is_one_line_and_exit_4(monkeypatch, capsys):
+    from pytest_sessionapi.__main__ import main
+
+    monkeypatch.setitem(sys.modules, "trustme", None)  # import fails as if not installed
+    assert main(["serve", "--api", "biot", "--tls", "--port", "0"]) == 4
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == (
+        "sessionapi serve --tls: making a certificate needs trustme, which is not installed "
+        "(pip install 'pytest-sessionapi[tls]')\n"
+    )
