@@ -78,6 +78,12 @@ def _preload() -> None:
     import starlette.applications  # noqa: F401
     import uvicorn  # noqa: F401
 
+    try:  # the clients extra: BIOT-CLIENT-READABLE reads every BioT answer with it
+        import biotmed_device_sdk  # noqa: F401
+        from biotmed_device_sdk.api_client import ApiClient  # noqa: F401
+    except ImportError:
+        pass
+
     import pytest_sessionapi.hypothesis_profiles  # noqa: F401
     from pytest_sessionapi import config, http_checks, ledger, reports, transport  # noqa: F401
     from pytest_sessionapi.registry import all_apis

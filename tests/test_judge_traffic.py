@@ -34,8 +34,10 @@ CASES = [
     ("controlcenter", "iccid-as-number", "CC-BODY-ICCID"),
     ("umts", "start-not-reported", "UMTS-LIFECYCLE-START"),
     ("biot", "done-to-active-accepted", "BIOT-DONE-FINAL"),
+    ("biot", "references-as-documented-only", "BIOT-CLIENT-READABLE"),  # read by the vendor's SDK
 ]
-"""One fault variant per API, with the requirement it must fail."""
+"""One fault variant per API, with the requirement it must fail (and BioT's answers unreadable by the
+vendor's own client, judged by that client live and recorded alike)."""
 
 def _judge(capsys, report_dir: Path, *files: Path | str) -> tuple[int, dict]:
     status = main(["judge", f"--report-dir={report_dir}", *map(str, files)])

@@ -28,13 +28,26 @@ def suites_path() -> Path:
 
 def _serve(args: argparse.Namespace) -> int:
     from .registry import all_apis
-    from .serving import bind_socket, loopback_table, serve_forever, toml_table
+    from .serving import (
+        TLS_MISSING, TLS_NAMES, bind_socket, loopback_table, make_certificate, serve_forever, toml_table,
+    )
 
     api = all_apis()[args.api]
     reference = api.reference
     if args.variant and args.variant not in reference.VARIANTS:
         print(f"sessionapi: {api.name} has no variant '{args.variant}'", file=sys.stderr)
         return 4
+    tls = None
+    if args.tls:
+        import tempfile
+
+        # Lives as long as the server: a CA printed for clients to trust must not outlive it.
+        certificates = tempfile.TemporaryDirectory(prefix="sessionapi-tls-")
+        try:
+            tls = make_certificate(Path(certificates.name))
+        except ImportError:
+            print(TLS_MISSING, file=sys.stderr)
+            return 4
     try:
         sock = bind_socket(args.host, args.port)
     except OSError as exc:
@@ -44,18 +57,35 @@ def _serve(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 4
-    base_url = f"http://{args.host}:{sock.getsockname()[1]}"
+    base_url = f"{'https' if tls else 'http'}://{args.host}:{sock.getsockname()[1]}"
     label = f" (variant '{args.variant}')" if args.variant else ""
     print(f"Serving the {api.name} reference implementation{label} on {base_url}")
+    if tls:
+        print(f"TLS certificate for {', '.join(TLS_NAMES)}, signed by the CA in {tls.ca_file}")
     print("Point the suites at it with this targets.toml table and environment:\n")
-    print(toml_table(api.name, loopback_table(api, base_url)))
+    table = loopback_table(api, base_url)
+    if tls:
+        table["ca_bundle"] = str(tls.ca_file)
+    print(toml_table(api.name, table))
     for name, value in reference.EMBEDDED_ENV.items():
         print(f"export {name}={shlex.quote(value)}")
     print("\nCtrl-C stops the server.", flush=True)
+    if tls:
+        import signal
+
+        def stop(signum: int, frame: object) -> None:
+            raise KeyboardInterrupt
+
+        # uvicorn re-raises the SIGTERM it caught once it has shut down; as KeyboardInterrupt it
+        # reaches the cleanup below, so a terminated server leaves no key behind in /tmp.
+        signal.signal(signal.SIGTERM, stop)
     try:
-        serve_forever(reference.create_app(args.variant), sock)
+        serve_forever(reference.create_app(args.variant), sock, tls)
     except KeyboardInterrupt:
         pass
+    finally:
+        if tls:
+            certificates.cleanup()
     return 0
 
 
@@ -145,6 +175,11 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8080)
     serve.add_argument("--variant", help="serve a fault or conformant variant (see `variants`)")
+    serve.add_argument(
+        "--tls", action="store_true",
+        help="serve HTTPS with a certificate made on the spot for 127.0.0.1 and localhost; "
+        "prints the CA file to trust (needs pytest-sessionapi[tls])",
+    )
     variants = commands.add_parser("variants", help="list reference variants")
     variants.add_argument("api", nargs="?", choices=list(all_apis()))
     commands.add_parser(

@@ -62,6 +62,10 @@ class ApiDescriptor:
     """The requirement that no request the suite sends is answered with a 5xx, judged by the
     core on every answer of every test that talks to the endpoint (None: the API's own checks
     judge it)."""
+    client_readable_requirement: str | None = None
+    """The requirement that the vendor's own Python client can read every answer, judged by the
+    core on every answer of every test that talks to the endpoint, with the API's rule of that ID
+    (see :mod:`pytest_sessionapi.client_readability`); None when the vendor publishes no client."""
     credential_paths: tuple[str, ...] = ()
     """Path endings of the exchanges that carry credentials in their bodies (a login form, a token
     request or answer). Their bodies are never logged or recorded, in either direction, whatever

@@ -357,6 +357,21 @@ def _server_error_watch(item: pytest.Item, state: RunState, recorder: Any) -> An
     return watching(state, recorder, api, requirement_id)
 
 
+def _client_readability_watch(item: pytest.Item, state: RunState, recorder: Any) -> Any:
+    """Every answer of the test read by the vendor's client, when the test declares that."""
+    from contextlib import nullcontext
+
+    from .registry import all_apis
+
+    api = _api_of_item(item)
+    requirement_id = all_apis()[api].client_readable_requirement if api else None
+    if requirement_id is None or requirement_id not in recorder.declared:
+        return nullcontext()
+    from .client_readability import watching
+
+    return watching(state, recorder, all_apis()[api], requirement_id)
+
+
 def _named_field(message: str, body: str) -> str:
     """The first word of a failure message that is a key of the JSON body (``ipv6Address``)."""
     import re
@@ -460,6 +475,8 @@ class RuntimePlugin:
         for descriptor in all_apis().values():
             if descriptor.server_error_requirement:
                 declare_on_client_tests(items, descriptor.name, descriptor.server_error_requirement)
+            if descriptor.client_readable_requirement:
+                declare_on_client_tests(items, descriptor.name, descriptor.client_readable_requirement)
         patterns = state.policy.requirement_patterns
         for item in items:
             api = _api_of_item(item)
@@ -531,7 +548,8 @@ class RuntimePlugin:
         state = _state(item.config)
         recorder = _recorder(item)
         try:
-            with _server_error_watch(item, state, recorder):
+            with _server_error_watch(item, state, recorder), \
+                    _client_readability_watch(item, state, recorder):
                 result = yield
         except BaseException as exc:
             if isinstance(exc, KeyboardInterrupt):

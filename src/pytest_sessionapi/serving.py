@@ -11,9 +11,47 @@ import threading
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 LOOPBACK = "127.0.0.1"
+
+TLS_NAMES = ("127.0.0.1", "localhost")
+"""What the certificate made by :func:`make_certificate` is valid for: the loopback address the
+server listens on, and the name clients such as catalystwan are often given instead."""
+
+TLS_MISSING = (
+    "sessionapi serve --tls: making a certificate needs trustme, which is not installed "
+    "(pip install 'pytest-sessionapi[tls]')"
+)
+
+
+@dataclass(frozen=True)
+class TlsFiles:
+    """A certificate made on the spot: the CA a client must trust, and the server's key and chain."""
+
+    ca_file: Path
+    """PEM of the CA that signed the server certificate: ``ca_bundle`` in targets.toml,
+    ``verify=`` for requests-based clients (catalystwan), ``ssl_ca_cert`` for urllib3 ones."""
+    server_file: Path
+    """PEM of the server's private key and certificate chain, for uvicorn."""
+
+
+def make_certificate(directory: Path) -> TlsFiles:
+    """A fresh CA and a server certificate for :data:`TLS_NAMES`, written under ``directory``.
+
+    trustme is imported here, not at module level: it pulls in cryptography, which the plain
+    install (suites against live endpoints, which bring their own certificates) does not need.
+    Raises ImportError when trustme is not installed."""
+    import trustme
+
+    ca = trustme.CA(organization_name="pytest-sessionapi reference (made on the spot)")
+    certificate = ca.issue_cert(*TLS_NAMES)
+    files = TlsFiles(directory / "sessionapi-ca.pem", directory / "sessionapi-server.pem")
+    ca.cert_pem.write_to_path(str(files.ca_file))
+    certificate.private_key_and_cert_chain_pem.write_to_path(str(files.server_file))
+    return files
 
 
 def bind_socket(host: str = LOOPBACK, port: int = 0) -> socket.socket:
@@ -28,23 +66,27 @@ def bind_socket(host: str = LOOPBACK, port: int = 0) -> socket.socket:
     return sock
 
 
-def _server(app: Any) -> Any:
+def _server(app: Any, tls: TlsFiles | None = None) -> Any:
     import uvicorn
 
-    config = uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False)
+    config = uvicorn.Config(
+        app, log_level="warning", lifespan="off", access_log=False,
+        ssl_certfile=str(tls.server_file) if tls else None,
+    )
     return uvicorn.Server(config)
 
 
-def serve_forever(app: Any, sock: socket.socket) -> None:
-    _server(app).run(sockets=[sock])
+def serve_forever(app: Any, sock: socket.socket, tls: TlsFiles | None = None) -> None:
+    _server(app, tls).run(sockets=[sock])
 
 
 @contextmanager
-def serving(app: Any, host: str = LOOPBACK) -> Iterator[str]:
-    """Serve ``app`` on a free loopback port in a background thread; yields its base URL."""
+def serving(app: Any, host: str = LOOPBACK, tls: TlsFiles | None = None) -> Iterator[str]:
+    """Serve ``app`` on a free loopback port in a background thread; yields its base URL
+    (``https://`` with ``tls``, a certificate from :func:`make_certificate`)."""
     sock = bind_socket(host)
     port = sock.getsockname()[1]
-    server = _server(app)
+    server = _server(app, tls)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
@@ -53,7 +95,7 @@ def serving(app: Any, host: str = LOOPBACK) -> Iterator[str]:
             raise RuntimeError("the reference server did not start")
         time.sleep(0.01)
     try:
-        yield f"http://{host}:{port}"
+        yield f"{'https' if tls else 'http'}://{host}:{port}"
     finally:
         server.should_exit = True
         thread.join(timeout=10)

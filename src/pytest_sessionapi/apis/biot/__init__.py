@@ -11,5 +11,7 @@ API = ApiDescriptor(
     credential_paths=("/users/login", "/token/refresh"),
     # No 5xx for any request the docs describe: judged by the core on every answer.
     server_error_requirement="BIOT-NO-SERVER-ERROR",
+    # biotmed-device-sdk reads every answer (with the clients extra): judged by the core too.
+    client_readable_requirement="BIOT-CLIENT-READABLE",
     package=__name__,
 )

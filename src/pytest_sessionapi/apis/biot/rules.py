@@ -536,3 +536,175 @@ SESSION_REQUIREMENTS = ("BIOT-RESPONSE-SCHEMA", "BIOT-DATETIME-UTC")
 """What every session answer is judged on."""
 ERROR_REQUIREMENTS = ("BIOT-ERROR-ENVELOPE", "BIOT-ERROR-ENVELOPE-FIELDS", "BIOT-ERROR-DETAILS")
 """What every error answer is judged on."""
+
+
+# --------------------------------------------------------------------------------------------
+# The vendor's own client: biotmed-device-sdk reads the answer (judged by the core on every
+# answer of a test, see pytest_sessionapi.client_readability)
+
+CLIENT_SDK = "biotmed-device-sdk"
+_SDK_ERROR_STATUSES = ("400", "401", "403", "404", "409", "500", "504")
+SDK_RESPONSE_TYPES: dict[str, dict[str, str | None]] = {
+    operation: {success: model, **dict.fromkeys(_SDK_ERROR_STATUSES, "ErrorResponse")}
+    for operation, success, model in (
+        ("createSessionByUsageType", "201", "SessionResponseV2"),
+        ("getSession", "200", "SessionResponseV2"),
+        ("updateSession", "200", "SessionResponseV2"),
+        ("deleteSession", "204", None),
+    )
+}
+"""The model UsageSessionAPIApi (2.3.40) deserialises each status of each operation into: its
+methods' ``_response_types_map`` (None: no body is read)."""
+
+_SESSIONS = r"/device/v1/devices/[^/]+/usage-sessions/"
+_OPERATIONS: tuple[tuple[str, re.Pattern[str], str], ...] = (
+    ("POST", re.compile(_SESSIONS + r"usage-type/[^/]+/?$"), "createSessionByUsageType"),
+    ("GET", re.compile(_SESSIONS + r"[^/]+/?$"), "getSession"),
+    ("PATCH", re.compile(_SESSIONS + r"[^/]+/?$"), "updateSession"),
+    ("DELETE", re.compile(_SESSIONS + r"[^/]+/?$"), "deleteSession"),
+)
+
+
+def operation_of(answer: Answer) -> str | None:
+    """The operationId of the request ``answer`` answers, from its request line."""
+    for method, path, operation in _OPERATIONS:
+        if answer.method.upper() == method and path.search(answer.path):
+            return operation
+    return None
+
+
+@cache
+def _vendor_client() -> tuple[Any, str] | str:
+    """The SDK's ApiClient (it deserialises without connecting anywhere) and its version, or why
+    there is none. Imported on first use only: the plugin's import stays cheap."""
+    try:
+        from importlib.metadata import version
+
+        from biotmed_device_sdk import ApiClient
+
+        return ApiClient(), version(CLIENT_SDK)
+    except ImportError:
+        return f"{CLIENT_SDK} is not installed (pip install 'pytest-sessionapi[clients]')"
+
+
+def _document_accepts(answer: Answer, operation: str) -> bool:
+    """The vendor's document accepts the answer: a documented status, and for a body a valid
+    SessionResponseV2 with UTC date-times, or a valid ErrorResponse, as application/json. An answer
+    it does not accept is failed under those requirements already (one defect, one ID)."""
+    if str(answer.status) not in SDK_RESPONSE_TYPES[operation] or answer.status >= 500:
+        return False  # a 5xx is BIOT-NO-SERVER-ERROR's
+    if SDK_RESPONSE_TYPES[operation][str(answer.status)] is None:
+        return True
+    if 200 <= answer.status < 300:
+        verdicts = RULES.judge(answer, Asked(operation, session_status=answer.status),
+                               ("BIOT-RESPONSE-SCHEMA", "BIOT-DATETIME-UTC"))
+    else:
+        verdicts = RULES.judge(answer, Asked(operation), ("BIOT-ERROR-ENVELOPE",))
+    return not verdicts.failures
+
+
+def _where_unreadable(body: Any, error: ValidationError) -> str:
+    """``_ownerOrganization (BasicReferencedEntityDataUUIDId) ``: the SDK validates a nested
+    model on its own, so its error names the nested model's fields only; the attribute of the
+    answer that holds it is found by reading each one with that model."""
+    if not isinstance(body, dict):
+        return ""
+    from biotmed_device_sdk import models
+
+    nested = getattr(models, error.title, None)
+    if nested is None or error.title in SDK_RESPONSE_TYPES_MODELS:
+        return ""
+    failing = {(e["loc"], e["type"]) for e in error.errors()}
+    holders = []
+    for name, value in body.items():
+        if isinstance(value, dict):
+            try:
+                nested.from_dict(value)
+            except ValidationError as other:
+                if {(e["loc"], e["type"]) for e in other.errors()} == failing:
+                    holders.append(name)
+    return f"{', '.join(holders) or '?'} ({error.title}) "
+
+
+SDK_RESPONSE_TYPES_MODELS = frozenset({"SessionResponseV2", "ErrorResponse"})
+
+
+@RULES.rule("BIOT-CLIENT-READABLE")
+def the_vendors_client_reads_the_answer(answer: Answer, asked: Asked | None) -> bool:
+    """biotmed-device-sdk deserialises an answer the document accepts into the model its
+    UsageSessionAPIApi declares for that operation and status, without error."""
+    from pytest_sessionapi.client_readability import ClientUnavailable
+
+    client = _vendor_client()
+    if isinstance(client, str):
+        raise ClientUnavailable(client)
+    operation = operation_of(answer)
+    if operation is None or not _document_accepts(answer, operation):
+        return False
+    sdk, version = client
+    model = SDK_RESPONSE_TYPES[operation][str(answer.status)]
+    if model is None:
+        return True  # the SDK reads no body here
+    try:
+        sdk.deserialize(answer.content.decode("utf-8", errors="replace"), model, answer.content_type)
+    except ValidationError as exc:
+        raise RuleFailure(
+            f"{CLIENT_SDK} {version} cannot read this {operation} answer as its model {model}: "
+            f"{_where_unreadable(answer.body, exc)}{_first_errors(exc)} (valid by the vendor's "
+            "document, not by the vendor's client)",
+            answer.exchange(),
+        ) from None
+    except Exception as exc:  # the SDK's own errors: what a user of the client would get
+        raise RuleFailure(
+            f"{CLIENT_SDK} {version} cannot read this {operation} answer as its model {model}: "
+            f"{type(exc).__name__}: {exc}", answer.exchange(),
+        ) from None
+    return True
+
+
+def client_document_disagreements() -> list[str]:
+    """Where biotmed-device-sdk's response models require what the vendor's document leaves
+    optional or nullable, one text per schema, naming both sources (a documentation finding).
+    Raises ClientUnavailable without the SDK."""
+    from pytest_sessionapi.client_readability import ClientUnavailable
+
+    client = _vendor_client()
+    if isinstance(client, str):
+        raise ClientUnavailable(client)
+    _, version = client
+    from biotmed_device_sdk import models
+
+    document = json.loads(Path(__file__).with_name("openapi.json").read_text(encoding="utf-8"))
+    schemas = document["components"]["schemas"]
+    holders: dict[str, list[str]] = {}
+    for name, prop in schemas["SessionResponseV2"]["properties"].items():
+        ref = prop.get("$ref", "").rsplit("/", 1)[-1]
+        if ref:
+            holders.setdefault(ref, []).append(name)
+    found = []
+    for schema_name in sorted(holders):
+        model = getattr(models, schema_name, None)
+        if model is None:
+            continue
+        required_by_document = set(schemas[schema_name].get("required", ()))
+        stricter = []
+        for field_name, info in model.model_fields.items():
+            attribute = info.alias or field_name
+            documented = schemas[schema_name].get("properties", {}).get(attribute)
+            if documented is None or not info.is_required() or attribute in required_by_document:
+                continue
+            types = documented.get("type", [])
+            nullable = "null" in types or any(
+                option.get("type") == "null" for option in documented.get("anyOf", ())
+            )
+            notes = [note for note, holds in (("nullable", nullable),
+                                              ("deprecated", documented.get("deprecated"))) if holds]
+            stricter.append(attribute + (f" ({', '.join(notes)} in the document)" if notes else ""))
+        if stricter:
+            found.append(
+                f"{CLIENT_SDK} {version} (models.{schema_name}) requires {', '.join(stricter)} "
+                f"in {', '.join(holders[schema_name])} of SessionResponseV2, which the vendor's "
+                f"OpenAPI document (components.schemas.{schema_name}) leaves optional: an answer "
+                "valid by the document can be unreadable by the vendor's client"
+            )
+    return found

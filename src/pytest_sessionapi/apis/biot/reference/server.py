@@ -33,6 +33,16 @@ from pytest_sessionapi.reference_support import Switch
 from ..model import STATES, load_model, read_time
 from .variants import VARIANTS
 
+# The templates of the entities a session references. BasicTemplateData.id is a string in the
+# document, but the entity's deprecated templateId is a UUID (format uuid, and a UUID in the SDK):
+# the same id serves both.
+PATIENT_TEMPLATE = {"name": "Patient", "displayName": "Patient",
+                    "id": "5f0c6f4e-2d1b-4c8a-9e7f-3a2b1c0d9e01"}
+DEVICE_TEMPLATE = {"name": "ReferenceDevice", "displayName": "Reference device",
+                   "id": "5f0c6f4e-2d1b-4c8a-9e7f-3a2b1c0d9e02"}
+ORGANIZATION_TEMPLATE = {"name": "Organization", "displayName": "Organization",
+                         "id": "5f0c6f4e-2d1b-4c8a-9e7f-3a2b1c0d9e03"}
+
 EMBEDDED_TABLE: dict[str, Any] = {
     "base_url": "http://biot.reference",
     "token_env": "SESSIONAPI_REFERENCE_BIOT_TOKEN",
@@ -201,27 +211,39 @@ class ReferenceState:
 
     def render(self, session: StoredSession) -> dict[str, Any]:
         device = self.devices.get(session.device_id)
+        # Each referenced entity carries templateId, templateName, template, organizationId and
+        # name: the vendor document allows them null or absent (templateId is deprecated), but
+        # biotmed-device-sdk 2.3.40's BasicReferencedEntityData* models require them all, so
+        # the reference takes the reading both accept (see BIOT-CLIENT-READABLE's decision).
         organization = {
             "id": session.organization_id,
             "name": "Reference Organization",
-            "templateName": "Organization",
+            "templateId": ORGANIZATION_TEMPLATE["id"],
+            "templateName": ORGANIZATION_TEMPLATE["name"],
+            "template": dict(ORGANIZATION_TEMPLATE),
+            "organizationId": session.organization_id,
         }
+        if self.variant("references-as-documented-only"):
+            # What the document allows and the SDK cannot read (issue 20's first answer).
+            organization = {"id": session.organization_id, "name": "Reference Organization",
+                            "templateName": ORGANIZATION_TEMPLATE["name"]}
         body: dict[str, Any] = {
             "_id": session.id,
             "_patient": {
                 "id": session.patient_id,
                 "name": "Reference Patient",
                 "organizationId": session.organization_id,
-                "templateName": "Patient",
-                "template": {"name": "Patient", "displayName": "Patient", "id": "patient-template"},
+                "templateId": PATIENT_TEMPLATE["id"],
+                "templateName": PATIENT_TEMPLATE["name"],
+                "template": dict(PATIENT_TEMPLATE),
             },
             "_device": {
                 "id": session.device_id,
                 "name": device.name if device else session.device_id,
                 "organizationId": session.organization_id,
-                "templateName": "ReferenceDevice",
-                "template": {"name": "ReferenceDevice", "displayName": "Reference device",
-                             "id": "device-template"},
+                "templateId": DEVICE_TEMPLATE["id"],
+                "templateName": DEVICE_TEMPLATE["name"],
+                "template": dict(DEVICE_TEMPLATE),
             },
             "_ownerOrganization": organization,
             "_startTime": self.format_time(session.start),

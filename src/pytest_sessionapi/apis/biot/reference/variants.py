@@ -23,6 +23,10 @@ VARIANTS = variant_table(
             "error envelopes carry an empty 'details' object", "BIOT-ERROR-DETAILS"),
     Variant("create-drops-name", "fault",
             "create by usage type ignores the _name it is sent", "BIOT-CREATE"),
+    # Valid by the vendor's document, unreadable by the vendor's SDK (issue 20): a SHOULD.
+    Variant("references-as-documented-only", "fault",
+            "_ownerOrganization carries no templateId, template or organizationId (the document "
+            "allows it; biotmed-device-sdk 2.3.40 cannot read it)", "BIOT-CLIENT-READABLE"),
     Variant("session-context-missing", "fault",
             "session answers lack the required _sessionContext", "BIOT-RESPONSE-SCHEMA"),
     Variant("datetimes-with-offset", "fault",

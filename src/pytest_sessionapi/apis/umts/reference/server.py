@@ -53,6 +53,32 @@ EMBEDDED_TABLE: dict[str, Any] = {
 }
 EMBEDDED_ENV: dict[str, str] = {"SESSIONAPI_REFERENCE_UMTS_PASSWORD": "reference-umts-password"}
 
+# The server's identity, as a vManage answers /dataservice/client/server: a single-tenant
+# manager, so catalystwan takes the session for a SINGLE_TENANT one.
+SERVER_INFO: dict[str, Any] = {
+    "server": "vmanage-reference",
+    "tenancyMode": "SingleTenant",
+    "userMode": "tenant",
+    "viewMode": "tenant",
+    "platformVersion": "20.18.1",
+    "roles": ["netadmin"],
+    "capabilities": [],
+    "vpns": [],
+    "isSamlUser": False,
+    "isRbacVpnUser": False,
+    "externalUser": False,
+}
+ABOUT: dict[str, Any] = {
+    "title": "Cisco Catalyst SD-WAN Manager (pytest-sessionapi reference)",
+    "version": "20.18.1",
+    "applicationVersion": "20.18.1",
+    "applicationServer": "reference",
+    "copyright": None,
+    "time": "2026-01-01T00:00:00Z",
+    "timeZone": "UTC",
+    "logo": None,
+}
+
 # A second seeded edge device, so the reference is not a one-device toy; the suite never uses it.
 OTHER_DEVICE = "C8K-21a355e3-fd5b-4d03-9d48-f2845388c07f"
 
@@ -464,11 +490,45 @@ def create_app(variant_name: str | None = None) -> Starlette:
     async def welcome(request: Request) -> Response:
         return _login_page()
 
+    # What a vendor client's login needs besides the login form and the token (catalystwan
+    # 0.41.6: ManagerSession.login reads /client/server, its AboutInfo is /client/about, a
+    # restart wait polls /client/server/ready, close() posts /logout on 20.12 and later). The
+    # UMTS suites never call these; they are answered so the vendor's SDK can drive the reference.
+    async def server_info(request: Request) -> Response:
+        with state.lock:
+            login_or_refusal = authenticate(request, needs_xsrf=True)
+        if isinstance(login_or_refusal, Response):
+            return login_or_refusal
+        return JSONResponse({"header": {"generatedOn": _now_ms()},
+                             "data": {**SERVER_INFO, "user": login_or_refusal.user}})
+
+    async def about(request: Request) -> Response:
+        with state.lock:
+            login_or_refusal = authenticate(request, needs_xsrf=True)
+        if isinstance(login_or_refusal, Response):
+            return login_or_refusal
+        return JSONResponse({"header": {"generatedOn": _now_ms()}, "data": ABOUT})
+
+    async def server_ready(request: Request) -> Response:
+        return JSONResponse({"isServerReady": True})
+
+    async def logout(request: Request) -> Response:
+        session_key = request.cookies.get(cookie_name)
+        with state.lock:
+            state.logins.pop(session_key, None)
+        response = Response(b"", status_code=200)
+        response.delete_cookie(cookie_name, path="/")
+        return response
+
     app = Starlette(
         routes=[
             Route("/j_security_check", login, methods=["POST"]),
             Route("/welcome.html", welcome, methods=["GET"]),
             Route("/dataservice/client/token", token, methods=["GET"]),
+            Route("/dataservice/client/server", server_info, methods=["GET"]),
+            Route("/dataservice/client/server/ready", server_ready, methods=["GET"]),
+            Route("/dataservice/client/about", about, methods=["GET"]),
+            Route("/logout", logout, methods=["GET", "POST"]),
             Route("/dataservice/stream/device/umts", create, methods=["POST"]),
             Route("/dataservice/stream/device/umts/{operation}/{session_id}", operation,
                   methods=["GET"]),
