@@ -25,6 +25,7 @@ from pytest_sessionapi.apis.umts.steps import (
     gone_session,
     judge,
     judged_status,
+    judged_wait,
     poll_until_downloadable,
 )
 from pytest_sessionapi.rulebook import Answer
@@ -94,13 +95,7 @@ def test_documented_flow(sessionapi_client, sessionapi_target, umts_body, umts_s
             sessionapi_conformance.record("UMTS-DOWNLOAD-READY", "not-tested", reason)
             sessionapi_conformance.record("UMTS-DOWNLOAD-SHAPE", "not-tested", reason)
         else:
-            with sessionapi_conformance.check("UMTS-DOWNLOAD-READY"):
-                assert poll.problem is None, poll.problem
-                assert poll.ready, (
-                    f"no download_status after {poll.waited_s:.1f} s ({poll.polls} status polls, "
-                    f"poll_timeout_s = {settings.poll_timeout_s:g}) since a successful stop; "
-                    f"last status: {poll.session}"
-                )
+            judged_wait(sessionapi_conformance, poll, session_id, device, settings.poll_timeout_s)
             if poll.ready:
                 download_when_ready(sessionapi_conformance, client, session_id, "after stop")
 

@@ -62,6 +62,9 @@ class Asked:
     """The session that holds the device when a create must conflict."""
     situation: str = ""
     """Where the request was sent, in words, for the failure message ('after start')."""
+    results_due: str | None = None
+    """Set on the last status answer of the wait after a documented stop (how long the suite
+    waited, in words): the trace must by then be downloadable or reported failed."""
 
 
 RULES: Rulebook[Asked] = Rulebook("umts")
@@ -281,13 +284,24 @@ def token_is_one_word(answer: Answer, asked: Asked) -> bool:
 
 
 @RULES.rule("UMTS-AUTH-SESSION-REQUIRED")
-@applies_when(_expects(Expect.NOT_SERVED), "a call without a session, or with a forged one")
+@applies_when(_expects(Expect.NOT_SERVED, Expect.UNCHANGED),
+              "a call without a session, or with a forged one; or the session's status after one")
 def call_without_session_is_refused(answer: Answer, asked: Asked) -> bool:
     """'For non-whitelisted endpoints, the user must provide an API token as a cookie'.
 
     Decision: the refusal form is undocumented; accepted are a redirect (to the login page), any
     4xx, and the HTML login page with 200 ('Authentication'). A 2xx other than the login page is
-    serving the call; a 5xx is not a refusal either. A create must not have opened a session."""
+    serving the call; a 5xx is not a refusal either. A create must not have opened a session, and
+    a refused start must not have started the trace (the session's status afterwards)."""
+    if asked.expect is Expect.UNCHANGED:
+        session = answer.body
+        if answer.status != 200 or not isinstance(session, dict):
+            return False  # not a session to read: UMTS-STATUS-IDENTITY's, elsewhere
+        assert request_status(session) != "START", (
+            f"{asked.situation or 'an unauthenticated start'} was refused in words, but the "
+            f"session now reports requestStatus START"
+        )
+        return True
     _assert_refused(answer, asked)
     if asked.operation == "create":
         leaked = session_id_in(answer)
@@ -370,9 +384,9 @@ def second_create_conflicts(answer: Answer, asked: Asked) -> bool:
 @applies_when(_expects(Expect.FREED_DEVICE), "a create after the device's only session was disabled")
 def disable_frees_the_device(answer: Answer, asked: Asked) -> bool:
     """After a successful disable, the device accepts a new create."""
+    why = asked.situation or "the device's only session was disabled"
     assert answer.status == 200 and session_id_in(answer), (
-        f"create after disabling the device's only session must open a new one: "
-        f"{answer.exchange()}"
+        f"{why}, yet create did not open a new session: {answer.exchange()}"
     )
     return True
 
@@ -536,11 +550,27 @@ def acknowledged(answer: Answer, asked: Asked) -> bool:
     return True
 
 
+def _results_due_or_downloadable(answer: Answer, asked: Asked) -> bool:
+    if asked.operation == "download":
+        return asked.expect is Expect.DATA
+    return asked.operation == "status" and asked.results_due is not None and \
+        answer.status == 200 and isinstance(answer.body, dict)
+
+
 @RULES.rule("UMTS-DOWNLOAD-READY")
-@applies_when(_expects(Expect.DATA), "a download once status reported download_status")
-@applies_when(lambda answer, asked: asked.operation == "download", "a download")
+@applies_when(_results_due_or_downloadable,
+              "a download once status reported download_status, or the last status of the wait "
+              "after a documented stop")
 def download_when_status_says_ready(answer: Answer, asked: Asked) -> bool:
-    """Whenever status reports download_status, download answers 200."""
+    """A stopped trace ends downloadable or failed (status failure, the documented failure
+    path) within the wait; whenever status reports download_status, download answers 200. A
+    status that is not a session object is UMTS-STATUS-IDENTITY's, not this rule's."""
+    if asked.operation == "status":
+        session = answer.body
+        assert session.get("download_status") is not None or session.get("status") == "failure", (
+            f"no download_status {asked.results_due}; last status: {_short(session)}"
+        )
+        return True
     when = f" {asked.situation}" if asked.situation else ""
     assert answer.status == 200, (
         f"status{when} reported download_status, but download answered {answer.exchange()}"

@@ -99,14 +99,20 @@ def create_first(
             "the device is held by a session an earlier create opened without answering its id "
             "(UMTS-CREATE-SESSION failed there)"
         )
+    if problem == "stuck":
+        conformance.stop_not_tested(
+            "the device is held by a session the suite opened and could not disable (see the "
+            "clean-up warning)"
+        )
     if problem == "busy":
         conformance.stop_not_tested(
             "create answered TBST1008 before the suite opened anything: another session is open "
             f"on {body['deviceUUID']}; free the device (or name another) to run this test"
         )
     if problem:
-        with conformance.require("UMTS-DISABLE-FREES-DEVICE"):
-            raise AssertionError(problem)
+        asked = Asked("create", Expect.FREED_DEVICE, device_uuid=body["deviceUUID"], situation=problem)
+        judge(conformance, response, asked, ("UMTS-DISABLE-FREES-DEVICE",),
+              required=("UMTS-DISABLE-FREES-DEVICE",))
     return response, session_id
 
 
@@ -136,6 +142,18 @@ def acknowledged(conformance: TestRecorder, client: Client, operation: str, sess
     judge(conformance, response, Asked(operation, Expect.ACK, session_id=session_id),
           ("UMTS-MEDIA-JSON", "UMTS-OP-ACK"))
     return response.status_code == 200
+
+
+def judged_wait(
+    conformance: TestRecorder, poll: Poll, session_id: str, device: str, timeout_s: float
+) -> None:
+    """The last status answer of the wait after a documented stop: a session object (the status
+    rules) that says the trace is downloadable or failed (UMTS-DOWNLOAD-READY)."""
+    if poll.response is None:
+        return
+    asked = Asked("status", Expect.SESSION, session_id=session_id, device_uuid=device,
+                  situation="while waiting for the trace", results_due=poll.results_due(timeout_s))
+    judge(conformance, poll.response, asked, (*STATUS_ANSWER, "UMTS-DOWNLOAD-READY"))
 
 
 def download_when_ready(conformance: TestRecorder, client: Client, session_id: str, moment: str) -> None:
@@ -173,6 +191,13 @@ class Poll:
     waited_s: float
     polls: int
     problem: str | None = None
+    response: httpx.Response | None = None
+    """The last status answer of the wait, for the step after it to judge."""
+
+    def results_due(self, timeout_s: float) -> str:
+        """The wait, in words, for the message of a status that still has no results."""
+        return (f"after {self.waited_s:.1f} s ({self.polls} status polls, poll_timeout_s = "
+                f"{timeout_s:g}) since a successful stop")
 
 
 def poll_until_downloadable(
@@ -191,15 +216,16 @@ def poll_until_downloadable(
         body = answer.json
         if response.status_code != 200 or not isinstance(body, dict):
             return Poll(last, False, False, time.monotonic() - started, polls,
-                        f"status answered {answer.exchange()} while waiting for the trace")
+                        f"status answered {answer.exchange()} while waiting for the trace",
+                        response)
         last = body
         if body.get("download_status") is not None:
-            return Poll(body, True, False, time.monotonic() - started, polls)
+            return Poll(body, True, False, time.monotonic() - started, polls, response=response)
         if body.get("status") == "failure":
-            return Poll(body, False, True, time.monotonic() - started, polls)
+            return Poll(body, False, True, time.monotonic() - started, polls, response=response)
         waited = time.monotonic() - started
         if waited >= timeout_s:
-            return Poll(body, False, False, waited, polls)
+            return Poll(body, False, False, waited, polls, response=response)
         time.sleep(min(interval_s, max(0.0, timeout_s - waited)))
 
 

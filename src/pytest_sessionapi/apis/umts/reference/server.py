@@ -47,7 +47,9 @@ EMBEDDED_TABLE: dict[str, Any] = {
     "device_uuid": "C8K-6dfe1f7c-7dc5-4891-bdb4-fb74e84882b7",
     "local_color": "lte",
     "remote_color": "lte",
-    "remote_system": "172.16.255.16",
+    # The vendor's own create example names two remote systems, comma-separated: configured so,
+    # both documented forms (one system IP, a list) are sent.
+    "remote_system": "172.16.255.16,172.16.255.14",
     "poll_timeout_s": 2,
     "poll_interval_s": 0.1,
 }
@@ -351,6 +353,9 @@ def create_app(variant_name: str | None = None) -> Starlette:
                           f"The body must carry the strings {', '.join(fields)}.",
                           REFERENCE_CODE, variant)
         device = body["deviceUUID"]
+        if variant("remote-system-list-refused") and "," in body["remoteSystem"]:
+            return _error(400, "Invalid input", "remoteSystem must be one system IP.",
+                          REFERENCE_CODE, variant)
         with state.lock:
             if device not in state.devices:
                 return _error(400, "Invalid device", f"device {device} is not known.",
@@ -409,6 +414,9 @@ def create_app(variant_name: str | None = None) -> Starlette:
 
     def _operate(op: str, session: TraceSession) -> Response:
         strict = variant("strict-transitions")
+        if op != "disable" and variant(f"{op}-refused"):  # refused on a session in any state
+            return _error(400, "Invalid request", f"Operation {op} is not available.",
+                          REFERENCE_CODE, variant)
         if op == "status":
             return JSONResponse(_session_json(session, state, variant))
         if op == "start":

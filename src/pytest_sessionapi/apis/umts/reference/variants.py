@@ -121,6 +121,19 @@ VARIANTS = variant_table(
             requirement="UMTS-ERROR-ENVELOPE"),
     Variant("disable-keeps-device", "fault", "after disable, the device still refuses a new create",
             requirement="UMTS-DISABLE-FREES-DEVICE"),
+    # Refusals of documented values (issue 17, the right requirement): each fails the requirement
+    # that documents the value, not a neighbour.
+    Variant("remote-system-list-refused", "fault",
+            "create refuses a comma-separated remoteSystem (the vendor's own create example)",
+            requirement="UMTS-CREATE-SESSION"),
+    Variant("start-refused", "fault", "start is refused (400) on every session",
+            requirement="UMTS-OP-ACK"),
+    Variant("stop-refused", "fault", "stop is refused (400) on every session",
+            requirement="UMTS-OP-ACK"),
+    Variant("status-refused", "fault", "status is refused (400) on every session",
+            requirement="UMTS-STATUS-IDENTITY"),
+    Variant("download-refused", "fault", "download is refused (400), also once status says download_status",
+            requirement="UMTS-DOWNLOAD-READY"),
     # Faults against SHOULD requirements: a default run reports them and exits 0, a strict run
     # fails them (the generic self-test checks both).
     Variant("disabled-still-served", "fault", "a disabled session still answers status",
