@@ -14,7 +14,9 @@ Tolerances decided in ``requirements.toml`` (``decision``) are implemented here 
 
 from __future__ import annotations
 
+import ipaddress
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,6 +38,8 @@ from .models import (
     error_code,
 )
 
+WILDCARD_COLORS = ("local-color-all", "remote-color-all")
+"""The colors of the vendor's payload samples that name every color: a record may carry any."""
 REQUEST_STATUSES = ("START", "STOP")
 STATUSES = ("success", "failure")
 DOC_ACK_TEXT = "{status: success}"
@@ -62,6 +66,9 @@ class Asked:
     """The session that holds the device when a create must conflict."""
     situation: str = ""
     """Where the request was sent, in words, for the failure message ('after start')."""
+    created_with: Mapping[str, Any] | None = None
+    """The UMTSInput the session was created with (None: not known): what its payload holds and
+    what its trace is about."""
     results_due: str | None = None
     """Set on the last status answer of the wait after a documented stop (how long the suite
     waited, in words): the trace must by then be downloadable or reported failed."""
@@ -169,6 +176,11 @@ def _assert_envelope(body: Any) -> None:
         f'an error answer must be {{"error": {{type, message, details, code}}}}, got {_short(body)}'
     )
     _validate(ErrorEnvelope, body, "error envelope")
+    empty = [key for key in ("type", "message", "details", "code") if not body["error"][key].strip()]
+    assert not empty, (
+        f"the error envelope's {', '.join(empty)} {'is' if len(empty) == 1 else 'are'} empty: "
+        f"{_short(body)}"
+    )
 
 
 def _assert_ack(body: Any, operation: str) -> None:
@@ -430,7 +442,29 @@ def session_payload(answer: Answer, asked: Asked) -> bool:
             f"payload deviceUUID {payload.device_uuid!r} != the requested device "
             f"{asked.device_uuid!r}"
         )
+    for key, attribute in _PAYLOAD_KEYS.items():
+        wanted, held = (asked.created_with or {}).get(key), getattr(payload, attribute)
+        if wanted is not None and held is not None:
+            assert _same_input(key, held, wanted), (
+                f"payload {key} {held!r} is not what the create asked ({wanted!r})"
+            )
     return True
+
+
+_PAYLOAD_KEYS = {"deviceUUID": "device_uuid", "localColor": "local_color",
+                 "remoteColor": "remote_color", "remoteSystem": "remote_system"}
+"""The UMTSInput keys the payload echoes (the vendor's payload samples carry all four)."""
+
+
+def _systems(value: str) -> list[str]:
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+def _same_input(key: str, held: Any, value: Any) -> bool:
+    """A comma-separated remoteSystem is the same list whatever the spacing."""
+    if key == "remoteSystem" and isinstance(held, str) and isinstance(value, str):
+        return _systems(held) == _systems(value)
+    return held == value
 
 
 def _decode_payload(raw: Any, *, allow_double_encoding: bool) -> SessionPayload:
@@ -474,6 +508,14 @@ def session_values(answer: Answer, asked: Asked) -> bool:
     kind = session.get("type")
     if kind is not None:
         assert kind == "ON_DEMANDING", f"type {_short(kind)} is not 'ON_DEMANDING'"
+    user_ip = session.get("userIp")
+    if isinstance(user_ip, str):
+        try:
+            ipaddress.ip_address(user_ip)
+        except ValueError:
+            raise AssertionError(
+                f"userIp {_short(user_ip)} is not an IP address (the samples: '10.0.1.1')"
+            ) from None
     download_status = session.get("download_status")
     if download_status is not None:
         assert download_status == "success", (
@@ -586,6 +628,43 @@ def download_shape(answer: Answer, asked: Asked) -> bool:
     """``{"data": [record, ...]}``; every record has the documented fields and types, and
     ``hops`` is an object wrapping the ``hop`` array."""
     _assert_download(answer.body)
+    return True
+
+
+@RULES.rule("UMTS-DOWNLOAD-RECORDS")
+@applies_when(_expects(Expect.DATA), "a download once status reported download_status")
+@applies_when(lambda answer, asked: asked.operation == "download" and answer.status == 200
+              and isinstance(answer.body, dict) and isinstance(answer.body.get("data"), list),
+              "a 200 download answer carrying data (its form is UMTS-DOWNLOAD-SHAPE's)")
+def download_holds_the_trace(answer: Answer, asked: Asked) -> bool:
+    """A trace the server reports downloadable holds its records, and they are about the tunnel
+    the create asked for: its remote system(s) and colors (a wildcard color matches any)."""
+    records = answer.body["data"]
+    when = f" {asked.situation}" if asked.situation else ""
+    assert records, (
+        f"status{when} reported download_status success, but download holds no record: "
+        f"{answer.exchange()}"
+    )
+    asked_for = asked.created_with
+    if not asked_for:
+        return True
+    systems = _systems(str(asked_for.get("remoteSystem", "")))
+    for index, record in enumerate(records):
+        if not isinstance(record, dict):
+            continue  # UMTS-DOWNLOAD-SHAPE's
+        remote = record.get("remote_system_ip")
+        assert not systems or remote in systems, (
+            f"record {index} traces remote system {_short(remote)}; the create asked for "
+            f"{', '.join(systems)}"
+        )
+        for field_name, key in (("local_color", "localColor"), ("remote_color", "remoteColor")):
+            wanted = asked_for.get(key)
+            if wanted in WILDCARD_COLORS or wanted is None:
+                continue
+            assert record.get(field_name) == wanted, (
+                f"record {index} has {field_name} {_short(record.get(field_name))}; the create "
+                f"asked for {key} {wanted!r}"
+            )
     return True
 
 
