@@ -157,7 +157,7 @@ def test_download_shape():
     asked = Asked("download", Expect.DATA)
     rules = ("UMTS-DOWNLOAD-READY", "UMTS-DOWNLOAD-SHAPE")
     assert failures(answer(body={"data": [record]}), asked, rules) == {}
-    assert failures(answer(body={"data": []}), asked, rules) == {}
+    assert list(failures(answer(body={"data": []}), asked, rules)) == ["UMTS-DOWNLOAD-READY"]
     for bad in ([record], {"data": [{**record, "hops": [hop]}]}, {"data": [{**record, "vip_time": "1"}]},
                 {"data": [{k: v for k, v in record.items() if k != "state"}]}):
         assert list(failures(answer(body=bad), asked, rules)) == ["UMTS-DOWNLOAD-SHAPE"]
@@ -265,15 +265,21 @@ def test_a_downloadable_trace_holds_records_of_the_tunnel_asked_for():
     asked = Asked("download", Expect.DATA, created_with=ASKED_INPUT)
     rule = ("UMTS-DOWNLOAD-RECORDS",)
     assert RULES.judge(answer(body={"data": [RECORD]}), asked, rule).passed == list(rule)
-    assert "holds no record" in failures(answer(body={"data": []}), asked, rule)["UMTS-DOWNLOAD-RECORDS"]
+    # How many records there must be is UMTS-DOWNLOAD-READY's.
+    assert failures(answer(body={"data": []}), asked, rule) == {}
+    ready = ("UMTS-DOWNLOAD-READY",)
+    assert "holds no record" in failures(answer(body={"data": []}), asked, ready)["UMTS-DOWNLOAD-READY"]
     for bad in ({"remote_system_ip": "172.16.255.99"}, {"local_color": "biz-internet"},
                 {"remote_color": "mpls"}):
         assert list(failures(answer(body={"data": [{**RECORD, **bad}]}), asked, rule)) == list(rule)
     wildcard = Asked("download", Expect.DATA,
                      created_with={**ASKED_INPUT, "localColor": "local-color-all"})
     assert failures(answer(body={"data": [{**RECORD, "local_color": "mpls"}]}), wildcard, rule) == {}
-    # Only where the docs say a download is due: an undocumented download may be empty.
-    assert RULES.judge(answer(body={"data": []}), Asked("download", Expect.OPEN), rule).results == {}
+    # An undocumented download's records, too, are the session's; without the create's input
+    # there is nothing to compare.
+    opened = Asked("download", Expect.OPEN, created_with=ASKED_INPUT)
+    assert list(failures(answer(body={"data": [{**RECORD, "remote_system_ip": "1.2.3.4"}]}), opened, rule)) == list(rule)
+    assert RULES.judge(answer(body={"data": [RECORD]}), Asked("download", Expect.DATA), rule).results == {}
     # Not a data answer: UMTS-DOWNLOAD-SHAPE's or -READY's, not this rule's.
     assert RULES.judge(answer(body=[RECORD]), asked, rule).results == {}
 

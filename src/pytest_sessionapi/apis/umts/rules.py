@@ -605,8 +605,9 @@ def _results_due_or_downloadable(answer: Answer, asked: Asked) -> bool:
               "after a documented stop")
 def download_when_status_says_ready(answer: Answer, asked: Asked) -> bool:
     """A stopped trace ends downloadable or failed (status failure, the documented failure
-    path) within the wait; whenever status reports download_status, download answers 200. A
-    status that is not a session object is UMTS-STATUS-IDENTITY's, not this rule's."""
+    path) within the wait; whenever status reports download_status, download answers 200 with
+    at least one record. A status that is not a session object is UMTS-STATUS-IDENTITY's, not
+    this rule's."""
     if asked.operation == "status":
         session = answer.body
         assert session.get("download_status") is not None or session.get("status") == "failure", (
@@ -617,6 +618,12 @@ def download_when_status_says_ready(answer: Answer, asked: Asked) -> bool:
     assert answer.status == 200, (
         f"status{when} reported download_status, but download answered {answer.exchange()}"
     )
+    body = answer.body
+    if isinstance(body, dict) and isinstance(body.get("data"), list):  # else the shape's failure
+        assert body["data"], (
+            f"status{when} reported download_status success, but download holds no record: "
+            f"{answer.exchange()}"
+        )
     return True
 
 
@@ -631,25 +638,22 @@ def download_shape(answer: Answer, asked: Asked) -> bool:
     return True
 
 
+def _a_data_download(answer: Answer, asked: Asked) -> bool:
+    body = answer.body
+    return asked.operation == "download" and answer.status == 200 and \
+        isinstance(body, dict) and isinstance(body.get("data"), list)
+
+
 @RULES.rule("UMTS-DOWNLOAD-RECORDS")
-@applies_when(_expects(Expect.DATA), "a download once status reported download_status")
-@applies_when(lambda answer, asked: asked.operation == "download" and answer.status == 200
-              and isinstance(answer.body, dict) and isinstance(answer.body.get("data"), list),
-              "a 200 download answer carrying data (its form is UMTS-DOWNLOAD-SHAPE's)")
-def download_holds_the_trace(answer: Answer, asked: Asked) -> bool:
-    """A trace the server reports downloadable holds its records, and they are about the tunnel
-    the create asked for: its remote system(s) and colors (a wildcard color matches any)."""
-    records = answer.body["data"]
-    when = f" {asked.situation}" if asked.situation else ""
-    assert records, (
-        f"status{when} reported download_status success, but download holds no record: "
-        f"{answer.exchange()}"
-    )
-    asked_for = asked.created_with
-    if not asked_for:
-        return True
+@applies_when(lambda answer, asked: asked.created_with is not None,
+              "a download of a session whose create input is known")
+@applies_when(_a_data_download, "a 200 download answer carrying data (its form is UMTS-DOWNLOAD-SHAPE's)")
+def download_is_the_trace_asked_for(answer: Answer, asked: Asked) -> bool:
+    """Every record is about the tunnel the create asked for: its remote system(s) and colors (a
+    wildcard color matches any). How many records there must be is UMTS-DOWNLOAD-READY's."""
+    asked_for = asked.created_with or {}
     systems = _systems(str(asked_for.get("remoteSystem", "")))
-    for index, record in enumerate(records):
+    for index, record in enumerate(answer.body["data"]):
         if not isinstance(record, dict):
             continue  # UMTS-DOWNLOAD-SHAPE's
         remote = record.get("remote_system_ip")

@@ -139,7 +139,7 @@ VARIANTS = variant_table(
     # Values compared with their meaning and with what was asked (issue 18 item 1).
     Variant("download-empty", "fault",
             'status reports download_status success, but download answers {"data": []}',
-            requirement="UMTS-DOWNLOAD-RECORDS"),
+            requirement="UMTS-DOWNLOAD-READY"),
     Variant("records-other-system", "fault",
             "the trace's records are about a remote system the create did not ask for",
             requirement="UMTS-DOWNLOAD-RECORDS"),
