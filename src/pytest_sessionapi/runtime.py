@@ -770,6 +770,7 @@ class RuntimePlugin:
         state = _state(config)
         if not state.document:
             return
+        from .reports import UNTESTED
         terminalreporter.section("sessionapi conformance")
         if state.document.get("interrupted"):
             terminalreporter.write_line(state.document["interrupted"], yellow=True)
@@ -792,6 +793,10 @@ class RuntimePlugin:
                     line += f"; failed: {', '.join(failed)}"
                 if advisory:
                     line += f"; SHOULD not met: {', '.join(advisory)}"
+                untested = [r["id"] for r in entry["requirements"]
+                            if r["status"] in UNTESTED and r["level"] == "MUST"]
+                if entry["verdict"] == "incomplete" and untested:
+                    line += f"; MUST not tested: {', '.join(untested)}"
                 waived = [r["id"] for r in entry["requirements"] if r["status"] == "waived"]
                 if waived:
                     line += f"; waived: {', '.join(waived)}"

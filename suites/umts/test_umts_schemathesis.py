@@ -17,7 +17,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pytest_sessionapi.apis.umts.rules import RULES, session_id_in
+from pytest_sessionapi.apis.umts.model import Expect
+from pytest_sessionapi.apis.umts.rules import RULES, Asked, session_id_in
 from pytest_sessionapi.apis.umts.schemathesis_checks import (
     CREATE_RULES,
     UNKNOWN_SESSION_RULES,
@@ -26,6 +27,7 @@ from pytest_sessionapi.apis.umts.schemathesis_checks import (
     said_by_rules,
 )
 from pytest_sessionapi.apis.umts.sessions import busy_device_problem
+from pytest_sessionapi.apis.umts.steps import judge
 from pytest_sessionapi.apis.umts.strategies import (
     create_bodies,
     create_cases,
@@ -65,11 +67,12 @@ def test_generated_create_bodies(data, sessionapi_client, umts_body, umts_sessio
         if session_id:
             umts_sessions.track(session_id)
         problem = busy_device_problem(response, umts_sessions)
-        if problem in ("busy", "lost"):
+        if problem in ("busy", "lost", "stuck"):
             sessionapi_conformance.stop_not_tested("a session the suite cannot release holds the target's device (TBST1008)")
         if problem:
-            with sessionapi_conformance.require("UMTS-DISABLE-FREES-DEVICE"):
-                raise AssertionError(problem)
+            judge(sessionapi_conformance, response,
+                  Asked("create", Expect.FREED_DEVICE, device_uuid=body["deviceUUID"], situation=problem),
+                  ("UMTS-DISABLE-FREES-DEVICE",), hard=True)
         asked = asked_of(case, refusable=not uses_configured_colors(body, umts_body))
         verdicts = judge_generated(
             case, response, rules=RULES, asked=asked, requirement_ids=(*CREATE_RULES, "UMTS-ERROR-ENVELOPE"),

@@ -157,7 +157,7 @@ def test_download_shape():
     asked = Asked("download", Expect.DATA)
     rules = ("UMTS-DOWNLOAD-READY", "UMTS-DOWNLOAD-SHAPE")
     assert failures(answer(body={"data": [record]}), asked, rules) == {}
-    assert failures(answer(body={"data": []}), asked, rules) == {}
+    assert list(failures(answer(body={"data": []}), asked, rules)) == ["UMTS-DOWNLOAD-READY"]
     for bad in ([record], {"data": [{**record, "hops": [hop]}]}, {"data": [{**record, "vip_time": "1"}]},
                 {"data": [{k: v for k, v in record.items() if k != "state"}]}):
         assert list(failures(answer(body=bad), asked, rules)) == ["UMTS-DOWNLOAD-SHAPE"]
@@ -250,3 +250,92 @@ def test_a_rule_failure_is_typed_and_carries_its_requirement():
 def test_every_operation_on_an_unknown_session_is_judged_alike(operation):
     asked = Asked(operation, Expect.UNKNOWN_SESSION)
     assert failures(answer(400, ENVELOPE), asked) == {}
+
+
+# --- values compared with their meaning and with what the create asked (issue 18) -------------
+ASKED_INPUT = {"deviceUUID": DEVICE, "localColor": "lte", "remoteColor": "lte",
+               "remoteSystem": "172.16.255.16, 172.16.255.14"}
+RECORD = {"vip_idx": 496, "vip_time": 1643400901398, "remote_color": "lte", "local_color": "lte",
+          "remote_system_ip": "172.16.255.14", "local_system_ip": "172.16.255.21", "proto": "IPSEC",
+          "sent_qos": 0, "state": "UP", "event_type": "ON_DEMAND", "event_subtype": "NONE",
+          "hops": {"hop": []}}
+
+
+def test_a_downloadable_trace_holds_records_of_the_tunnel_asked_for():
+    asked = Asked("download", Expect.DATA, created_with=ASKED_INPUT)
+    rule = ("UMTS-DOWNLOAD-RECORDS",)
+    assert RULES.judge(answer(body={"data": [RECORD]}), asked, rule).passed == list(rule)
+    # How many records there must be is UMTS-DOWNLOAD-READY's.
+    assert failures(answer(body={"data": []}), asked, rule) == {}
+    ready = ("UMTS-DOWNLOAD-READY",)
+    assert "holds no record" in failures(answer(body={"data": []}), asked, ready)["UMTS-DOWNLOAD-READY"]
+    for bad in ({"remote_system_ip": "172.16.255.99"}, {"local_color": "biz-internet"},
+                {"remote_color": "mpls"}):
+        assert list(failures(answer(body={"data": [{**RECORD, **bad}]}), asked, rule)) == list(rule)
+    wildcard = Asked("download", Expect.DATA,
+                     created_with={**ASKED_INPUT, "localColor": "local-color-all"})
+    assert failures(answer(body={"data": [{**RECORD, "local_color": "mpls"}]}), wildcard, rule) == {}
+    # An undocumented download's records, too, are the session's; without the create's input
+    # there is nothing to compare.
+    opened = Asked("download", Expect.OPEN, created_with=ASKED_INPUT)
+    assert list(failures(answer(body={"data": [{**RECORD, "remote_system_ip": "1.2.3.4"}]}), opened, rule)) == list(rule)
+    assert RULES.judge(answer(body={"data": [RECORD]}), Asked("download", Expect.DATA), rule).results == {}
+    # Not a data answer: UMTS-DOWNLOAD-SHAPE's or -READY's, not this rule's.
+    assert RULES.judge(answer(body=[RECORD]), asked, rule).results == {}
+
+
+def test_the_payload_holds_what_the_create_asked():
+    asked = Asked("status", Expect.SESSION, session_id=SESSION_ID, device_uuid=DEVICE,
+                  created_with={**ASKED_INPUT, "remoteSystem": "172.16.255.16"})
+    rule = ("UMTS-SESSION-PAYLOAD",)
+    assert failures(answer(body=SESSION), asked, rule) == {}
+    other = json.dumps({**json.loads(PAYLOAD), "remoteColor": "remote-color-all"})
+    problem = failures(answer(body={**SESSION, "payload": other}), asked, rule)["UMTS-SESSION-PAYLOAD"]
+    assert "remoteColor" in problem
+    spaced = json.dumps({**json.loads(PAYLOAD), "remoteSystem": "172.16.255.16, 172.16.255.14"})
+    listed = Asked("status", Expect.SESSION, session_id=SESSION_ID, created_with=ASKED_INPUT)
+    assert failures(answer(body={**SESSION, "payload": spaced}), listed, rule) == {}
+
+
+def test_user_ip_is_an_ip_address():
+    rule = ("UMTS-SESSION-VALUES",)
+    for good in ("10.0.1.1", "2001:db8::1"):
+        assert failures(answer(body={**SESSION, "userIp": good}), STATUS, rule) == {}
+    for bad in ("unknown-host", "", "10.0.1"):
+        assert "userIp" in failures(answer(body={**SESSION, "userIp": bad}), STATUS, rule)["UMTS-SESSION-VALUES"]
+
+
+def test_an_error_envelope_with_empty_texts_fails():
+    rule = ("UMTS-ERROR-ENVELOPE",)
+    unknown = Asked("status", Expect.UNKNOWN_SESSION)
+    for key in ("message", "details"):
+        body = {"error": {**ENVELOPE["error"], key: " "}}
+        assert key in failures(answer(400, body), unknown, rule)["UMTS-ERROR-ENVELOPE"]
+
+
+def test_the_end_of_the_wait_after_stop():
+    due = Asked("status", Expect.SESSION, session_id=SESSION_ID, results_due="after 2.0 s")
+    rule = ("UMTS-DOWNLOAD-READY",)
+    assert failures(answer(body=SESSION), due, rule) == {}
+    failed = {k: v for k, v in SESSION.items() if k != "download_status"} | {"status": "failure"}
+    assert failures(answer(body=failed), due, rule) == {}
+    waiting = {k: v for k, v in SESSION.items() if k != "download_status"}
+    assert "after 2.0 s" in failures(answer(body=waiting), due, rule)["UMTS-DOWNLOAD-READY"]
+    # A status that is no session is UMTS-STATUS-IDENTITY's, not a readiness failure.
+    assert RULES.judge(answer(400, ENVELOPE), due, rule).results == {}
+
+
+def test_a_refused_start_must_not_have_started_the_trace():
+    asked = Asked("status", Expect.UNCHANGED, session_id=SESSION_ID, situation="start without JSESSIONID")
+    rule = ("UMTS-AUTH-SESSION-REQUIRED",)
+    assert "START" in failures(answer(body=SESSION), asked, rule)["UMTS-AUTH-SESSION-REQUIRED"]
+    assert failures(answer(body={**SESSION, "requestStatus": "STOP"}), asked, rule) == {}
+    assert RULES.judge(answer(400, ENVELOPE), asked, rule).results == {}
+
+
+def test_a_create_after_the_suite_freed_the_device():
+    asked = Asked("create", Expect.FREED_DEVICE, situation="the suite disabled each of the 2 session(s)")
+    rule = ("UMTS-DISABLE-FREES-DEVICE",)
+    conflict = {"error": {**ENVELOPE["error"], "code": "TBST1008"}}
+    assert "2 session(s)" in failures(answer(400, conflict), asked, rule)["UMTS-DISABLE-FREES-DEVICE"]
+    assert failures(answer(body=[SESSION]), asked, rule) == {}

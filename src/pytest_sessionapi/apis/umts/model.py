@@ -53,6 +53,7 @@ class Expect(Enum):
     LOGIN_REFUSED = "the HTML login page or a 4xx"
     TOKEN = "200 with the XSRF token as one word of plain text"
     NOT_SERVED = "refused (a redirect, a 4xx or the login page): no session"
+    UNCHANGED = "the session as before: a refused call started nothing"
     XSRF_REFUSED = "403: a POST without X-XSRF-TOKEN"
 
 

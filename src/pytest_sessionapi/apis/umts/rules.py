@@ -14,7 +14,9 @@ Tolerances decided in ``requirements.toml`` (``decision``) are implemented here 
 
 from __future__ import annotations
 
+import ipaddress
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,6 +38,8 @@ from .models import (
     error_code,
 )
 
+WILDCARD_COLORS = ("local-color-all", "remote-color-all")
+"""The colors of the vendor's payload samples that name every color: a record may carry any."""
 REQUEST_STATUSES = ("START", "STOP")
 STATUSES = ("success", "failure")
 DOC_ACK_TEXT = "{status: success}"
@@ -62,6 +66,12 @@ class Asked:
     """The session that holds the device when a create must conflict."""
     situation: str = ""
     """Where the request was sent, in words, for the failure message ('after start')."""
+    created_with: Mapping[str, Any] | None = None
+    """The UMTSInput the session was created with (None: not known): what its payload holds and
+    what its trace is about."""
+    results_due: str | None = None
+    """Set on the last status answer of the wait after a documented stop (how long the suite
+    waited, in words): the trace must by then be downloadable or reported failed."""
 
 
 RULES: Rulebook[Asked] = Rulebook("umts")
@@ -166,6 +176,11 @@ def _assert_envelope(body: Any) -> None:
         f'an error answer must be {{"error": {{type, message, details, code}}}}, got {_short(body)}'
     )
     _validate(ErrorEnvelope, body, "error envelope")
+    empty = [key for key in ("type", "message", "details", "code") if not body["error"][key].strip()]
+    assert not empty, (
+        f"the error envelope's {', '.join(empty)} {'is' if len(empty) == 1 else 'are'} empty: "
+        f"{_short(body)}"
+    )
 
 
 def _assert_ack(body: Any, operation: str) -> None:
@@ -281,13 +296,24 @@ def token_is_one_word(answer: Answer, asked: Asked) -> bool:
 
 
 @RULES.rule("UMTS-AUTH-SESSION-REQUIRED")
-@applies_when(_expects(Expect.NOT_SERVED), "a call without a session, or with a forged one")
+@applies_when(_expects(Expect.NOT_SERVED, Expect.UNCHANGED),
+              "a call without a session, or with a forged one; or the session's status after one")
 def call_without_session_is_refused(answer: Answer, asked: Asked) -> bool:
     """'For non-whitelisted endpoints, the user must provide an API token as a cookie'.
 
     Decision: the refusal form is undocumented; accepted are a redirect (to the login page), any
     4xx, and the HTML login page with 200 ('Authentication'). A 2xx other than the login page is
-    serving the call; a 5xx is not a refusal either. A create must not have opened a session."""
+    serving the call; a 5xx is not a refusal either. A create must not have opened a session, and
+    a refused start must not have started the trace (the session's status afterwards)."""
+    if asked.expect is Expect.UNCHANGED:
+        session = answer.body
+        if answer.status != 200 or not isinstance(session, dict):
+            return False  # not a session to read: UMTS-STATUS-IDENTITY's, elsewhere
+        assert request_status(session) != "START", (
+            f"{asked.situation or 'an unauthenticated start'} was refused in words, but the "
+            f"session now reports requestStatus START"
+        )
+        return True
     _assert_refused(answer, asked)
     if asked.operation == "create":
         leaked = session_id_in(answer)
@@ -370,9 +396,9 @@ def second_create_conflicts(answer: Answer, asked: Asked) -> bool:
 @applies_when(_expects(Expect.FREED_DEVICE), "a create after the device's only session was disabled")
 def disable_frees_the_device(answer: Answer, asked: Asked) -> bool:
     """After a successful disable, the device accepts a new create."""
+    why = asked.situation or "the device's only session was disabled"
     assert answer.status == 200 and session_id_in(answer), (
-        f"create after disabling the device's only session must open a new one: "
-        f"{answer.exchange()}"
+        f"{why}, yet create did not open a new session: {answer.exchange()}"
     )
     return True
 
@@ -416,7 +442,29 @@ def session_payload(answer: Answer, asked: Asked) -> bool:
             f"payload deviceUUID {payload.device_uuid!r} != the requested device "
             f"{asked.device_uuid!r}"
         )
+    for key, attribute in _PAYLOAD_KEYS.items():
+        wanted, held = (asked.created_with or {}).get(key), getattr(payload, attribute)
+        if wanted is not None and held is not None:
+            assert _same_input(key, held, wanted), (
+                f"payload {key} {held!r} is not what the create asked ({wanted!r})"
+            )
     return True
+
+
+_PAYLOAD_KEYS = {"deviceUUID": "device_uuid", "localColor": "local_color",
+                 "remoteColor": "remote_color", "remoteSystem": "remote_system"}
+"""The UMTSInput keys the payload echoes (the vendor's payload samples carry all four)."""
+
+
+def _systems(value: str) -> list[str]:
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+def _same_input(key: str, held: Any, value: Any) -> bool:
+    """A comma-separated remoteSystem is the same list whatever the spacing."""
+    if key == "remoteSystem" and isinstance(held, str) and isinstance(value, str):
+        return _systems(held) == _systems(value)
+    return held == value
 
 
 def _decode_payload(raw: Any, *, allow_double_encoding: bool) -> SessionPayload:
@@ -460,6 +508,14 @@ def session_values(answer: Answer, asked: Asked) -> bool:
     kind = session.get("type")
     if kind is not None:
         assert kind == "ON_DEMANDING", f"type {_short(kind)} is not 'ON_DEMANDING'"
+    user_ip = session.get("userIp")
+    if isinstance(user_ip, str):
+        try:
+            ipaddress.ip_address(user_ip)
+        except ValueError:
+            raise AssertionError(
+                f"userIp {_short(user_ip)} is not an IP address (the samples: '10.0.1.1')"
+            ) from None
     download_status = session.get("download_status")
     if download_status is not None:
         assert download_status == "success", (
@@ -536,15 +592,38 @@ def acknowledged(answer: Answer, asked: Asked) -> bool:
     return True
 
 
+def _results_due_or_downloadable(answer: Answer, asked: Asked) -> bool:
+    if asked.operation == "download":
+        return asked.expect is Expect.DATA
+    return asked.operation == "status" and asked.results_due is not None and \
+        answer.status == 200 and isinstance(answer.body, dict)
+
+
 @RULES.rule("UMTS-DOWNLOAD-READY")
-@applies_when(_expects(Expect.DATA), "a download once status reported download_status")
-@applies_when(lambda answer, asked: asked.operation == "download", "a download")
+@applies_when(_results_due_or_downloadable,
+              "a download once status reported download_status, or the last status of the wait "
+              "after a documented stop")
 def download_when_status_says_ready(answer: Answer, asked: Asked) -> bool:
-    """Whenever status reports download_status, download answers 200."""
+    """A stopped trace ends downloadable or failed (status failure, the documented failure
+    path) within the wait; whenever status reports download_status, download answers 200 with
+    at least one record. A status that is not a session object is UMTS-STATUS-IDENTITY's, not
+    this rule's."""
+    if asked.operation == "status":
+        session = answer.body
+        assert session.get("download_status") is not None or session.get("status") == "failure", (
+            f"no download_status {asked.results_due}; last status: {_short(session)}"
+        )
+        return True
     when = f" {asked.situation}" if asked.situation else ""
     assert answer.status == 200, (
         f"status{when} reported download_status, but download answered {answer.exchange()}"
     )
+    body = answer.body
+    if isinstance(body, dict) and isinstance(body.get("data"), list):  # else the shape's failure
+        assert body["data"], (
+            f"status{when} reported download_status success, but download holds no record: "
+            f"{answer.exchange()}"
+        )
     return True
 
 
@@ -556,6 +635,40 @@ def download_shape(answer: Answer, asked: Asked) -> bool:
     """``{"data": [record, ...]}``; every record has the documented fields and types, and
     ``hops`` is an object wrapping the ``hop`` array."""
     _assert_download(answer.body)
+    return True
+
+
+def _a_data_download(answer: Answer, asked: Asked) -> bool:
+    body = answer.body
+    return asked.operation == "download" and answer.status == 200 and \
+        isinstance(body, dict) and isinstance(body.get("data"), list)
+
+
+@RULES.rule("UMTS-DOWNLOAD-RECORDS")
+@applies_when(lambda answer, asked: asked.created_with is not None,
+              "a download of a session whose create input is known")
+@applies_when(_a_data_download, "a 200 download answer carrying data (its form is UMTS-DOWNLOAD-SHAPE's)")
+def download_is_the_trace_asked_for(answer: Answer, asked: Asked) -> bool:
+    """Every record is about the tunnel the create asked for: its remote system(s) and colors (a
+    wildcard color matches any). How many records there must be is UMTS-DOWNLOAD-READY's."""
+    asked_for = asked.created_with or {}
+    systems = _systems(str(asked_for.get("remoteSystem", "")))
+    for index, record in enumerate(answer.body["data"]):
+        if not isinstance(record, dict):
+            continue  # UMTS-DOWNLOAD-SHAPE's
+        remote = record.get("remote_system_ip")
+        assert not systems or remote in systems, (
+            f"record {index} traces remote system {_short(remote)}; the create asked for "
+            f"{', '.join(systems)}"
+        )
+        for field_name, key in (("local_color", "localColor"), ("remote_color", "remoteColor")):
+            wanted = asked_for.get(key)
+            if wanted in WILDCARD_COLORS or wanted is None:
+                continue
+            assert record.get(field_name) == wanted, (
+                f"record {index} has {field_name} {_short(record.get(field_name))}; the create "
+                f"asked for {key} {wanted!r}"
+            )
     return True
 
 

@@ -48,6 +48,8 @@ class DeviceLog:
     released: int = 0
     lost: int = 0
     """Creates that answered 200 without a session id the suite could read (and release)."""
+    stuck: int = 0
+    """Sessions the suite opened and could not disable: they hold the device."""
 
     @property
     def freed_by_suite(self) -> bool:
@@ -104,6 +106,7 @@ class SessionTracker:
                 last = f"{' then '.join(steps)} answered {response.status_code}" + (f" {code}" if code else "")
         self.forget(session_id, released=released)
         if not released:
+            self.log.stuck += 1
             self.unreleased.append(session_id)
             self.problems.append(f"session {session_id} could not be disabled ({last})")
         return released
@@ -139,7 +142,8 @@ def busy_device_problem(response: httpx.Response, tracker: SessionTracker) -> st
     """Why a create answered TBST1008 although the suite holds nothing on the device: "busy"
     (somebody else's session: nothing to judge), "lost" (an earlier create answered 200 without a
     session id, so the suite could not release what it opened: that create is the failure, already
-    recorded), a UMTS-DISABLE-FREES-DEVICE failure message, or None (not that situation)."""
+    recorded), "stuck" (a session the suite opened could not be disabled, see the clean-up
+    warning), a UMTS-DISABLE-FREES-DEVICE failure message, or None (not that situation)."""
     answer = Answer.from_httpx(response)
     if answer.status == 200 or error_code(answer.json) != CODE_CONFLICT:
         return None
@@ -147,9 +151,11 @@ def busy_device_problem(response: httpx.Response, tracker: SessionTracker) -> st
         return None
     if tracker.log.lost:
         return "lost"
+    if tracker.log.stuck:
+        return "stuck"
     if tracker.log.freed_by_suite:
         return (
             f"the suite disabled each of the {tracker.log.released} session(s) it opened on the "
-            f"device and holds none, yet create answers {answer.exchange()}"
+            f"device and holds none"
         )
     return "busy"

@@ -36,6 +36,9 @@ STATUS_ANSWER = (
 )
 """What every status answer on an open session is held to (the lifecycle rules judge only when
 ``Asked.reports`` says what the status must report)."""
+DOWNLOAD_ANSWER = ("UMTS-MEDIA-JSON", "UMTS-DOWNLOAD-READY", "UMTS-DOWNLOAD-SHAPE",
+                   "UMTS-DOWNLOAD-RECORDS")
+"""A download once status reported download_status."""
 ERROR_ANSWER = ("UMTS-MEDIA-JSON", "UMTS-ERROR-UNKNOWN-SESSION", "UMTS-DISABLE-INVALIDATES",
                 "UMTS-ERROR-ENVELOPE")
 """An operation on a session id that is not (or no longer) there."""
@@ -90,7 +93,7 @@ def create_first(
     if not rules and response.status_code == 200 and not session_id:
         usable = Answer.from_httpx(response).json is not NOT_JSON
         rules = ("UMTS-MEDIA-JSON", "UMTS-CREATE-SESSION") if usable else ("UMTS-MEDIA-JSON",)
-    asked = Asked("create", Expect.NEW_SESSION, device_uuid=body["deviceUUID"])
+    asked = Asked("create", Expect.NEW_SESSION, device_uuid=body["deviceUUID"], created_with=body)
     judge(conformance, response, asked, rules,
           required=("UMTS-CREATE-SESSION",) if required else ())
     problem = busy_device_problem(response, tracker)
@@ -99,14 +102,20 @@ def create_first(
             "the device is held by a session an earlier create opened without answering its id "
             "(UMTS-CREATE-SESSION failed there)"
         )
+    if problem == "stuck":
+        conformance.stop_not_tested(
+            "the device is held by a session the suite opened and could not disable (see the "
+            "clean-up warning)"
+        )
     if problem == "busy":
         conformance.stop_not_tested(
             "create answered TBST1008 before the suite opened anything: another session is open "
             f"on {body['deviceUUID']}; free the device (or name another) to run this test"
         )
     if problem:
-        with conformance.require("UMTS-DISABLE-FREES-DEVICE"):
-            raise AssertionError(problem)
+        asked = Asked("create", Expect.FREED_DEVICE, device_uuid=body["deviceUUID"], situation=problem)
+        judge(conformance, response, asked, ("UMTS-DISABLE-FREES-DEVICE",),
+              required=("UMTS-DISABLE-FREES-DEVICE",))
     return response, session_id
 
 
@@ -118,12 +127,13 @@ def judged_status(
     moment: str,
     *,
     reports: str | None = None,
+    created_with: dict[str, str] | None = None,
 ) -> dict[str, Any] | None:
     """GET status, judged for identity, every session rule and, with ``reports``, the
     requestStatus it must report; the session object or None."""
     response = client.status(session_id)
     asked = Asked("status", Expect.SESSION, session_id=session_id, device_uuid=device,
-                  reports=reports, situation=moment)
+                  reports=reports, situation=moment, created_with=created_with)
     judge(conformance, response, asked, STATUS_ANSWER)
     body = Answer.from_httpx(response).json
     return body if response.status_code == 200 and isinstance(body, dict) else None
@@ -138,12 +148,30 @@ def acknowledged(conformance: TestRecorder, client: Client, operation: str, sess
     return response.status_code == 200
 
 
-def download_when_ready(conformance: TestRecorder, client: Client, session_id: str, moment: str) -> None:
-    """status said download_status: download must answer 200 with the documented shape."""
+def judged_wait(
+    conformance: TestRecorder, poll: Poll, session_id: str, device: str, timeout_s: float,
+    created_with: dict[str, str] | None = None,
+) -> None:
+    """The last status answer of the wait after a documented stop: a session object (the status
+    rules) that says the trace is downloadable or failed (UMTS-DOWNLOAD-READY)."""
+    if poll.response is None:
+        return
+    asked = Asked("status", Expect.SESSION, session_id=session_id, device_uuid=device,
+                  situation="while waiting for the trace", results_due=poll.results_due(timeout_s),
+                  created_with=created_with)
+    judge(conformance, poll.response, asked, (*STATUS_ANSWER, "UMTS-DOWNLOAD-READY"))
+
+
+def download_when_ready(
+    conformance: TestRecorder, client: Client, session_id: str, moment: str,
+    created_with: dict[str, str] | None = None,
+) -> None:
+    """status said download_status: download must answer 200 with the documented shape, holding
+    the records of the trace the create asked for."""
     response = client.download(session_id)
-    asked = Asked("download", Expect.DATA, session_id=session_id, situation=moment)
-    judge(conformance, response, asked,
-          ("UMTS-MEDIA-JSON", "UMTS-DOWNLOAD-READY", "UMTS-DOWNLOAD-SHAPE"))
+    asked = Asked("download", Expect.DATA, session_id=session_id, situation=moment,
+                  created_with=created_with)
+    judge(conformance, response, asked, DOWNLOAD_ANSWER)
 
 
 def gone_session(
@@ -173,6 +201,13 @@ class Poll:
     waited_s: float
     polls: int
     problem: str | None = None
+    response: httpx.Response | None = None
+    """The last status answer of the wait, for the step after it to judge."""
+
+    def results_due(self, timeout_s: float) -> str:
+        """The wait, in words, for the message of a status that still has no results."""
+        return (f"after {self.waited_s:.1f} s ({self.polls} status polls, poll_timeout_s = "
+                f"{timeout_s:g}) since a successful stop")
 
 
 def poll_until_downloadable(
@@ -191,15 +226,16 @@ def poll_until_downloadable(
         body = answer.json
         if response.status_code != 200 or not isinstance(body, dict):
             return Poll(last, False, False, time.monotonic() - started, polls,
-                        f"status answered {answer.exchange()} while waiting for the trace")
+                        f"status answered {answer.exchange()} while waiting for the trace",
+                        response)
         last = body
         if body.get("download_status") is not None:
-            return Poll(body, True, False, time.monotonic() - started, polls)
+            return Poll(body, True, False, time.monotonic() - started, polls, response=response)
         if body.get("status") == "failure":
-            return Poll(body, False, True, time.monotonic() - started, polls)
+            return Poll(body, False, True, time.monotonic() - started, polls, response=response)
         waited = time.monotonic() - started
         if waited >= timeout_s:
-            return Poll(body, False, False, waited, polls)
+            return Poll(body, False, False, waited, polls, response=response)
         time.sleep(min(interval_s, max(0.0, timeout_s - waited)))
 
 

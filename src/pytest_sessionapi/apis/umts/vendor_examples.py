@@ -47,3 +47,13 @@ def operation_200_description() -> str:
 def status_ok_sample() -> dict[str, Any]:
     """The 'status ok sample': a started trace whose results are there (START, download_status)."""
     return operation_samples()["status ok sample"]
+
+
+def operation_methods() -> list[str]:
+    """The HTTP methods of updateUmtsSessionStatus' path (the vendor's page: GET only)."""
+    return sorted(document()["paths"][OPERATION_PATH])
+
+
+def operation_statuses() -> list[str]:
+    """The response statuses updateUmtsSessionStatus documents."""
+    return sorted(document()["paths"][OPERATION_PATH]["get"]["responses"])

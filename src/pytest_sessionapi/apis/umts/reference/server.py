@@ -11,7 +11,10 @@ those choices (they are exactly what the conformant variants vary):
   (the docs say "some GET and all POST"; variant ``xsrf-post-only`` requires it on POST only).
 * start/stop/disable answer the spec example literally: the JSON string ``"{status: success}"``.
 * ``create`` answers an array of one session (the spec's schema).
-* A trace finishes at ``stop``: results and ``download_status`` are there right away.
+* A trace finishes at ``stop``: results and ``download_status`` are there right away. A trace
+  towards a remote system in 192.0.2.0/24 (TEST-NET-1, reachable by no device) fails instead:
+  status ``failure``, statusMessage ``device error``, no ``download_status`` (the vendor's
+  'status fail sample').
 * Undocumented situations (start twice, stop before start, download before results, disable
   without stop) succeed; an unknown operation and a refused input answer 400 with the vManage
   envelope and the reference's own code ``TBST1000`` (not a vendor code).
@@ -19,6 +22,7 @@ those choices (they are exactly what the conformant variants vary):
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import secrets
 import threading
@@ -47,7 +51,9 @@ EMBEDDED_TABLE: dict[str, Any] = {
     "device_uuid": "C8K-6dfe1f7c-7dc5-4891-bdb4-fb74e84882b7",
     "local_color": "lte",
     "remote_color": "lte",
-    "remote_system": "172.16.255.16",
+    # The vendor's own create example names two remote systems, comma-separated: configured so,
+    # both documented forms (one system IP, a list) are sent.
+    "remote_system": "172.16.255.16,172.16.255.14",
     "poll_timeout_s": 2,
     "poll_interval_s": 0.1,
 }
@@ -90,6 +96,20 @@ LOGIN_PAGE = (
 )
 
 
+UNREACHABLE = ipaddress.ip_network("192.0.2.0/24")
+
+
+def _unreachable(remote_system: str) -> bool:
+    """Whether a remote system of the list lies in TEST-NET-1, which no device can trace to."""
+    for part in remote_system.split(","):
+        try:
+            if ipaddress.ip_address(part.strip()) in UNREACHABLE:
+                return True
+        except ValueError:
+            continue
+    return False
+
+
 def _now_ms() -> int:
     return int(time.time() * 1000)
 
@@ -118,6 +138,8 @@ class TraceSession:
     results_at: float | None = None
     """time.monotonic() from which the results of the last stopped trace exist."""
     records: list[dict[str, Any]] = field(default_factory=list)
+    failed: bool = False
+    """The device reported the trace as failed (the vendor's 'status fail sample')."""
 
 
 class ReferenceState:
@@ -149,6 +171,8 @@ def _error(status: int, message: str, details: str, code: str, variant: Switch) 
     if variant("other-wording"):
         message = f"Request rejected: {message.lower()}"
         details = f"[{code}] {details} Please check the request and retry."
+    if variant("error-texts-empty"):
+        message = details = ""
     body: dict[str, Any] = {"type": "error", "message": message, "details": details, "code": code}
     if variant("error-details-missing"):
         del body["details"]
@@ -203,7 +227,8 @@ def _records(session: TraceSession, local_ip: str, variant: Switch) -> list[dict
             "vip_time": now,
             "remote_color": session.remote_color,
             "local_color": session.local_color,
-            "remote_system_ip": session.remote_system.split(",")[0].strip(),
+            "remote_system_ip": "172.16.255.99" if variant("records-other-system")
+            else session.remote_system.split(",")[0].strip(),
             "local_system_ip": local_ip,
             "proto": "IPSEC",
             "sent_qos": qos,
@@ -223,7 +248,7 @@ def _payload(session: TraceSession, variant: Switch) -> dict[str, Any]:
         "deviceUUID": session.device_uuid,
         "localColor": session.local_color,
         "remoteSystem": session.remote_system,
-        "remoteColor": session.remote_color,
+        "remoteColor": "remote-color-all" if variant("payload-other-color") else session.remote_color,
         "actionType": "ON_DEMANDING",
         "sessionId": (str(uuid.uuid5(uuid.NAMESPACE_URL, session.session_id))
                       if variant("payload-stale-session-id") else session.session_id),
@@ -254,16 +279,17 @@ def _session_json(
         "sessionId": session.session_id,
         "type": "ON_DEMANDING",
         "uuid": session.device_uuid,
-        "statusMessage": "trace session ready" if variant("other-wording") else "ok",
+        "statusMessage": "device error" if session.failed
+        else "trace session ready" if variant("other-wording") else "ok",
         "renewalTime": session.renewal_time,
         "@rid": session.rid,
         "payload": json.loads(payload) if variant("payload-object") else payload,
-        "userIp": session.user_ip,
+        "userIp": "unknown-host" if variant("user-ip-garbage") else session.user_ip,
         "startTime": session.start_time // 1000 if variant("start-time-seconds")
         else session.start_time,
         "user": session.user,
         "requestStatus": _request_status(session, variant),
-        "status": "ok" if variant("status-ok") else "success",
+        "status": "failure" if session.failed else "ok" if variant("status-ok") else "success",
     }
     if variant("renewal-time-string"):
         body["renewalTime"] = str(session.renewal_time)
@@ -377,6 +403,9 @@ def create_app(variant_name: str | None = None) -> Starlette:
                           f"The body must carry the strings {', '.join(fields)}.",
                           REFERENCE_CODE, variant)
         device = body["deviceUUID"]
+        if variant("remote-system-list-refused") and "," in body["remoteSystem"]:
+            return _error(400, "Invalid input", "remoteSystem must be one system IP.",
+                          REFERENCE_CODE, variant)
         with state.lock:
             if device not in state.devices:
                 return _error(400, "Invalid device", f"device {device} is not known.",
@@ -427,6 +456,9 @@ def create_app(variant_name: str | None = None) -> Starlette:
                               f"Operation {op} is not one of {', '.join(OPERATIONS)}.",
                               REFERENCE_CODE, variant)
             op = "status"
+        if variant("malformed-id-500") and not all(c.isalnum() and c.isascii() or c == "-"
+                                                   for c in session_id):
+            return Response("java.lang.IllegalArgumentException", status_code=500)
         with state.lock:
             session = state.sessions.get(session_id) or state.disabled.get(session_id)
             if session is None:
@@ -435,6 +467,11 @@ def create_app(variant_name: str | None = None) -> Starlette:
 
     def _operate(op: str, session: TraceSession) -> Response:
         strict = variant("strict-transitions")
+        refused = {"start": variant("start-refused"), "stop": variant("stop-refused"),
+                   "status": variant("status-refused"), "download": variant("download-refused")}
+        if refused.get(op):  # a documented operation, refused on a session in any state
+            return _error(400, "Invalid request", f"Operation {op} is not available.",
+                          REFERENCE_CODE, variant)
         if op == "status":
             return JSONResponse(_session_json(session, state, variant))
         if op == "start":
@@ -446,6 +483,7 @@ def create_app(variant_name: str | None = None) -> Starlette:
                                   REFERENCE_CODE, variant)
             session.state = "running"
             session.results_at = None
+            session.failed = False
             session.renewal_time = _now_ms()
             if variant("results-while-running"):
                 session.results_at = time.monotonic()
@@ -458,6 +496,9 @@ def create_app(variant_name: str | None = None) -> Starlette:
                                   REFERENCE_CODE, variant)
                 return _ack(variant)
             session.state = "stopped"
+            if _unreachable(session.remote_system):
+                session.failed = True
+                return _ack(variant)
             delay = TRACE_DELAY_S if variant("trace-finishes-later") else 0.0
             session.results_at = time.monotonic() + delay
             session.records = _records(session, state.devices[session.device_uuid], variant)
@@ -472,6 +513,8 @@ def create_app(variant_name: str | None = None) -> Starlette:
                 if strict or variant("download-status-premature"):
                     return _error(400, "Invalid request", "The trace has no results yet.",
                                   REFERENCE_CODE, variant)
+                return JSONResponse({"data": []})
+            if variant("download-empty"):
                 return JSONResponse({"data": []})
             if variant("download-bare-array"):
                 return JSONResponse(session.records)

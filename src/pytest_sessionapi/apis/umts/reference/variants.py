@@ -89,6 +89,8 @@ VARIANTS = variant_table(
             requirement="UMTS-SESSION-VALUES"),
     Variant("status-ok", "fault", "status field 'ok' instead of success/failure",
             requirement="UMTS-SESSION-VALUES"),
+    Variant("user-ip-garbage", "fault", "userIp is a word, not an IP address",
+            requirement="UMTS-SESSION-VALUES"),
     Variant("status-wrong-session", "fault", "status answers with another session's id",
             requirement="UMTS-STATUS-IDENTITY"),
     # Knock-on: a 200 saying failure to an undocumented transition is neither the success nor
@@ -121,6 +123,34 @@ VARIANTS = variant_table(
             requirement="UMTS-ERROR-ENVELOPE"),
     Variant("disable-keeps-device", "fault", "after disable, the device still refuses a new create",
             requirement="UMTS-DISABLE-FREES-DEVICE"),
+    # Refusals of documented values (issue 17, the right requirement): each fails the requirement
+    # that documents the value, not a neighbour.
+    Variant("remote-system-list-refused", "fault",
+            "create refuses a comma-separated remoteSystem (the vendor's own create example)",
+            requirement="UMTS-CREATE-SESSION"),
+    Variant("start-refused", "fault", "start is refused (400) on every session",
+            requirement="UMTS-OP-ACK"),
+    Variant("stop-refused", "fault", "stop is refused (400) on every session",
+            requirement="UMTS-OP-ACK"),
+    Variant("status-refused", "fault", "status is refused (400) on every session",
+            requirement="UMTS-STATUS-IDENTITY"),
+    Variant("download-refused", "fault", "download is refused (400), also once status says download_status",
+            requirement="UMTS-DOWNLOAD-READY"),
+    # Values compared with their meaning and with what was asked (issue 18 item 1).
+    Variant("download-empty", "fault",
+            'status reports download_status success, but download answers {"data": []}',
+            requirement="UMTS-DOWNLOAD-READY"),
+    Variant("records-other-system", "fault",
+            "the trace's records are about a remote system the create did not ask for",
+            requirement="UMTS-DOWNLOAD-RECORDS"),
+    Variant("payload-other-color", "fault",
+            "payload's remoteColor is not the one the create asked for",
+            requirement="UMTS-SESSION-PAYLOAD"),
+    Variant("error-texts-empty", "fault", "error envelopes carry an empty message and details",
+            requirement="UMTS-ERROR-ENVELOPE"),
+    Variant("malformed-id-500", "fault",
+            "a session id with characters outside letters, digits and '-' answers 500",
+            requirement="UMTS-NO-SERVER-ERROR", transport=True),
     # Faults against SHOULD requirements: a default run reports them and exits 0, a strict run
     # fails them (the generic self-test checks both).
     Variant("disabled-still-served", "fault", "a disabled session still answers status",
