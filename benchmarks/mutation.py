@@ -53,21 +53,18 @@ import difflib
 import hashlib
 import importlib
 import json
-import os
 import re
 import shutil
-import signal
-import subprocess
 import sys
-import tempfile
-import time
 import tomllib
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-APIS = ("controlcenter", "umts", "biot")
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # benchmarks/suite_runs.py, also when loaded by path
+import suite_runs  # noqa: E402
+from suite_runs import APIS, REPO  # noqa: E402
+
 EQUIVALENTS = Path(__file__).with_name("mutation-equivalents.toml")
 CATALOGUE_NAMES = ("VARIANTS", "EMBEDDED_TABLE", "EMBEDDED_ENV")
 VARIANT_NAMES = ("variant", "variant_name")
@@ -532,56 +529,22 @@ def equivalent_reason(mutant: Mutant, entries: list[dict[str, str]]) -> str | No
 # Running the suite
 
 
-def private_copy() -> Path:
-    root = Path(tempfile.mkdtemp(prefix="sessionapi-mutation-"))
-    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".hypothesis", "reports")
-    for folder in ("src", "suites"):
-        shutil.copytree(REPO / folder, root / folder, ignore=ignore)
-    for name in ("conftest.py", "pyproject.toml"):
-        shutil.copy2(REPO / name, root / name)
-    return root
-
-
 def run_suite(root: Path, api: str, timeout: float) -> tuple[str, int | None, list[str], float]:
-    """(outcome, exit status, requirements marked fail, seconds) of one suite run in ``root``."""
-    reports = root / "reports" / api
-    shutil.rmtree(reports, ignore_errors=True)
-    env = {**os.environ, "PYTHONPATH": str(root / "src"), "PYTHONDONTWRITEBYTECODE": "1"}
+    """(outcome, exit status, requirements marked fail, seconds) of one strict suite run in ``root``."""
     # Strict: a mutant that breaks only a SHOULD is detected (the suite reports it) although a
     # default run stays green by design; it is counted apart as "SHOULD only".
-    command = [sys.executable, "-m", "pytest", f"suites/{api}", "-q", "-p", "no:cacheprovider", "-x",
-               f"--sessionapi-api={api}", f"--sessionapi-report-dir={reports}", "--sessionapi-strict"]
-    started = time.perf_counter()
-    proc = subprocess.Popen(command, cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            start_new_session=True)
-    try:
-        status = proc.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
-        return "timeout", None, [], time.perf_counter() - started
-    elapsed = time.perf_counter() - started
-    failed: list[str] = []
-    levels: set[str] = set()
-    verdict = reason = None
-    try:
-        report = json.loads((reports / "conformance.json").read_text())
-        verdict = report["apis"][api]["verdict"]
-        reason = next((r["messages"][0] for r in report["apis"][api]["requirements"]
-                       if r["status"] in ("skip", "not-tested") and r["messages"]),
-                      report["apis"][api].get("verdict_reason"))
-        for requirement in report["apis"][api]["requirements"]:
-            if requirement["status"] == "fail":
-                failed.append(requirement["id"])
-                levels.add(requirement["level"])
-    except (OSError, ValueError, KeyError):
-        pass
-    if status == 0 and verdict not in (None, "conformant"):
+    run = suite_runs.run_suite(root, api, timeout, strict=True, stop_first=True)
+    if run.timed_out:
+        return "timeout", None, [], run.seconds
+    failed = run.failed
+    levels = {run.levels[rid] for rid in failed}
+    if run.status == 0 and run.verdict not in (None, "conformant"):
         # Passed, yet not judged: the tests that would have seen the mutant skipped.
-        return "incomplete", status, failed + [f"verdict {verdict}: {reason}"], elapsed
-    outcome = "survived" if status == 0 else "error" if status != 1 else \
+        reason = run.first_message or run.verdict_reason
+        return "incomplete", run.status, failed + [f"verdict {run.verdict}: {reason}"], run.seconds
+    outcome = "survived" if run.status == 0 else "error" if run.status != 1 else \
         "killed-should" if levels == {"SHOULD"} else "killed"
-    return outcome, status, failed, elapsed
+    return outcome, run.status, failed, run.seconds
 
 
 def measure(api: str, args: argparse.Namespace, root: Path, entries: list[dict[str, str]]) -> dict:
@@ -693,11 +656,8 @@ def main() -> None:
                       f"where {entry['where']!r}, original {entry['original']!r}", file=sys.stderr)
         return
 
-    try:
-        os.nice(10)  # the machine is shared; the figure can wait
-    except OSError:
-        pass
-    root = private_copy()
+    suite_runs.be_nice()
+    root = suite_runs.private_copy()
     try:
         results = [measure(api, args, root, entries) for api in apis]
     finally:
