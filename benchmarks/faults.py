@@ -1,6 +1,6 @@
 """Kill rate, by requirement, of each API's suite on its catalogue of hand-written faults.
 
-Run: python benchmarks/faults.py [--api NAME] [--repo DIR] [--only ID[,ID]] [--json FILE]
+Run: python benchmarks/faults.py [--api NAME] [--repo DIR] [--only ID[,ID]] [--json FILE] [--check]
 
 A fault (``benchmarks/faults/<api>.toml``, format in the file's header) is a bug a real
 implementation would ship, written from the vendor pages, as one exact text replacement in a file
@@ -23,7 +23,7 @@ failed at all.
 ``--repo`` (default: the checkout holding this script) names the checkout whose catalogue,
 reference and suites are measured, so a helper can run this script on its own worktree. A fault
 that cannot be applied (its ``find`` does not occur exactly once, an unknown file or requirement)
-is a one-line error, and nothing runs (exit 2).
+is a one-line error, and nothing runs (exit 2). ``--check`` stops there: it runs no suite.
 """
 
 from __future__ import annotations
@@ -232,6 +232,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="the checkout to measure: its catalogue, reference and suites (default: this one)")
     parser.add_argument("--only", help="comma-separated fault IDs (of the APIs chosen)")
     parser.add_argument("--json", type=Path, help="also write every fault's outcome here")
+    parser.add_argument("--check", action="store_true",
+                        help="only check that every fault applies (exactly one find, known IDs); run nothing")
     args = parser.parse_args(argv)
     repo = args.repo.resolve()
     if not (repo / "src" / "pytest_sessionapi").is_dir() or not (repo / "suites").is_dir():
@@ -267,6 +269,10 @@ def main(argv: list[str] | None = None) -> int:
     if not catalogues:
         print(f"faults.py: no fault to run (no catalogue under {repo / FAULTS_DIR})", file=sys.stderr)
         return 2
+    if args.check:
+        for api, faults in catalogues.items():
+            print(f"{api}: {len(faults)} fault(s), each applies")
+        return 0
 
     suite_runs.be_nice()
     root = suite_runs.private_copy(repo, prefix="sessionapi-faults-")
