@@ -322,3 +322,26 @@ def test_every_table_entry_names_scopes_the_reference_has():
                 if not any(re.fullmatch(alternative, scope) for scope in scopes):
                     stale.append(f"{entry['api']}: {alternative}")
     assert stale == []
+
+
+@pytest.mark.parametrize(("status", "statuses", "verdict", "outcome"), [
+    (1, {"X-MUST": "fail", "X-SHOULD": "fail"}, "nonconformant", "killed"),
+    (0, {"X-SHOULD": "fail"}, "conformant", "killed-should"),  # the default profile reports it, exit 0
+    (4, {}, None, "error"),
+    (None, {}, None, "timeout"),
+    (0, {"X-MUST": "not-tested"}, "incomplete", "incomplete"),
+    (0, {"X-MUST": "pass"}, "conformant", "survived"),
+])
+def test_a_default_run_is_read_back_as_the_old_outcomes(monkeypatch, status, statuses, verdict, outcome):
+    levels = {"X-MUST": "MUST", "X-SHOULD": "SHOULD"}
+    run = mutation.suite_runs.SuiteRun(status=status, seconds=1.0, verdict=verdict, statuses=statuses,
+                                       levels={rid: levels[rid] for rid in statuses})
+    asked = {}
+
+    def fake_run(root, api, timeout, *, strict, stop_first):
+        asked.update(strict=strict, stop_first=stop_first)
+        return run
+
+    monkeypatch.setattr(mutation.suite_runs, "run_suite", fake_run)
+    assert mutation.run_suite(Path("."), "demo", 60)[0] == outcome
+    assert asked == {"strict": False, "stop_first": False}  # the default profile, to the end
