@@ -5,13 +5,23 @@ Run: python benchmarks/mutation.py [--api NAME] [--sample N | --all] [--seed S] 
 Each reference implementation (the server of ``src/pytest_sessionapi/apis/<api>/reference/``,
 ``reference/server.py``, or a one-module ``reference.py``) is mutated one change at a time with mutmut 3's mutation operators (numbers, strings, names, assignments,
 comparison and boolean operators, call arguments, conditional expressions), and the API's suite
-is run against the mutated reference: ``pytest suites/<api> -x --sessionapi-api=<api>
---sessionapi-strict``. A mutant is *killed* when the run exits non-zero. Exit 1 with a failed
-MUST is the suite doing its job. The runs are strict so that a mutant the suite reports as a
-failed SHOULD counts too; it is shown apart as *SHOULD only* (a default run stays green on it, by
-design). Any other status (4 setup error, 3 internal error, ...) is *killed by error*, shown
-apart; a run over the time limit is a *timeout*. Score = (killed + SHOULD only + by error +
-timeout) / (sampled - equivalent).
+is run against the mutated reference: ``pytest suites/<api> --sessionapi-api=<api>``, in the
+default profile (what a vendor runs) and to the end, so that ``conformance.json`` says every
+requirement that failed. Two figures per API:
+
+- *score* (the old figure): the run found something. A mutant is *killed* when a MUST failed; a
+  mutant whose run failed only SHOULDs (reported, exit 0 in the default profile; a strict run
+  fails on it) is shown apart as *SHOULD only*; any other status (4 setup error, 3 internal
+  error, ...) is *killed by error*; a run over the time limit is a *timeout*. Score = (killed +
+  SHOULD only + by error + timeout) / (sampled - equivalent).
+- *by requirement* (issue 18): a mutant counts only when its run failed a requirement that the
+  mutated code implements. What a piece of code implements is derived where possible: a
+  function implements the requirements of the fault variants it asks for (``variant("name")``;
+  a fault variant is the reference with that requirement broken at that place), and
+  ``benchmarks/mutation-requirements.toml`` adds what no guard says (module constants, helpers,
+  and the no-5xx rule every piece of serving code implements). By requirement = those mutants /
+  (sampled - equivalent). ``--list`` shows each mutant's requirements and names the functions
+  that implement none of their own.
 
 Why mutmut's operators and not ``mutmut run``: mutmut 3 runs the tests itself (``pytest.main``
 in forked children, after a stats phase that maps tests to functions), counts exit 3 as killed
@@ -53,22 +63,20 @@ import difflib
 import hashlib
 import importlib
 import json
-import os
 import re
 import shutil
-import signal
-import subprocess
 import sys
-import tempfile
-import time
 import tomllib
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-APIS = ("controlcenter", "umts", "biot")
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # benchmarks/suite_runs.py, also when loaded by path
+import suite_runs  # noqa: E402
+from suite_runs import APIS, REPO  # noqa: E402
+
 EQUIVALENTS = Path(__file__).with_name("mutation-equivalents.toml")
+REQUIREMENT_TABLE = Path(__file__).with_name("mutation-requirements.toml")
 CATALOGUE_NAMES = ("VARIANTS", "EMBEDDED_TABLE", "EMBEDDED_ENV")
 VARIANT_NAMES = ("variant", "variant_name")
 """What the reference calls the selected variant: its name (``str | None``), or the
@@ -365,6 +373,12 @@ class Mutant:
     seconds: float | None = None
     occurrence: int = 0
     """How many mutants before this one read the same (the same text twice in one function)."""
+    enclosing: list[str] = field(default_factory=list)
+    """Every scope around the change, outermost first (``where`` is the last)."""
+    requirements: list[str] = field(default_factory=list)
+    """The requirements the changed code implements (``implemented_requirements``)."""
+    by_requirement: bool | None = None
+    """Whether the default run failed one of ``requirements``."""
 
     def rank(self, seed: str) -> str:
         """The mutant's place in the sample order: a hash of what it changes, not of where it
@@ -445,7 +459,7 @@ def enumerate_mutants(api: str, path: Path) -> tuple[list[Mutant], dict[int, str
         names = [name for span, name in scopes if _within(node_span, span)]
         mutant = Mutant(
             api=api, index=len(mutants), file=relative, line=node_span[0][0], where=names[-1] if names else "<module>",
-            original=_squash(removed), mutated=_squash(added),
+            original=_squash(removed), mutated=_squash(added), enclosing=names,
         )
         if any(_within(node_span, span) for span in catalogue):
             mutant.scope = "catalogue"
@@ -484,13 +498,75 @@ def conformant_variant_turned_on(mutant: Mutant, conformant: set[str]) -> str | 
     return None
 
 
-def conformant_variants(api: str) -> set[str]:
+def _variants(api: str) -> dict:
     sys.path.insert(0, str(REPO / "src"))
     try:
         module = importlib.import_module(f"pytest_sessionapi.apis.{api}.reference")
     finally:
         sys.path.pop(0)
-    return {name for name, variant in module.VARIANTS.items() if variant.kind == "conformant"}
+    return module.VARIANTS
+
+
+def conformant_variants(api: str) -> set[str]:
+    return {name for name, variant in _variants(api).items() if variant.kind == "conformant"}
+
+
+# ---------------------------------------------------------------------------------------------
+# Which requirements the mutated code implements
+
+
+def fault_variant_requirements(api: str) -> dict[str, frozenset[str]]:
+    """Fault variant name -> the requirements a run against it fails (its own and its knock-ons)."""
+    return {name: variant.fails for name, variant in _variants(api).items() if variant.kind == "fault"}
+
+
+def requirements_by_scope(source: str, faults: dict[str, frozenset[str]]) -> dict[str, set[str]]:
+    """Function, class or module-level name -> the requirements of the fault variants it asks for.
+
+    A fault variant is the reference with one requirement broken at the place where it asks
+    ``variant("name")``: the code around that place is what implements the requirement. A
+    function that asks for no fault variant derives nothing; ``mutation-requirements.toml`` says
+    what it implements."""
+    names = [(_span(node), node.value) for node in ast.walk(ast.parse(source))
+             if _is_str(node) and node.value in faults]
+    scopes = _scopes(source)
+    derived: dict[str, set[str]] = {}
+    for span, scope in scopes:
+        # Its own code only: a method does not implement what its class's other methods do, nor
+        # a server factory what the handlers it defines do.
+        inner = [other for other, _ in scopes if other != span and _within(other, span)]
+        derived[scope] = set().union(*(faults[name] for where, name in names
+                                       if _within(where, span) and not any(_within(where, o) for o in inner)))
+    return derived
+
+
+def load_requirement_table(path: Path = REQUIREMENT_TABLE) -> dict:
+    return tomllib.loads(path.read_text()) if path.exists() else {}
+
+
+def unknown_table_ids(table: dict) -> list[str]:
+    """The requirement IDs the table names that no API's catalogue holds."""
+    known: set[str] = set()
+    for api in APIS:
+        catalogue = tomllib.loads((REPO / "src" / "pytest_sessionapi" / "apis" / api / "requirements.toml").read_text())
+        known |= {requirement["id"] for requirement in catalogue.get("requirement", [])}
+    named = [rid for ids in table.get("everywhere", {}).values() for rid in ids]
+    named += [rid for entry in table.get("implements", []) for rid in entry.get("requirements", [])]
+    return sorted(set(named) - known)
+
+
+def implemented_requirements(mutant: Mutant, derived: dict[str, set[str]], table: dict) -> set[str]:
+    """The requirements the code ``mutant`` changes implements: those derived from the fault
+    variants asked in the innermost scope around it (``where``), those the table names for that
+    scope (a regular expression on the dotted name, full match), and the API's requirements that every piece of
+    serving code implements (``[everywhere]``)."""
+    found = set(table.get("everywhere", {}).get(mutant.api, [])) | derived.get(mutant.where, set())
+    for entry in table.get("implements", []):
+        if entry["api"] == mutant.api and re.fullmatch(entry["where"], mutant.where):
+            found |= set(entry.get("requirements", []))
+            for pattern in entry.get("same_as", []):
+                found |= set().union(*(ids for scope, ids in derived.items() if re.fullmatch(pattern, scope)))
+    return found
 
 
 def load_equivalents() -> list[dict[str, str]]:
@@ -532,56 +608,26 @@ def equivalent_reason(mutant: Mutant, entries: list[dict[str, str]]) -> str | No
 # Running the suite
 
 
-def private_copy() -> Path:
-    root = Path(tempfile.mkdtemp(prefix="sessionapi-mutation-"))
-    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".hypothesis", "reports")
-    for folder in ("src", "suites"):
-        shutil.copytree(REPO / folder, root / folder, ignore=ignore)
-    for name in ("conftest.py", "pyproject.toml"):
-        shutil.copy2(REPO / name, root / name)
-    return root
-
-
 def run_suite(root: Path, api: str, timeout: float) -> tuple[str, int | None, list[str], float]:
-    """(outcome, exit status, requirements marked fail, seconds) of one suite run in ``root``."""
-    reports = root / "reports" / api
-    shutil.rmtree(reports, ignore_errors=True)
-    env = {**os.environ, "PYTHONPATH": str(root / "src"), "PYTHONDONTWRITEBYTECODE": "1"}
-    # Strict: a mutant that breaks only a SHOULD is detected (the suite reports it) although a
-    # default run stays green by design; it is counted apart as "SHOULD only".
-    command = [sys.executable, "-m", "pytest", f"suites/{api}", "-q", "-p", "no:cacheprovider", "-x",
-               f"--sessionapi-api={api}", f"--sessionapi-report-dir={reports}", "--sessionapi-strict"]
-    started = time.perf_counter()
-    proc = subprocess.Popen(command, cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            start_new_session=True)
-    try:
-        status = proc.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
-        return "timeout", None, [], time.perf_counter() - started
-    elapsed = time.perf_counter() - started
-    failed: list[str] = []
-    levels: set[str] = set()
-    verdict = reason = None
-    try:
-        report = json.loads((reports / "conformance.json").read_text())
-        verdict = report["apis"][api]["verdict"]
-        reason = next((r["messages"][0] for r in report["apis"][api]["requirements"]
-                       if r["status"] in ("skip", "not-tested") and r["messages"]),
-                      report["apis"][api].get("verdict_reason"))
-        for requirement in report["apis"][api]["requirements"]:
-            if requirement["status"] == "fail":
-                failed.append(requirement["id"])
-                levels.add(requirement["level"])
-    except (OSError, ValueError, KeyError):
-        pass
-    if status == 0 and verdict not in (None, "conformant"):
+    """(outcome, exit status, requirements marked fail, seconds) of one suite run in ``root``.
+
+    The default profile, to the end (no ``-x``): which requirements fail is the point, and a
+    default run reports a failed SHOULD (status ``fail``) without failing; such a mutant is
+    counted apart as "SHOULD only" (a strict run would fail on it)."""
+    run = suite_runs.run_suite(root, api, timeout, strict=False, stop_first=False)
+    if run.timed_out:
+        return "timeout", None, [], run.seconds
+    failed = run.failed
+    levels = {run.levels[rid] for rid in failed}
+    if run.status not in (0, 1):
+        return "error", run.status, failed, run.seconds
+    if failed:
+        return ("killed-should" if levels == {"SHOULD"} else "killed"), run.status, failed, run.seconds
+    if run.status == 0 and run.verdict not in (None, "conformant"):
         # Passed, yet not judged: the tests that would have seen the mutant skipped.
-        return "incomplete", status, failed + [f"verdict {verdict}: {reason}"], elapsed
-    outcome = "survived" if status == 0 else "error" if status != 1 else \
-        "killed-should" if levels == {"SHOULD"} else "killed"
-    return outcome, status, failed, elapsed
+        reason = run.first_message or run.verdict_reason
+        return "incomplete", run.status, [f"verdict {run.verdict}: {reason}"], run.seconds
+    return ("survived" if run.status == 0 else "killed"), run.status, failed, run.seconds
 
 
 def measure(api: str, args: argparse.Namespace, root: Path, entries: list[dict[str, str]]) -> dict:
@@ -590,8 +636,11 @@ def measure(api: str, args: argparse.Namespace, root: Path, entries: list[dict[s
     mutants, sources = enumerate_mutants(api, target)
     counted = [m for m in mutants if m.scope == "counted"]
     conformant = conformant_variants(api)
+    derived = requirements_by_scope(pristine, fault_variant_requirements(api))
+    table = load_requirement_table()
     for mutant in counted:
         mutant.equivalent = equivalent_reason(mutant, entries) or conformant_variant_turned_on(mutant, conformant)
+        mutant.requirements = sorted(implemented_requirements(mutant, derived, table))
     chosen = counted if args.all else sorted(sorted(counted, key=lambda m: m.rank(args.seed))[:args.sample],
                                              key=lambda m: m.index)
     baseline, status, failed, seconds = run_suite(root, api, timeout=600)
@@ -611,8 +660,10 @@ def measure(api: str, args: argparse.Namespace, root: Path, entries: list[dict[s
                 mutant.outcome, mutant.exit_status, mutant.failed, mutant.seconds = run_suite(root, api, timeout)
             finally:
                 target.write_text(pristine)
+            mutant.by_requirement = bool(set(mutant.failed) & set(mutant.requirements))
             if args.verbose:
-                print(f"  [{number}/{len(chosen)}] {mutant.outcome:9} {mutant.describe()}", file=sys.stderr)
+                mark = "by requirement" if mutant.by_requirement else "not by requirement"
+                print(f"  [{number}/{len(chosen)}] {mutant.outcome:9} ({mark}) {mutant.describe()}", file=sys.stderr)
     finally:
         target.write_text(pristine)
     outcomes = Counter(m.outcome for m in chosen)
@@ -634,6 +685,12 @@ def measure(api: str, args: argparse.Namespace, root: Path, entries: list[dict[s
         "survived": outcomes["survived"] + outcomes["incomplete"],
         "incomplete": outcomes["incomplete"],
         "score": killed / judged if judged else None,
+        "killed_by_requirement": sum(bool(m.by_requirement) for m in chosen),
+        "only_no_server_error": sum(bool(m.by_requirement) and not set(m.failed) & set(m.requirements)
+                                    - set(table.get("everywhere", {}).get(api, [])) for m in chosen),
+        "unmapped": sum(not set(m.requirements) - set(table.get("everywhere", {}).get(api, []))
+                        for m in chosen if m.outcome != "equivalent"),
+        "score_by_requirement": sum(bool(m.by_requirement) for m in chosen) / judged if judged else None,
         "mutants": [asdict(m) for m in chosen],
     }
 
@@ -642,15 +699,25 @@ def print_figures(results: list[dict], args: argparse.Namespace) -> None:
     how = "all counted mutants" if args.all else f"a sample of {args.sample} per API, seed {args.seed}"
     print(f"== mutation score of each suite against its reference ({how})")
     print(f"{'api':14} {'generated':>9} {'variant-only':>12} {'catalogue':>9} {'counted':>7} {'sampled':>7} "
-          f"{'equivalent':>10} {'killed':>6} {'SHOULD only':>11} {'by error':>8} {'timeout':>7} {'survived':>8} {'score':>6}")
+          f"{'equivalent':>10} {'killed':>6} {'SHOULD only':>11} {'by error':>8} {'timeout':>7} {'survived':>8} "
+          f"{'score':>6} {'by requirement':>14}")
     for r in results:
         score = "-" if r["score"] is None else f"{100 * r['score']:.0f}%"
+        by_requirement = "-" if r["score_by_requirement"] is None else f"{100 * r['score_by_requirement']:.0f}%"
         print(f"{r['api']:14} {r['generated']:9} {r['variant_only']:12} {r['catalogue']:9} {r['counted']:7} "
               f"{r['sampled']:7} {r['equivalent']:10} {r['killed']:6} {r['killed_should']:11} {r['killed_by_error']:8} "
-              f"{r['timeouts']:7} {r['survived']:8} {score:>6}")
-    print("score = (killed + SHOULD only + by error + timeout) / (sampled - equivalent). Runs are strict: "
-          "'killed' failed a MUST, 'SHOULD only' failed only SHOULDs (a default run stays green), "
-          "'by error' ended with a status other than 0 or 1 (setup or internal error)")
+              f"{r['timeouts']:7} {r['survived']:8} {score:>6} {by_requirement:>14}")
+    print("score = (killed + SHOULD only + by error + timeout) / (sampled - equivalent), the old figure: the run "
+          "found something. Runs are in the default profile, to the end: 'killed' failed a MUST, 'SHOULD only' "
+          "failed only SHOULDs (a strict run fails on them), 'by error' ended with a status other than 0 or 1 "
+          "(setup or internal error).")
+    print("by requirement = mutants whose run failed a requirement the mutated code implements / (sampled - "
+          "equivalent) (derived from the fault variants the function asks for, and "
+          f"{REQUIREMENT_TABLE.name}).")
+    for r in results:
+        print(f"  {r['api']}: {r['killed_by_requirement']} killed by requirement, {r['only_no_server_error']} of "
+              f"them only through the no-5xx rule; {r['unmapped']} sampled mutant(s) in code mapped to no "
+              "requirement of its own")
     for r in results:
         survivors = [m for m in r["mutants"] if m["outcome"] in ("survived", "incomplete")]
         errors = [m for m in r["mutants"] if m["outcome"] == "error"]
@@ -659,6 +726,13 @@ def print_figures(results: list[dict], args: argparse.Namespace) -> None:
             print(f"  {m['file']}:{m['line']} [{m['where']}] {m['original']!r} -> {m['mutated']!r}")
             if m["outcome"] == "incomplete":
                 print(f"      exit 0 but {m['failed'][-1]}")
+        elsewhere = [m for m in r["mutants"] if m["outcome"] not in ("survived", "incomplete", "equivalent")
+                     and not m["by_requirement"]]
+        print(f"-- {r['api']}: {len(elsewhere)} mutant(s) found, but not under a requirement the code implements")
+        for m in elsewhere:
+            print(f"  {m['file']}:{m['line']} [{m['where']}] {m['original']!r} -> {m['mutated']!r}")
+            print(f"      {m['outcome']}, failed {', '.join(m['failed']) or 'nothing'}; "
+                  f"implements {', '.join(m['requirements']) or 'nothing'}")
         if errors and args.verbose:
             print(f"-- {r['api']}: killed by error")
             for m in errors:
@@ -679,25 +753,36 @@ def main() -> None:
     args = parser.parse_args()
     apis = args.api or list(APIS)
     entries = load_equivalents()
+    table = load_requirement_table()
+    unknown = unknown_table_ids(table)
+    if unknown:
+        raise SystemExit(f"{REQUIREMENT_TABLE.name}: unknown requirement ID(s) {', '.join(unknown)}")
 
     if args.list:
         for api in apis:
             mutants, _ = enumerate_mutants(api, reference_server(REPO / "src" / "pytest_sessionapi" / "apis" / api))
             conformant = conformant_variants(api)
+            source = reference_server(REPO / "src" / "pytest_sessionapi" / "apis" / api).read_text()
+            derived = requirements_by_scope(source, fault_variant_requirements(api))
+            own_nothing: Counter[str] = Counter()
             for mutant in mutants:
                 if mutant.scope == "counted":
                     reason = equivalent_reason(mutant, entries) or conformant_variant_turned_on(mutant, conformant)
-                    print(f"{api} #{mutant.index} {mutant.describe()}" + (f"  [equivalent: {reason}]" if reason else ""))
+                    implemented = implemented_requirements(mutant, derived, table)
+                    if not reason and not implemented - set(table.get("everywhere", {}).get(api, [])):
+                        own_nothing[mutant.where] += 1
+                    print(f"{api} #{mutant.index} {mutant.describe()}" + (f"  [equivalent: {reason}]" if reason else "")
+                          + f"  implements {', '.join(sorted(implemented)) or 'nothing'}")
+            for where, count in own_nothing.items():
+                print(f"{api}: {count} counted mutant(s) in [{where}], which implements no requirement of its own "
+                      f"(add it to {REQUIREMENT_TABLE.name})", file=sys.stderr)
             for entry in unmatched_equivalents(entries, [m for m in mutants if m.scope == "counted"], api):
                 print(f"{api}: {EQUIVALENTS.name} entry matches no counted mutant: "
                       f"where {entry['where']!r}, original {entry['original']!r}", file=sys.stderr)
         return
 
-    try:
-        os.nice(10)  # the machine is shared; the figure can wait
-    except OSError:
-        pass
-    root = private_copy()
+    suite_runs.be_nice()
+    root = suite_runs.private_copy()
     try:
         results = [measure(api, args, root, entries) for api in apis]
     finally:

@@ -7,6 +7,7 @@ answer either hides real survivors or counts mutants no suite can see."""
 from __future__ import annotations
 
 import importlib.util
+import re
 import sys
 import textwrap
 from pathlib import Path
@@ -249,3 +250,98 @@ def test_mutating_what_a_switch_is_asked_is_variant_only_mutating_around_it_coun
     assert 'if self.variant("extra-fields"):' in asked  # mutmut leaves an argument out
     assert all(scopes[('if self.variant("key-order", "extra-fields"):', mutated)] == "variant-only"
                for mutated in asked)
+
+
+# -- the map from reference code to the requirements it implements (the score by requirement)
+
+REQUIREMENT_SERVER = '''
+        LIMIT = 64
+
+        class App:
+            def name(self, value):
+                if self.variant("name-65-accepted"):
+                    return value
+                return value[:LIMIT]
+
+            def state(self, value):
+                if self.variant("done-reopened", "extra-fields"):
+                    return "ACTIVE"
+                return value
+
+        def create_app(variant):
+            def handler(request):
+                if variant("stop-ignored"):
+                    return None
+                return request
+            return handler
+'''
+FAULTS = {"name-65-accepted": frozenset({"DEMO-NAME"}), "done-reopened": frozenset({"DEMO-DONE", "DEMO-GET"}),
+          "stop-ignored": frozenset({"DEMO-STOP"})}
+
+
+def test_a_function_implements_the_requirements_of_the_fault_variants_it_asks_for():
+    derived = mutation.requirements_by_scope(textwrap.dedent(REQUIREMENT_SERVER), FAULTS)
+    assert derived["App.name"] == {"DEMO-NAME"}
+    assert derived["App.state"] == {"DEMO-DONE", "DEMO-GET"}  # a conformant variant ("extra-fields") adds nothing
+    assert derived["create_app.handler"] == {"DEMO-STOP"}
+    # a class or a factory does not implement what the functions it holds do
+    assert derived["App"] == derived["create_app"] == derived["LIMIT"] == set()
+
+
+def test_the_table_adds_what_no_variant_guard_says():
+    derived = mutation.requirements_by_scope(textwrap.dedent(REQUIREMENT_SERVER), FAULTS)
+    table = {"everywhere": {"demo": ["DEMO-NO-5XX"]},
+             "implements": [{"api": "demo", "where": "LIMIT", "requirements": ["DEMO-LIMIT"], "same_as": ["App\\.name"]},
+                            {"api": "other", "where": "LIMIT", "requirements": ["OTHER-X"]}]}
+
+    def implemented(where: str) -> set[str]:
+        mutant = mutation.Mutant(api="demo", index=0, file="reference/server.py", line=1, where=where,
+                                 original="", mutated="")
+        return mutation.implemented_requirements(mutant, derived, table)
+
+    assert implemented("LIMIT") == {"DEMO-NO-5XX", "DEMO-LIMIT", "DEMO-NAME"}
+    assert implemented("App.state") == {"DEMO-NO-5XX", "DEMO-DONE", "DEMO-GET"}
+    assert implemented("App") == {"DEMO-NO-5XX"}
+
+
+def test_the_requirement_table_names_only_known_requirements():
+    table = mutation.load_requirement_table()
+    assert table["everywhere"] and table["implements"]
+    assert mutation.unknown_table_ids(table) == []
+
+
+def test_every_table_entry_names_scopes_the_reference_has():
+    """An entry whose scope was renamed or removed maps nothing any more: the code it described
+    moved, and its mutants fall back to implementing nothing."""
+    stale = []
+    for entry in mutation.load_requirement_table()["implements"]:
+        source = mutation.reference_server(REPO / "src" / "pytest_sessionapi" / "apis" / entry["api"]).read_text()
+        scopes = [name for _, name in mutation._scopes(source)]
+        for pattern in [entry["where"], *entry.get("same_as", [])]:
+            for alternative in pattern.split("|"):
+                if not any(re.fullmatch(alternative, scope) for scope in scopes):
+                    stale.append(f"{entry['api']}: {alternative}")
+    assert stale == []
+
+
+@pytest.mark.parametrize(("status", "statuses", "verdict", "outcome"), [
+    (1, {"X-MUST": "fail", "X-SHOULD": "fail"}, "nonconformant", "killed"),
+    (0, {"X-SHOULD": "fail"}, "conformant", "killed-should"),  # the default profile reports it, exit 0
+    (4, {}, None, "error"),
+    (None, {}, None, "timeout"),
+    (0, {"X-MUST": "not-tested"}, "incomplete", "incomplete"),
+    (0, {"X-MUST": "pass"}, "conformant", "survived"),
+])
+def test_a_default_run_is_read_back_as_the_old_outcomes(monkeypatch, status, statuses, verdict, outcome):
+    levels = {"X-MUST": "MUST", "X-SHOULD": "SHOULD"}
+    run = mutation.suite_runs.SuiteRun(status=status, seconds=1.0, verdict=verdict, statuses=statuses,
+                                       levels={rid: levels[rid] for rid in statuses})
+    asked = {}
+
+    def fake_run(root, api, timeout, *, strict, stop_first):
+        asked.update(strict=strict, stop_first=stop_first)
+        return run
+
+    monkeypatch.setattr(mutation.suite_runs, "run_suite", fake_run)
+    assert mutation.run_suite(Path("."), "demo", 60)[0] == outcome
+    assert asked == {"strict": False, "stop_first": False}  # the default profile, to the end

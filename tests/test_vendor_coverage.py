@@ -63,5 +63,61 @@ def test_the_summary_counts_the_rows():
     assert tuple(int(n) for n in match.groups()) == (len(rows), judged, len(rows) - judged)
 
 
+_GROUP = re.compile(r"^- (The three pages the project implements|Other vendor pages the flows depend on)\b.*?: "
+                    r"(\d+) statements, (\d+) judged by requirements, (\d+) not\.$")
+_SECTION = re.compile(r"^(The page itself|Other vendor pages)\b(.*?): (\d+) statements, (\d+) judged by requirements, "
+                      r"(\d+) not\.$")
+_STORED = re.compile(r"stored as `(tests/vendor_pages/[^`]+)`")
+
+
+def _sections() -> list[tuple[str, str, tuple[int, int, int], list[str]]]:
+    """(kind: page | other, the count line, its three numbers, the rows below it) of every
+    statement table; a row above the first count line is an error."""
+    sections: list[tuple[str, str, tuple[int, int, int], list[str]]] = []
+    for line in COVERAGE.read_text("utf-8").splitlines():
+        if match := _SECTION.match(line):
+            kind = "page" if match.group(1) == "The page itself" else "other"
+            sections.append((kind, line, tuple(int(n) for n in match.groups()[2:]), []))
+        elif _ROW.match(line):
+            assert sections, f"a statement row before any 'The page itself' or 'Other vendor pages' count: {line}"
+            sections[-1][3].append(line)
+    return sections
+
+
+def _judged(row: str) -> bool:
+    return bool(_ID.findall(row.strip().strip("|").split("|")[2]))
+
+
+def test_each_section_counts_its_own_rows():
+    """The statements of the page each API implements are counted apart from those of the other
+    vendor pages its flow depends on, so that coverage of the page itself is not overstated."""
+    problems = []
+    for _, line, counted, rows in _sections():
+        judged = sum(_judged(row) for row in rows)
+        if counted != (len(rows), judged, len(rows) - judged):
+            problems.append(f"{line!r}: the rows below it make {len(rows)} statements, {judged} judged")
+    assert not problems, problems
+
+
+def test_each_api_names_its_own_page_and_the_page_is_stored():
+    pages = [(line, _STORED.search(line)) for kind, line, _, _ in _sections() if kind == "page"]
+    assert len(pages) == len(all_apis()), "one 'The page itself' section per API"
+    root = COVERAGE.parents[1]
+    for line, stored in pages:
+        assert stored and (root / stored.group(1)).is_file(), f"{line!r} names no stored copy of the page"
+
+
+def test_the_three_pages_and_the_other_pages_are_summed_apart():
+    totals = {"page": [0, 0, 0], "other": [0, 0, 0]}
+    for kind, _, counted, _ in _sections():
+        totals[kind] = [a + b for a, b in zip(totals[kind], counted, strict=True)]
+    stated = {}
+    for line in COVERAGE.read_text("utf-8").splitlines():
+        if match := _GROUP.match(line):
+            kind = "page" if match.group(1).startswith("The three pages") else "other"
+            stated[kind] = [int(n) for n in match.groups()[1:]]
+    assert stated == totals
+
+
 # Every requirement is declared by at least one suite test: tests/test_requirements.py
 # (test_every_requirement_is_checked_by_a_suite_test) collects the suites and checks it.
