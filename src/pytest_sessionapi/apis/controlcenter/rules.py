@@ -24,7 +24,6 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -38,36 +37,12 @@ from .model import (
     ERROR_STATUS,
     HAD_A_SESSION,
     INVALID_CREDENTIALS,
-    Credentials,
+    Asked,
     DeviceState,
     Situation,
     situation,
 )
 from .models import DATE_FIELDS, NULLABLE_FIELDS, ErrorEnvelope, SessionInfo
-
-
-@dataclass(frozen=True)
-class Asked:
-    """What the suite asked, and what it knows about the device it asked for."""
-
-    iccid: str
-    api_version: str = CURRENT_API_VERSION
-    credentials: Credentials = "valid"
-    device: DeviceState | None = None
-    """The device's state when the target names it; None for an ICCID the suite knows is not
-    provisioned (``provisioned`` False) or whose state it does not know."""
-    provisioned: bool | None = None
-    """True: a device of the target; False: known not provisioned; None: unknown."""
-
-    def describe(self) -> str:
-        creds = {"valid": "", "invalid": ", wrong credentials", "none": ", no credentials"}
-        device = f" ({self.device.replace('_', ' ')} device)" if self.device else ""
-        return f"GET v{self.api_version} sessionInfo of ICCID {self.iccid!r}{device}{creds[self.credentials]}"
-
-    @property
-    def is_regular(self) -> bool:
-        """Valid credentials and the current apiVersion."""
-        return self.credentials == "valid" and self.api_version == CURRENT_API_VERSION
 
 
 RULES: Rulebook[Asked] = Rulebook("controlcenter")
