@@ -10,7 +10,10 @@ from pytest_sessionapi.apis.controlcenter.rules import BODY_RULES
 pytestmark = pytest.mark.sessionapi("controlcenter")
 
 # What every 200 answer is judged on, whatever the device.
-EVERY_BODY = ("CC-OK-STATUS", "CC-CONTENT-TYPE", "CC-NO-SERVER-ERROR", *BODY_RULES)
+EVERY_BODY = (
+    "CC-OK-STATUS", "CC-CONTENT-TYPE", "CC-NO-SERVER-ERROR", "CC-API-VERSION-CURRENT",
+    "CC-ICCID-DOCUMENTED-FORMS", *BODY_RULES,
+)
 # Each test's own point first (the rule its docstring quotes), then what its answer is judged on.
 IN_SESSION = (
     "CC-DATE-ENDED-NULL-IN-SESSION", *EVERY_BODY, "CC-DATE-STARTED-SET", "CC-SESSION-HAS-IP"

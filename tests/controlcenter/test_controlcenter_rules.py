@@ -18,6 +18,7 @@ IN_SESSION = Asked(iccid=ICCID, device="in_session", provisioned=True)
 ENDED = Asked(iccid=ICCID, device="session_ended", provisioned=True)
 NEVER = Asked(iccid=ICCID, device="never_in_session", provisioned=True)
 UNKNOWN = Asked(iccid="8999999999999999990", provisioned=False)
+MALFORMED = Asked(iccid="898821671697", provisioned=False)
 
 ENDED_BODY = {
     "iccid": ICCID,
@@ -159,7 +160,8 @@ def test_lenient_readings_pass():
         (error("20000001", 404, "Invalid ICCID"), UNKNOWN, set()),
         (error(20000001, 404), UNKNOWN, {"CC-ERR-CODE-STRING"}),
         (error("20000001", 400), UNKNOWN, {"CC-ERR-STATUS-TABLE"}),
-        (error("10000028", 400), UNKNOWN, {"CC-ERR-UNKNOWN-ICCID"}),
+        (error("10000028", 400), UNKNOWN, {"CC-ICCID-DOCUMENTED-FORMS"}),
+        (error("10000028", 400), MALFORMED, {"CC-ERR-UNKNOWN-ICCID"}),
         (ok({"errorCode": "20000001"}, status=404), UNKNOWN, {"CC-ERR-ENVELOPE"}),
         (ok({"errorMessage": "", "errorCode": "20000001"}, status=404), UNKNOWN, {"CC-ERR-ENVELOPE"}),
         (Answer(404, "text/html", b"<html>Not Found</html>"), UNKNOWN, {"CC-ERR-ENVELOPE", "CC-CONTENT-TYPE"}),
@@ -170,6 +172,24 @@ def test_lenient_readings_pass():
 )
 def test_error_answers(answer, asked, expected):
     assert set(failures(answer, asked)) == expected
+
+
+@pytest.mark.parametrize("asked", [IN_SESSION, UNKNOWN, Asked("89882167169700050013", device="ipv6_only", provisioned=True)])
+def test_a_refused_documented_value_fails_the_requirement_of_that_value_alone(asked):
+    """apiVersion 1 refused as invalid, an ICCID of the page's own forms (19 digits failing
+    Luhn, 20 digits) refused as a bad request: filed under the value's requirement, not under
+    CC-OK-STATUS or CC-ERR-UNKNOWN-ICCID, which the refusal hides."""
+    assert set(failures(error("10000024", 400), asked)) == {"CC-API-VERSION-CURRENT"}
+    assert set(failures(error("10000028", 400), asked)) == {"CC-ICCID-DOCUMENTED-FORMS"}
+    assert set(failures(ok({"errorMessage": "Invalid ICCID"}, status=400), asked)) == {
+        "CC-ICCID-DOCUMENTED-FORMS", "CC-ERR-ENVELOPE"
+    }
+    # Codes naming another cause stay with that cause.
+    assert "CC-ICCID-DOCUMENTED-FORMS" not in failures(error("10000030", 400), asked)
+    assert "CC-ICCID-DOCUMENTED-FORMS" not in failures(error("20000001", 400), asked)
+    judged = judge(error("20000001", 404), UNKNOWN)
+    assert judged.results["CC-ICCID-DOCUMENTED-FORMS"] is None
+    assert judged.results["CC-API-VERSION-CURRENT"] is None
 
 
 def test_api_version_accepts_either_code_only_when_the_iccid_is_unknown_too():

@@ -21,6 +21,9 @@ INVALID_API_VERSION = "10000024"
 INVALID_ZONE = "10000031"
 INVALID_ICCID = "20000001"
 UNKNOWN_SERVER_ERROR = "30000001"
+NO_ROLE_ACCESS = "10000030"
+"""The platform's 400 'Your role does not have access to this API function' (not in this page's
+table): a refusal for the account's role, never for the request's values."""
 
 ERROR_STATUS: dict[str, int] = {
     INVALID_CREDENTIALS: 401,  # Invalid credentials.

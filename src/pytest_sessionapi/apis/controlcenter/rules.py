@@ -36,7 +36,10 @@ from .model import (
     ADDRESSED_SESSIONS,
     ERROR_STATUS,
     HAD_A_SESSION,
+    INVALID_API_VERSION,
     INVALID_CREDENTIALS,
+    INVALID_ICCID,
+    NO_ROLE_ACCESS,
     Asked,
     DeviceState,
     Situation,
@@ -69,14 +72,53 @@ def session_body(answer: Answer) -> dict[str, Any] | None:
 
 
 def error_code(answer: Answer) -> str | None:
-    """The errorCode of a 4xx body as text, when there is a readable one."""
+    """The errorCode of a 4xx body as text, when there is a readable one (the digits of a code,
+    as a string or a number); anything else is CC-ERR-ENVELOPE's to report."""
     body = answer.json
     if not answer.is_client_error or not isinstance(body, dict):
         return None
     code = body.get("errorCode")
     if isinstance(code, bool) or not isinstance(code, str | int):
         return None
-    return str(code)
+    text = str(code).strip()
+    return text if text.isascii() and text.isdigit() else None
+
+
+def documented_iccid_form(iccid: str) -> bool:
+    """19 or 20 digits, the forms of the page's own ICCIDs (its Request Example's 19, its ruby
+    sample's 20), whatever the Luhn check digit says (the Request Example's fails it)."""
+    return iccid.isascii() and iccid.isdigit() and len(iccid) in (19, 20)
+
+
+def refused_current_version(answer: Answer, asked: Asked) -> bool:
+    """apiVersion 1 asked with valid credentials, refused as an invalid apiVersion: the
+    refusal of the documented value is CC-API-VERSION-CURRENT's, not the situation's."""
+    return (
+        asked.credentials == "valid"
+        and asked.api_version == CURRENT_API_VERSION
+        and error_code(answer) == INVALID_API_VERSION
+    )
+
+
+# Codes that name a cause other than the ICCID's form: a 400 carrying one of them is judged by
+# that cause's requirement (20000001 with 400 is CC-ERR-STATUS-TABLE's: the server said "not
+# found" with the wrong status).
+_OTHER_CAUSES = frozenset({INVALID_CREDENTIALS, INVALID_API_VERSION, INVALID_ICCID, NO_ROLE_ACCESS})
+
+
+def refused_iccid_form(answer: Answer, asked: Asked) -> bool:
+    """An ICCID of a documented form, asked with valid credentials and apiVersion 1, refused as
+    a bad request (400) for no other documented cause: CC-ICCID-DOCUMENTED-FORMS's."""
+    return (
+        asked.is_regular
+        and documented_iccid_form(asked.iccid)
+        and answer.status == 400
+        and error_code(answer) not in _OTHER_CAUSES
+    )
+
+
+def _refused_documented_value(answer: Answer, asked: Asked) -> bool:
+    return refused_current_version(answer, asked) or refused_iccid_form(answer, asked)
 
 
 def json_type(value: Any) -> str:
@@ -492,10 +534,53 @@ def _not_a_server_error(answer: Answer, asked: Asked) -> bool:
     return answer.status < 500
 
 
+NOT_A_DOCUMENTED_VALUE_REFUSED = (
+    "not a refusal of apiVersion 1 or of an ICCID's documented form (each is the requirement of "
+    "that value's: CC-API-VERSION-CURRENT, CC-ICCID-DOCUMENTED-FORMS)"
+)
+
+
+@RULES.rule("CC-API-VERSION-CURRENT")
+@applies_when(lambda answer, asked: asked.credentials == "valid" and asked.api_version == CURRENT_API_VERSION,
+              "apiVersion 1 asked with valid credentials")
+@applies_when(_not_a_server_error, NOT_A_SERVER_ERROR)
+def api_version_current(answer: Answer, asked: Asked) -> bool:
+    if refused_current_version(answer, asked):
+        _fail(asked, answer, f"apiVersion 1, the current version, was refused with {INVALID_API_VERSION} (Invalid apiVersion)")
+    return True
+
+
+@RULES.rule("CC-ICCID-DOCUMENTED-FORMS")
+@applies_when(lambda answer, asked: asked.is_regular and documented_iccid_form(asked.iccid),
+              "an ICCID of 19 or 20 digits asked with valid credentials and apiVersion 1")
+@applies_when(_not_a_server_error, NOT_A_SERVER_ERROR)
+def iccid_documented_forms(answer: Answer, asked: Asked) -> bool:
+    if refused_iccid_form(answer, asked):
+        luhn = "passes" if luhn_valid(asked.iccid) else "fails"
+        _fail(
+            asked,
+            answer,
+            f"an ICCID of {len(asked.iccid)} digits (its check digit {luhn} Luhn) was refused as a bad "
+            "request; the page's own ICCIDs have 19 and 20 digits and its Request Example's fails "
+            "Luhn, and the only documented refusal of an ICCID is 404 20000001",
+        )
+    return True
+
+
+def luhn_valid(number: str) -> bool:
+    """Whether the last digit of ``number`` is its Luhn check digit (ISO/IEC 7812)."""
+    total = 0
+    for index, char in enumerate(reversed(number)):
+        digit = int(char) * (2 if index % 2 else 1)
+        total += digit - 9 if digit > 9 else digit
+    return total % 10 == 0
+
+
 @RULES.rule("CC-OK-STATUS")
 @applies_when(lambda answer, asked: bool(asked.provisioned) and asked.is_regular,
               "a provisioned device asked with valid credentials and the current apiVersion")
 @applies_when(_not_a_server_error, NOT_A_SERVER_ERROR)
+@applies_when(lambda answer, asked: not _refused_documented_value(answer, asked), NOT_A_DOCUMENTED_VALUE_REFUSED)
 def ok_status(answer: Answer, asked: Asked) -> bool:
     if answer.status not in situation(asked).statuses:
         _fail(asked, answer, "a provisioned device was not answered 200")
@@ -522,6 +607,7 @@ def _expect_error(answer: Answer, asked: Asked, expected: Situation) -> bool:
 @applies_when(lambda answer, asked: asked.provisioned is False and asked.is_regular,
               "an ICCID known not to be provisioned, asked with valid credentials and apiVersion 1")
 @applies_when(_not_a_server_error, NOT_A_SERVER_ERROR)
+@applies_when(lambda answer, asked: not _refused_documented_value(answer, asked), NOT_A_DOCUMENTED_VALUE_REFUSED)
 def err_unknown_iccid(answer: Answer, asked: Asked) -> bool:
     return _expect_error(answer, asked, situation(asked))
 
@@ -631,6 +717,8 @@ declare, each adding the rules its own situation makes judgeable."""
 STATE_FREE: frozenset[str] = frozenset(
     {
         "CC-NO-SERVER-ERROR",
+        "CC-API-VERSION-CURRENT",
+        "CC-ICCID-DOCUMENTED-FORMS",
         "CC-CONTENT-TYPE",
         *BODY_RULES,
         "CC-DATE-ORDER",

@@ -27,6 +27,7 @@ from starlette.routing import Route
 
 from pytest_sessionapi.reference_support import Switch
 
+from ..rules import luhn_valid
 from .variants import VARIANTS
 
 API_KEY_ENV = "SESSIONAPI_REFERENCE_CC_API_KEY"
@@ -80,12 +81,14 @@ def _seed_devices() -> dict[str, Device]:
 MESSAGES = {
     "10000001": "Invalid credentials.",
     "10000024": "Invalid apiVersion.",
+    "10000028": "Invalid request.",
     "20000001": "Resource not found - Invalid ICCID.",
     "30000001": "Unknown server error.",
 }
 OTHER_WORDING = {
     "10000001": "Invalid credentials",
     "10000024": "Invalid apiVersion",
+    "10000028": "Invalid request",
     "20000001": "Invalid ICCID",
     "30000001": "Unknown server error",
 }
@@ -132,7 +135,7 @@ class _App:
         return Response(json.dumps(payload), status_code=status, media_type=media_type, headers=headers)
 
     def _error(self, code: str, headers: dict[str, str] | None = None) -> Response:
-        status = {"10000001": 401, "10000024": 400, "20000001": 404, "30000001": 500}[code]
+        status = {"10000001": 401, "10000024": 400, "10000028": 400, "20000001": 404, "30000001": 500}[code]
         if self.variant("unknown-iccid-400") and code == "20000001":
             status = 400
         message = (OTHER_WORDING if self.variant("other-wording") else MESSAGES)[code]
@@ -190,6 +193,12 @@ class _App:
             return self._error("20000001")
         if api_version != "1" and not self.variant("any-api-version"):
             return self._error("10000024")
+        if self.variant("current-version-refused"):
+            return self._error("10000024")
+        if self.variant("luhn-checked") and _digits(iccid, 19, 20) and not luhn_valid(iccid):
+            return self._error("10000028")
+        if self.variant("twenty-digit-iccid-refused") and _digits(iccid, 20):
+            return self._error("10000028")
         if device is None:
             if self.variant("unknown-iccid-empty-session"):
                 device = Device(iccid, None, None, None, None)
@@ -269,6 +278,10 @@ class _App:
             body["imsi"] = "310170845466094"
             body["sessionDetails"] = {"ratType": "LTE", "bytesUsed": 48213}
         return body
+
+
+def _digits(iccid: str, *lengths: int) -> bool:
+    return iccid.isascii() and iccid.isdigit() and len(iccid) in lengths
 
 
 def _parse(value: str) -> datetime:

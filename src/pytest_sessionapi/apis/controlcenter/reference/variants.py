@@ -98,6 +98,16 @@ VARIANTS = variant_table(
     Variant("non-numeric-iccid-crash", "fault",
             "the ICCID is parsed as a number first: an ICCID with letters crashes with 500 30000001",
             requirement="CC-NO-SERVER-ERROR", transport=True),
+    Variant("current-version-refused", "fault",
+            "apiVersion 1 is refused with 400 10000024 as well (the server serves a later version only)",
+            requirement="CC-API-VERSION-CURRENT"),
+    Variant("luhn-checked", "fault",
+            "an ICCID of 19 or 20 digits whose check digit fails Luhn (as the vendor's own sample "
+            "does) is refused 400 10000028",
+            requirement="CC-ICCID-DOCUMENTED-FORMS"),
+    Variant("twenty-digit-iccid-refused", "fault",
+            "an ICCID of 20 digits is refused 400 10000028 (the server's ICCID column holds 19)",
+            requirement="CC-ICCID-DOCUMENTED-FORMS"),
     # --- conformant: differ only in ways the vendor's documents allow ------------------------
     Variant("extra-fields", "conformant",
             "bodies carry undocumented extra fields (apn, imsi, a nested object)"),
