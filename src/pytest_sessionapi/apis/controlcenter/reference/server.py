@@ -144,6 +144,10 @@ class _App:
             body["errorCode"] = int(code)
         if self.variant("error-without-message"):
             del body["errorMessage"]
+        if self.variant("empty-error-message"):
+            body["errorMessage"] = ""
+        if self.variant("error-fields-renamed"):
+            body = {"code": body["errorCode"], "message": body["errorMessage"]}
         if self.variant("extra-fields"):
             body["errorDetails"] = {"requestId": "7c1e0b52"}
         return self._json(body, status, headers)
@@ -188,6 +192,8 @@ class _App:
         iccid = request.path_params["iccid"]
         if self.variant("non-numeric-iccid-crash") and not iccid.isdigit():
             return self._error("30000001")
+        if self.variant("long-iccid-crash") and len(iccid) > 22:
+            return self._error("30000001")
         device = self.state.devices.get(iccid)
         if self.variant("iccid-before-version") and device is None:
             return self._error("20000001")
@@ -216,6 +222,15 @@ class _App:
         ip, ipv6, started, finished = device.ip_address, device.ipv6_address, device.started, device.ended
         if variant("never-session-ipv4-zero") and never:
             ip = "0.0.0.0"
+        if variant("never-session-ipv4-empty") and never:
+            ip = ""
+        if variant("in-session-ipv4-placeholder") and in_session and ip:
+            ip = "0.0.0.0"
+        if variant("ipv6-only-unspecified") and ipv6 and not ip:
+            ipv6 = "::"
+        if variant("future-session-start") and in_session:
+            ahead = datetime.now(timezone.utc) + timedelta(days=1)
+            started = ahead.strftime("%Y-%m-%d %H:%M:%S.%f")[:-3] + "+0000"
         if variant("never-session-epoch-dates") and never:
             started = finished = "1970-01-01 00:00:00.000+0000"
         ipv4_only = device.iccid == EMBEDDED_TABLE["iccid_ipv4_only"]
@@ -231,6 +246,8 @@ class _App:
             finished = started
         if variant("ended-end-null") and ended:
             finished = None
+        if variant("dates-zero") and ended:
+            finished = "0000-00-00 00:00:00.000+0000"
         if variant("ended-dates-swapped") and ended:
             started, finished = finished, started
         if variant("ipv4-mapped-ipv6") and ip:
