@@ -231,11 +231,15 @@ def _has_value(body: Mapping[str, Any], name: str) -> bool:
     return name in body and not _nullish(name, body[name]) and body[name] != ""
 
 
-def _written_dates(body: dict[str, Any]) -> Iterator[tuple[str, str]]:
-    """(field, value) of each date field that holds a string other than a null stand-in."""
+def _written_dates(body: dict[str, Any], *, numbers: bool = False) -> Iterator[tuple[str, str]]:
+    """(field, value) of each date field that holds a string other than a null stand-in; with
+    ``numbers``, a JSON integer too, as its digits (a Unix time denotes a time as well: its JSON
+    type is CC-BODY-TYPES's to judge, not what it means)."""
     for name in DATE_FIELDS:
         value = body.get(name)
-        if isinstance(value, str) and value.strip() and not _nullish(name, value):
+        if numbers and isinstance(value, int) and not isinstance(value, bool):
+            yield name, str(value)
+        elif isinstance(value, str) and value.strip() and not _nullish(name, value):
             yield name, value  # a blank is no date at all: the rules on set and null dates judge it
 
 
@@ -416,7 +420,7 @@ def dates_present(answer: Answer, asked: Asked) -> bool:
 @applies_when(_a_session_body, SESSION_BODY)
 def date_format(answer: Answer, asked: Asked) -> bool:
     judged = False
-    for name, value in _written_dates(answer.json):
+    for name, value in _written_dates(answer.json, numbers=True):
         judged = True
         if parse_date_time(value) is None:
             _fail(
@@ -449,9 +453,10 @@ def date_example_form(answer: Answer, asked: Asked) -> bool:
 @RULES.rule("CC-DATE-ORDER")
 @applies_when(_a_session_body, SESSION_BODY)
 def date_order(answer: Answer, asked: Asked) -> bool:
-    started, ended = (answer.json.get(name) for name in DATE_FIELDS)
-    if not (isinstance(started, str) and isinstance(ended, str)):
+    written = dict(_written_dates(answer.json, numbers=True))
+    if len(written) != len(DATE_FIELDS):
         return False
+    started, ended = (written[name] for name in DATE_FIELDS)
     start, end = parse_date_time(started), parse_date_time(ended)
     if start is None or end is None or (start.tzinfo is None) != (end.tzinfo is None):
         return False
@@ -484,7 +489,7 @@ def answer_time(answer: Answer) -> datetime:
 def dates_not_future(answer: Answer, asked: Asked) -> bool:
     judged = False
     latest = answer_time(answer) + CLOCK_SKEW
-    for name, value in _written_dates(answer.json):
+    for name, value in _written_dates(answer.json, numbers=True):
         when = parse_date_time(value)
         if when is None or when.tzinfo is None:
             continue  # not a date (CC-DATE-FORMAT's), or no offset: no instant to compare
