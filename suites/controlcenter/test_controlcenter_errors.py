@@ -13,6 +13,7 @@ pytestmark = pytest.mark.sessionapi("controlcenter")
 ERROR_ANSWER = (
     "CC-ERR-STATUS-TABLE",
     "CC-ERR-ENVELOPE",
+    "CC-ERR-FIELD-NAMES",
     "CC-ERR-CODE-STRING",
     "CC-CONTENT-TYPE",
     "CC-NO-SERVER-ERROR",
@@ -25,20 +26,22 @@ UNKNOWN_USER = "sessionapi-no-such-user"
 
 
 UNKNOWN = ("CC-ERR-UNKNOWN-ICCID", *ERROR_ANSWER)
+# Unknown ICCIDs of the page's own forms also judge that form and apiVersion 1 are accepted.
+UNKNOWN_OF_DOCUMENTED_FORM = (*UNKNOWN, "CC-ICCID-DOCUMENTED-FORMS", "CC-API-VERSION-CURRENT")
 
 
-@pytest.mark.sessionapi_requirement(*UNKNOWN)
+@pytest.mark.sessionapi_requirement(*UNKNOWN_OF_DOCUMENTED_FORM)
 def test_unknown_iccid(cc_devices, cc_exchange):
     """19 and 20 digits, not provisioned: '20000001 404 Resource not found - Invalid ICCID.'"""
     for iccid in cc_devices.unknown:
-        cc_exchange(iccid, UNKNOWN)
+        cc_exchange(iccid, UNKNOWN_OF_DOCUMENTED_FORM)
 
 
-MALFORMED_ICCIDS = ("not-an-iccid", "8988216716970004975X", "898821671697")
+MALFORMED_ICCIDS = ("not-an-iccid", "8988216716970004975X", "898821671697", "89882167169700049750123")
 
 
 @pytest.mark.sessionapi_requirement(*UNKNOWN)
-@pytest.mark.parametrize("iccid", MALFORMED_ICCIDS, ids=["letters", "letter-suffix", "12-digits"])
+@pytest.mark.parametrize("iccid", MALFORMED_ICCIDS, ids=["letters", "letter-suffix", "12-digits", "23-digits"])
 def test_malformed_iccid(iccid, cc_exchange):
     """The vendor documents no 400 for the ICCID: an invalid ICCID is '20000001 404 Resource not
     found - Invalid ICCID.' as well."""

@@ -6,15 +6,24 @@ part of the verdict): the target is not judged here.
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from pytest_sessionapi.apis.controlcenter.rules import RULES, Asked
 from pytest_sessionapi.apis.controlcenter.strategies import luhn_valid
+from pytest_sessionapi.apis.controlcenter.rules import parse_date_time
 from pytest_sessionapi.apis.controlcenter.vendor_examples import (
     ERROR_TABLE,
+    INVALID_CREDENTIALS_DESCRIPTION,
+    JAVASCRIPT_SAMPLE_AUTH,
     PRE_AUTH_401_BODY,
+    PYTHON_SAMPLE_AUTH,
+    REQUEST_EXAMPLE_AUTHORIZATION,
     REQUEST_EXAMPLE_ICCID,
+    RESOURCE_URL,
     RESPONSE_EXAMPLE,
+    RUBY_SAMPLE_AUTH,
     SAMPLE_CODE_ICCIDS,
 )
 from pytest_sessionapi.rulebook import Answer
@@ -56,6 +65,16 @@ def test_vendor_response_example(sessionapi_conformance):
     asked = Asked(iccid=REQUEST_EXAMPLE_ICCID, device="session_ended", provisioned=True)
     for requirement_id, problem in RULES.judge(answer, asked, RESPONSE_RULES).problems.items():
         sessionapi_conformance.finding(requirement_id, f"the vendor's response example: {problem}")
+    example = json.loads(RESPONSE_EXAMPLE)
+    started, ended = (parse_date_time(example[name]) for name in ("dateSessionStarted", "dateSessionEnded"))
+    if started is not None and started == ended:
+        sessionapi_conformance.finding(
+            "CC-DATE-ORDER",
+            f"the vendor's response example shows a session that starts and ends in the same "
+            f"millisecond ({example['dateSessionStarted']}): a session of no length, with an "
+            "address; the suite accepts equal dates, so the example cannot tell a reader whether "
+            "the end may equal the start or was copied from it",
+        )
     for iccid in (REQUEST_EXAMPLE_ICCID, *SAMPLE_CODE_ICCIDS):
         if not luhn_valid(iccid):
             sessionapi_conformance.finding(
@@ -91,3 +110,41 @@ def test_vendor_error_table(sessionapi_conformance):
         )
     for requirement_id, problem in RULES.judge(pre_auth, Asked(iccid=REQUEST_EXAMPLE_ICCID, credentials="none"), ERROR_RULES).problems.items():
         sessionapi_conformance.finding(requirement_id, f"the vendor's pre-authentication 401: {problem}")
+
+
+SAMPLE_RULES = ("CC-ERR-BAD-CREDENTIALS", "CC-OK-STATUS")
+
+
+@pytest.mark.sessionapi_requirement(*SAMPLE_RULES)
+def test_vendor_request_example_and_code_samples(sessionapi_conformance):
+    """The page's 'Request Example' and 'Code Samples' against its own words: HTTP Basic of
+    username and API key ('Make sure to use your own user credentials')."""
+    _not_judging_the_target(sessionapi_conformance, SAMPLE_RULES)
+    if "api_key" in PYTHON_SAMPLE_AUTH:
+        for language, auth in (("javascript", JAVASCRIPT_SAMPLE_AUTH), ("ruby", RUBY_SAMPLE_AUTH)):
+            if "password" in auth:
+                sessionapi_conformance.finding(
+                    "CC-ERR-BAD-CREDENTIALS",
+                    f"the vendor's {language} sample authenticates with a password ({auth}) "
+                    "where the python sample and Control Center's Basic scheme use the user's API "
+                    f"key ({PYTHON_SAMPLE_AUTH}): copied as is, it sends the wrong secret",
+                )
+    if "ENCRYPTED" in REQUEST_EXAMPLE_AUTHORIZATION:
+        sessionapi_conformance.finding(
+            "CC-ERR-BAD-CREDENTIALS",
+            f"the vendor's request example writes {REQUEST_EXAMPLE_AUTHORIZATION}: HTTP Basic "
+            "credentials are Base64-encoded, not encrypted, and readable by anyone who sees the "
+            "header (HTTPS is what protects them)",
+        )
+    if "IP" in INVALID_CREDENTIALS_DESCRIPTION and "credentials are invalid" in INVALID_CREDENTIALS_DESCRIPTION:
+        sessionapi_conformance.finding(
+            "CC-ERR-BAD-CREDENTIALS",
+            f"the vendor's errors table gives 10000001 two causes ('{INVALID_CREDENTIALS_DESCRIPTION}'): "
+            "a client cannot tell a wrong API key from a caller outside the allowed IP range",
+        )
+    if not RESOURCE_URL.split(" ", 1)[1].startswith("/"):
+        sessionapi_conformance.finding(
+            "CC-OK-STATUS",
+            f"the vendor's resource URL '{RESOURCE_URL}' has no leading '/': the request example "
+            "shows the path is /rws/api/v1/devices/{iccid}/sessionInfo under the host",
+        )

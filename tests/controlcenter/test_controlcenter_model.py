@@ -59,3 +59,18 @@ def test_each_situation_is_owned_by_a_requirement_with_a_rule():
 def test_every_device_state_is_an_entity_of_the_target_table():
     assert set(DEVICE_OF_ENTITY) == set(Target.ENTITY_KEYS)
     assert HAD_A_SESSION == set(DEVICE_OF_ENTITY.values()) - {"never_in_session"}
+
+
+def test_the_vendor_texts_the_findings_quote_are_on_the_stored_page():
+    """The findings about the page quote it: each text is on the stored copy, verbatim (the page
+    writes a no-break space in 'Control Center': whitespace is compared as whitespace)."""
+    import re
+    from pathlib import Path
+
+    from pytest_sessionapi.apis.controlcenter import vendor_examples
+
+    page = (Path(__file__).resolve().parents[1] / "vendor_pages" / "control-center-get-session-details.txt").read_text("utf-8")
+    page = re.sub(r"\s+", " ", page)
+    for name in ("RESOURCE_URL", "REQUEST_EXAMPLE_AUTHORIZATION", "PYTHON_SAMPLE_AUTH", "JAVASCRIPT_SAMPLE_AUTH",
+                 "RUBY_SAMPLE_AUTH", "INVALID_CREDENTIALS_DESCRIPTION"):
+        assert re.sub(r"\s+", " ", getattr(vendor_examples, name)) in page, name

@@ -18,6 +18,7 @@ IN_SESSION = Asked(iccid=ICCID, device="in_session", provisioned=True)
 ENDED = Asked(iccid=ICCID, device="session_ended", provisioned=True)
 NEVER = Asked(iccid=ICCID, device="never_in_session", provisioned=True)
 UNKNOWN = Asked(iccid="8999999999999999990", provisioned=False)
+MALFORMED = Asked(iccid="898821671697", provisioned=False)
 
 ENDED_BODY = {
     "iccid": ICCID,
@@ -83,13 +84,25 @@ def test_the_vendor_example_breaks_only_the_two_points_its_docs_contradict():
         ({"dateSessionStarted": "2016-07-06T01:31:46.893Z"}, ENDED, "CC-DATE-EXAMPLE-FORM"),
         ({"dateSessionStarted": "2016-07-06 01:31:46.893+00:00"}, ENDED, "CC-DATE-EXAMPLE-FORM"),
         ({"dateSessionStarted": "2016-02-30 01:31:46.893+0000"}, ENDED, "CC-DATE-FORMAT"),
-        ({"dateSessionStarted": "1467768706893"}, ENDED, "CC-DATE-FORMAT"),
+        ({"dateSessionStarted": "1467768706893"}, ENDED, "CC-DATE-EXAMPLE-FORM"),
+        ({"dateSessionEnded": "0000-00-00 00:00:00.000+0000"}, ENDED, "CC-DATE-FORMAT"),
+        ({"dateSessionEnded": ""}, ENDED, "CC-DATE-ENDED-SET"),
         ({"dateSessionStarted": "yesterday"}, ENDED, "CC-DATE-FORMAT"),
         ({"dateSessionEnded": "2026-11-20 22:04:51.347+0000"}, ENDED, "CC-DATE-ORDER"),
         ({"dateSessionEnded": None}, ENDED, "CC-DATE-ENDED-SET"),
         ({"dateSessionStarted": None, "dateSessionEnded": None}, IN_SESSION, "CC-DATE-STARTED-SET"),
         ({"ipAddress": None}, ENDED, "CC-SESSION-HAS-IP"),
         ({"dateSessionEnded": "2026-11-21 00:00:00.000+0000"}, IN_SESSION, "CC-DATE-ENDED-NULL-IN-SESSION"),
+        # Values compared with what they are, not only typed.
+        ({"ipAddress": "0.0.0.0"}, ENDED, "CC-IPV4-FORMAT"),
+        ({"ipAddress": "127.0.0.1"}, ENDED, "CC-IPV4-FORMAT"),
+        ({"ipAddress": "224.0.0.5"}, ENDED, "CC-IPV4-FORMAT"),
+        ({"ipAddress": "255.255.255.255"}, ENDED, "CC-IPV4-FORMAT"),
+        ({"ipv6Address": "::"}, ENDED, "CC-IPV6-FORMAT"),
+        ({"ipv6Address": "::1"}, ENDED, "CC-IPV6-FORMAT"),
+        ({"ipv6Address": "ff02::1"}, ENDED, "CC-IPV6-FORMAT"),
+        ({"dateSessionEnded": "2999-01-01 00:00:00.000+0000"}, ENDED, "CC-DATES-NOT-FUTURE"),
+        ({"dateSessionStarted": "2999-01-01 00:00:00.000+0000", "dateSessionEnded": None}, IN_SESSION, "CC-DATES-NOT-FUTURE"),
     ],
 )
 def test_one_defect_one_requirement(body_change, asked, requirement):
@@ -105,6 +118,7 @@ def test_one_defect_one_requirement(body_change, asked, requirement):
     ("body_change", "requirement"),
     [
         ({"ipAddress": "0.0.0.0"}, "CC-IPV4-NULL-NEVER-SESSION"),
+        ({"ipAddress": ""}, "CC-IPV4-NULL-NEVER-SESSION"),
         ({"dateSessionStarted": "1970-01-01 00:00:00.000+0000"}, "CC-DATES-NULL-NEVER-SESSION"),
         ({"ipv6Address": "2001:db8::1"}, "CC-IPV6-ABSENT-WITHOUT-ADDRESS"),
         ({"ipAddress": "null"}, "CC-NULL-NOT-STRING"),
@@ -140,6 +154,16 @@ def test_ip_fields_must_match_what_the_target_says_of_the_device():
     }
 
 
+def test_a_date_is_compared_with_the_answers_own_time():
+    date = (("date", "Sat, 21 Nov 2026 09:00:00 GMT"),)
+    body = {**ENDED_BODY, "dateSessionStarted": "2026-11-21 09:05:00.000+0000", "dateSessionEnded": None}
+    answer = Answer(200, "application/json", json.dumps(body).encode(), date)
+    assert failures(answer, IN_SESSION) == {}  # within the allowance for clock skew
+    later = {**body, "dateSessionStarted": "2026-11-21 10:00:00.000+0000"}
+    answer = Answer(200, "application/json", json.dumps(later).encode(), date)
+    assert list(failures(answer, IN_SESSION)) == ["CC-DATES-NOT-FUTURE"]
+
+
 def test_lenient_readings_pass():
     body = {**ENDED_BODY, "apn": "iot", "extra": {"nested": [1]}, "ipv6Address": "2001:db8::1"}
     assert failures(ok(body, "application/json; charset=utf-8"), ENDED) == {}
@@ -159,9 +183,17 @@ def test_lenient_readings_pass():
         (error("20000001", 404, "Invalid ICCID"), UNKNOWN, set()),
         (error(20000001, 404), UNKNOWN, {"CC-ERR-CODE-STRING"}),
         (error("20000001", 400), UNKNOWN, {"CC-ERR-STATUS-TABLE"}),
-        (error("10000028", 400), UNKNOWN, {"CC-ERR-UNKNOWN-ICCID"}),
+        (error("10000028", 400), UNKNOWN, {"CC-ICCID-DOCUMENTED-FORMS"}),
+        (error("10000028", 400), MALFORMED, {"CC-ERR-UNKNOWN-ICCID"}),
         (ok({"errorCode": "20000001"}, status=404), UNKNOWN, {"CC-ERR-ENVELOPE"}),
         (ok({"errorMessage": "", "errorCode": "20000001"}, status=404), UNKNOWN, {"CC-ERR-ENVELOPE"}),
+        (ok({"errorMessage": "  ", "errorCode": "20000001"}, status=404), UNKNOWN, {"CC-ERR-ENVELOPE"}),
+        (ok({"errorMessage": "Invalid ICCID", "errorCode": ""}, status=404), UNKNOWN, {"CC-ERR-ENVELOPE"}),
+        # The page gives a code and a message, not the keys: other keys are only a SHOULD.
+        (ok({"message": "Invalid ICCID", "code": "20000001"}, status=404), UNKNOWN, {"CC-ERR-FIELD-NAMES"}),
+        (ok({"message": "Invalid ICCID", "code": "10000028"}, status=404), UNKNOWN, {"CC-ERR-FIELD-NAMES", "CC-ERR-UNKNOWN-ICCID"}),
+        (ok({"error": "Invalid ICCID", "errorCode": "20000001"}, status=404), UNKNOWN, {"CC-ERR-FIELD-NAMES"}),
+        (ok({"code": "20000001"}, status=404), UNKNOWN, {"CC-ERR-ENVELOPE"}),
         (Answer(404, "text/html", b"<html>Not Found</html>"), UNKNOWN, {"CC-ERR-ENVELOPE", "CC-CONTENT-TYPE"}),
         (ok(NEVER_BODY | {"iccid": UNKNOWN.iccid}), UNKNOWN, {"CC-ERR-UNKNOWN-ICCID"}),
         (error("30000001", 500), UNKNOWN, {"CC-NO-SERVER-ERROR"}),
@@ -169,7 +201,26 @@ def test_lenient_readings_pass():
     ],
 )
 def test_error_answers(answer, asked, expected):
+    """Empty or unreadable codes and messages are the envelope's alone."""
     assert set(failures(answer, asked)) == expected
+
+
+@pytest.mark.parametrize("asked", [IN_SESSION, UNKNOWN, Asked("89882167169700050013", device="ipv6_only", provisioned=True)])
+def test_a_refused_documented_value_fails_the_requirement_of_that_value_alone(asked):
+    """apiVersion 1 refused as invalid, an ICCID of the page's own forms (19 digits failing
+    Luhn, 20 digits) refused as a bad request: filed under the value's requirement, not under
+    CC-OK-STATUS or CC-ERR-UNKNOWN-ICCID, which the refusal hides."""
+    assert set(failures(error("10000024", 400), asked)) == {"CC-API-VERSION-CURRENT"}
+    assert set(failures(error("10000028", 400), asked)) == {"CC-ICCID-DOCUMENTED-FORMS"}
+    assert set(failures(ok({"errorMessage": "Invalid ICCID"}, status=400), asked)) == {
+        "CC-ICCID-DOCUMENTED-FORMS", "CC-ERR-ENVELOPE"
+    }
+    # Codes naming another cause stay with that cause.
+    assert "CC-ICCID-DOCUMENTED-FORMS" not in failures(error("10000030", 400), asked)
+    assert "CC-ICCID-DOCUMENTED-FORMS" not in failures(error("20000001", 400), asked)
+    judged = judge(error("20000001", 404), UNKNOWN)
+    assert judged.results["CC-ICCID-DOCUMENTED-FORMS"] is None
+    assert judged.results["CC-API-VERSION-CURRENT"] is None
 
 
 def test_api_version_accepts_either_code_only_when_the_iccid_is_unknown_too():

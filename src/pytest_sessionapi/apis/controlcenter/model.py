@@ -3,7 +3,8 @@
 Control Center's Get Session Details changes nothing on the target: the model has no
 transitions, only the states a device can be found in (the target names one device per state) and
 the documented situations a request can be in (credentials, apiVersion, provisioned or not), each
-with the answer the page's 'Errors' table or its 200 example demands. The rules
+with the answer the page's 'Errors' table or its 200 example demands, and what the suite asked
+(:class:`Asked`), from which the situation follows. The rules
 (:mod:`.rules`) and the mapping of Schemathesis's findings (:mod:`.schemathesis_checks`) read
 their expectations from here, so the vendor's table is written down once.
 """
@@ -11,18 +12,18 @@ their expectations from here, so the vendor's table is written down once.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 from .client import CURRENT_API_VERSION
-
-if TYPE_CHECKING:
-    from .rules import Asked
 
 INVALID_CREDENTIALS = "10000001"
 INVALID_API_VERSION = "10000024"
 INVALID_ZONE = "10000031"
 INVALID_ICCID = "20000001"
 UNKNOWN_SERVER_ERROR = "30000001"
+NO_ROLE_ACCESS = "10000030"
+"""The platform's 400 'Your role does not have access to this API function' (not in this page's
+table): a refusal for the account's role, never for the request's values."""
 
 ERROR_STATUS: dict[str, int] = {
     INVALID_CREDENTIALS: 401,  # Invalid credentials.
@@ -56,6 +57,30 @@ HAD_A_SESSION: frozenset[DeviceState] = frozenset(
 
 ADDRESSED_SESSIONS: frozenset[DeviceState] = frozenset({"ipv6_only", "dual_stack", "ipv4_only"})
 """States in which the target says which addresses the session has."""
+
+
+@dataclass(frozen=True)
+class Asked:
+    """What the suite asked, and what it knows about the device it asked for."""
+
+    iccid: str
+    api_version: str = CURRENT_API_VERSION
+    credentials: Credentials = "valid"
+    device: DeviceState | None = None
+    """The device's state when the target names it; None for an ICCID the suite knows is not
+    provisioned (``provisioned`` False) or whose state it does not know."""
+    provisioned: bool | None = None
+    """True: a device of the target; False: known not provisioned; None: unknown."""
+
+    def describe(self) -> str:
+        creds = {"valid": "", "invalid": ", wrong credentials", "none": ", no credentials"}
+        device = f" ({self.device.replace('_', ' ')} device)" if self.device else ""
+        return f"GET v{self.api_version} sessionInfo of ICCID {self.iccid!r}{device}{creds[self.credentials]}"
+
+    @property
+    def is_regular(self) -> bool:
+        """Valid credentials and the current apiVersion."""
+        return self.credentials == "valid" and self.api_version == CURRENT_API_VERSION
 
 
 @dataclass(frozen=True)

@@ -1,14 +1,14 @@
 """Pydantic v2 models of the Get Session Details answers, in the lenient profile.
 
 They encode the JSON *types* the vendor documents ('Get Session Details': 'Response Parameters', the
-example and the errors table) and nothing more: the null/absence semantics, value formats and error
+example) and nothing more: the null/absence semantics, value formats and error
 codes are rules in :mod:`.rules`, each under its own requirement ID. Unknown fields are kept
 (``extra="allow"``): the vendor does not promise a closed object.
 """
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, StrictInt, StrictStr
+from pydantic import BaseModel, ConfigDict, StrictStr
 
 SESSION_FIELDS = ("iccid", "ipAddress", "ipv6Address", "dateSessionStarted", "dateSessionEnded")
 NULLABLE_FIELDS = ("ipAddress", "dateSessionStarted", "dateSessionEnded")
@@ -26,13 +26,3 @@ class SessionInfo(BaseModel):
     ipv6Address: StrictStr | None = None
     dateSessionStarted: StrictStr | None = None
     dateSessionEnded: StrictStr | None = None
-
-
-class ErrorEnvelope(BaseModel):
-    """``{"errorMessage": "...", "errorCode": "20000001"}`` (as observed). A numeric errorCode is
-    accepted here and reported by CC-ERR-CODE-STRING."""
-
-    model_config = ConfigDict(extra="allow", strict=True)
-
-    errorMessage: StrictStr
-    errorCode: StrictStr | StrictInt

@@ -4,7 +4,7 @@ Get Session Details only reads: the suite creates nothing on the target, so ther
 clean up and no clean-up to fail. What the other APIs' ``sessions.py`` keep (the resources a
 test works on) is here the target's own devices, read-only: which ICCID each entity key names and
 in which state the target says its device is, and what the suite therefore knows before it asks
-about an ICCID (:class:`.rules.Asked`).
+about an ICCID (:class:`.model.Asked`).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any
 
 from .client import CURRENT_API_VERSION
 from .model import DEVICE_OF_ENTITY, Credentials, DeviceState
-from .rules import Asked
+from .model import Asked
 from .target import unknown_iccids
 
 

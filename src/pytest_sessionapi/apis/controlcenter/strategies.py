@@ -10,6 +10,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from .client import CURRENT_API_VERSION
+from .rules import luhn_valid
 from .schemathesis_checks import operation
 from .sessions import TargetDevices
 
@@ -25,10 +26,6 @@ def luhn_check_digit(payload: str) -> str:
                 digit -= 9
         total += digit
     return str((10 - total % 10) % 10)
-
-
-def luhn_valid(number: str) -> bool:
-    return luhn_check_digit(number[:-1]) == number[-1]
 
 
 @st.composite

@@ -18,6 +18,21 @@ REQUEST_EXAMPLE_ICCID = "8988216716970004975"
 # 'Get Session Details', 'Code Samples', ruby.
 SAMPLE_CODE_ICCIDS = ("89011704252318147060",)
 
+# 'Get Session Details', 'Resource URL' and the 'Request Example' header, verbatim.
+RESOURCE_URL = "GET rws/api/v{apiVersion}/devices/{iccid}/sessionInfo"
+REQUEST_EXAMPLE_AUTHORIZATION = '--header "Authorization: Basic <YOUR-ENCRYPTED-CREDENTIALS>"'
+
+# 'Get Session Details', 'Code Samples': how each sample authenticates, verbatim.
+PYTHON_SAMPLE_AUTH = 'auth=(input("username: "),input("api_key: "))'
+JAVASCRIPT_SAMPLE_AUTH = ".auth('username', 'password', false)"
+RUBY_SAMPLE_AUTH = "password: 'password',"
+
+# 'Get Session Details', 'Errors' 10000001, the description, verbatim.
+INVALID_CREDENTIALS_DESCRIPTION = (
+    "Control Center uses this error message when the API credentials are invalid or when the IP "
+    "address is not within the allowed range."
+)
+
 # 'Get Session Details', 'Errors': (errorCode, HTTP status, message).
 ERROR_TABLE = (
     ("10000001", 401, "Invalid credentials."),

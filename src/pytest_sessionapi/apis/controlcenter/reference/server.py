@@ -27,6 +27,7 @@ from starlette.routing import Route
 
 from pytest_sessionapi.reference_support import Switch
 
+from ..rules import luhn_valid
 from .variants import VARIANTS
 
 API_KEY_ENV = "SESSIONAPI_REFERENCE_CC_API_KEY"
@@ -80,12 +81,14 @@ def _seed_devices() -> dict[str, Device]:
 MESSAGES = {
     "10000001": "Invalid credentials.",
     "10000024": "Invalid apiVersion.",
+    "10000028": "Invalid request.",
     "20000001": "Resource not found - Invalid ICCID.",
     "30000001": "Unknown server error.",
 }
 OTHER_WORDING = {
     "10000001": "Invalid credentials",
     "10000024": "Invalid apiVersion",
+    "10000028": "Invalid request",
     "20000001": "Invalid ICCID",
     "30000001": "Unknown server error",
 }
@@ -132,7 +135,7 @@ class _App:
         return Response(json.dumps(payload), status_code=status, media_type=media_type, headers=headers)
 
     def _error(self, code: str, headers: dict[str, str] | None = None) -> Response:
-        status = {"10000001": 401, "10000024": 400, "20000001": 404, "30000001": 500}[code]
+        status = {"10000001": 401, "10000024": 400, "10000028": 400, "20000001": 404, "30000001": 500}[code]
         if self.variant("unknown-iccid-400") and code == "20000001":
             status = 400
         message = (OTHER_WORDING if self.variant("other-wording") else MESSAGES)[code]
@@ -141,6 +144,10 @@ class _App:
             body["errorCode"] = int(code)
         if self.variant("error-without-message"):
             del body["errorMessage"]
+        if self.variant("empty-error-message"):
+            body["errorMessage"] = ""
+        if self.variant("error-fields-renamed"):
+            body = {"code": body["errorCode"], "message": body["errorMessage"]}
         if self.variant("extra-fields"):
             body["errorDetails"] = {"requestId": "7c1e0b52"}
         return self._json(body, status, headers)
@@ -185,11 +192,19 @@ class _App:
         iccid = request.path_params["iccid"]
         if self.variant("non-numeric-iccid-crash") and not iccid.isdigit():
             return self._error("30000001")
+        if self.variant("long-iccid-crash") and len(iccid) > 22:
+            return self._error("30000001")
         device = self.state.devices.get(iccid)
         if self.variant("iccid-before-version") and device is None:
             return self._error("20000001")
         if api_version != "1" and not self.variant("any-api-version"):
             return self._error("10000024")
+        if self.variant("current-version-refused"):
+            return self._error("10000024")
+        if self.variant("luhn-checked") and _digits(iccid, 19, 20) and not luhn_valid(iccid):
+            return self._error("10000028")
+        if self.variant("twenty-digit-iccid-refused") and _digits(iccid, 20):
+            return self._error("10000028")
         if device is None:
             if self.variant("unknown-iccid-empty-session"):
                 device = Device(iccid, None, None, None, None)
@@ -207,6 +222,15 @@ class _App:
         ip, ipv6, started, finished = device.ip_address, device.ipv6_address, device.started, device.ended
         if variant("never-session-ipv4-zero") and never:
             ip = "0.0.0.0"
+        if variant("never-session-ipv4-empty") and never:
+            ip = ""
+        if variant("in-session-ipv4-placeholder") and in_session and ip:
+            ip = "0.0.0.0"
+        if variant("ipv6-only-unspecified") and ipv6 and not ip:
+            ipv6 = "::"
+        if variant("future-session-start") and in_session:
+            ahead = datetime.now(timezone.utc) + timedelta(days=1)
+            started = ahead.strftime("%Y-%m-%d %H:%M:%S.%f")[:-3] + "+0000"
         if variant("never-session-epoch-dates") and never:
             started = finished = "1970-01-01 00:00:00.000+0000"
         ipv4_only = device.iccid == EMBEDDED_TABLE["iccid_ipv4_only"]
@@ -222,6 +246,8 @@ class _App:
             finished = started
         if variant("ended-end-null") and ended:
             finished = None
+        if variant("dates-zero") and ended:
+            finished = "0000-00-00 00:00:00.000+0000"
         if variant("ended-dates-swapped") and ended:
             started, finished = finished, started
         if variant("ipv4-mapped-ipv6") and ip:
@@ -269,6 +295,10 @@ class _App:
             body["imsi"] = "310170845466094"
             body["sessionDetails"] = {"ratType": "LTE", "bytesUsed": 48213}
         return body
+
+
+def _digits(iccid: str, *lengths: int) -> bool:
+    return iccid.isascii() and iccid.isdigit() and len(iccid) in lengths
 
 
 def _parse(value: str) -> datetime:
