@@ -164,6 +164,7 @@ class _Page(HTMLParser):
         self.title = ""
         self.body_attrs: dict[str, str | None] = {}
         self._in: str | None = None
+        self._in_body = False
 
     @classmethod
     def parse(cls, text: str) -> _Page:
@@ -177,7 +178,8 @@ class _Page(HTMLParser):
             self.rows.append(attributes)
         elif tag == "body":
             self.body_attrs = attributes
-        elif tag in ("output", "title"):
+            self._in_body = True
+        elif tag == "output" or (tag == "title" and not self._in_body):  # not the charts' SVG titles
             self._in = tag
 
     def handle_endtag(self, tag: str) -> None:

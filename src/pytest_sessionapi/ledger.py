@@ -285,15 +285,17 @@ class TestRecorder:
 
     def warn_advisories(self, strict: bool) -> None:
         blocking = self.blocking_failures(strict)
-        advisory = [o for o in self.failures() if o not in blocking]
-        if advisory:
-            warnings.warn(
-                SessionApiAdvisory(
-                    "SHOULD-level requirement(s) not met (reported, not failing the run):\n"
-                    + self.failure_text(advisory)
-                ),
-                stacklevel=1,
-            )
+        # A waived MUST is not a SHOULD: it is said apart, as what the waiver accepted.
+        waived = [o for o in self.failures() if o.requirement.id in self.waived]
+        advisory = [o for o in self.failures() if o not in blocking and o not in waived]
+        for failures, heading in (
+            (advisory, "SHOULD-level requirement(s) not met (reported, not failing the run)"),
+            (waived, "waived requirement(s) failed (accepted by a waiver, not failing the run)"),
+        ):
+            if failures:
+                warnings.warn(
+                    SessionApiAdvisory(f"{heading}:\n" + self.failure_text(failures)), stacklevel=1
+                )
 
 
 @dataclass

@@ -210,6 +210,9 @@ def configure(config: pytest.Config) -> None:
     state.show = _terminal_line(config)
     _watch_interrupts(config, state)
     config.pluginmanager.register(RuntimePlugin(state), "sessionapi-runtime")
+    from .evidence import PLUGIN_NAME, EvidencePlugin
+
+    config.pluginmanager.register(EvidencePlugin(), PLUGIN_NAME)
 
 
 def _policy(config: pytest.Config, strict: bool) -> RunPolicy:
@@ -713,6 +716,7 @@ class RuntimePlugin:
                 return
             if not (state.active and sum(facts.tests_started.values())):
                 return  # nothing ran (--collect-only, -k selecting nothing): keep the last report
+            from .evidence import of as evidence_of
             from .reports import build_document, decide_exit_status, write_reports
 
             policy = state.policy
@@ -720,6 +724,7 @@ class RuntimePlugin:
                 state.plan, ledger, strict=state.strict, started_at=state.started_at,
                 redact=state.redactors, waivers=policy.waivers,
                 requirement_patterns=policy.requirement_patterns, fail_on=policy.fail_on,
+                evidence=evidence_of(config),
             )
             ledger.exit_status = decide_exit_status(
                 int(exitstatus), ledger, state.strict, fail_on=policy.fail_on,
