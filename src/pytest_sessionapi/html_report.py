@@ -75,6 +75,10 @@ table.requirements td.source { font-size: 0.9em; color: var(--muted); }
 .legend .waived { --swatch: #fdb022; } .legend .untested { --swatch: #98a2b3; }
 pre.exchange { max-height: 28rem; overflow: auto; }
 pre.curl { background: #101828; color: #f2f4f7; }
+table.fleet td.cell { min-width: 9rem; }
+.verdict a { color: inherit; }
+table.fleet tfoot th, table.fleet tfoot td { border-top: 2px solid #98a2b3; }
+.small { font-size: 0.8em; font-weight: 400; }
 .environment td { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: 0.9em; }
 @media print {
   @page { size: A4; margin: 14mm 12mm; }
@@ -149,6 +153,10 @@ _SCRIPT = """
   fromHash();
 })();
 """
+
+
+STYLE = _STYLE
+"""The style sheet, shared by the fleet page (:mod:`.fleet`), so one policy admits both."""
 
 
 def _csp_hash(text: str) -> str:
