@@ -79,3 +79,64 @@ def test_sessionapi_run_from_the_wheel_warns_nothing_and_names_tests_as_the_chec
         return {t for r in report["apis"]["controlcenter"]["requirements"] for t in r["tests"]}
 
     assert tests(from_wheel) == tests(from_checkout)
+
+
+# -- the container image ----------------------------------------------------------------------------
+
+DOCKERFILE = REPO / "Dockerfile"
+
+
+def _instructions() -> list[tuple[str, str]]:
+    """The Dockerfile's instructions (continuation lines joined, comments dropped)."""
+    joined = DOCKERFILE.read_text(encoding="utf-8").replace("\\\n", " ")
+    found = []
+    for line in joined.splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            keyword, _, rest = line.partition(" ")
+            found.append((keyword.upper(), rest.strip()))
+    return found
+
+
+def test_the_dockerfile_builds_the_wheel_from_the_tree_and_runs_sessionapi():
+    instructions = _instructions()
+    copies = [rest.split() for keyword, rest in instructions if keyword == "COPY" and "--from" not in rest]
+    copied = [source for *sources, _ in copies for source in sources]
+    assert copied, "it copies the tree it builds"
+    for source in copied:
+        assert (REPO / source).exists(), f"COPY {source}: no such file in the repository"
+    # What the wheel needs of the tree: the build configuration, the package, and the suites the
+    # wheel force-includes (pyproject.toml, [tool.hatch.build.targets.wheel.force-include]).
+    assert {"pyproject.toml", "README.md", "LICENSE", "src", "suites"} <= set(copied)
+    runs = " ".join(rest for keyword, rest in instructions if keyword == "RUN")
+    assert "pip wheel" in runs and "pip install" in runs and "/dist/*.whl" in runs
+    assert "pytest-sessionapi" not in runs.replace("/dist/*.whl", ""), "nothing from the package index by name"
+    assert ("ENTRYPOINT", '["sessionapi"]') in instructions
+    assert instructions[-1][0] == "CMD"
+    from_lines = [rest for keyword, rest in instructions if keyword == "FROM"]
+    assert len(from_lines) == 2 and all(line.startswith("python:3.") for line in from_lines)
+    ignored = (REPO / ".dockerignore").read_text(encoding="utf-8").split()
+    assert ".venv" in ignored and ".git" in ignored
+
+
+def _docker_daemon() -> bool:
+    import shutil
+
+    if not shutil.which("docker"):
+        return False
+    return subprocess.run(["docker", "info"], capture_output=True, timeout=30).returncode == 0
+
+
+@pytest.mark.skipif(not _docker_daemon(), reason="no usable Docker daemon: the Dockerfile is checked statically above")
+def test_the_image_builds_and_runs_the_suites(tmp_path):
+    tag = "pytest-sessionapi:selftest"
+    built = subprocess.run(["docker", "build", "-q", "-t", tag, str(REPO)], capture_output=True, text=True, timeout=900)
+    assert built.returncode == 0, built.stderr[-3000:]
+    version = subprocess.run(["docker", "run", "--rm", tag, "--version"], capture_output=True, text=True, timeout=120)
+    assert version.stdout.startswith("pytest-sessionapi ")
+    run = subprocess.run(
+        ["docker", "run", "--rm", "--network=none", tag, "run", "--sessionapi-api=controlcenter", "-q"],
+        capture_output=True, text=True, timeout=600,
+    )
+    assert run.returncode == 0, run.stdout[-3000:]
+    assert "controlcenter: conformant" in run.stdout
