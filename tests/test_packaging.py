@@ -67,7 +67,7 @@ def test_sessionapi_run_from_the_wheel_warns_nothing_and_names_tests_as_the_chec
     env = {**os.environ, "PYTHONPATH": str(unpacked)}
     result = subprocess.run(
         [sys.executable, "-m", "pytest_sessionapi", "run", "--sessionapi-api=controlcenter", "-q",
-         "-W", "error::pytest.PytestAssertRewriteWarning"],
+         "-W", "error::pytest.PytestAssertRewriteWarning", "--junitxml=junit.xml"],
         cwd=workdir, env=env, capture_output=True, text=True, timeout=600,
     )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
@@ -79,6 +79,37 @@ def test_sessionapi_run_from_the_wheel_warns_nothing_and_names_tests_as_the_chec
         return {t for r in report["apis"]["controlcenter"]["requirements"] for t in r["tests"]}
 
     assert tests(from_wheel) == tests(from_checkout)
+    # JUnit names the tests as the reports do, without the path the wheel was installed under.
+    import xml.etree.ElementTree as ET
+
+    cases = ET.parse(workdir / "junit.xml").getroot().iter("testcase")
+    classnames = {case.get("classname") for case in cases}
+    assert classnames and all(str(name).startswith("suites.controlcenter.test_") for name in classnames), classnames
+
+
+def test_a_checkout_run_and_a_wheel_run_send_the_same_requests_from_the_same_tests(wheel, tmp_path):
+    """Hypothesis draws constants from "local" source files, which the package is in a checkout
+    and is not under site-packages (hypothesis_profiles.py): BioT sent 1,297 requests from a
+    checkout and 1,385 from the wheel until that stopped."""
+    site = tmp_path / "lib" / "site-packages"
+    zipfile.ZipFile(wheel).extractall(site)
+    runs = {}
+    for name, command, env in (
+        ("wheel", [sys.executable, "-m", "pytest_sessionapi", "run"], {**os.environ, "PYTHONPATH": str(site)}),
+        ("checkout", [sys.executable, "-m", "pytest", str(REPO / "suites"), "-p", "no:cacheprovider"], None),
+    ):
+        workdir = tmp_path / name
+        workdir.mkdir()
+        result = subprocess.run(
+            [*command, "--sessionapi-api=biot", "-q"], cwd=workdir, env=env,
+            capture_output=True, text=True, timeout=600,
+        )
+        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+        runs[name] = json.loads((workdir / "reports" / "conformance.json").read_text())["apis"]["biot"]
+    assert runs["wheel"]["requests"] == runs["checkout"]["requests"]
+    assert runs["wheel"]["tests"] == runs["checkout"]["tests"]
+    for from_wheel, from_checkout in zip(runs["wheel"]["requirements"], runs["checkout"]["requirements"], strict=True):
+        assert from_wheel["tests"] == from_checkout["tests"], from_wheel["id"]
 
 
 # -- the container image ----------------------------------------------------------------------------

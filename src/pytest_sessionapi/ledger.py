@@ -283,7 +283,9 @@ class TestRecorder:
                 lines.append(f"  found: {message}")
         return "\n".join(lines)
 
-    def warn_advisories(self, strict: bool) -> None:
+    def warn_advisories(self, strict: bool, where: tuple[str, int] | None = None) -> None:
+        """Warn of what failed without failing the test. ``where`` (the test's file, as the
+        reports name it, and line) is where the warning is shown: never this module's line."""
         blocking = self.blocking_failures(strict)
         # A waived MUST is not a SHOULD: it is said apart, as what the waiver accepted.
         waived = [o for o in self.failures() if o.requirement.id in self.waived]
@@ -293,8 +295,10 @@ class TestRecorder:
             (waived, "waived requirement(s) failed (accepted by a waiver, not failing the run)"),
         ):
             if failures:
-                warnings.warn(
-                    SessionApiAdvisory(f"{heading}:\n" + self.failure_text(failures)), stacklevel=1
+                filename, lineno = where or (self.nodeid.partition("::")[0], 1)
+                warnings.warn_explicit(
+                    SessionApiAdvisory(f"{heading}:\n" + self.failure_text(failures)),
+                    SessionApiAdvisory, filename, lineno,
                 )
 
 
