@@ -254,7 +254,7 @@ def certify_main(argv: list[str]) -> int:
     for name, entry in certification["apis"].items():
         if entry["should_not_met"]:
             print(f"  {name}: SHOULD not met: {', '.join(entry['should_not_met'])}")
-    print(f"bundle: {target} (SHA-256 {digest}, {len(files)} files)")
+    print(f"bundle: {target} (SHA-256 {digest}, {len(files)} files; the reports above are in it, under reports/)")
     if status in (2, 3, 4):
         return status
     return 0 if certification["verdict"] == CERTIFIED else 1
