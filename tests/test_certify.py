@@ -101,6 +101,12 @@ def test_the_bundle_holds_what_a_recipient_needs_and_no_secret(certified):
         assert not any(secret in text for secret in secrets), name
     document = json.loads(files[REPORT])
     assert document["bundle"]["verdict"] == "certified"
+    import jsonschema
+
+    from pytest_sessionapi import reports
+
+    schema = json.loads((Path(reports.__file__).parent / "conformance.schema.json").read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator(schema).validate(document)
     page = files["reports/conformance.html"].decode()
     assert document["bundle"]["traffic_sha256"] in page
     assert record["catalogues"]["biot"]["sha256"] in page
