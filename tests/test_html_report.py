@@ -164,6 +164,7 @@ class _Page(HTMLParser):
         self.title = ""
         self.body_attrs: dict[str, str | None] = {}
         self._in: str | None = None
+        self._in_body = False
 
     @classmethod
     def parse(cls, text: str) -> _Page:
@@ -177,7 +178,8 @@ class _Page(HTMLParser):
             self.rows.append(attributes)
         elif tag == "body":
             self.body_attrs = attributes
-        elif tag in ("output", "title"):
+            self._in_body = True
+        elif tag == "output" or (tag == "title" and not self._in_body):  # not the charts' SVG titles
             self._in = tag
 
     def handle_endtag(self, tag: str) -> None:
@@ -262,3 +264,165 @@ def test_a_waived_failure_stays_under_failures_only_with_its_waiver(tmp_path):
     assert [row["id"] for row in page.rows if "hidden" not in row] == [f"req-{FAULT_REQUIREMENT}"]
     text = target.read_text(encoding="utf-8")
     assert "<strong>Waived</strong> until 2999-01-01, ticket VND-17: vendor fix due in 2.4" in text
+
+
+# -- the report as a document: evidence, chart, environment, print ----------------------------------
+
+
+def test_each_failure_shows_its_exchange_masked_and_its_curl_line(fault_run):
+    document = _document(fault_run)
+    failed = next(r for r in document["apis"]["controlcenter"]["requirements"] if r["status"] == "fail")
+    assert failed["evidence"], "the failure carries the wire it was found on"
+    wire = failed["evidence"][0]
+    assert wire["test"] in failed["tests"]
+    assert "authorization: ***" in wire["exchange"]
+    assert wire["curl"].startswith("curl -X GET http://127.0.0.1:8080/rws/api/v1/devices/")
+    page = (fault_run / "conformance.html").read_text(encoding="utf-8")
+    assert f'<pre class="curl">{html.escape(wire["curl"])}</pre>' in page
+    assert f'<pre class="exchange">{html.escape(wire["exchange"])}</pre>' in page
+
+
+def test_each_api_that_ran_has_a_chart_and_its_environment(fault_run):
+    document = _document(fault_run)
+    page = (fault_run / "conformance.html").read_text(encoding="utf-8")
+    entry = document["apis"]["controlcenter"]
+    assert page.count("<svg ") == 1, "one chart per API that ran (the others did not)"
+    assert "<title>MUST: 1 fail</title>" in page and "<title>MUST: 24 pass</title>" in page
+    assert f"<code>{entry['catalogue']['sha256']}</code>" in page
+    assert f"pytest-sessionapi {document['tool']['version']}" in page
+    assert "src=" not in page and "url(" not in page, "no external asset"
+
+
+def _measured(page: Path, tmp_path: Path, script: str) -> str:
+    """What ``script`` writes into ``data-measured`` once Chromium laid the page out (a copy of
+    the page whose policy admits that one script)."""
+    import re
+
+    text = page.read_text(encoding="utf-8")
+    text = re.sub(r'<meta http-equiv="Content-Security-Policy"[^>]*>', "", text)
+    text = text.replace("</body>", f"<script>{script}</script></body>")
+    copy_path = tmp_path / "measured.html"
+    copy_path.write_text(text, encoding="utf-8")
+    result = subprocess.run(
+        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+         f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1280,900", "--dump-dom", copy_path.as_uri()],
+        capture_output=True, text=True, timeout=120,
+    )
+    return _Page.parse(result.stdout).body_attrs.get("data-measured") or ""
+
+
+@needs_chromium
+def test_the_source_column_is_readable(fault_run, tmp_path):
+    width = _measured(
+        fault_run / "conformance.html", tmp_path,
+        "document.body.setAttribute('data-measured', String(Math.round("
+        "document.querySelector('#api-controlcenter td.source').getBoundingClientRect().width)));",
+    )
+    assert int(width) >= 250, f"the source column is {width} px wide"
+
+
+@needs_chromium
+def test_headless_chromium_prints_the_report_to_pdf(fault_run, tmp_path):
+    pdf = tmp_path / "report.pdf"
+    result = subprocess.run(
+        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--no-pdf-header-footer",
+         f"--user-data-dir={tmp_path / 'profile'}", f"--print-to-pdf={pdf}",
+         (fault_run / "conformance.html").as_uri()],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert pdf.is_file(), result.stderr[-2000:]
+    data = pdf.read_bytes()
+    assert data.startswith(b"%PDF-")
+    assert data.count(b"/Type /Page") - data.count(b"/Type /Pages") >= 2, "the report spans pages"
+
+
+def test_the_print_layout_shows_every_row_and_hides_the_filter():
+    from pytest_sessionapi.html_report import STYLE
+
+    printed = STYLE[STYLE.index("@media print"):]
+    assert ".filter" in printed and "display: none" in printed
+    assert "[hidden] { display: revert !important; }" in printed, "a filtered page prints whole"
+
+
+def test_a_bundled_report_shows_the_certification_and_the_traffic_digest():
+    document = json.loads(EXAMPLE.read_text(encoding="utf-8"))
+    document["bundle"] = {"verdict": "not-certified", "policy": "every MUST passed", "cassettes": 3,
+                          "traffic_sha256": "ab" * 32}
+    page = render_html(document)
+    assert "<strong>not-certified</strong>" in page
+    assert f"3 cassettes, SHA-256 {'ab' * 32}" in page
+
+
+# -- the fleet page ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def fleet(fault_run, tmp_path) -> Path:
+    """Three per-target report folders (one real run, two variations of it) merged."""
+    for label, verdict in (("eu-west", None), ("us-east", "conformant"), ("ap-south", "incomplete")):
+        folder = tmp_path / label
+        folder.mkdir()
+        document = _document(fault_run)
+        if verdict:
+            document["apis"]["controlcenter"]["verdict"] = verdict
+            document["apis"]["controlcenter"]["verdict_reason"] = "1 MUST requirement(s) not tested: CC-X"
+        (folder / "conformance.json").write_text(json.dumps(document), encoding="utf-8")
+        (folder / "conformance.html").write_text(render_html(document), encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest_sessionapi", "merge", "eu-west", "us-east", "ap-south", "-o", "fleet"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 1, result.stdout + result.stderr  # eu-west is nonconformant
+    assert "failing: eu-west/controlcenter" in result.stdout
+    return tmp_path / "fleet"
+
+
+class _Cells(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.cells: list[dict[str, str | None]] = []
+        self.links: list[str] = []
+        self._cell: dict[str, str | None] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = dict(attrs)
+        if tag == "td" and "data-verdict" in attributes:
+            self._cell = attributes
+            self.cells.append(attributes)
+        elif tag == "a" and self._cell is not None:
+            self._cell["href"] = attributes.get("href")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "td":
+            self._cell = None
+
+
+def test_merge_writes_a_fleet_json_and_a_table_whose_cells_link_to_the_evidence(fleet):
+    data = json.loads((fleet / "fleet.json").read_text(encoding="utf-8"))
+    assert [t["label"] for t in data["targets"]] == ["eu-west", "us-east", "ap-south"]
+    assert data["apis"] == ["biot", "controlcenter", "umts"]
+    assert data["summary"]["controlcenter"]["verdict"] == "nonconformant"
+    cell = data["targets"][0]["apis"]["controlcenter"]
+    assert cell["failed"] == [FAULT_REQUIREMENT]
+    assert cell["evidence"] == "../eu-west/conformance.html#api-controlcenter"
+    cells = _Cells()
+    cells.feed((fleet / "fleet.html").read_text(encoding="utf-8"))
+    assert len(cells.cells) == 3 * 3
+    for found in cells.cells:
+        page, _, anchor = str(found["href"]).partition("#")
+        assert (fleet / page).resolve().is_file() and anchor.startswith("api-")
+
+
+@needs_chromium
+def test_the_fleet_page_renders_in_chromium_without_a_console_message(fleet, tmp_path):
+    result = subprocess.run(
+        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+         f"--user-data-dir={tmp_path / 'profile'}", "--enable-logging=stderr", "--log-level=0",
+         "--dump-dom", (fleet / "fleet.html").as_uri()],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 0 and "</html>" in result.stdout, result.stderr[-3000:]
+    assert [line for line in result.stderr.splitlines() if ":CONSOLE" in line] == []
+    cells = _Cells()
+    cells.feed(result.stdout)
+    assert [c["data-verdict"] for c in cells.cells][3:6] == ["not-run", "conformant", "not-run"]

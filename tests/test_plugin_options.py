@@ -52,8 +52,22 @@ def test_markers_are_registered_with_a_description(project):
     )
 
 
-def test_header_shows_the_embedded_default(project):
+def test_an_unrelated_run_hears_nothing_of_the_plugin(project):
     result = project.runpytest()
+    assert result.ret == 0
+    # pytest's own "plugins:" line names every plugin installed; nothing else may.
+    assert [line for line in result.stdout.lines if "sessionapi" in line and not line.startswith("plugins:")] == []
+
+
+def test_header_shows_when_the_suites_are_collected(project):
+    from tests.conftest import SUITES
+
+    result = project.runpytest("--collect-only", str(SUITES / "controlcenter"))
+    result.stdout.fnmatch_lines(["sessionapi: targets from embedded reference endpoints; reports to *reports"])
+
+
+def test_header_shows_the_embedded_default(project):
+    result = project.runpytest("--sessionapi-api=biot,controlcenter,umts")
     result.stdout.fnmatch_lines(
         [
             "sessionapi: targets from embedded reference endpoints; reports to *reports",

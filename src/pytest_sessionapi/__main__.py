@@ -5,6 +5,9 @@
 ``run``       run the packaged conformance suites (for installs without the repository)
 ``judge``     judge traffic recorded by any tool (VCR cassettes, the Schemathesis CLI's VCR and HAR
               reports, any HAR 1.2) with the suites' rules
+``certify``   run the suites, recorded, under the certification policy, into one verifiable archive
+``verify``    check a certification archive: digests, recorded traffic re-judged, verdicts
+``merge``     merge per-target reports (a CI matrix) into one fleet report
 """
 
 from __future__ import annotations
@@ -143,13 +146,24 @@ or setup.cfg in the working directory is honoured, so its sessionapi_* ini setti
 def _run(rest: list[str]) -> int:
     import pytest
 
+    if "-h" in rest or "--help" in rest:
+        print(RUN_USAGE)
+        return int(pytest.main(["--help", str(suites_path())]))
+    if "--version" in rest or "-V" in rest:
+        from . import __version__
+
+        print(f"pytest-sessionapi {__version__}", flush=True)
+    return run_suites(rest)
+
+
+def run_suites(rest: list[str]) -> int:
+    """pytest over the packaged suites, with the working directory's pytest configuration."""
+    import pytest
+
     # The suites never use Schemathesis's own pytest plugin (they drive its generation and checks
     # through schemathesis_support), and loading it costs every start its HTML reporting, ASGI
     # and GraphQL support.
     args = [str(suites_path()), "-p", "no:cacheprovider", "-p", "no:schemathesis", *rest]
-    if "-h" in rest or "--help" in rest:
-        print(RUN_USAGE)
-        return int(pytest.main(["--help", str(suites_path())]))
     chosen = any(a in ("-c", "--config-file") or a.startswith(("--config-file=", "-c")) for a in rest)
     ini = None if chosen else project_ini(Path.cwd())
     if ini is not None:
@@ -165,6 +179,10 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["run"]:  # everything after `run` is pytest's, --help included
         return _run(argv[1:])
+    if argv[:1] == ["certify"]:  # so is everything after `certify`, but for -o
+        from .certify import certify_main
+
+        return certify_main(argv[1:])
     from . import __version__
 
     parser = argparse.ArgumentParser(prog="sessionapi", description=__doc__.split("\n\n")[0])
@@ -195,8 +213,43 @@ def main(argv: list[str] | None = None) -> int:
                        "or a HAR 1.2 file (.har, .json)")
     judge.add_argument("--report-dir", default="reports", help="where the reports go (default: reports)")
     judge.add_argument("--strict", action="store_true", help="SHOULD failures fail too (exit 1)")
+    commands.add_parser(
+        "certify", help="run the suites, recorded, under the certification policy and write one "
+        "archive (-o bundle.tar.gz); `sessionapi certify --help` says more"
+    )
+    verify = commands.add_parser(
+        "verify", help="check a certification archive: every digest, the recorded traffic re-judged, the verdicts"
+    )
+    verify.add_argument("bundle", metavar="BUNDLE", help="an archive written by `sessionapi certify`")
+    merge = commands.add_parser(
+        "merge", help="merge per-target reports (one CI matrix job each) into one fleet report"
+    )
+    merge.add_argument(
+        "reports", nargs="+", metavar="REPORT",
+        help="a conformance.json, or the folder holding it; LABEL=REPORT names its row",
+    )
+    merge.add_argument("-o", "--output-dir", default="fleet", help="where fleet.json and fleet.html go (default: fleet)")
+    merge.add_argument(
+        "--fail-on", choices=("must", "incomplete"), default="must",
+        help="exit 1 when a target is nonconformant or could not be set up (must, the default), "
+        "or also when one is incomplete",
+    )
     args = parser.parse_args(argv)
-    return {"serve": _serve, "variants": _variants, "judge": _judge}[args.command](args)
+    return {"serve": _serve, "variants": _variants, "judge": _judge, "verify": _verify, "merge": _merge}[
+        args.command
+    ](args)
+
+
+def _verify(args: argparse.Namespace) -> int:
+    from .certify import verify_main
+
+    return verify_main(args.bundle)
+
+
+def _merge(args: argparse.Namespace) -> int:
+    from .fleet import merge_main
+
+    return merge_main(args.reports, Path(args.output_dir), args.fail_on)
 
 
 def _judge(args: argparse.Namespace) -> int:

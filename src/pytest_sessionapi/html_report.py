@@ -19,7 +19,7 @@ import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from .reports import VERDICT_TEXT
+from .verdicts import VERDICT_TEXT
 
 Redact = Callable[[str], str]
 
@@ -58,9 +58,43 @@ th, td { border: 1px solid #d0d5dd; padding: 0.3rem 0.5rem; text-align: left; ve
 th { background: #f2f4f7; }
 table.run th { background: none; font-weight: 600; border: none; padding-left: 0; }
 table.run td { border: none; }
-table.requirements { width: 100%; }
-table.requirements td.statement { min-width: 20rem; }
-table.requirements td.source { font-size: 0.9em; color: var(--muted); max-width: 28rem; word-break: break-word; }
+table.requirements { width: 100%; table-layout: fixed; }
+table.requirements col.id { width: 15rem; }
+table.requirements col.level { width: 4.5rem; }
+table.requirements col.basis { width: 7rem; }
+table.requirements col.status { width: 6.5rem; }
+table.requirements col.source { width: 30%; }
+table.requirements td { overflow-wrap: anywhere; }
+table.requirements td.source { font-size: 0.9em; color: var(--muted); }
+.chart { display: flex; flex-wrap: wrap; gap: 0.3rem 1.5rem; align-items: center; margin: 0.5rem 0; }
+.chart svg { display: block; }
+.legend { display: flex; gap: 1rem; font-size: 0.85em; color: var(--muted); }
+.legend span::before { content: ""; display: inline-block; width: 0.8em; height: 0.8em; margin-right: 0.3em;
+                       vertical-align: -0.05em; background: var(--swatch); }
+.legend .pass { --swatch: #12b76a; } .legend .fail { --swatch: #d92d20; }
+.legend .waived { --swatch: #fdb022; } .legend .untested { --swatch: #98a2b3; }
+pre.exchange { max-height: 28rem; overflow: auto; }
+pre.curl { background: #101828; color: #f2f4f7; }
+table.fleet td.cell { min-width: 9rem; }
+.verdict a { color: inherit; }
+table.fleet tfoot th, table.fleet tfoot td { border-top: 2px solid #98a2b3; }
+.small { font-size: 0.8em; font-weight: 400; }
+.environment td { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: 0.9em; }
+@media print {
+  @page { size: A4; margin: 14mm 12mm; }
+  body { max-width: none; padding: 0; font-size: 10pt; }
+  .filter, .no-print { display: none !important; }
+  [hidden] { display: revert !important; }
+  tr.no-failures { display: none !important; }
+  thead { display: table-header-group; }
+  tr, .evidence, pre, .chart { break-inside: avoid; }
+  h2 { break-before: page; }
+  h2:first-of-type { break-before: auto; }
+  pre.exchange { max-height: none; overflow: visible; }
+  pre.curl { background: #f9fafb; color: #101828; }
+  a { color: inherit; text-decoration: none; }
+  tr.status-fail td, tr.status-waived td { print-color-adjust: exact; -webkit-print-color-adjust: exact; }
+}
 tr.status-fail td { background: #fef3f2; }
 [hidden] { display: none !important; }
 .status, .verdict { font-weight: 700; white-space: nowrap; }
@@ -119,6 +153,10 @@ _SCRIPT = """
   fromHash();
 })();
 """
+
+
+STYLE = _STYLE
+"""The style sheet, shared by the fleet page (:mod:`.fleet`), so one policy admits both."""
 
 
 def _csp_hash(text: str) -> str:
@@ -213,6 +251,17 @@ class _Renderer:
         if isinstance(document.get("hypothesis"), dict):
             settings = ", ".join(f"{key} {value}" for key, value in document["hypothesis"].items())
             rows.append(("Hypothesis", self.text(settings)))
+        bundle = document.get("bundle")
+        if isinstance(bundle, dict):
+            rows.append(("certification", f'<strong>{self.text(bundle.get("verdict", ""))}</strong>'
+                         + (f" ({self.text(bundle['policy'])})" if bundle.get("policy") else "")))
+            rows.append(("recorded traffic", self.text(
+                f"{bundle.get('cassettes', 0)} cassettes, SHA-256 {bundle.get('traffic_sha256', '')}"
+            )))
+            rows.append(("bundle", self.text(
+                "every file of the bundle is listed with its SHA-256 in manifest.json; "
+                "`sessionapi verify BUNDLE` checks them and re-judges the traffic"
+            )))
         cells = "\n".join(f"<tr><th>{label}</th><td>{value}</td></tr>" for label, value in rows)
         return f'<table class="run">\n{cells}\n</table>'
 
@@ -272,11 +321,20 @@ class _Renderer:
         for level in ("MUST", "SHOULD"):
             if entry.get("summary", {}).get(level):
                 facts.append((level, self.counts(entry["summary"][level])))
+        catalogue = entry.get("catalogue")
+        if isinstance(catalogue, dict) and catalogue.get("sha256"):
+            facts.append((
+                "catalogue",
+                f'<code>{self.text(catalogue["sha256"])}</code> (SHA-256 of requirements.toml,'
+                f' {self.text(catalogue.get("requirements", "?"))} requirements)',
+            ))
         parts.append(
             '<table class="run">\n'
             + "\n".join(f"<tr><th>{label}</th><td>{value}</td></tr>" for label, value in facts)
             + "\n</table>"
         )
+        if entry.get("summary"):
+            parts.append(self.chart(name, entry["summary"]))
         requirements = entry["requirements"]
         if requirements:
             parts.append(self.requirement_table(requirements))
@@ -297,6 +355,44 @@ class _Renderer:
             )
         parts.append("</section>")
         return "\n".join(parts)
+
+    _BANDS = (("pass", ("pass",), "#12b76a"), ("fail", ("fail",), "#d92d20"),
+              ("waived", ("waived",), "#fdb022"), ("untested", ("skip", "not-tested", "not-run"), "#98a2b3"))
+
+    def chart(self, name: str, summary: dict[str, dict[str, int]]) -> str:
+        """One bar per level, its segments the requirements that passed, failed, were waived and
+        were not tested: inline SVG, drawn with attributes only (no style, nothing loaded)."""
+        width, height, label_width = 420, 18, 70
+        rows = []
+        for row, level in enumerate(("MUST", "SHOULD")):
+            counts = summary.get(level) or {}
+            total = sum(counts.values())
+            y = row * (height + 8)
+            rows.append(f'<text x="0" y="{y + 13}" font-size="12" fill="#344054">{level}</text>')
+            x = float(label_width)
+            described = []
+            for band, statuses, colour in self._BANDS:
+                count = sum(counts.get(status, 0) for status in statuses)
+                if not count:
+                    continue
+                share = (width - label_width - 40) * count / total
+                rows.append(
+                    f'<rect x="{x:.1f}" y="{y}" width="{share:.1f}" height="{height}" fill="{colour}">'
+                    f"<title>{level}: {count} {band}</title></rect>"
+                )
+                x += share
+                described.append(f"{count} {band}")
+            rows.append(f'<text x="{x + 4:.1f}" y="{y + 13}" font-size="12" fill="#344054">{total}</text>')
+        label = self.text(f"{name}: requirements by level and status")
+        svg_height = 2 * (height + 8)
+        return (
+            f'<figure class="chart" aria-label="{label}">'
+            f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{width}" height="{svg_height}"'
+            f' viewBox="0 0 {width} {svg_height}"><title>{label}</title>{"".join(rows)}</svg>'
+            '<figcaption class="legend"><span class="pass">pass</span><span class="fail">fail</span>'
+            '<span class="waived">waived</span><span class="untested">not tested</span></figcaption>'
+            "</figure>"
+        )
 
     def waivers(self, waivers: list[dict[str, Any]]) -> str:
         rows = "\n".join(
@@ -329,7 +425,8 @@ class _Renderer:
             )
         rows.append('<tr class="no-failures" hidden><td colspan="6">no requirement failed</td></tr>')
         return (
-            '<table class="requirements">\n<thead><tr><th>requirement</th><th>level</th><th>basis</th>'
+            '<table class="requirements">\n<colgroup><col class="id"><col class="level"><col class="basis">'
+            '<col class="status"><col class="statement"><col class="source"></colgroup>\n<thead><tr><th>requirement</th><th>level</th><th>basis</th>'
             "<th>status</th><th>statement</th><th>source</th></tr></thead>\n<tbody>\n"
             + "\n".join(rows)
             + "\n</tbody>\n</table>"
@@ -360,9 +457,21 @@ class _Renderer:
                 *([self.waiver_line(item["waiver"])] if item.get("waiver") else []),
                 *([f"<p>Tests:</p><ul>{tests}</ul>"] if tests else []),
                 messages,
+                *(self.wire(wire) for wire in item.get("evidence", [])),
                 "</div>",
             ]
         )
+
+    def wire(self, wire: dict[str, Any]) -> str:
+        """What was said on the wire when a test failed the requirement, masked, and the curl
+        line that says it again."""
+        parts = [f'<p class="wire">Exchange of <code>{self.text(wire.get("test", ""))}</code>'
+                 " (credentials masked):</p>",
+                 f'<pre class="exchange">{self.text(wire.get("exchange", ""))}</pre>']
+        if wire.get("curl"):
+            parts.append('<p class="wire">Reproduce (masked values from environment variables):</p>')
+            parts.append(f'<pre class="curl">{self.text(wire["curl"])}</pre>')
+        return "\n".join(parts)
 
     def waiver_line(self, waiver: dict[str, Any]) -> str:
         ticket = f", ticket {self.text(waiver['ticket'])}" if waiver.get("ticket") else ""

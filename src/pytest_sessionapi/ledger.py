@@ -283,17 +283,23 @@ class TestRecorder:
                 lines.append(f"  found: {message}")
         return "\n".join(lines)
 
-    def warn_advisories(self, strict: bool) -> None:
+    def warn_advisories(self, strict: bool, where: tuple[str, int] | None = None) -> None:
+        """Warn of what failed without failing the test. ``where`` (the test's file, as the
+        reports name it, and line) is where the warning is shown: never this module's line."""
         blocking = self.blocking_failures(strict)
-        advisory = [o for o in self.failures() if o not in blocking]
-        if advisory:
-            warnings.warn(
-                SessionApiAdvisory(
-                    "SHOULD-level requirement(s) not met (reported, not failing the run):\n"
-                    + self.failure_text(advisory)
-                ),
-                stacklevel=1,
-            )
+        # A waived MUST is not a SHOULD: it is said apart, as what the waiver accepted.
+        waived = [o for o in self.failures() if o.requirement.id in self.waived]
+        advisory = [o for o in self.failures() if o not in blocking and o not in waived]
+        for failures, heading in (
+            (advisory, "SHOULD-level requirement(s) not met (reported, not failing the run)"),
+            (waived, "waived requirement(s) failed (accepted by a waiver, not failing the run)"),
+        ):
+            if failures:
+                filename, lineno = where or (self.nodeid.partition("::")[0], 1)
+                warnings.warn_explicit(
+                    SessionApiAdvisory(f"{heading}:\n" + self.failure_text(failures)),
+                    SessionApiAdvisory, filename, lineno,
+                )
 
 
 @dataclass

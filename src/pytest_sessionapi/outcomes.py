@@ -9,7 +9,18 @@ class NotTested(pytest.skip.Exception):  # type: ignore[misc,name-defined]
     """Stops a test because the target lacks what it needs (an entity the target does not name,
     a device somebody else holds): its unjudged requirements are reported ``not-tested``, which
     keeps an API from being reported conformant. Raised through the ``sessionapi_conformance`` fixture's
-    ``stop_not_tested(reason)``; API code never raises pytest outcomes itself."""
+    ``stop_not_tested(reason)``; API code never raises pytest outcomes itself.
+
+    The skip line names the test, not the line of this package that raised it (pytest's own
+    ``skip`` marker does the same)."""
+
+    def __init__(self, msg: str | None = None) -> None:
+        super().__init__(msg, _use_item_location=True)
+
+
+def skip_at_test(reason: str) -> pytest.skip.Exception:  # type: ignore[name-defined]
+    """A skip reported at the test's location, not at the plugin's line that raised it."""
+    return pytest.skip.Exception(reason, _use_item_location=True)
 
 
 class StepFailed(Exception):

@@ -21,16 +21,11 @@ from .ledger import Ledger
 from .redaction import RedactorSet
 from .registry import all_apis
 from .requirements import load_catalogue
+from .verdicts import UNTESTED, VERDICT_TEXT, incomplete_reason
+from .html_report import render_html
 
 SCHEMA_VERSION = 1
 
-VERDICT_TEXT = {
-    "conformant": "conformant: every MUST requirement passed",
-    "nonconformant": "nonconformant: a MUST requirement failed",
-    "incomplete": "incomplete: nothing failed, but a MUST requirement was not tested or the run was cut short",
-    "error": "error: the target could not be used as configured (setup problem, not a conformance result)",
-    "not-run": "not-run",
-}
 
 SETUP_ERROR_EXIT_STATUS = 4
 """The exit status of a run whose only problem is an API that could not be set up: the same as
@@ -60,9 +55,6 @@ def verdict_of(
     if any(r["status"] in UNTESTED for r in requirements if r["level"] == "MUST"):
         return "incomplete"
     return "conformant"
-
-
-UNTESTED = ("skip", "not-tested", "not-run")
 
 
 def decide_exit_status(
@@ -101,8 +93,13 @@ def build_document(
     waivers: Iterable[Any] = (),
     requirement_patterns: tuple[str, ...] = (),
     fail_on: str | None = None,
+    evidence: dict[str, dict[str, str]] | None = None,
 ) -> dict[str, Any]:
+    """``evidence``: the wire of each failed test (:mod:`.evidence`), by node ID; each failed or
+    waived requirement carries that of the tests that failed it."""
     from .policy import selected
+
+    evidence = evidence or {}
 
     apis: dict[str, Any] = {}
     facts = ledger.facts
@@ -143,6 +140,7 @@ def build_document(
                     **({"decision": requirement.decision} if requirement.decision else {}),
                     "tests": list(result.tests) if result else [],
                     "messages": [redact.text(m) for m in result.messages] if result else [],
+                    **_evidence_of(status, result, evidence, redact),
                     **(
                         {"waiver": result.waiver.as_report("applied")}
                         if result is not None and result.waiver is not None else {}
@@ -158,7 +156,10 @@ def build_document(
             requirements, strict, setup_problem=setup_problem, interruption=interruption
         )
         reason = setup_problem if verdict == "error" else interruption
+        if verdict == "incomplete" and not reason:
+            reason = incomplete_reason(requirements)
         entry.update(
+            catalogue={"sha256": catalogue_digest(name), "requirements": len(requirements)},
             verdict=verdict,
             **({"verdict_reason": redact.text(reason)} if reason else {}),
             summary={level: dict(sorted(c.items())) for level, c in counts.items()},
@@ -186,6 +187,28 @@ def build_document(
         **({"hypothesis": facts.hypothesis} if facts.hypothesis else {}),
         "apis": apis,
     }
+
+
+def catalogue_digest(api: str) -> str:
+    """The SHA-256 of the API's requirements.toml: which catalogue judged the run."""
+    import hashlib
+
+    return hashlib.sha256(all_apis()[api].catalogue_path.read_bytes()).hexdigest()
+
+
+_EVIDENCE_PER_REQUIREMENT = 3
+
+
+def _evidence_of(
+    status: str, result: Any, evidence: dict[str, dict[str, str]], redact: RedactorSet
+) -> dict[str, Any]:
+    if status not in ("fail", "waived") or result is None or not evidence:
+        return {}
+    found = [
+        {"test": test, **{key: redact.text(value) for key, value in evidence[test].items()}}
+        for test in result.tests if test in evidence
+    ]
+    return {"evidence": found[:_EVIDENCE_PER_REQUIREMENT]} if found else {}
 
 
 def _quoted(requirement: Any, catalogue: Any) -> dict[str, Any]:
@@ -236,6 +259,13 @@ def render_markdown(document: dict[str, Any]) -> str:
         if decided:
             lines += ["", "### Decisions on points the vendor documents leave open", ""]
             lines += [f"- **{item['id']}**: {item['decision']}" for item in decided]
+        if entry.get("waivers"):
+            lines += ["", "### Waivers", "", "| requirement | state | reason | expires | ticket |",
+                      "| --- | --- | --- | --- | --- |"]
+            for waiver in entry["waivers"]:
+                cells = [str(waiver.get(key) or "").replace("|", "\\|") for key in
+                         ("requirement", "state", "reason", "expires", "ticket")]
+                lines.append("| " + " | ".join(cells) + " |")
         if entry["findings"]:
             lines += ["", "### Findings about the vendor documentation itself", ""]
             lines += [f"- **{f['requirement']}**: {f['text']}" for f in entry["findings"]]
@@ -269,8 +299,6 @@ def write_reports(report_dir: Path, document: dict[str, Any], redact: RedactorSe
     md_path = report_dir / "conformance.md"
     _write_atomically(json_path, redact.text(json.dumps(document, indent=2, ensure_ascii=False)) + "\n")
     _write_atomically(md_path, redact.text(render_markdown(document)))
-    from .html_report import render_html
-
     # Redacted string by string inside, before escaping: an escaped secret no longer matches.
     html_path = report_dir / "conformance.html"
     _write_atomically(html_path, render_html(document, redact=redact.text))

@@ -7,6 +7,8 @@ types live here and the entry point itself stays free of imports.
 
 from __future__ import annotations
 
+import re
+
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -210,6 +212,12 @@ def configure(config: pytest.Config) -> None:
     state.show = _terminal_line(config)
     _watch_interrupts(config, state)
     config.pluginmanager.register(RuntimePlugin(state), "sessionapi-runtime")
+    from .evidence import PLUGIN_NAME, EvidencePlugin
+
+    config.pluginmanager.register(EvidencePlugin(), PLUGIN_NAME)
+    from .junit_names import PLUGIN_NAME as JUNIT_NAMES, JUnitNames
+
+    config.pluginmanager.register(JUnitNames(config), JUNIT_NAMES)
 
 
 def _policy(config: pytest.Config, strict: bool) -> RunPolicy:
@@ -278,9 +286,36 @@ def _is_xdist_controller(config: pytest.Config) -> bool:
     return config.pluginmanager.getplugin("dsession") is not None
 
 
+def _runs_the_suites(config: pytest.Config) -> bool:
+    """Whether this run is about the suites: a sessionapi option or ini setting is given, or
+    what pytest was asked to collect holds the packaged or checkout suites. An unrelated test
+    run in the same environment (the plugin is installed, not used) hears nothing of it."""
+    from .plugin import OPTIONS
+
+    for _, dest, _, _ in OPTIONS:
+        if config.getoption(dest, None) is not None or config.getini(dest):
+            return True
+    if config.getoption("sessionapi_strict", None) is not None:
+        return True
+    try:
+        from .__main__ import suites_path
+
+        suites = suites_path().resolve()
+    except SystemExit:
+        return False
+    for arg in config.args:
+        if arg.replace("/", ".").startswith("pytest_sessionapi.suites"):
+            return True
+        path = Path(arg.partition("::")[0])
+        path = (path if path.is_absolute() else config.invocation_params.dir / path).resolve()
+        if path.is_relative_to(suites) or suites.is_relative_to(path):
+            return True
+    return False
+
+
 def report_header(config: pytest.Config) -> list[str] | None:
     state = config.stash.get(STATE_KEY, None)
-    if state is None:
+    if state is None or not _runs_the_suites(config):
         return None
     from .registry import all_apis
 
@@ -308,6 +343,11 @@ def _declared(item: pytest.Item) -> tuple[str, ...]:
     for marker in item.iter_markers("sessionapi_requirement"):
         ids.extend(str(arg) for arg in marker.args)
     return tuple(dict.fromkeys(ids))
+
+
+def _where(item: pytest.Item) -> tuple[str, int]:
+    """The test's file as the reports name it, and its line: where its warnings are shown."""
+    return _test_id(item).partition("::")[0], (item.location[1] or 0) + 1
 
 
 def _test_id(item: pytest.Item) -> str:
@@ -539,7 +579,9 @@ class RuntimePlugin:
         item.stash[MARKS_KEY] = state.exchange_marks()
         problem = state.preflight(api)
         if problem is not None:
-            pytest.skip(f"not run: {problem}")
+            from .outcomes import skip_at_test
+
+            raise skip_at_test(f"not run: {problem}")
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_call(self, item: pytest.Item) -> Iterator[None]:
@@ -578,7 +620,7 @@ class RuntimePlugin:
             else:
                 recorder.settle_unrecorded("fail", describe_exception(exc))
             if not recorder.blocking_failures(state.strict):
-                recorder.warn_advisories(state.strict)
+                recorder.warn_advisories(state.strict, _where(item))
                 return None
             raise
         blocking = recorder.blocking_failures(state.strict)
@@ -586,7 +628,7 @@ class RuntimePlugin:
             from .ledger import RequirementFailure
 
             raise RequirementFailure(recorder.failure_text(blocking))
-        recorder.warn_advisories(state.strict)
+        recorder.warn_advisories(state.strict, _where(item))
         return result
 
     @pytest.hookimpl(wrapper=True)
@@ -597,6 +639,10 @@ class RuntimePlugin:
         api = _api_of_item(item)
         if api is None:
             return report
+        if report.skipped and isinstance(report.longrepr, tuple):
+            # pytest drops the "Skipped: " of its own skips; a NotTested spelled its class path.
+            path, line, reason = report.longrepr
+            report.longrepr = (path, line, re.sub(r"^[\w.]*NotTested: ", "Skipped: ", reason))
         state = _state(item.config)
         recorder = _recorder(item)
         excinfo = call.excinfo
@@ -744,6 +790,7 @@ class RuntimePlugin:
                 return
             if not (state.active and sum(facts.tests_started.values())):
                 return  # nothing ran (--collect-only, -k selecting nothing): keep the last report
+            from .evidence import of as evidence_of
             from .reports import build_document, decide_exit_status, write_reports
 
             policy = state.policy
@@ -751,6 +798,7 @@ class RuntimePlugin:
                 state.plan, ledger, strict=state.strict, started_at=state.started_at,
                 redact=state.redactors, waivers=policy.waivers,
                 requirement_patterns=policy.requirement_patterns, fail_on=policy.fail_on,
+                evidence=evidence_of(config),
             )
             ledger.exit_status = decide_exit_status(
                 int(exitstatus), ledger, state.strict, fail_on=policy.fail_on,

@@ -92,16 +92,12 @@ def validate_response(case: Any, response: httpx.Response, checks: Iterable[Any]
 def send_case(http: httpx.Client, case: Any) -> httpx.Response:
     """Send a Schemathesis case through the suite's own client: one transport layer (rate limit,
     re-sends of rate-limited requests, size cap, redacted log) and the target's own credentials. The headers generated from the
-    security schemes, and the library's own, are dropped; only its ``X-Schemathesis-*`` tracing
-    headers go out."""
+    security schemes, and the library's own, are dropped, its ``X-Schemathesis-TestCaseId``
+    tracing header too (Schemathesis adds it in ``transport.prepare.prepare_headers``): a vendor's
+    endpoint has no use for it, and it cluttered every exchange and curl line of a report."""
     kwargs = case.as_transport_kwargs(base_url=str(http.base_url).rstrip("/"))
-    headers = {
-        name: value
-        for name, value in kwargs.get("headers", {}).items()
-        if name.lower().startswith("x-schemathesis")
-    }
     return http.request(
-        kwargs["method"], kwargs["url"], headers=headers, json=kwargs.get("json"),
+        kwargs["method"], kwargs["url"], json=kwargs.get("json"),
         params=kwargs.get("params") or None,
     )
 

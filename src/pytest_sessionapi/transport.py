@@ -32,6 +32,7 @@ from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
@@ -648,7 +649,15 @@ class Exchange:
         """A ``curl`` command that sends the request again. Masked values (credentials, cookies,
         tokens) come from environment variables named after their header, which the command's
         reader sets: ``SESSIONAPI_AUTHORIZATION``, ``SESSIONAPI_COOKIE``, ..."""
-        parts = ["curl", "-X", self.method, shlex.quote(self.url)]
+        url, note = self.url, ""
+        host = urlsplit(url).hostname or ""
+        if host.endswith(EMBEDDED_HOST_SUFFIX):
+            # The embedded reference answers in-process; its host resolves nowhere. The command
+            # reaches the same implementation once `sessionapi serve` runs it on loopback.
+            api = host.removesuffix(EMBEDDED_HOST_SUFFIX)
+            url = urlunsplit(urlsplit(url)._replace(netloc=f"127.0.0.1:{SERVE_PORT}"))
+            note = f"  # in-process reference: `sessionapi serve --api {api}` serves it on 127.0.0.1:{SERVE_PORT}"
+        parts = ["curl", "-X", self.method, shlex.quote(url)]
         for name, value in self.request_headers.items():
             if name.lower() in ("content-length", "host", "accept-encoding", "connection"):
                 continue
@@ -659,7 +668,13 @@ class Exchange:
                 parts += ["-H", shlex.quote(f"{name}: {value}")]
         if self.request_body and not self.request_body.startswith("(credentials"):
             parts += ["--data-raw", shlex.quote(self.request_body)]
-        return " ".join(parts)
+        return " ".join(parts) + note
+
+
+EMBEDDED_HOST_SUFFIX = ".reference"
+"""The embedded references' base URLs are ``http://<api>.reference`` (never resolved: in-process)."""
+SERVE_PORT = 8080
+"""``sessionapi serve``'s default port."""
 
 
 def _cut(body: str, limit: int, focus: str = "") -> str:
