@@ -115,9 +115,6 @@ def test_every_must_quotes_a_stored_page_where_the_project_has_one(api):
         r.id for r in catalogue if r.level == "MUST" and r.document not in stored
     )
     allowed = {
-        "umts": {"UMTS-AUTH-LOGIN", "UMTS-AUTH-LOGIN-REJECTED", "UMTS-AUTH-TOKEN",
-                 "UMTS-AUTH-SESSION-REQUIRED", "UMTS-AUTH-XSRF-POST", "UMTS-CREATE-SESSION",
-                 "UMTS-CREATE-CONFLICT", "UMTS-DISABLE-FREES-DEVICE"},
         "biot": {"BIOT-STOP-DOCUMENTED", "BIOT-SUMMARY-UPDATE"},
     }.get(api, set())
     assert set(unchecked) <= allowed, f"MUSTs quoting pages without a stored copy: {unchecked}"
