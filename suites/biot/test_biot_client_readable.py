@@ -23,7 +23,9 @@ pytestmark = pytest.mark.sessionapi("biot")
 def test_the_vendors_client_reads_every_answer_of_a_lifecycle(biot_sessions, sessionapi_conformance):
     """biotmed-device-sdk 2.3.40's UsageSessionAPIApi deserialises a createSessionByUsageType
     answer (201), getSession and updateSession (200) into SessionResponseV2, deleteSession (204)
-    reads no body, and every documented error into ErrorResponse."""
+    reads no body, and every documented error into ErrorResponse, although the vendor's document
+    has "every attribute optional, templateId and templateName nullable and deprecated" where
+    the client has them "required and not nullable"."""
     try:
         disagreements = client_document_disagreements()
     except ClientUnavailable as exc:

@@ -230,7 +230,9 @@ PAGE_RULES = (
 @pytest.mark.sessionapi_requirement(*PAGE_RULES)
 def test_vendor_page_defects(sessionapi_conformance):
     """What the updateUmtsSessionStatus page itself gets wrong or leaves open, each finding tied
-    to the requirement it bears on and quoting the page; never a verdict on the target."""
+    to the requirement it bears on and quoting the page; never a verdict on the target. First of
+    them: its 'error sample' for a session that "doesn't exist for Tenant default" is listed under
+    response 400 'bad input parameter'."""
     not_judging_the_target(sessionapi_conformance, PAGE_RULES)
     finding = sessionapi_conformance.finding
     samples = vendor_examples.operation_samples()
