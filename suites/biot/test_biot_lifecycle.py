@@ -138,11 +138,13 @@ def test_vendor_examples(biot_sessions, sessionapi_conformance):
     # Make the summary example's values visible: give the session other stop data first.
     other = {"_summary": {"_stopReason": "before the summary example", "_stopReasonCode": "TIMEOUT"}}
     prepared = judge_patch(sessionapi_conformance, biot_sessions, session_id, stopped.after, other)
+    if not precondition(sessionapi_conformance, prepared.accepted, "could not prepare the summary example"):
+        return
     summarized = judge_patch(
         sessionapi_conformance, biot_sessions, session_id, prepared.after or stopped.after, SUMMARY_EXAMPLE.body
     )
     with sessionapi_conformance.check("BIOT-SUMMARY-UPDATE"):
-        assert prepared.accepted and summarized.accepted, (
+        assert summarized.accepted, (
             "the vendor's own summary example was not accepted on a DONE session: "
             f"{summarized.response.status_code} {summarized.response.text[:300]}"
         )

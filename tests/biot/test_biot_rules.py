@@ -106,6 +106,7 @@ def test_the_oracles_rules_judge_what_the_body_puts_in_play():
     rename = patch({"_startTime": format_utc(START), "_state": "ACTIVE", "_name": "m"})
     assert verdicts(rules.PATCH_ANSWER_REQUIREMENTS, answer(200, session(_name="m")), rename) == {
         "BIOT-PATCH-PARTIAL": None, "BIOT-TRANSITION-INFERRED-ALLOWED": None,
+        "BIOT-PATCH-NAME-LENGTH": None, "BIOT-PATCH-STATE-ENUM": None,
     }
     assert "_name is 'n'" in verdicts(["BIOT-PATCH-PARTIAL"], answer(200, session()), rename)["BIOT-PATCH-PARTIAL"]
 

@@ -320,7 +320,18 @@ class Changes:
     summary: dict[str, Any]
 
 
-def _validate_body(state: ReferenceState, body: Any, template_id: str) -> Changes:
+def _refused_enum_value(state: ReferenceState, attribute: str, value: Any, values: tuple[str, ...]) -> None:
+    """The variants whose update validation lost one documented enum value (a stale check
+    beside the right list): the value is refused as not allowed."""
+    prefix = "state" if attribute == "_state" else "stop-reason-code"
+    refused = f"{prefix}-{value.lower().replace('_', '-')}-refused" if isinstance(value, str) else ""
+    if value in values and refused in VARIANTS and state.variant(refused):
+        raise ApiError(400, "SELECT_ATTRIBUTE_INVALID_VALUE",
+                       f"Value [{value}] is not allowed for attribute [{attribute}]",
+                       value=value, allowedValues=list(values), attributeName=attribute)
+
+
+def _validate_body(state: ReferenceState, body: Any, template_id: str, *, update: bool = False) -> Changes:
     if not isinstance(body, dict):
         raise ApiError(400, "ATTRIBUTE_VALUE_TYPE_MISMATCH", "The request body must be a JSON object",
                        attributeName="body", value=str(body)[:64], type="object")
@@ -372,6 +383,8 @@ def _validate_body(state: ReferenceState, body: Any, template_id: str) -> Change
                                attributeName=key, message="expected e.g. 2007-12-20T10:15:30Z")
             values[key] = parsed
         elif key == "_state":
+            if update:
+                _refused_enum_value(state, "_state", value, STATES)
             if not isinstance(value, str) or value not in STATES:
                 if state.variant("state-enum-ignored"):
                     continue
@@ -389,19 +402,22 @@ def _validate_body(state: ReferenceState, body: Any, template_id: str) -> Change
                                    "Attribute [_name] must be a string",
                                    attributeName="_name", value=value, type="string")
                 value = json.dumps(value)
-            if len(value) < 1:
+            # Off-by-one bounds: the variants that refuse the shortest or the longest valid name.
+            shortest = 2 if state.variant("name-shortest-refused") and len(value) == 1 else 1
+            longest = 63 if state.variant("name-longest-refused") and len(value) == 64 else 64
+            if len(value) < shortest:
                 if state.variant("name-length-unchecked"):
                     continue
                 raise ApiError(400, "VALIDATION_MINIMUM_ALLOWED_VALUE",
-                               "Attribute [_name] is shorter than 1 character",
-                               attributeName="_name", minimum=1)
-            if len(value) > 64:
+                               f"Attribute [_name] is shorter than {shortest} character",
+                               attributeName="_name", minimum=shortest)
+            if len(value) > longest:
                 if state.variant("name-length-unchecked"):
                     value = value[:64]
                 else:
                     raise ApiError(400, "VALIDATION_MAX_ALLOWED_VALUE",
-                                   "Attribute [_name] is longer than 64 characters",
-                                   attributeName="_name", maxValue=64)
+                                   f"Attribute [_name] is longer than {longest} characters",
+                                   attributeName="_name", maxValue=longest)
             values[key] = value
         elif key == "_configuration":
             if value is not None and not isinstance(value, dict):
@@ -423,6 +439,14 @@ def _validate_body(state: ReferenceState, body: Any, template_id: str) -> Change
                         raise ApiError(400, "ATTRIBUTE_VALUE_TYPE_MISMATCH",
                                        f"Attribute [{name}] must be a string",
                                        attributeName=name, value=sub_value, type="string")
+                    if isinstance(sub_value, str) and not sub_value and state.variant("stop-reason-empty-refused"):
+                        raise ApiError(400, "VALIDATION_MINIMUM_ALLOWED_VALUE",
+                                       f"Attribute [{name}] is shorter than 1 character",
+                                       attributeName=name, minimum=1)
+                    if isinstance(sub_value, str) and len(sub_value) == 128 and state.variant("stop-reason-longest-refused"):
+                        raise ApiError(400, "VALIDATION_MAX_ALLOWED_VALUE",
+                                       f"Attribute [{name}] is longer than 127 characters",
+                                       attributeName=name, maxValue=127)
                     if isinstance(sub_value, str) and len(sub_value) > 128:
                         if not state.variant("stop-reason-length-unchecked"):
                             raise ApiError(400, "VALIDATION_MAX_ALLOWED_VALUE",
@@ -431,6 +455,8 @@ def _validate_body(state: ReferenceState, body: Any, template_id: str) -> Change
                         sub_value = sub_value[:128]
                     summary[sub] = sub_value
                 elif sub == "_stopReasonCode":
+                    if update:
+                        _refused_enum_value(state, name, sub_value, _STOP_REASON_CODES)
                     if sub_value is not None and sub_value not in _STOP_REASON_CODES:
                         if state.variant("stop-reason-code-enum-ignored"):
                             continue
@@ -640,7 +666,7 @@ def create_app(variant: str | None = None) -> Starlette:
         ):
             raise ApiError(500, "INTERNAL_SERVER_ERROR", "java.lang.NullPointerException")
         try:
-            changes = _validate_body(state, body, session.template_id)
+            changes = _validate_body(state, body, session.template_id, update=True)
             if state.variant("enforce-required"):
                 for key in ("_startTime", "_state"):
                     if key not in changes.values:
