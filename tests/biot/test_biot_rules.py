@@ -303,3 +303,25 @@ def test_a_null_envelope_attribute_is_no_error_response():
         body = {**envelope(), name: None}
         results = verdicts(("BIOT-ERROR-ENVELOPE",), answer(404, body), Asked("getSession"))
         assert results["BIOT-ERROR-ENVELOPE"] and name in results["BIOT-ERROR-ENVELOPE"], name
+
+
+def test_page_findings_quote_the_stored_update_page():
+    """The defects of the Update Usage Session page reported as findings quote that page as it
+    is stored (tests/vendor_pages), so each can be checked by opening it."""
+    from pathlib import Path
+
+    from pytest_sessionapi.apis.biot.vendor_examples import PAGE_FINDINGS
+
+    page = " ".join((Path(__file__).parents[1] / "vendor_pages" / "biot-update-usage-session.txt")
+                    .read_text(encoding="utf-8").split())
+    by_requirement = dict(PAGE_FINDINGS)
+    for requirement, fragment in (
+        ("BIOT-PATCH-STATE-ENUM", "string enum required The Sessions state Allowed:"),
+        ("BIOT-PATCH-STATE-ENUM", "Values:ACTIVE,DONE,PAUSED,ACTIVATING,PAUSING,RESUMING,STOPPING"),
+        ("BIOT-PATCH-STOP-REASON-LENGTH", "_summary._stopReasonstringfalseThe reason the session was stopped"),
+        ("BIOT-PATCH-DATETIME-FORMAT", "date-time required A UTC date-time in the ISO-8601 format"),
+        ("BIOT-CUSTOM-ATTRIBUTE", "<customAttribute1><customAttribute1Type>falseRegular custom attribute 1 value"),
+    ):
+        assert fragment in by_requirement[requirement] and fragment in page, (requirement, fragment)
+    assert "Responses Language Credentials" in page  # the 'Responses' section lists nothing
+    assert "Allowed: _configuration" in page  # the 'Allowed:' list is empty

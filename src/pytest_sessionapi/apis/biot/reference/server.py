@@ -42,6 +42,7 @@ EMBEDDED_TABLE: dict[str, Any] = {
     "usage_type": "Monitoring",
     "other_device_id": "reference-device-2",
     "custom_attribute": "operatorNote",
+    "configuration_attribute": "alarmProfile",
 }
 
 
@@ -323,9 +324,17 @@ class Changes:
 def _refused_enum_value(state: ReferenceState, attribute: str, value: Any, values: tuple[str, ...]) -> None:
     """The variants whose update validation lost one documented enum value (a stale check
     beside the right list): the value is refused as not allowed."""
-    prefix = "state" if attribute == "_state" else "stop-reason-code"
-    refused = f"{prefix}-{value.lower().replace('_', '-')}-refused" if isinstance(value, str) else ""
-    if value in values and refused in VARIANTS and state.variant(refused):
+    lost = {
+        ("_state", "ACTIVATING"): state.variant("state-activating-refused"),
+        ("_state", "PAUSING"): state.variant("state-pausing-refused"),
+        ("_state", "RESUMING"): state.variant("state-resuming-refused"),
+        ("_state", "STOPPING"): state.variant("state-stopping-refused"),
+        ("_summary._stopReasonCode", "COMPLETION"): state.variant("stop-reason-code-completion-refused"),
+        ("_summary._stopReasonCode", "GENERAL_DEVICE_ERROR"): state.variant(
+            "stop-reason-code-general-device-error-refused"),
+        ("_summary._stopReasonCode", "TIMEOUT"): state.variant("stop-reason-code-timeout-refused"),
+    }
+    if isinstance(value, str) and lost.get((attribute, value), False):
         raise ApiError(400, "SELECT_ATTRIBUTE_INVALID_VALUE",
                        f"Value [{value}] is not allowed for attribute [{attribute}]",
                        value=value, allowedValues=list(values), attributeName=attribute)
@@ -579,6 +588,8 @@ def create_app(variant: str | None = None) -> Starlette:
         raise ApiError(401, "TOKEN_NOT_VALID", "The token is not valid")
 
     def find_session(device_id: str, session_id: str) -> StoredSession:
+        if state.variant("malformed-id-crashes"):
+            uuid.UUID(session_id)  # a ValueError the handler does not catch: 500
         session = state.sessions.get(session_id)
         if session is None:
             if state.variant("not-found-generic"):
@@ -694,7 +705,7 @@ def create_app(variant: str | None = None) -> Starlette:
         for name in _CUSTOM_ATTRIBUTES:
             if name in changes.values and not state.variant("custom-attribute-dropped"):
                 session.custom[name] = changes.values[name]
-        if "_configuration" in changes.values:
+        if "_configuration" in changes.values and not state.variant("configuration-not-stored"):
             session.configuration = dict(changes.values["_configuration"] or {})
         elif state.variant("clobber-unsent-fields"):
             session.configuration = {}

@@ -208,4 +208,11 @@ VARIANTS = variant_table(
             "invalid attribute values are refused with every details value null",
             "BIOT-ERROR-DETAILS-VALUES"),
     *_BOUNDS_AND_ENUM_VALUES,
+    # -- inputs the suite used never to send (issue 18 item 1) ----------------------------------
+    Variant("configuration-not-stored", "fault",
+            "a PATCH of _configuration answers 200 but the configuration is not stored",
+            "BIOT-CONFIGURATION-ATTRIBUTE"),
+    Variant("malformed-id-crashes", "fault",
+            "a session id that is not a UUID makes get, update and delete fail with 500",
+            "BIOT-NO-SERVER-ERROR", transport=True),
 )
