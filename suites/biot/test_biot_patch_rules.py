@@ -190,11 +190,17 @@ def test_end_time_on_a_running_session_is_refused(biot_sessions, sessionapi_conf
 @pytest.mark.sessionapi_requirement("BIOT-STOP-DATA-NULL-DONE", "BIOT-STOP-DOCUMENTED", *REFUSED)
 def test_done_without_stop_data_is_refused(biot_sessions, sessionapi_conformance):
     """400 'Code : STOP_DATA_NULL_FOR_DONE_SESSION, Details: []': a PATCH to DONE with no
-    _summary stop data, sent or stored."""
+    _summary stop data, sent or stored, is refused; one whose stop data is the code alone is not
+    refused with that code."""
     session_id, before, start = _active(biot_sessions)
     body = _stop_body(start)
     del body["_summary"]
     judge_patch(sessionapi_conformance, biot_sessions, session_id, before, body)
+    # Either attribute is stop data: a stop with its code alone is not without stop data.
+    judge_patch(
+        sessionapi_conformance, biot_sessions, session_id, before,
+        {**body, "_summary": {"_stopReasonCode": "COMPLETION"}},
+    )
 
 
 @pytest.mark.sessionapi_requirement("BIOT-STOP-DATA-NON-DONE", SAME_STATE, *REFUSED)

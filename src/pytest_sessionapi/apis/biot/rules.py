@@ -350,6 +350,8 @@ def error_details_carry_the_documented_keys(answer: Answer, asked: Asked) -> boo
     if keys is None:
         return True
     details = answer.json.get("details")
+    if "details" in answer.json and not isinstance(details, dict):
+        return False  # a details that is no object (or null) breaks the envelope: BIOT-ERROR-ENVELOPE's
     if not isinstance(details, dict):
         raise RuleFailure(f"{code}: details must be an object carrying {list(keys)}, got {details!r}")
     missing = [key for key in keys if key not in details]

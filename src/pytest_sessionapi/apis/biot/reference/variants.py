@@ -70,10 +70,11 @@ VARIANTS = variant_table(
     Variant("datetimes-with-offset", "fault",
             "session date-times are written with a +02:00 offset (same instant, not UTC)",
             "BIOT-DATETIME-UTC"),
-    # Knock-on: BIOT-CUSTOM-ATTRIBUTE's statement wants GET to show the custom value sent.
+    # Knock-on: BIOT-CUSTOM-ATTRIBUTE's and -CONFIGURATION-ATTRIBUTE's statements want GET to
+    # show the value sent.
     Variant("get-returns-created", "fault",
             "GET answers the session as it was created, ignoring later updates", "BIOT-GET",
-            knock_on=("BIOT-CUSTOM-ATTRIBUTE",)),
+            knock_on=("BIOT-CUSTOM-ATTRIBUTE", "BIOT-CONFIGURATION-ATTRIBUTE")),
     # Knock-on: BIOT-CUSTOM-ATTRIBUTE's PATCH leaves _name and _configuration unsent, and its
     # statement wants the attributes not sent to keep their values too.
     Variant("clobber-unsent-fields", "fault",
