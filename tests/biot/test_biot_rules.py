@@ -325,3 +325,32 @@ def test_page_findings_quote_the_stored_update_page():
         assert fragment in by_requirement[requirement] and fragment in page, (requirement, fragment)
     assert "Responses Language Credentials" in page  # the 'Responses' section lists nothing
     assert "Allowed: _configuration" in page  # the 'Allowed:' list is empty
+
+
+def test_every_requirement_of_the_catalogue_has_a_rule():
+    """Issue 17: no requirement is judged inline by a suite; each has its rule, sequence ones too."""
+    assert {r.id for r in load_catalogue("biot")} == set(RULES)
+
+
+def test_an_outcome_of_a_sequence_is_judged_by_its_requirements_rule():
+    """What a request of a sequence must lead to (Asked.outcomes) passes and fails both ways,
+    under its own requirement, whether or not that requirement has a rule about one answer."""
+    from pytest_sessionapi.apis.biot.model import SessionView
+    from pytest_sessionapi.apis.biot.rules import Outcome, create_outcome
+
+    created = session(_name="m")
+    echo = create_outcome({"_state": "ACTIVE", "_name": "m", "_startTime": created["_startTime"]},
+                          created["_device"]["id"])
+    asked = Asked("createSessionByUsageType", outcomes={"BIOT-CREATE": echo})
+    assert verdicts(["BIOT-CREATE"], answer(201, created), asked) == {"BIOT-CREATE": None}
+    assert "_name is 'other'" in verdicts(["BIOT-CREATE"], answer(201, {**created, "_name": "other"}), asked)["BIOT-CREATE"]
+    assert "expected 201" in verdicts(["BIOT-CREATE"], answer(200, created), asked)["BIOT-CREATE"]
+    # A requirement with a rule of its own (the refusal) also judges the GET after it.
+    kept = Asked("getSession", outcomes={"BIOT-WRONG-DEVICE": Outcome.of(200, keeps=SessionView.from_body(created))})
+    assert verdicts(["BIOT-WRONG-DEVICE"], answer(200, created), kept) == {"BIOT-WRONG-DEVICE": None}
+    assert "_name" in verdicts(["BIOT-WRONG-DEVICE"], answer(200, {**created, "_name": "x"}), kept)["BIOT-WRONG-DEVICE"]
+    gone = Asked("deleteSession", outcomes={"BIOT-DELETE": Outcome.of(204, empty=True)})
+    assert verdicts(["BIOT-DELETE"], answer(204), gone) == {"BIOT-DELETE": None}
+    assert "no body" in verdicts(["BIOT-DELETE"], answer(204, {"a": 1}), gone)["BIOT-DELETE"]
+    # Without an outcome the sequence rule has nothing to judge.
+    assert verdicts(["BIOT-CREATE"], answer(201, created), Asked("createSessionByUsageType")) == {}
