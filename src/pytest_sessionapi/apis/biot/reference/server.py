@@ -589,7 +589,11 @@ def create_app(variant: str | None = None) -> Starlette:
 
     def find_session(device_id: str, session_id: str) -> StoredSession:
         if state.variant("malformed-id-crashes"):
-            uuid.UUID(session_id)  # a ValueError the handler does not catch: 500
+            try:
+                uuid.UUID(session_id)
+            except ValueError:
+                raise ApiError(500, "INTERNAL_SERVER_ERROR",
+                               "java.lang.IllegalArgumentException: Invalid UUID string") from None
         session = state.sessions.get(session_id)
         if session is None:
             if state.variant("not-found-generic"):
