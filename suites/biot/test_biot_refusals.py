@@ -5,7 +5,7 @@ template does not define; each refusal judged on its status, envelope and code.
 The PATCHes go through the same oracle as every other PATCH (``steps.judge_patch``), whose rules
 also judge the refusal's code (``model.refused_patch_body``). The other refusals have no oracle of
 their own: each test says, per body, the attribute at fault and the documented codes naming the
-condition (``model.InvalidBody``), and ``steps.judge_invalid_body_refusal`` judges the answer.
+condition (``model.InvalidBody``), and ``steps.judge_outcome`` judges the answer.
 """
 
 from __future__ import annotations
@@ -32,10 +32,10 @@ from pytest_sessionapi.apis.biot.rules import (
     ERROR_REQUIREMENTS,
     REFUSAL_CODE_REQUIREMENTS,
     SESSION_REQUIREMENTS,
+    Outcome,
 )
 from pytest_sessionapi.apis.biot.sessions import past, session_name, stored_start
-from pytest_sessionapi.apis.biot.steps import judge_invalid_body_refusal, judge_patch, judge_session
-from pytest_sessionapi.http_checks import describe
+from pytest_sessionapi.apis.biot.steps import judge_outcome, judge_patch
 
 pytestmark = pytest.mark.sessionapi("biot")
 
@@ -113,25 +113,17 @@ def test_custom_attribute_of_the_wrong_type_is_refused(biot_sessions, sessionapi
     for value in NOT_A_STRING:
         sent = {"_startTime": format_utc(start), "_state": "ACTIVE", attribute: value}
         response = biot_sessions.patch(session_id, sent)
-        with sessionapi_conformance.check("BIOT-PATCH-TYPES"):
-            assert response.status_code == 400, (
-                f"{attribute} (a string attribute) sent as {value!r} must be refused with 400: "
-                f"{describe(response)}"
-            )
+        judge_outcome(sessionapi_conformance, response, "updateSession", {
+            "BIOT-PATCH-TYPES": Outcome.of(400, what=f"{attribute} (a string attribute) sent as {value!r}"),
+        }, sent=sent, invalid=InvalidBody(WRONG_TYPE, frozenset({attribute})))
         if not 400 <= response.status_code < 500:
             continue
-        judge_invalid_body_refusal(
-            sessionapi_conformance, response, "updateSession", InvalidBody(WRONG_TYPE, frozenset({attribute})), sent
-        )
-        stored = biot_sessions.get(session_id)
-        with sessionapi_conformance.check("BIOT-PATCH-REJECTED-NO-EFFECT"):
-            assert stored.status_code == 200, f"could not read the session back: {describe(stored)}"
-            after = stored.json()
-            diffs = SessionView.from_body(after).differences(before)
-            assert after.get(attribute) == shown_before and not diffs, (
-                f"the refused PATCH of {attribute}={value!r} changed the session: {attribute} "
-                f"{shown_before!r} -> {after.get(attribute)!r}; " + "; ".join(diffs)
-            )
+        judge_outcome(sessionapi_conformance, biot_sessions.get(session_id), "getSession", {
+            "BIOT-PATCH-REJECTED-NO-EFFECT": Outcome(
+                frozenset({200}), {attribute: shown_before}, keeps=before,
+                what=f"GET after the refused PATCH of {attribute}={value!r}",
+            ),
+        }, session_status=200)
 
 
 @pytest.mark.sessionapi_requirement("BIOT-REFUSAL-CODE-CONDITION", "BIOT-REFUSAL-CODE", *ERROR_REQUIREMENTS)
@@ -149,16 +141,12 @@ def test_attribute_the_template_does_not_define(biot_sessions, sessionapi_confor
         "createSessionByUsageType": (posted, biot_sessions.create_raw(posted)),
     }
     for operation, (sent, response) in answers.items():
-        with sessionapi_conformance.check("BIOT-REFUSAL-CODE-CONDITION"):
-            assert response.status_code in (200, 201, 400), (
-                f"{operation} with the undefined attribute {unknown!r}: accepted or refused with "
-                f"400, got {describe(response)}"
-            )
-        if 400 <= response.status_code < 500:
-            judge_invalid_body_refusal(
-                sessionapi_conformance, response, operation,
-                InvalidBody(UNKNOWN_ATTRIBUTE, frozenset({unknown})), sent,
-            )
+        judge_outcome(sessionapi_conformance, response, operation, {
+            "BIOT-REFUSAL-CODE-CONDITION": Outcome.of(
+                200 if operation == "updateSession" else 201, 400,
+                what=f"{operation} with the undefined attribute {unknown!r} (accepted or refused with 400)",
+            ),
+        }, sent=sent, invalid=InvalidBody(UNKNOWN_ATTRIBUTE, frozenset({unknown})))
 
 
 # -- Create by usage type ----------------------------------------------------------------------
@@ -214,16 +202,9 @@ def test_invalid_create_body_is_refused(biot_sessions, sessionapi_conformance, b
     attribute is defined.' A create that breaks one of these, in an otherwise valid body, is
     refused with 400 and creates no session."""
     body = broken(_create_body())
-    response = biot_sessions.create_raw(body)
-    with sessionapi_conformance.check("BIOT-CREATE-INVALID"):
-        assert response.status_code == 400, (
-            f"the invalid create ({attribute}) must be refused with 400: {describe(response)}"
-        )
-    if 400 <= response.status_code < 500:
-        judge_invalid_body_refusal(
-            sessionapi_conformance, response, "createSessionByUsageType",
-            InvalidBody(conditions, frozenset({attribute})), body,
-        )
+    judge_outcome(sessionapi_conformance, biot_sessions.create_raw(body), "createSessionByUsageType", {
+        "BIOT-CREATE-INVALID": Outcome.of(400, what=f"the invalid create ({attribute})"),
+    }, sent=body, invalid=InvalidBody(conditions, frozenset({attribute})))
 
 
 @pytest.mark.sessionapi_requirement("BIOT-CREATE-PATIENT", "BIOT-CREATE", *SESSION_REQUIREMENTS)
@@ -232,25 +213,22 @@ def test_create_patient_is_the_device_patient_or_the_one_sent(biot_sessions, ses
     a create with no _patient and one with _patient null get the device's patient; one that sends
     that patient as _patient {id} gets it too."""
     first = biot_sessions.create_raw(_create_body())
-    if first.status_code == 201:  # a refusal is this requirement's failure, not the schema's
-        judge_session(sessionapi_conformance, first, 201, "createSessionByUsageType")
-    patient = None
-    with sessionapi_conformance.check("BIOT-CREATE-PATIENT"):
-        assert first.status_code == 201, f"create without _patient: {describe(first)}"
-        patient = _patient_id(first)
-        assert isinstance(patient, str) and patient, (
-            f"a create without _patient must get the device's patient, got _patient {patient!r}"
-        )
-    if patient is None:
+    created = judge_outcome(sessionapi_conformance, first, "createSessionByUsageType", {
+        "BIOT-CREATE-PATIENT": Outcome.of(201, what="create without _patient"),
+    }, session_status=201)
+    patient = _patient_id(first)
+    if first.status_code != 201 or not isinstance(created, dict):
+        return
+    if not (isinstance(patient, str) and patient):
+        sessionapi_conformance.record_batch({"BIOT-CREATE-PATIENT": (
+            f"a create without _patient must get the device's patient, got _patient {created.get('_patient')!r}"
+        )})
         return
     for how, sent in (("_patient null", None), ("_patient {id} of the device's patient", {"id": patient})):
         response = biot_sessions.create_raw({**_create_body(), "_patient": sent})
-        if response.status_code == 201:
-            judge_session(sessionapi_conformance, response, 201, "createSessionByUsageType")
-        with sessionapi_conformance.check("BIOT-CREATE-PATIENT"):
-            assert response.status_code == 201, f"create with {how}: {describe(response)}"
-            got = _patient_id(response)
-            assert got == patient, f"create with {how}: _patient.id {got!r}, expected {patient!r}"
+        judge_outcome(sessionapi_conformance, response, "createSessionByUsageType", {
+            "BIOT-CREATE-PATIENT": Outcome.of(201, what=f"create with {how}", _patient__id=patient),
+        }, session_status=201)
 
 
 def _json(response) -> Any:

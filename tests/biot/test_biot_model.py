@@ -226,7 +226,9 @@ def test_sent_date_times_outside_the_documented_form(value, rejection):
 
 def test_requirements_judged_follow_the_body_and_the_answer():
     rename = model.expect_patch(view(), {"_name": "x", "_startTime": fmt(START), "_state": "ACTIVE"}, now=NOW)
-    assert rename.requirements_judged(200) == {model.R_PARTIAL, "BIOT-TRANSITION-INFERRED-ALLOWED"}
+    assert rename.requirements_judged(200) == {
+        model.R_PARTIAL, "BIOT-TRANSITION-INFERRED-ALLOWED", model.R_NAME_LENGTH, model.R_STATE_ENUM,
+    }
     enum = model.expect_patch(view(), {"_state": "FINISHED"}, now=NOW)
     assert enum.requirements_judged(400) == {model.R_STATE_ENUM}
     done = view("DONE", end=START + timedelta(minutes=1), reason="r", code="TIMEOUT")
@@ -234,6 +236,73 @@ def test_requirements_judged_follow_the_body_and_the_answer():
     assert model.R_SUMMARY_MERGE in merge.requirements_judged(200)
     assert model.R_SUMMARY_MERGE not in merge.requirements_judged(400)
 
+
+
+# --------------------------------------------------------------------------------------------
+# A valid bound or enum value refused fails that bound's or enum's requirement (issue 17 item 2)
+
+_DONE = dict(end=START + timedelta(minutes=1), reason="r", code="COMPLETION")
+
+
+def _stop(code="COMPLETION", reason="Manual Stop"):
+    return {"_startTime": fmt(START), "_state": "DONE", "_endTime": fmt(START + timedelta(minutes=2)),
+            "_summary": {"_stopReason": reason, "_stopReasonCode": code}}
+
+
+@pytest.mark.parametrize(
+    ("stored", "body", "refusal", "requirement"),
+    [
+        # named by details.attributeName
+        ({}, {"_startTime": fmt(START), "_state": "ACTIVE", "_name": "x" * 64},
+         {"code": "VALIDATION_MAX_ALLOWED_VALUE", "details": {"attributeName": "_name", "maxValue": 63}},
+         model.R_NAME_LENGTH),
+        ({}, {"_startTime": fmt(START), "_state": "ACTIVE", "_name": "x"},
+         {"code": "VALIDATION_MINIMUM_ALLOWED_VALUE", "details": {"attributeName": "_name"}}, model.R_NAME_LENGTH),
+        ({}, _stop(reason="r" * 128),
+         {"code": "VALIDATION_MAX_ALLOWED_VALUE", "details": {"attributeName": "_summary._stopReason"}},
+         model.R_REASON_LENGTH),
+        ({}, _stop(code="TIMEOUT"),
+         {"code": "SELECT_ATTRIBUTE_INVALID_VALUE", "details": {"attributeName": "_summary._stopReasonCode"}},
+         model.R_CODE_ENUM),
+        # no attribute named: the value echoed, the one constraint the code states, the one bound
+        ({}, _stop(code="GENERAL_DEVICE_ERROR"),
+         {"code": "SELECT_ATTRIBUTE_INVALID_VALUE", "details": {"value": "GENERAL_DEVICE_ERROR"}},
+         model.R_CODE_ENUM),
+        ({}, {"_startTime": fmt(START), "_state": "ACTIVE", "_name": "x" * 64},
+         {"code": "VALIDATION_MAX_ALLOWED_VALUE"}, model.R_NAME_LENGTH),
+        ({}, {"_startTime": fmt(START), "_state": "ACTIVE", "_name": "x" * 64},
+         {"code": "BAD_REQUEST"}, model.R_NAME_LENGTH),
+        # a valid name that is on no bound, refused with no hint: partial update
+        ({}, {"_startTime": fmt(START), "_state": "ACTIVE", "_name": "middle"},
+         {"code": "BAD_REQUEST"}, model.R_PARTIAL),
+        # a rule with a code of its own keeps its verdict
+        ({}, {"_startTime": fmt(START), "_state": "ACTIVE", "_name": "x" * 64},
+         {"code": "TIME_IN_FUTURE", "details": {"attributeName": "_name"}}, model.R_TIME_IN_FUTURE),
+        # every state value, named, even where the body must be refused for another reason (409)
+        *[
+            ({}, {"_startTime": fmt(START), "_state": value},
+             {"code": "SELECT_ATTRIBUTE_INVALID_VALUE", "details": {"attributeName": "_state", "value": value}},
+             model.R_STATE_ENUM)
+            for value in model.STATES if value != "DONE"
+        ],
+        ({}, _stop(), {"code": "SELECT_ATTRIBUTE_INVALID_VALUE", "details": {"attributeName": "_state"}},
+         model.R_STATE_ENUM),
+        (_DONE, {"_startTime": fmt(START), "_state": "DONE"},
+         {"code": "SELECT_ATTRIBUTE_INVALID_VALUE", "details": {"attributeName": "_state"}}, model.R_STATE_ENUM),
+    ],
+)
+def test_a_valid_bound_or_enum_value_refused_fails_its_own_requirement(stored, body, refusal, requirement):
+    before = view("DONE", **stored) if stored else view()
+    findings = model.expect_patch(before, body, now=NOW).judge(400, refusal)
+    assert [f.requirement for f in findings] == [requirement], findings
+
+
+def test_a_valid_value_accepted_passes_its_bound_or_enum():
+    stop = model.expect_patch(view(), _stop(code="TIMEOUT", reason=""), now=NOW)
+    assert {model.R_CODE_ENUM, model.R_REASON_LENGTH, model.R_STATE_ENUM} <= stop.requirements_judged(200)
+    assert [(e.requirement, e.at_bound) for e in stop.exercised] == [
+        (model.R_STATE_ENUM, True), (model.R_REASON_LENGTH, True), (model.R_CODE_ENUM, True),
+    ]
 
 
 # --------------------------------------------------------------------------------------------

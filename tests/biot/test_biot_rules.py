@@ -106,6 +106,7 @@ def test_the_oracles_rules_judge_what_the_body_puts_in_play():
     rename = patch({"_startTime": format_utc(START), "_state": "ACTIVE", "_name": "m"})
     assert verdicts(rules.PATCH_ANSWER_REQUIREMENTS, answer(200, session(_name="m")), rename) == {
         "BIOT-PATCH-PARTIAL": None, "BIOT-TRANSITION-INFERRED-ALLOWED": None,
+        "BIOT-PATCH-NAME-LENGTH": None, "BIOT-PATCH-STATE-ENUM": None,
     }
     assert "_name is 'n'" in verdicts(["BIOT-PATCH-PARTIAL"], answer(200, session()), rename)["BIOT-PATCH-PARTIAL"]
 
@@ -302,3 +303,54 @@ def test_a_null_envelope_attribute_is_no_error_response():
         body = {**envelope(), name: None}
         results = verdicts(("BIOT-ERROR-ENVELOPE",), answer(404, body), Asked("getSession"))
         assert results["BIOT-ERROR-ENVELOPE"] and name in results["BIOT-ERROR-ENVELOPE"], name
+
+
+def test_page_findings_quote_the_stored_update_page():
+    """The defects of the Update Usage Session page reported as findings quote that page as it
+    is stored (tests/vendor_pages), so each can be checked by opening it."""
+    from pathlib import Path
+
+    from pytest_sessionapi.apis.biot.vendor_examples import PAGE_FINDINGS
+
+    page = " ".join((Path(__file__).parents[1] / "vendor_pages" / "biot-update-usage-session.txt")
+                    .read_text(encoding="utf-8").split())
+    by_requirement = dict(PAGE_FINDINGS)
+    for requirement, fragment in (
+        ("BIOT-PATCH-STATE-ENUM", "string enum required The Sessions state Allowed:"),
+        ("BIOT-PATCH-STATE-ENUM", "Values:ACTIVE,DONE,PAUSED,ACTIVATING,PAUSING,RESUMING,STOPPING"),
+        ("BIOT-PATCH-STOP-REASON-LENGTH", "_summary._stopReasonstringfalseThe reason the session was stopped"),
+        ("BIOT-PATCH-DATETIME-FORMAT", "date-time required A UTC date-time in the ISO-8601 format"),
+        ("BIOT-CUSTOM-ATTRIBUTE", "<customAttribute1><customAttribute1Type>falseRegular custom attribute 1 value"),
+    ):
+        assert fragment in by_requirement[requirement] and fragment in page, (requirement, fragment)
+    assert "Responses Language Credentials" in page  # the 'Responses' section lists nothing
+    assert "Allowed: _configuration" in page  # the 'Allowed:' list is empty
+
+
+def test_every_requirement_of_the_catalogue_has_a_rule():
+    """Issue 17: no requirement is judged inline by a suite; each has its rule, sequence ones too."""
+    assert {r.id for r in load_catalogue("biot")} == set(RULES)
+
+
+def test_an_outcome_of_a_sequence_is_judged_by_its_requirements_rule():
+    """What a request of a sequence must lead to (Asked.outcomes) passes and fails both ways,
+    under its own requirement, whether or not that requirement has a rule about one answer."""
+    from pytest_sessionapi.apis.biot.model import SessionView
+    from pytest_sessionapi.apis.biot.rules import Outcome, create_outcome
+
+    created = session(_name="m")
+    echo = create_outcome({"_state": "ACTIVE", "_name": "m", "_startTime": created["_startTime"]},
+                          created["_device"]["id"])
+    asked = Asked("createSessionByUsageType", outcomes={"BIOT-CREATE": echo})
+    assert verdicts(["BIOT-CREATE"], answer(201, created), asked) == {"BIOT-CREATE": None}
+    assert "_name is 'other'" in verdicts(["BIOT-CREATE"], answer(201, {**created, "_name": "other"}), asked)["BIOT-CREATE"]
+    assert "expected 201" in verdicts(["BIOT-CREATE"], answer(200, created), asked)["BIOT-CREATE"]
+    # A requirement with a rule of its own (the refusal) also judges the GET after it.
+    kept = Asked("getSession", outcomes={"BIOT-WRONG-DEVICE": Outcome.of(200, keeps=SessionView.from_body(created))})
+    assert verdicts(["BIOT-WRONG-DEVICE"], answer(200, created), kept) == {"BIOT-WRONG-DEVICE": None}
+    assert "_name" in verdicts(["BIOT-WRONG-DEVICE"], answer(200, {**created, "_name": "x"}), kept)["BIOT-WRONG-DEVICE"]
+    gone = Asked("deleteSession", outcomes={"BIOT-DELETE": Outcome.of(204, empty=True)})
+    assert verdicts(["BIOT-DELETE"], answer(204), gone) == {"BIOT-DELETE": None}
+    assert "no body" in verdicts(["BIOT-DELETE"], answer(204, {"a": 1}), gone)["BIOT-DELETE"]
+    # Without an outcome the sequence rule has nothing to judge.
+    assert verdicts(["BIOT-CREATE"], answer(201, created), Asked("createSessionByUsageType")) == {}

@@ -60,7 +60,8 @@ def test_an_accepted_patch_records_the_oracle_the_session_rules_and_the_get(make
     assert judged.accepted and judged.current.name == "renamed" and judged.stored.name == "renamed"
     assert statuses(recorder) == dict.fromkeys(
         ["BIOT-RESPONSE-SCHEMA", "BIOT-DATETIME-UTC", "BIOT-PATCH-PARTIAL",
-         "BIOT-TRANSITION-INFERRED-ALLOWED", "BIOT-GET"], "pass",
+         "BIOT-TRANSITION-INFERRED-ALLOWED", "BIOT-GET", "BIOT-PATCH-NAME-LENGTH",
+         "BIOT-PATCH-STATE-ENUM"], "pass",
     )
     sessions.retire_all()
 

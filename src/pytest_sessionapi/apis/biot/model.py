@@ -164,6 +164,15 @@ RULE_CODES: dict[str, str] = {
     R_STOP_DATA_NON_DONE: "STOP_DATA_NOT_NULL_FOR_NON_DONE_SESSION",
 }
 STATE_CHANGE_INVALID = "SESSION_STATE_CHANGE_INVALID"
+_ENUM_REQUIREMENTS = frozenset({R_STATE_ENUM, R_CODE_ENUM})
+NOT_IN_ENUM_CODE = frozenset({"SELECT_ATTRIBUTE_INVALID_VALUE"})
+"""The one listed code whose name says a value is outside an enum (the conversion codes name a
+wrong type as much as a wrong value, so they do not single out an enum)."""
+
+
+def _shown(value: Any) -> str:
+    text = json.dumps(value)
+    return text if len(text) <= 40 else f"{text[:37]}...\" ({len(value)} characters)"
 
 
 # --------------------------------------------------------------------------------------------
@@ -346,6 +355,24 @@ class Finding:
     message: str
 
 
+@dataclass(frozen=True)
+class Exercise:
+    """A constraint of the schema that a valid attribute of the body puts to the test: the name
+    length, the stop reason length, the state and stop code enums. A refusal of the valid body
+    that blames this attribute (or this constraint) breaks this requirement, not partial update."""
+
+    requirement: str
+    attribute: str
+    """The attribute's path (``_summary._stopReasonCode``)."""
+    value: Any
+    at_bound: bool
+    """The value sits on a documented bound (the shortest or longest length allowed); a
+    documented enum value is always one of the documented values."""
+    codes: frozenset[str]
+    """The listed codes whose names state this constraint (SELECT_ATTRIBUTE_INVALID_VALUE for an
+    enum, the min/max codes for a length)."""
+
+
 @dataclass
 class PatchExpectation:
     before: SessionView
@@ -358,6 +385,8 @@ class PatchExpectation:
     """For an accepted PATCH: attribute -> expected value (absent key: not predictable)."""
     sent_summary_keys: frozenset[str]
     transition: Transition | None = None
+    exercised: tuple[Exercise, ...] = ()
+    """The documented bounds and enum values the valid attributes of the body put to the test."""
 
     @property
     def must_reject(self) -> bool:
@@ -381,6 +410,9 @@ class PatchExpectation:
         judged = {v.requirement for v in self.violations}
         if not self.violations:
             judged.add(R_PARTIAL)
+            # A valid bound or enum value accepted is that bound's or enum's pass; refused, its
+            # failure (_blamed_constraint).
+            judged.update(e.requirement for e in self.exercised)
         if self.transition is not None:
             judged.add(self.transition.requirement)
         if 200 <= status < 300 and self.keeps_unsent_summary:
@@ -426,6 +458,19 @@ class PatchExpectation:
                 f"the change {self.transition.describe()} was refused with {status} {code!r} "
                 f"(PATCH {json.dumps(self.body)})"
             ))]
+        blamed = (
+            self._blamed_constraint(body, by_attribute_only=bool(self.violations))
+            if 400 <= status < 500 else None
+        )
+        if blamed is not None:
+            return [Finding(blamed.requirement, (
+                f"the PATCH {json.dumps(self.body)} was refused with {status} {code!r} for "
+                f"{blamed.attribute} = {_shown(blamed.value)}, a documented "
+                + ("value" if blamed.requirement in _ENUM_REQUIREMENTS else "length")
+                + f" of that attribute; it must be accepted"
+                + (f" (the body must be refused for another reason: "
+                   f"{'; '.join(v.describe() for v in self.violations)})" if self.violations else "")
+            ))]
         if self.violations:
             first = self.violations[0]
             return [Finding(
@@ -439,6 +484,33 @@ class PatchExpectation:
             f"{self.before.state} and must be accepted, but was refused with {status} {code!r}"
             + (f" (transition {self.transition.describe()})" if self.transition else "")
         ))]
+
+    def _blamed_constraint(self, body: Any, *, by_attribute_only: bool) -> Exercise | None:
+        """The valid bound or enum value a refusal blames: the attribute its details name (or
+        the value they echo), else the one constraint its code states, else the one length
+        the body sends on a documented bound. None: the refusal blames no such constraint."""
+        if not self.exercised:
+            return None
+        details = body.get("details") if isinstance(body, dict) else None
+        details = details if isinstance(details, dict) else {}
+        code = body.get("code") if isinstance(body, dict) else None
+        if code == STATE_CHANGE_INVALID or code in RULE_CODES.values():
+            return None  # a rule with a code of its own: that rule's verdict
+        named = details.get("attributeName")
+        for exercise in self.exercised:
+            if isinstance(named, str) and named in (exercise.attribute, exercise.attribute.split(".")[-1]):
+                return exercise
+        for exercise in self.exercised:
+            if "value" in details and details["value"] == exercise.value and code in exercise.codes:
+                return exercise
+        if by_attribute_only or named is not None:
+            return None
+        by_code = {e.requirement: e for e in self.exercised if code in e.codes}
+        if len(by_code) == 1:
+            return next(iter(by_code.values()))
+        on_bound = {e.requirement: e for e in self.exercised
+                    if e.at_bound and e.requirement not in _ENUM_REQUIREMENTS}
+        return next(iter(on_bound.values())) if len(on_bound) == 1 else None
 
     def _wrongly_refused_requirement(self, status: int, code: Any) -> str:
         if code == STATE_CHANGE_INVALID or status == 409:
@@ -525,6 +597,12 @@ class _Draft:
     times_ok: bool = True
     sent_summary: dict[str, Any] = field(default_factory=dict)
     transition: Transition | None = None
+    exercised: list[Exercise] = field(default_factory=list)
+
+    def exercise(self, requirement: str, attribute: str, value: Any, at_bound: bool) -> None:
+        """A valid value that puts a documented bound or enum to the test."""
+        codes = NOT_IN_ENUM_CODE if requirement in _ENUM_REQUIREMENTS else TOO_SHORT | TOO_LONG
+        self.exercised.append(Exercise(requirement, attribute, value, at_bound, codes))
 
     def refuse(self, requirement: str, why: str, *, status: int = 400,
                codes: frozenset[str] | None = None, **details: Any) -> None:
@@ -606,6 +684,7 @@ def _state_attribute(draft: _Draft) -> None:
         draft.state_ok = False
     else:
         draft.state = value
+        draft.exercise(R_STATE_ENUM, "_state", value, True)
 
 
 def _name_attribute(draft: _Draft) -> None:
@@ -627,6 +706,8 @@ def _name_attribute(draft: _Draft) -> None:
                 R_NAME_LENGTH,
                 "_name is in range counted one way (code points / UTF-16) and not the other",
             )
+        else:
+            draft.exercise(R_NAME_LENGTH, "_name", name, len(name) in (NAME_MIN, NAME_MAX))
         draft.name = name
 
 
@@ -703,6 +784,7 @@ def _summary_attribute(draft: _Draft) -> None:
         elif code not in STOP_REASON_CODES:
             draft.refuse(R_CODE_ENUM, f"_summary._stopReasonCode {code!r} is not in the enum")
         else:
+            draft.exercise(R_CODE_ENUM, "_summary._stopReasonCode", code, True)
             draft.sent_summary["_stopReasonCode"] = code
 
 
@@ -721,6 +803,8 @@ def _stop_reason(draft: _Draft, reason: Any) -> None:
             draft.allow_refusal(
                 R_REASON_LENGTH, "_summary._stopReason length depends on how characters are counted"
             )
+        else:
+            draft.exercise(R_REASON_LENGTH, "_summary._stopReason", reason, len(reason) in (0, STOP_REASON_MAX))
         draft.sent_summary["_stopReason"] = reason
 
 
@@ -858,7 +942,7 @@ def expect_patch(before: SessionView, body: Any, now: datetime | None = None) ->
         del draft.violations[schema_violations:]
     return PatchExpectation(
         before, body, draft.violations, draft.tolerances, _expected_after(draft),
-        frozenset(draft.sent_summary), draft.transition,
+        frozenset(draft.sent_summary), draft.transition, tuple(draft.exercised),
     )
 
 

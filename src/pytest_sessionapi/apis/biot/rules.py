@@ -43,8 +43,10 @@ from .model import (
     judge_stored,
     names_one_of,
     omits_required,
+    parse_instant,
     parse_utc,
     refused_patch_body,
+    same_instant,
 )
 from .models import ENVELOPE_FIELDS, SESSION_DATETIME_FIELDS, ErrorResponse, SessionResponseV2
 
@@ -61,6 +63,82 @@ class Refusal:
     @classmethod
     def of(cls, status: int, code: str | None = None, **details: Any) -> Refusal:
         return cls(frozenset({status}), code, details)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the docs say one request of a sequence leads to, from what the suite knows of the
+    session's history (the model's ``SessionView``): one of ``statuses``; the answer shows
+    ``shows`` (attribute path -> value, date-times compared as instants) and, with ``keeps``, a
+    session whose attributes are those of ``keeps`` (a request that must change nothing, a GET
+    that must show what was stored); ``empty``: no body at all."""
+
+    statuses: frozenset[int]
+    shows: Mapping[str, Any] = field(default_factory=dict)
+    keeps: SessionView | None = None
+    empty: bool = False
+    what: str = ""
+    """The request, as the failure message names it (``the documented stop``)."""
+
+    @classmethod
+    def of(cls, *statuses: int, what: str = "", keeps: SessionView | None = None,
+           empty: bool = False, **shows: Any) -> Outcome:
+        """``Outcome.of(200, _state="DONE")``; a path with a dot is spelt with ``__``
+        (``_device__id``)."""
+        return cls(frozenset(statuses), {k.replace("__", "."): v for k, v in shows.items()}, keeps, empty, what)
+
+    def check(self, answer: Answer) -> None:
+        """Raise :class:`RuleFailure` unless ``answer`` is this outcome."""
+        what = f"{self.what}: " if self.what else ""
+        if answer.status not in self.statuses:
+            expected = (
+                "a 4xx refusal" if self.statuses == frozenset(range(400, 500))
+                else "/".join(str(s) for s in sorted(self.statuses))
+            )
+            raise RuleFailure(f"{what}expected {expected}, got {answer.describe()}")
+        if self.empty and answer.content:
+            raise RuleFailure(f"{what}expected no body, got {len(answer.content)} bytes: {answer.describe()}")
+        if not self.shows and self.keeps is None:
+            return
+        body = answer.body
+        if not isinstance(body, dict):
+            raise RuleFailure(f"{what}expected a session, got {answer.describe()}")
+        problems = [
+            f"{path} is {_value_at(body, path)!r}, expected {value!r}"
+            for path, value in self.shows.items() if not _same_value(path, _value_at(body, path), value)
+        ]
+        if self.keeps is not None:
+            problems += SessionView.from_body(body).differences(self.keeps)
+        if problems:
+            raise RuleFailure(what + "; ".join(problems))
+
+
+def _value_at(body: Any, path: str) -> Any:
+    for name in path.split("."):
+        body = body.get(name) if isinstance(body, dict) else None
+    return body
+
+
+def _same_value(path: str, actual: Any, expected: Any) -> bool:
+    if path.endswith("Time") and isinstance(expected, str):
+        return same_instant(parse_instant(actual), parse_instant(expected))
+    return actual == expected
+
+
+def create_outcome(sent: Any, device_id: str) -> Outcome:
+    """BIOT-CREATE: 201 with every attribute sent echoed (_state, _startTime, _endTime, _name, the
+    stop data, the configuration attributes), on the path's device, EXTERNAL (for the suite's
+    creates and for recorded ones alike)."""
+    sent = sent if isinstance(sent, dict) else {}
+    shows = {key: sent[key] for key in ("_state", "_startTime", "_endTime", "_name") if key in sent}
+    summary = sent.get("_summary")
+    if isinstance(summary, dict):
+        shows.update({f"_summary.{key}": summary[key] for key in ("_stopReason", "_stopReasonCode") if key in summary})
+    configuration = sent.get("_configuration")
+    if isinstance(configuration, dict):
+        shows.update({f"_configuration.{key}": value for key, value in configuration.items()})
+    return Outcome(frozenset({201}), {**shows, "_device.id": device_id, "_initiator": "EXTERNAL"},
+                   what="create by usage type")
 
 
 @dataclass(frozen=True)
@@ -95,6 +173,9 @@ class Asked:
     """For a body the suite sent as invalid outside the PATCH oracle (an invalid create, a custom
     attribute of the wrong type, an omission refused alone): what the code of its refusal is
     judged against. A PATCH's is read from ``expectation``."""
+    outcomes: Mapping[str, Outcome] = field(default_factory=dict)
+    """Requirement -> what this request of a sequence must lead to (a create's echo, the GET
+    after a DELETE, the documented stop): judged by that requirement's rule, before its own."""
     _oracle_memo: dict[Any, dict[str, list[str]]] = field(
         default_factory=dict, compare=False, hash=False, repr=False
     )
@@ -113,6 +194,30 @@ class Asked:
 
 
 RULES: Rulebook[Asked] = Rulebook("biot")
+
+
+def _rule(requirement_id: str) -> Any:
+    """Register a rule of ``requirement_id`` that also judges the outcome the suite expects of
+    the request under that requirement (``asked.outcomes``): one rule per requirement, one way
+    to fail, whether the requirement is about one answer or a sequence."""
+
+    def register(rule: Any) -> Any:
+        def judged(answer: Answer, asked: Asked) -> bool:
+            outcome = asked.outcomes.get(requirement_id)
+            if outcome is not None:
+                outcome.check(answer)
+            return rule(answer, asked) or outcome is not None
+
+        judged.__name__, judged.__doc__ = rule.__name__, rule.__doc__
+        judged.applies_when = getattr(rule, "applies_when", ())  # type: ignore[attr-defined]
+        return RULES.rule(requirement_id)(judged)
+
+    return register
+
+
+def _outcome_only(answer: Answer, asked: Asked) -> bool:
+    """A requirement judged only on the outcome of a request of a sequence."""
+    return False
 
 
 def _first_errors(error: ValidationError, limit: int = 3) -> str:
@@ -146,7 +251,7 @@ def _client_error_object(answer: Answer, asked: Asked) -> bool:
 # Session answers
 
 
-@RULES.rule("BIOT-RESPONSE-SCHEMA")
+@_rule("BIOT-RESPONSE-SCHEMA")
 @applies_when(lambda answer, asked: asked.session_status is not None, "the suite asked for a session")
 def session_answer_is_a_session_response(answer: Answer, asked: Asked) -> bool:
     """A full SessionResponseV2 (every required attribute, right types) with the status the
@@ -159,7 +264,7 @@ def session_answer_is_a_session_response(answer: Answer, asked: Asked) -> bool:
     return True
 
 
-@RULES.rule("BIOT-DATETIME-UTC")
+@_rule("BIOT-DATETIME-UTC")
 @applies_when(lambda answer, asked: 200 <= answer.status < 300 and isinstance(answer.json, dict),
               "a session answer")
 def session_datetimes_are_utc(answer: Answer, asked: Asked) -> bool:
@@ -175,7 +280,7 @@ def session_datetimes_are_utc(answer: Answer, asked: Asked) -> bool:
 # Error answers
 
 
-@RULES.rule("BIOT-ERROR-ENVELOPE")
+@_rule("BIOT-ERROR-ENVELOPE")
 @applies_when(_is_client_error, "an error answer (4xx)")
 def error_is_an_error_response(answer: Answer, asked: Asked) -> bool:
     """A JSON ErrorResponse with a string ``code``; the other envelope attributes, when present,
@@ -194,7 +299,7 @@ def error_is_an_error_response(answer: Answer, asked: Asked) -> bool:
     return True
 
 
-@RULES.rule("BIOT-ERROR-ENVELOPE-FIELDS")
+@_rule("BIOT-ERROR-ENVELOPE-FIELDS")
 @applies_when(_client_error_object, "an error answer with a JSON object")
 def error_envelope_has_every_attribute(answer: Answer, asked: Asked) -> bool:
     """All six envelope attributes are present."""
@@ -235,7 +340,7 @@ def documented_codes(operation_id: str, status: int) -> frozenset[str]:
     return frozenset(documented_errors().get(operation_id, {}).get(str(status), {}))
 
 
-@RULES.rule("BIOT-ERROR-DETAILS")
+@_rule("BIOT-ERROR-DETAILS")
 @applies_when(_client_error_object, "an error answer with a JSON object")
 def error_details_carry_the_documented_keys(answer: Answer, asked: Asked) -> bool:
     """For a code the vendor lists at this status for this operation, ``details`` is an object
@@ -245,6 +350,8 @@ def error_details_carry_the_documented_keys(answer: Answer, asked: Asked) -> boo
     if keys is None:
         return True
     details = answer.json.get("details")
+    if "details" in answer.json and not isinstance(details, dict):
+        return False  # a details that is no object (or null) breaks the envelope: BIOT-ERROR-ENVELOPE's
     if not isinstance(details, dict):
         raise RuleFailure(f"{code}: details must be an object carrying {list(keys)}, got {details!r}")
     missing = [key for key in keys if key not in details]
@@ -290,7 +397,7 @@ def _refused_as_documented(requirement_id: str) -> Any:
 
 
 for _requirement in REFUSAL_REQUIREMENTS:
-    RULES.rule(_requirement)(_refused_as_documented(_requirement))
+    _rule(_requirement)(_refused_as_documented(_requirement))
 
 
 # --------------------------------------------------------------------------------------------
@@ -316,14 +423,14 @@ def _oracle_rule(requirement_id: str) -> Any:
 
 
 for _requirement in (*ORACLE_REQUIREMENTS, R_NO_SERVER_ERROR):
-    RULES.rule(_requirement)(_oracle_rule(_requirement))
+    _rule(_requirement)(_oracle_rule(_requirement))
 
 
 def _is_envelope_400(answer: Answer) -> bool:
     return answer.status == 400 and isinstance(answer.json, dict) and isinstance(answer.json.get("code"), str)
 
 
-@RULES.rule(R_REQUIRED_CONFLICT)
+@_rule(R_REQUIRED_CONFLICT)
 def omission_applied_or_refused_with_400(answer: Answer, asked: Asked) -> bool:
     """A PATCH omitting the schema's required _startTime/_state is applied (200) or refused with a
     400 envelope. A 4xx that the complete repeat gets too is about something else in the PATCH
@@ -369,7 +476,7 @@ def _read_back_view(answer: Answer) -> SessionView | None:
     return None
 
 
-@RULES.rule(R_GET)
+@_rule(R_GET)
 @applies_when(lambda answer, asked: asked.read_back is not None, "the GET right after a PATCH of ours")
 def get_shows_the_accepted_patch(answer: Answer, asked: Asked) -> bool:
     """GET after an accepted PATCH shows what the PATCH answer showed; and the session can be read."""
@@ -385,7 +492,7 @@ def get_shows_the_accepted_patch(answer: Answer, asked: Asked) -> bool:
     return True
 
 
-@RULES.rule(R_REJECTED_NO_EFFECT)
+@_rule(R_REJECTED_NO_EFFECT)
 @applies_when(
     lambda answer, asked: asked.read_back is not None and asked.read_back.accepted_body is None,
     "the GET right after a PATCH of ours that was refused",
@@ -441,7 +548,7 @@ _REFUSAL_OF_INVALID_BODY = (
 )
 
 
-@RULES.rule("BIOT-REFUSAL-CODE")
+@_rule("BIOT-REFUSAL-CODE")
 @applies_when(_coded_refusal_of_invalid_body, _REFUSAL_OF_INVALID_BODY)
 def refusal_code_is_listed(answer: Answer, asked: Asked) -> bool:
     """The code is one the vendor lists for the operation at that status."""
@@ -461,7 +568,7 @@ def _listed_code_of_invalid_body(answer: Answer, asked: Asked) -> bool:
     )
 
 
-@RULES.rule("BIOT-REFUSAL-CODE-CONDITION")
+@_rule("BIOT-REFUSAL-CODE-CONDITION")
 @applies_when(_listed_code_of_invalid_body, "a refusal of a body sent as invalid, with a listed code")
 def refusal_code_names_the_condition(answer: Answer, asked: Asked) -> bool:
     """The listed code is one whose name states what the body breaks, and details.attributeName,
@@ -501,7 +608,7 @@ def _sent_at(asked: Asked, path: Any) -> tuple[bool, Any]:
     return True, body
 
 
-@RULES.rule("BIOT-ERROR-DETAILS-VALUES")
+@_rule("BIOT-ERROR-DETAILS-VALUES")
 @applies_when(_listed_code_of_invalid_body, "a refusal of a body sent as invalid, with a listed code")
 def refusal_details_hold_the_schemas_values(answer: Answer, asked: Asked) -> bool:
     """The details keys the vendor lists for the code carry values (not null; ``value`` only
@@ -530,6 +637,18 @@ def refusal_details_hold_the_schemas_values(answer: Answer, asked: Asked) -> boo
     if problems:
         raise RuleFailure(f"{code}: " + "; ".join(problems))
     return True
+
+
+SEQUENCE_REQUIREMENTS: tuple[str, ...] = (
+    "BIOT-CREATE", "BIOT-DELETE", "BIOT-SUMMARY-UPDATE", "BIOT-CUSTOM-ATTRIBUTE", "BIOT-CONFIGURATION-ATTRIBUTE",
+    "BIOT-CREATE-INVALID",
+    "BIOT-CREATE-PATIENT",
+)
+"""The requirements judged only over a sequence (what a request leads to, given the session's
+history): each one's rule is its outcome."""
+
+for _requirement in SEQUENCE_REQUIREMENTS:
+    _rule(_requirement)(_outcome_only)
 
 
 SESSION_REQUIREMENTS = ("BIOT-RESPONSE-SCHEMA", "BIOT-DATETIME-UTC")

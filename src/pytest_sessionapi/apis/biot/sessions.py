@@ -19,6 +19,7 @@ from pytest_sessionapi.http_checks import describe
 from .client import Client
 from .model import (
     FUTURE_MARGIN,
+    STOP_REASON_CODES,
     SessionView,
     format_utc,
     load_model,
@@ -196,12 +197,16 @@ class SuiteSessions:
         for path in self._paths_to_done(stored.state):
             current = stored
             for hop in path:
-                body = (
-                    self.stop_body(current, reason)
-                    if hop == "DONE"
-                    else {"_startTime": format_utc(current.start or past()), "_state": hop}
-                )
-                answer = self.patch(session_id, body)
+                if hop == "DONE":
+                    # Every documented stop code in turn: a server that refuses one of them (a
+                    # failure the suite records where it sends it) must not keep the device busy.
+                    for code in STOP_REASON_CODES:
+                        answer = self.patch(session_id, self.stop_body(current, reason, code))
+                        if answer.status_code == 200:
+                            break
+                else:
+                    body = {"_startTime": format_utc(current.start or past()), "_state": hop}
+                    answer = self.patch(session_id, body)
                 if answer.status_code != 200:
                     break
                 current = SessionView.from_body(answer.json())

@@ -34,6 +34,11 @@ class Target(BaseTarget):
     """Optional: the name of a regular (top-level) custom attribute of the usage type's session
     template that holds a string, to check that a PATCH updates it like any other attribute."""
 
+    configuration_attribute: str | None = None
+    """Optional: the name of a configuration attribute of the usage type's session template
+    (``_configuration.<name>``) that holds a string, to check that a PATCH of _configuration is
+    applied and read back, and kept by a PATCH that does not send it."""
+
     ENTITY_KEYS: ClassVar[tuple[str, ...]] = (
-        "device_id", "usage_type", "other_device_id", "custom_attribute"
+        "device_id", "usage_type", "other_device_id", "custom_attribute", "configuration_attribute"
     )

@@ -70,6 +70,28 @@ PAGE_FINDINGS: tuple[tuple[str, str], ...] = (
      "the API reference answers every bad token with 401 TOKEN_NOT_VALID, while the 'Device API "
      "access' page says calls with an expired token fail with 403; the suite accepts either for "
      "an expired token (401 is BIOT-AUTH-EXPIRED-401, a SHOULD)"),
+    ("BIOT-PATCH-STATE-ENUM",
+     "the Update Usage Session page's Body Params give _state as 'string enum required The "
+     "Sessions state Allowed:' and then list no value at all: the 'Allowed:' list is empty; the "
+     "seven values are only in its parameter table ('Values:ACTIVE,DONE,PAUSED,ACTIVATING,"
+     "PAUSING,RESUMING,STOPPING') and the OpenAPI enum, which the suite follows"),
+    ("BIOT-NO-SERVER-ERROR",
+     "the Update Usage Session page's 'Responses' section lists no response: no status, no body, "
+     "no error code (it goes straight on to 'Language' and 'Credentials'); the statuses and codes "
+     "the suite judges are the OpenAPI document's ('Code : SESSION_NOT_FOUND, Details: [id]', ...)"),
+    ("BIOT-PATCH-STOP-REASON-LENGTH",
+     "the Update Usage Session page gives _summary._stopReason no length "
+     "('_summary._stopReasonstringfalseThe reason the session was stopped'): its bound, "
+     "'\"maxLength\": 128', is only in the OpenAPI document's SessionSummaryUpdateRequest"),
+    ("BIOT-PATCH-DATETIME-FORMAT",
+     "the Update Usage Session page's Body Params list two date-times ('date-time required A UTC "
+     "date-time in the ISO-8601 format', then 'date-time A UTC date-time in the ISO-8601 format') "
+     "without naming them: which is _startTime and which _endTime is read from the parameter table"),
+    ("BIOT-CUSTOM-ATTRIBUTE",
+     "the Update Usage Session page's parameter table lists '<customAttribute1>"
+     "<customAttribute1Type>falseRegular custom attribute 1 value', but its Body Params (and the "
+     "OpenAPI UpdateSessionRequestV2, which has no additionalProperties at top level) do not: "
+     "whether a PATCH may carry custom attributes depends on which of the two one reads"),
 )
 """What the vendor's pages say against themselves: reported as findings, never as failures."""
 

@@ -52,6 +52,7 @@ EMBEDDED_TABLE: dict[str, Any] = {
     "usage_type": "Monitoring",
     "other_device_id": "reference-device-2",
     "custom_attribute": "operatorNote",
+    "configuration_attribute": "alarmProfile",
 }
 
 
@@ -342,7 +343,26 @@ class Changes:
     summary: dict[str, Any]
 
 
-def _validate_body(state: ReferenceState, body: Any, template_id: str) -> Changes:
+def _refused_enum_value(state: ReferenceState, attribute: str, value: Any, values: tuple[str, ...]) -> None:
+    """The variants whose update validation lost one documented enum value (a stale check
+    beside the right list): the value is refused as not allowed."""
+    lost = {
+        ("_state", "ACTIVATING"): state.variant("state-activating-refused"),
+        ("_state", "PAUSING"): state.variant("state-pausing-refused"),
+        ("_state", "RESUMING"): state.variant("state-resuming-refused"),
+        ("_state", "STOPPING"): state.variant("state-stopping-refused"),
+        ("_summary._stopReasonCode", "COMPLETION"): state.variant("stop-reason-code-completion-refused"),
+        ("_summary._stopReasonCode", "GENERAL_DEVICE_ERROR"): state.variant(
+            "stop-reason-code-general-device-error-refused"),
+        ("_summary._stopReasonCode", "TIMEOUT"): state.variant("stop-reason-code-timeout-refused"),
+    }
+    if isinstance(value, str) and lost.get((attribute, value), False):
+        raise ApiError(400, "SELECT_ATTRIBUTE_INVALID_VALUE",
+                       f"Value [{value}] is not allowed for attribute [{attribute}]",
+                       value=value, allowedValues=list(values), attributeName=attribute)
+
+
+def _validate_body(state: ReferenceState, body: Any, template_id: str, *, update: bool = False) -> Changes:
     if not isinstance(body, dict):
         raise ApiError(400, "ATTRIBUTE_VALUE_TYPE_MISMATCH", "The request body must be a JSON object",
                        attributeName="body", value=str(body)[:64], type="object")
@@ -394,6 +414,8 @@ def _validate_body(state: ReferenceState, body: Any, template_id: str) -> Change
                                attributeName=key, message="expected e.g. 2007-12-20T10:15:30Z")
             values[key] = parsed
         elif key == "_state":
+            if update:
+                _refused_enum_value(state, "_state", value, STATES)
             if not isinstance(value, str) or value not in STATES:
                 if state.variant("state-enum-ignored"):
                     continue
@@ -411,19 +433,22 @@ def _validate_body(state: ReferenceState, body: Any, template_id: str) -> Change
                                    "Attribute [_name] must be a string",
                                    attributeName="_name", value=value, type="string")
                 value = json.dumps(value)
-            if len(value) < 1:
+            # Off-by-one bounds: the variants that refuse the shortest or the longest valid name.
+            shortest = 2 if state.variant("name-shortest-refused") and len(value) == 1 else 1
+            longest = 63 if state.variant("name-longest-refused") and len(value) == 64 else 64
+            if len(value) < shortest:
                 if state.variant("name-length-unchecked"):
                     continue
                 raise ApiError(400, "VALIDATION_MINIMUM_ALLOWED_VALUE",
-                               "Attribute [_name] is shorter than 1 character",
-                               attributeName="_name", minimum=1)
-            if len(value) > 64:
+                               f"Attribute [_name] is shorter than {shortest} character",
+                               attributeName="_name", minimum=shortest)
+            if len(value) > longest:
                 if state.variant("name-length-unchecked"):
                     value = value[:64]
                 else:
                     raise ApiError(400, "VALIDATION_MAX_ALLOWED_VALUE",
-                                   "Attribute [_name] is longer than 64 characters",
-                                   attributeName="_name", maxValue=64)
+                                   f"Attribute [_name] is longer than {longest} characters",
+                                   attributeName="_name", maxValue=longest)
             values[key] = value
         elif key == "_configuration":
             if value is not None and not isinstance(value, dict):
@@ -445,6 +470,14 @@ def _validate_body(state: ReferenceState, body: Any, template_id: str) -> Change
                         raise ApiError(400, "ATTRIBUTE_VALUE_TYPE_MISMATCH",
                                        f"Attribute [{name}] must be a string",
                                        attributeName=name, value=sub_value, type="string")
+                    if isinstance(sub_value, str) and not sub_value and state.variant("stop-reason-empty-refused"):
+                        raise ApiError(400, "VALIDATION_MINIMUM_ALLOWED_VALUE",
+                                       f"Attribute [{name}] is shorter than 1 character",
+                                       attributeName=name, minimum=1)
+                    if isinstance(sub_value, str) and len(sub_value) == 128 and state.variant("stop-reason-longest-refused"):
+                        raise ApiError(400, "VALIDATION_MAX_ALLOWED_VALUE",
+                                       f"Attribute [{name}] is longer than 127 characters",
+                                       attributeName=name, maxValue=127)
                     if isinstance(sub_value, str) and len(sub_value) > 128:
                         if not state.variant("stop-reason-length-unchecked"):
                             raise ApiError(400, "VALIDATION_MAX_ALLOWED_VALUE",
@@ -453,6 +486,8 @@ def _validate_body(state: ReferenceState, body: Any, template_id: str) -> Change
                         sub_value = sub_value[:128]
                     summary[sub] = sub_value
                 elif sub == "_stopReasonCode":
+                    if update:
+                        _refused_enum_value(state, name, sub_value, _STOP_REASON_CODES)
                     if sub_value is not None and sub_value not in _STOP_REASON_CODES:
                         if state.variant("stop-reason-code-enum-ignored"):
                             continue
@@ -575,6 +610,12 @@ def create_app(variant: str | None = None) -> Starlette:
         raise ApiError(401, "TOKEN_NOT_VALID", "The token is not valid")
 
     def find_session(device_id: str, session_id: str) -> StoredSession:
+        if state.variant("malformed-id-crashes"):
+            try:
+                uuid.UUID(session_id)
+            except ValueError:
+                raise ApiError(500, "INTERNAL_SERVER_ERROR",
+                               "java.lang.IllegalArgumentException: Invalid UUID string") from None
         session = state.sessions.get(session_id)
         if session is None:
             if state.variant("not-found-generic"):
@@ -662,7 +703,7 @@ def create_app(variant: str | None = None) -> Starlette:
         ):
             raise ApiError(500, "INTERNAL_SERVER_ERROR", "java.lang.NullPointerException")
         try:
-            changes = _validate_body(state, body, session.template_id)
+            changes = _validate_body(state, body, session.template_id, update=True)
             if state.variant("enforce-required"):
                 for key in ("_startTime", "_state"):
                     if key not in changes.values:
@@ -690,7 +731,7 @@ def create_app(variant: str | None = None) -> Starlette:
         for name in _CUSTOM_ATTRIBUTES:
             if name in changes.values and not state.variant("custom-attribute-dropped"):
                 session.custom[name] = changes.values[name]
-        if "_configuration" in changes.values:
+        if "_configuration" in changes.values and not state.variant("configuration-not-stored"):
             session.configuration = dict(changes.values["_configuration"] or {})
         elif state.variant("clobber-unsent-fields"):
             session.configuration = {}

@@ -6,6 +6,48 @@ from __future__ import annotations
 
 from pytest_sessionapi.reference_support import Variant, variant_table
 
+from ..model import STATES, STOP_REASON_CODES
+
+
+def _slug(value: str) -> str:
+    return value.lower().replace("_", "-")
+
+
+# A valid request refused at a documented bound or enum value fails that bound's or enum's
+# requirement, not partial update (issue 17 item 2): one variant per bound and per enum value.
+_BOUNDS_AND_ENUM_VALUES = (
+    Variant("name-shortest-refused", "fault",
+            "PATCH refuses a 1-character _name (400 VALIDATION_MINIMUM_ALLOWED_VALUE, minimum 2)",
+            "BIOT-PATCH-NAME-LENGTH"),
+    Variant("name-longest-refused", "fault",
+            "PATCH refuses a 64-character _name (400 VALIDATION_MAX_ALLOWED_VALUE, maxValue 63)",
+            "BIOT-PATCH-NAME-LENGTH"),
+    Variant("stop-reason-empty-refused", "fault",
+            "PATCH refuses an empty _summary._stopReason (400 VALIDATION_MINIMUM_ALLOWED_VALUE)",
+            "BIOT-PATCH-STOP-REASON-LENGTH"),
+    Variant("stop-reason-longest-refused", "fault",
+            "PATCH refuses a 128-character _summary._stopReason (400 VALIDATION_MAX_ALLOWED_VALUE, "
+            "maxValue 127)", "BIOT-PATCH-STOP-REASON-LENGTH"),
+    *(
+        Variant(f"stop-reason-code-{_slug(code)}-refused", "fault",
+                f"PATCH refuses the documented stop reason code {code} as not allowed "
+                "(400 SELECT_ATTRIBUTE_INVALID_VALUE)", "BIOT-PATCH-STOP-REASON-CODE-ENUM",
+                # The documented stop sends COMPLETION: refusing it refuses that stop too.
+                knock_on=("BIOT-STOP-DOCUMENTED",) if code == "COMPLETION" else ())
+        for code in STOP_REASON_CODES
+    ),
+    *(
+        Variant(f"state-{_slug(value)}-refused", "fault",
+                f"PATCH refuses the documented _state {value} as not allowed "
+                "(400 SELECT_ATTRIBUTE_INVALID_VALUE)", "BIOT-PATCH-STATE-ENUM")
+        # ACTIVE, DONE and PAUSED carry every session the suite creates, stops and cleans up
+        # (PAUSING leads only to PAUSED): a server refusing one of them leaves sessions it cannot
+        # end and the device busy, so the run cannot go on. The oracle's attribution of those
+        # refusals to BIOT-PATCH-STATE-ENUM is proved offline (tests/biot/test_biot_model.py).
+        for value in STATES if value not in ("ACTIVE", "DONE", "PAUSED")
+    ),
+)
+
 VARIANTS = variant_table(
     # -- faults: each breaks exactly one MUST requirement ------------------------------------
     Variant("accept-missing-token", "fault",
@@ -32,10 +74,11 @@ VARIANTS = variant_table(
     Variant("datetimes-with-offset", "fault",
             "session date-times are written with a +02:00 offset (same instant, not UTC)",
             "BIOT-DATETIME-UTC"),
-    # Knock-on: BIOT-CUSTOM-ATTRIBUTE's statement wants GET to show the custom value sent.
+    # Knock-on: BIOT-CUSTOM-ATTRIBUTE's and -CONFIGURATION-ATTRIBUTE's statements want GET to
+    # show the value sent.
     Variant("get-returns-created", "fault",
             "GET answers the session as it was created, ignoring later updates", "BIOT-GET",
-            knock_on=("BIOT-CUSTOM-ATTRIBUTE",)),
+            knock_on=("BIOT-CUSTOM-ATTRIBUTE", "BIOT-CONFIGURATION-ATTRIBUTE")),
     # Knock-on: BIOT-CUSTOM-ATTRIBUTE's PATCH leaves _name and _configuration unsent, and its
     # statement wants the attributes not sent to keep their values too.
     Variant("clobber-unsent-fields", "fault",
@@ -169,4 +212,12 @@ VARIANTS = variant_table(
     Variant("details-values-null", "fault",
             "invalid attribute values are refused with every details value null",
             "BIOT-ERROR-DETAILS-VALUES"),
+    *_BOUNDS_AND_ENUM_VALUES,
+    # -- inputs the suite used never to send (issue 18 item 1) ----------------------------------
+    Variant("configuration-not-stored", "fault",
+            "a PATCH of _configuration answers 200 but the configuration is not stored",
+            "BIOT-CONFIGURATION-ATTRIBUTE"),
+    Variant("malformed-id-crashes", "fault",
+            "a session id that is not a UUID makes get, update and delete fail with 500",
+            "BIOT-NO-SERVER-ERROR", transport=True),
 )
