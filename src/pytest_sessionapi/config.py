@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
@@ -143,13 +143,15 @@ class EffectiveTarget:
     :meth:`describe`), or None for a direct connection. Embedded targets never have one."""
     proxy_origin: str = ""
     """Where the proxy came from: ``proxy`` (the table's key) or an environment variable name."""
+    closers: list[Callable[[], None]] = field(default_factory=list, repr=False, compare=False)
+    """Told when the target closes. The layer that made what the target's clients share (the
+    transport's in-process server thread) registers here, so this module needs to know nothing
+    of it (config never imports transport; transport imports config)."""
 
     def close(self) -> None:
-        """Stops what the target's clients share (the in-process server thread); the transport
-        holds that state, keyed by this object (:func:`transport.target_resources`)."""
-        from .transport import release_target
-
-        release_target(self)
+        """Stops what the target's clients share (the in-process server thread)."""
+        for closer in list(self.closers):
+            closer()
 
     @property
     def embedded(self) -> bool:

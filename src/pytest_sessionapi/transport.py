@@ -802,14 +802,19 @@ def target_resources(target: EffectiveTarget) -> TargetResources:
                 RateLimiter(target.max_rps, shared_limit_path(target))
             )
             weakref.finalize(target, _RESOURCES.pop, key, None)
+            target.closers.append(lambda: _release(key))
         return found
 
 
 def release_target(target: EffectiveTarget) -> None:
     """Stops the in-process server thread of ``target``, if one was started (a later client
     starts a new one)."""
+    _release(id(target))
+
+
+def _release(key: int) -> None:
     with _RESOURCES_LOCK:
-        found = _RESOURCES.get(id(target))
+        found = _RESOURCES.get(key)
         bridge = found.bridge if found is not None else None
         if found is not None:
             found.bridge = None
