@@ -321,9 +321,12 @@ class RunFacts:
     stopped: list[str] = field(default_factory=list)
     """Why the run did not go to its end: Ctrl-C, -x/--maxfail, a crash, a worker that died."""
     setup_problems: dict[str, str] = field(default_factory=dict)
-    """API -> the one line that says what to check (the preflight failed: verdict ``error``)."""
+    """API -> the one line that says what to check (verdict ``error``): the preflight failed,
+    or the endpoint stopped answering (the transport's breaker tripped)."""
     requests: Counter[str] = field(default_factory=Counter)
     resent: Counter[str] = field(default_factory=Counter)
+    waited_s: dict[str, float] = field(default_factory=dict)
+    """Per API, seconds spent waiting before re-sends (rate limits, gateway failures)."""
     tests_started: Counter[str] = field(default_factory=Counter)
     """Per API, the suite tests whose setup began: a run where none did (``--collect-only``, a
     ``-k`` that selects nothing) writes no report."""
@@ -419,6 +422,7 @@ class Ledger:
                 "setup_problems": facts.setup_problems,
                 "requests": dict(facts.requests),
                 "resent": dict(facts.resent),
+                "waited_s": facts.waited_s,
             },
         }
 
@@ -464,6 +468,8 @@ class Ledger:
             facts.setup_problems.setdefault(api, line)
         facts.requests.update(theirs["requests"])
         facts.resent.update(theirs["resent"])
+        for api, seconds in theirs.get("waited_s", {}).items():
+            facts.waited_s[api] = round(facts.waited_s.get(api, 0.0) + seconds, 3)
 
     def declare(self, requirement_id: str, nodeid: str) -> None:
         result = self.results.setdefault(

@@ -29,6 +29,8 @@ class RunPolicy:
     fail_on: str = "must"
     waivers: tuple[Any, ...] = ()
     requirement_patterns: tuple[str, ...] = ()
+    budget_s: float | None = None
+    """How long each API's run may take (``--sessionapi-budget``), from its first test."""
 
     @property
     def waived(self) -> frozenset[str]:
@@ -63,6 +65,9 @@ class RunState:
     """Requirements whose statement a failure report already showed in this run."""
     setup_problems: dict[str, str | None] = field(default_factory=dict)
     """API -> the preflight's one-line problem, or None once it passed; checked once per process."""
+    failed_apis: set[str | None] = field(default_factory=set)
+    """The APIs of the tests that failed (None: a test of no API), seen by the process that
+    writes the report: a failed test of an API reported ``error`` is not a conformance failure."""
 
     @property
     def ledger(self) -> Any:
@@ -122,6 +127,32 @@ class RunState:
                     found.extend(list(log.exchanges)[-min(new, len(log.exchanges)):])
         return found[-limit:]
 
+    def breaker(self, api: str) -> Any:
+        """The API's :class:`transport.Breaker`: whether its endpoint stopped answering, and
+        its run-time budget."""
+        from .transport import target_resources
+
+        return target_resources(self.target(api)).breaker
+
+    def stopped(self, api: str) -> str | None:
+        """Why ``api``'s remaining tests cannot run (its endpoint stopped answering; its budget
+        is spent), noted in the run's facts; None while they can."""
+        breaker = self.breaker(api)
+        facts = self.ledger.facts
+        if breaker.tripped is not None:
+            facts.setup_problems.setdefault(api, self.redactors.text(f"{api}: {breaker.tripped}"))
+            return breaker.tripped
+        left = breaker.budget_left()
+        if left is not None and left <= 0 or breaker.budget_spent is not None:
+            line = breaker.budget_spent or (
+                f"the run-time budget of {breaker.budget_s:g} s (--sessionapi-budget) was spent "
+                "before every test had run"
+            )
+            breaker.budget_spent = line
+            facts.cut_short(api, line)
+            return line
+        return None
+
     def preflight(self, api: str) -> str | None:
         """Whether ``api``'s target can be used at all (the host answers, TLS works, the
         credentials are accepted, ``base_url`` holds no path the client appends): None, or the one
@@ -146,6 +177,15 @@ class RunState:
                 log = exchange_log(client)
                 counts[api] = counts.get(api, 0) + (getattr(log, attribute) if log else 0)
         return counts
+
+    def waited_by_api(self) -> dict[str, float]:
+        """Per API, the seconds the transport waited before re-sends (rate limits, gateways)."""
+        from .transport import target_resources
+
+        return {
+            api: round(target_resources(self.target(api)).breaker.waited_s, 3)
+            for api in self.http_clients
+        }
 
     def close(self) -> None:
         for clients in self.http_clients.values():
@@ -215,10 +255,12 @@ def configure(config: pytest.Config) -> None:
 def _policy(config: pytest.Config, strict: bool) -> RunPolicy:
     from datetime import date
 
-    from .policy import load_waivers, parse_fail_on, parse_requirement_selection
+    from .policy import load_waivers, parse_duration, parse_fail_on, parse_requirement_selection
 
     fail_on_value, fail_on_origin, _ = _setting(config, "sessionapi_fail_on")
     fail_on = parse_fail_on(fail_on_value, strict, fail_on_origin)
+    budget_value, budget_origin, _ = _setting(config, "sessionapi_budget")
+    budget_s = parse_duration(budget_value, budget_origin)
     waivers_value, waivers_origin, waivers_base = _setting(config, "sessionapi_waivers")
     waivers: list[Any] = []
     if waivers_value:
@@ -228,7 +270,7 @@ def _policy(config: pytest.Config, strict: bool) -> RunPolicy:
         waivers = load_waivers(path, date.today())
     selection_value, selection_origin, _ = _setting(config, "sessionapi_requirement")
     patterns = parse_requirement_selection(selection_value, selection_origin)
-    return RunPolicy(fail_on, tuple(waivers), patterns)
+    return RunPolicy(fail_on, tuple(waivers), patterns, budget_s)
 
 
 def _terminal_line(config: pytest.Config) -> Callable[[str], None]:
@@ -416,6 +458,23 @@ def _plans_only(config: pytest.Config) -> bool:
     return bool(getattr(config.option, "setupplan", False) or getattr(config.option, "setuponly", False))
 
 
+def _unjudged(exc: BaseException, state: RunState, api: str | None) -> str | None:
+    """Why a test that raised ``exc`` judged nothing it had not judged yet, or None when its
+    exception is a judgement (a failed check, a broken answer)."""
+    if api is None:
+        return None
+    from .transport import BudgetSpent, EndpointStopped, StillRateLimited
+
+    stopped = state.stopped(api)
+    if stopped is not None:
+        return f"not tested: {stopped}"
+    limited = _buried(exc, StillRateLimited)
+    if limited is not None:
+        return f"not tested: the endpoint's rate limit held: {limited}"
+    other = _buried(exc, EndpointStopped) or _buried(exc, BudgetSpent)
+    return f"not tested: {other}" if other is not None else None
+
+
 def _timed_out(exc: BaseException) -> bool:
     """pytest-timeout's failure (``Failed: Timeout >600.0s``): the test was cut short, which says
     nothing about the requirements it had not judged yet."""
@@ -507,9 +566,13 @@ class RuntimePlugin:
         state = _state(item.config)
         state.ledger.facts.tests_started[api] += 1
         item.stash[MARKS_KEY] = state.exchange_marks()
+        state.breaker(api).start_budget(state.policy.budget_s)
         problem = state.preflight(api)
         if problem is not None:
             pytest.skip(f"not run: {problem}")
+        stopped = state.stopped(api)
+        if stopped is not None:
+            raise NotTested(f"not run: {stopped}")
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_call(self, item: pytest.Item) -> Iterator[None]:
@@ -527,6 +590,15 @@ class RuntimePlugin:
                 # Whatever this is, it came after Ctrl-C: the interrupt, dressed up or swallowed.
                 raise KeyboardInterrupt from exc
             from .ledger import RequirementFailure, attributed_requirements, describe_exception
+
+            unjudged = _unjudged(exc, state, _api_of_item(item))
+            if unjudged is not None:
+                # No answer was judged: the endpoint stopped answering, the budget is spent, or
+                # the account stayed rate limited. What the test had not judged is not-tested.
+                recorder.settle_unrecorded("not-tested", unjudged)
+                if not recorder.blocking_failures(state.strict):
+                    raise NotTested(unjudged) from None
+                raise RequirementFailure(recorder.failure_text(recorder.blocking_failures(state.strict))) from None
 
             if isinstance(exc, pytest.skip.Exception | pytest.xfail.Exception):
                 blocking = recorder.blocking_failures(state.strict)
@@ -658,6 +730,17 @@ class RuntimePlugin:
                 report.longrepr = masked
         report.sections = [(title, state.redactors.text(body)) for title, body in report.sections]
 
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        """Where failed tests belong (on the controller too: xdist forwards every report)."""
+        if report.failed:
+            from .requirements import api_of
+
+            apis = {
+                api_of(str(value).split()[0])
+                for name, value in report.user_properties if name == "requirement"
+            }
+            self.state.failed_apis.update(apis or {None})
+
     # -- end of run ------------------------------------------------------------------------
     def pytest_keyboard_interrupt(self, excinfo: pytest.ExceptionInfo[BaseException]) -> None:
         facts = self.state.ledger.facts
@@ -703,6 +786,8 @@ class RuntimePlugin:
             if not _is_xdist_controller(config):
                 facts.requests.update(state.requests_by_api())
                 facts.resent.update(state.requests_by_api("retries"))
+                for api, seconds in state.waited_by_api().items():
+                    facts.waited_s[api] = facts.waited_s.get(api, 0.0) + seconds
                 facts.hypothesis = _hypothesis_settings(config)
             for reason in (session.shouldfail, session.shouldstop):
                 if reason:
@@ -724,6 +809,7 @@ class RuntimePlugin:
             ledger.exit_status = decide_exit_status(
                 int(exitstatus), ledger, state.strict, fail_on=policy.fail_on,
                 verdicts=[entry["verdict"] for entry in document["apis"].values()],
+                failed_apis=state.failed_apis,
             )
             document["exit_status"] = session.exitstatus = ledger.exit_status
             state.document = document
