@@ -605,11 +605,13 @@ class RetryTransport(httpx.BaseTransport):
             # there is nothing to judge. Raised, so the requirements it was to exercise are
             # reported not-tested with this line, never failed.
             response.close()
-            raise StillRateLimited(
+            refused = StillRateLimited(
                 f"{request.method} {request.url.path} still answered {response.status_code} "
                 f"(rate limited) after {retries} re-sends and {waited:g} s of waiting",
                 request=request,
             )
+            refused.retries = retries
+            raise refused
         if retries:
             response.extensions = {**response.extensions, "sessionapi_retries": retries}
         return response
@@ -734,6 +736,7 @@ class ExchangeLog(httpx.BaseTransport):
         try:
             response = self._inner.handle_request(request)
         except httpx.TransportError as exc:
+            self.retries += getattr(exc, "retries", 0)
             self.exchanges.append(
                 Exchange(
                     request.method, url, self._redactor.headers(request.headers.multi_items()),
@@ -796,6 +799,8 @@ def _ssl_context(target: EffectiveTarget) -> ssl.SSLContext | bool:
 class StillRateLimited(httpx.TransportError):
     """The endpoint kept refusing for rate after every wait: nothing was judged (a rate limit is
     the account's state, shared with the account's other users, not the vendor's conformance)."""
+
+    retries = 0
 
 
 class EndpointStopped(httpx.TransportError):
