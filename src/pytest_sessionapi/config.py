@@ -380,3 +380,24 @@ def embedded_target(api: ApiDescriptor, variant: str | None = None) -> Effective
         app=reference.create_app(variant),
         variant=variant,
     )
+
+
+def check_writable_folder(path: Path, origin: str, typed: str | None = None) -> None:
+    """That the run can write in ``path`` (it may not exist yet; it is not created here): a
+    report, record or cassette folder that cannot be written is found before the first test,
+    not after the last one. Raises :class:`ConfigError` with one line, naming the folder as the
+    user ``typed`` it when given."""
+    import os
+
+    where = Path(path)
+    probe = where
+    while not probe.exists() and probe.parent != probe:
+        probe = probe.parent
+    shown = Path(typed) if typed else where
+    climbed = len(where.parts) - len(probe.parts)
+    shown_probe = shown.parents[climbed - 1] if 0 < climbed <= len(shown.parents) else probe
+    if not probe.is_dir():
+        raise ConfigError(f"{origin}: cannot write to {shown}: {shown_probe} is a file, not a folder")
+    if not os.access(probe, os.W_OK | os.X_OK):
+        what = "the folder" if probe == where else f"{shown_probe}, where it would be made,"
+        raise ConfigError(f"{origin}: cannot write to {shown}: {what} is not writable")

@@ -141,7 +141,14 @@ def configure(config: Any) -> None:
         _replay_hypothesis_profile(config, traffic.index[plan.selected[0]].get("hypothesis") or {})
     else:
         from .cassettes import Recorder
+        from .config import check_writable_folder
 
+        try:
+            check_writable_folder(
+                folder(record_value, record_origin, record_base), record_origin, record_value
+            )
+        except ConfigError as exc:
+            raise pytest.UsageError(str(exc)) from None
         traffic = Recorder(folder(record_value, record_origin, record_base), state.redactors.text)
         traffic.hypothesis_seed = _force_hypothesis_seed(config)
     config.pluginmanager.register(TrafficPlugin(state, traffic), "sessionapi-traffic")

@@ -233,10 +233,19 @@ def configure(config: pytest.Config) -> None:
         plan = plan_targets(config_path, selection, variants, os.environ)
     except ConfigError as exc:
         raise pytest.UsageError(str(exc)) from None
-    report_value, _, report_base = _setting(config, "sessionapi_report_dir")
+    report_value, report_origin, report_base = _setting(config, "sessionapi_report_dir")
     # The default is relative to where pytest runs, never to the rootdir: with the suites
     # installed from a wheel the rootdir can be inside site-packages.
     report_dir = report_base / report_value if report_value else config.invocation_params.dir / "reports"
+    from .config import check_writable_folder
+
+    try:
+        check_writable_folder(
+            report_dir, report_origin if report_value else "the report folder",
+            report_value,
+        )
+    except ConfigError as exc:
+        raise pytest.UsageError(str(exc)) from None
     strict_cli = config.getoption("sessionapi_strict")
     strict = bool(strict_cli) if strict_cli is not None else bool(config.getini("sessionapi_strict"))
     try:
