@@ -338,6 +338,14 @@ class RunFacts:
     ctrl_c: bool = False
     """The user interrupted the run (the exit status is pytest's 2 even if something swallowed
     the KeyboardInterrupt)."""
+    replay_gaps: dict[str, list[str]] = field(default_factory=dict)
+    """Per API, what a replay could not replay (a cassette missing or run out): the API is
+    ``incomplete`` with these lines, and the exit status is not 0."""
+
+    def replay_gap(self, api: str, line: str) -> None:
+        lines = self.replay_gaps.setdefault(api, [])
+        if line not in lines:
+            lines.append(line)
 
     def stop(self, reason: str) -> None:
         if reason not in self.stopped:
@@ -366,6 +374,9 @@ class RunFacts:
         cut = [reason for name in apis for reason in self.cut_short_tests.get(name, [])]
         if cut:
             parts.append("cut short: " + "; ".join(cut))
+        gaps = [line for name in apis for line in self.replay_gaps.get(name, [])]
+        if gaps:
+            parts.append("; ".join(gaps))
         return "; ".join(parts) or None
 
 
@@ -423,6 +434,7 @@ class Ledger:
                 "requests": dict(facts.requests),
                 "resent": dict(facts.resent),
                 "waited_s": facts.waited_s,
+                "replay_gaps": facts.replay_gaps,
             },
         }
 
@@ -468,6 +480,9 @@ class Ledger:
             facts.setup_problems.setdefault(api, line)
         facts.requests.update(theirs["requests"])
         facts.resent.update(theirs["resent"])
+        for api, lines in theirs.get("replay_gaps", {}).items():
+            for line in lines:
+                facts.replay_gap(api, line)
         for api, seconds in theirs.get("waited_s", {}).items():
             facts.waited_s[api] = round(facts.waited_s.get(api, 0.0) + seconds, 3)
 
