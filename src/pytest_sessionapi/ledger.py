@@ -363,13 +363,14 @@ class RunFacts:
 
     def interruption(self, api: str | None = None) -> str | None:
         """``interrupted after 17 of 22 tests: Ctrl-C (KeyboardInterrupt)`` (of one API's tests,
-        or of all), ``cut short: <test> timed out``, or None when the run, or that API's share of
-        it, went to its end."""
+        or of all), ``cut short: <test> timed out``, or None when the run went to its end."""
         apis = [api] if api is not None else list(self.suite_tests)
         finished = sum(self.tests_finished[name] for name in apis)
         selected = sum(self.suite_tests[name] for name in apis)
         parts = []
-        if self.stopped and (api is None or finished < selected):
+        if self.stopped:
+            # Every API of an interrupted run, also one whose tests had all finished before the
+            # interrupt: interrupted is never conformant (README, "Runs cut short").
             parts.append(f"interrupted after {finished} of {selected} tests: " + "; ".join(self.stopped))
         cut = [reason for name in apis for reason in self.cut_short_tests.get(name, [])]
         if cut:

@@ -7,6 +7,7 @@ types live here and the entry point itself stays free of imports.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -65,6 +66,10 @@ class RunState:
     """Requirements whose statement a failure report already showed in this run."""
     setup_problems: dict[str, str | None] = field(default_factory=dict)
     """API -> the preflight's one-line problem, or None once it passed; checked once per process."""
+    config: Any = None
+    finished: bool = False
+    heard_workers: set[int] = field(default_factory=set)
+    """pytest-xdist workers whose ledger the controller merged (each once)."""
     failed_apis: set[str | None] = field(default_factory=set)
     """The APIs of the tests that failed (None: a test of no API), seen by the process that
     writes the report: a failed test of an API reported ``error`` is not a conformance failure."""
@@ -255,10 +260,13 @@ def configure(config: pytest.Config) -> None:
     state = RunState(
         plan=plan, report_dir=report_dir, strict=policy.fail_on != "must", policy=policy
     )
+    state.config = config
     config.stash[STATE_KEY] = state
     state.show = _terminal_line(config)
     _watch_interrupts(config, state)
-    config.pluginmanager.register(RuntimePlugin(state), "sessionapi-runtime")
+    runtime = RuntimePlugin(state)
+    config.pluginmanager.register(runtime, "sessionapi-runtime")
+    config.pluginmanager.register(ControllerFirst(runtime), "sessionapi-controller-first")
 
 
 def _policy(config: pytest.Config, strict: bool) -> RunPolicy:
@@ -319,6 +327,17 @@ def _watch_interrupts(config: pytest.Config, state: RunState) -> None:
 
     signal.signal(signal.SIGINT, on_interrupt)
     config.add_cleanup(lambda: signal.signal(signal.SIGINT, previous))
+
+
+def _ignore_interrupts_from_now() -> None:
+    """The report is written, and its ``exit_status`` is what the process returns: a Ctrl-C now
+    must not end the process otherwise (with 2, or killed by the signal) and contradict it. The
+    handler of before the run comes back at pytest's clean-up (:func:`_watch_interrupts`)."""
+    import signal
+    import threading
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _is_xdist_worker(config: pytest.Config) -> bool:
@@ -484,10 +503,28 @@ def _unjudged(exc: BaseException, state: RunState, api: str | None) -> str | Non
     return f"not tested: {other}" if other is not None else None
 
 
+WORKERS_WAIT_S = 4.0
+"""How long the controller of an interrupted parallel run waits for its workers' ledgers: the
+report must be written within 5 s of Ctrl-C."""
+
+
 def _timed_out(exc: BaseException) -> bool:
     """pytest-timeout's failure (``Failed: Timeout >600.0s``): the test was cut short, which says
     nothing about the requirements it had not judged yet."""
     return isinstance(exc, pytest.fail.Exception) and str(exc.msg).startswith("Timeout")
+
+
+class ControllerFirst:
+    """pytest-xdist, on the controller: the report is written before xdist's own sessionfinish,
+    which waits up to 10 s for each worker to exit (an interrupted worker may not)."""
+
+    def __init__(self, runtime: RuntimePlugin) -> None:
+        self.runtime = runtime
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        if _is_xdist_controller(session.config):
+            self.runtime.finish(session, exitstatus)
 
 
 class RuntimePlugin:
@@ -573,6 +610,10 @@ class RuntimePlugin:
         if api is None or _plans_only(item.config):
             return
         state = _state(item.config)
+        if state.interrupt_seen:
+            # Ctrl-C came, and something between the signal and pytest swallowed it (a clean-up,
+            # a retry loop): the run must still stop here, not go on test after test.
+            raise KeyboardInterrupt("Ctrl-C: the run stops")
         state.ledger.facts.tests_started[api] += 1
         item.stash[MARKS_KEY] = state.exchange_marks()
         state.breaker(api).start_budget(state.policy.budget_s)
@@ -631,6 +672,8 @@ class RuntimePlugin:
                 recorder.warn_advisories(state.strict)
                 return None
             raise
+        if state.interrupt_seen:
+            raise KeyboardInterrupt("Ctrl-C: the run stops")
         blocking = recorder.blocking_failures(state.strict)
         if blocking:
             from .ledger import RequirementFailure
@@ -757,6 +800,41 @@ class RuntimePlugin:
             facts.stop(f"pytest.exit(): {getattr(excinfo.value, 'msg', excinfo.value)}")
         else:
             facts.interrupted_by_user()
+        self._hear_out_workers()
+
+    def _hear_out_workers(self, wait_s: float = WORKERS_WAIT_S) -> None:
+        """pytest-xdist, on the controller of an interrupted run: its event loop has stopped, so
+        the workers' last words (each one's ledger, sent as it finishes) would be lost with the
+        report. Ctrl-C reaches every process of the group: each worker tears its fixtures down
+        (the suites release the sessions they opened) and finishes; hear each of them out, for
+        ``wait_s`` at most, so the report holds what they found."""
+        import queue as queues
+
+        dsession = self.state.config.pluginmanager.getplugin("dsession") if self.state.config else None
+        events = getattr(dsession, "queue", None)
+        if events is None:
+            return
+        pending = set(getattr(dsession, "_active_nodes", ()))
+        ends = time.monotonic() + wait_s
+        while pending and time.monotonic() < ends:
+            try:
+                name, kwargs = events.get(timeout=0.05)
+            except queues.Empty:
+                continue
+            node = kwargs.get("node")
+            if name == "workerfinished":
+                self.pytest_testnodedown(node, None)
+                pending.discard(node)
+            elif name == "errordown":
+                self.pytest_testnodedown(node, kwargs.get("error"))
+                pending.discard(node)
+            elif name == "testreport":
+                self.pytest_runtest_logreport(kwargs["rep"])
+        for node in pending:
+            self.state.ledger.facts.stop(
+                f"pytest-xdist worker {node.gateway.id} did not finish within {wait_s:g} s of the "
+                "interrupt: what it found is not in the report"
+            )
 
     def pytest_internalerror(self, excrepr: Any, excinfo: pytest.ExceptionInfo[BaseException]) -> None:
         self.state.ledger.facts.stop(
@@ -777,6 +855,9 @@ class RuntimePlugin:
     def pytest_testnodedown(self, node: Any, error: Any) -> None:
         """pytest-xdist, on the controller: a worker finished; add what its suite tests found."""
         state = _state(node.config)
+        if id(node) in state.heard_workers:
+            return  # heard out already, at the interrupt (see _hear_out_workers)
+        state.heard_workers.add(id(node))
         state.parallel_run_id = getattr(node, "workerinput", {}).get("testrunuid")
         wire = getattr(node, "workeroutput", {}).get("sessionapi")
         if wire is not None:
@@ -787,8 +868,18 @@ class RuntimePlugin:
 
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        self.finish(session, exitstatus)
+
+    def finish(self, session: pytest.Session, exitstatus: int) -> None:
+        """Write the report, once: on the controller of a parallel run as early as its
+        sessionfinish (:class:`ControllerFirst`), before pytest-xdist waits for its workers to
+        go, so an interrupted run's report is there within seconds; anywhere else last, after
+        the fixtures' teardown (what a clean-up sends is counted)."""
         config = session.config
         state = _state(config)
+        if state.finished:
+            return
+        state.finished = True
         try:
             ledger = state.ledger
             facts = ledger.facts
@@ -823,6 +914,7 @@ class RuntimePlugin:
             document["exit_status"] = session.exitstatus = ledger.exit_status
             state.document = document
             state.report_paths = write_reports(state.report_dir, document, state.redactors)
+            _ignore_interrupts_from_now()
         finally:
             state.close()
             if state.parallel_run_id:
