@@ -225,6 +225,14 @@ class TestRecorder:
         (the target lacks what the test needs: an entity, a free device). Never a failure."""
         raise NotTested(reason)
 
+    def stop_target_busy(self, reason: str) -> NoReturn:
+        """Stop the test: the entity the target names is held by something not the suite's (a
+        session somebody else opened on the device). A setup problem: the API's verdict is
+        ``error`` with ``reason``, its remaining tests are skipped, the exit status is 4."""
+        from .outcomes import TargetBusy
+
+        raise TargetBusy(reason)
+
     def finding(self, requirement_id: str, text: str) -> None:
         """A finding about the vendor documentation itself; never affects the verdict."""
         find_requirement(requirement_id)

@@ -67,6 +67,8 @@ class RunState:
     setup_problems: dict[str, str | None] = field(default_factory=dict)
     """API -> the preflight's one-line problem, or None once it passed; checked once per process."""
     config: Any = None
+    busy: dict[str, str] = field(default_factory=dict)
+    """API -> why the entity the target names is held by someone else (verdict ``error``)."""
     finished: bool = False
     heard_workers: set[int] = field(default_factory=set)
     """pytest-xdist workers whose ledger the controller merged (each once)."""
@@ -142,6 +144,8 @@ class RunState:
     def stopped(self, api: str) -> str | None:
         """Why ``api``'s remaining tests cannot run (its endpoint stopped answering; its budget
         is spent), noted in the run's facts; None while they can."""
+        if api in self.busy:
+            return self.busy[api]
         breaker = self.breaker(api)
         facts = self.ledger.facts
         if breaker.tripped is not None:
@@ -699,6 +703,11 @@ class RuntimePlugin:
             status = "not-tested" if excinfo.errisinstance(NotTested) else "skip"
             reason = str(excinfo.value.msg if hasattr(excinfo.value, "msg") else excinfo.value)
             recorder.settle_unrecorded(status, reason)
+            from .outcomes import TargetBusy
+
+            if excinfo.errisinstance(TargetBusy):
+                state.busy.setdefault(api, reason)
+                state.ledger.facts.setup_problems.setdefault(api, state.redactors.text(reason))
         elif report.when == "setup" and report.failed and excinfo is not None:
             from .ledger import describe_exception
 
