@@ -67,6 +67,8 @@ class RunState:
     setup_problems: dict[str, str | None] = field(default_factory=dict)
     """API -> the preflight's one-line problem, or None once it passed; checked once per process."""
     config: Any = None
+    interrupt_held: bool = False
+    """Ctrl-C was held back once while an exchange was in flight (never twice)."""
     busy: dict[str, str] = field(default_factory=dict)
     """API -> why the entity the target names is held by someone else (verdict ``error``)."""
     finished: bool = False
@@ -320,17 +322,46 @@ def _watch_interrupts(config: pytest.Config, state: RunState) -> None:
 
     if threading.current_thread() is not threading.main_thread():
         return
-    previous = signal.getsignal(signal.SIGINT)
+    previous = original = signal.getsignal(signal.SIGINT)
     if not callable(previous):
-        return  # SIGINT ignored or handled by the OS default: leave it so
+        if not _is_xdist_worker(config):
+            return  # SIGINT ignored or handled by the OS default: leave it so
+        # execnet starts pytest-xdist's workers with SIGINT ignored: a Ctrl-C on the terminal
+        # then reached only the controller, and each worker went on with its test until xdist
+        # gave up on it (seconds later), its sessions open and its ledger lost. A worker takes
+        # the Ctrl-C its process group gets like a serial run: it stops, tears its fixtures
+        # down (the suites release their sessions) and sends the controller what it found.
+        previous = signal.default_int_handler
 
     def on_interrupt(signum: int, frame: Any) -> None:
         state.interrupt_seen = True
         state.ledger.facts.interrupted_by_user()
+        import sys
+
+        transport = sys.modules.get("pytest_sessionapi.transport")
+        if transport is not None and transport.INTERRUPTS.in_flight and not state.interrupt_held:
+            # An exchange is in flight: let its answer be read (a create's session id must reach
+            # the suite's bookkeeping to be released), and raise as the next exchange starts, or
+            # after INTERRUPT_HOLD_S whatever happens.
+            state.interrupt_held = True
+            held = transport.INTERRUPTS.pending
+            held.set()
+
+            def raise_now() -> None:
+                if held.is_set():
+                    held.clear()
+                    import os
+
+                    os.kill(os.getpid(), signal.SIGINT)
+
+            timer = threading.Timer(INTERRUPT_HOLD_S, raise_now)
+            timer.daemon = True
+            timer.start()
+            return
         previous(signum, frame)
 
     signal.signal(signal.SIGINT, on_interrupt)
-    config.add_cleanup(lambda: signal.signal(signal.SIGINT, previous))
+    config.add_cleanup(lambda: signal.signal(signal.SIGINT, original))
 
 
 def _ignore_interrupts_from_now() -> None:
@@ -506,6 +537,9 @@ def _unjudged(exc: BaseException, state: RunState, api: str | None) -> str | Non
     other = _buried(exc, EndpointStopped) or _buried(exc, BudgetSpent)
     return f"not tested: {other}" if other is not None else None
 
+
+INTERRUPT_HOLD_S = 1.5
+"""The longest Ctrl-C waits for an exchange in flight (see ``_watch_interrupts``)."""
 
 WORKERS_WAIT_S = 4.0
 """How long the controller of an interrupted parallel run waits for its workers' ledgers: the

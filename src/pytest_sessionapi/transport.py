@@ -700,6 +700,25 @@ def _cut(body: str, limit: int, focus: str = "") -> str:
 _LOGGED_BODY_BYTES = 4096
 
 
+class _Interrupts:
+    """Ctrl-C held back while an exchange is in flight (see ``runtime._watch_interrupts``): a
+    create whose answer was never read leaves a session on the target that the suite cannot
+    release, since it never learnt its id. The interrupt is raised as the next exchange starts
+    (the test's clean-up then runs), or by the runtime's timer if none starts soon."""
+
+    def __init__(self) -> None:
+        self.in_flight = 0
+        self.pending = threading.Event()
+
+    def before_exchange(self) -> None:
+        if self.pending.is_set():
+            self.pending.clear()
+            raise KeyboardInterrupt("Ctrl-C (held back until the exchange in flight was over)")
+
+
+INTERRUPTS = _Interrupts()
+
+
 class ExchangeLog(httpx.BaseTransport):
     """Keeps the last exchanges, redacted, so a failure can show what was actually said."""
 
@@ -729,10 +748,12 @@ class ExchangeLog(httpx.BaseTransport):
         return self._redactor.text(head)
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
+        INTERRUPTS.before_exchange()
         started = time.monotonic()
         url = self._redactor.text(str(request.url))
         request_body = self._body(request.read(), url)
         self.count += 1
+        INTERRUPTS.in_flight += 1
         try:
             response = self._inner.handle_request(request)
         except httpx.TransportError as exc:
@@ -745,6 +766,8 @@ class ExchangeLog(httpx.BaseTransport):
                 )
             )
             raise
+        finally:
+            INTERRUPTS.in_flight -= 1
         # BoundedTransport hands over the body it read; reading it here must not mark the
         # response as read (see BoundedTransport.handle_request), nor copy it.
         content = buffered_content(response)
