@@ -159,7 +159,12 @@ def run_suite(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> Ite
         target_args = [str(SUITES / api) if api else str(SUITES)]
         if api:
             target_args.append(f"--sessionapi-api={api}")
-        common = [*target_args, f"--sessionapi-report-dir={report_dir}", "-p", "no:cacheprovider"]
+        # The plugin keeps pytest from rewriting Schemathesis, Hypothesis, respx and anyio
+        # (plugin.py), so this process imported them plainly; a run in the same process marks
+        # them again and pytest warns they were "already imported so cannot be rewritten", which
+        # a user's own run (one per process) never sees.
+        common = [*target_args, f"--sessionapi-report-dir={report_dir}", "-p", "no:cacheprovider",
+                  "-W", "ignore::pytest.PytestAssertRewriteWarning"]
         runner = pytester.runpytest_subprocess if subprocess else pytester.runpytest_inprocess
         if over == "inprocess":
             if variant:

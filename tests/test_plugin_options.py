@@ -37,7 +37,7 @@ def test_help_lists_every_option_with_its_ini_mirror(project):
     )
     unwrapped = "".join(result.stdout.str().split())  # help text is wrapped to the terminal
     for ini in ("sessionapi_config", "sessionapi_api", "sessionapi_report_dir",
-                "sessionapi_reference_variant", "sessionapi_strict"):
+                "sessionapi_reference_variant", "sessionapi_strict", "sessionapi_budget"):
         assert f"[ini:{ini}]" in unwrapped
         result.stdout.fnmatch_lines([f"  {ini} (*):"])
 
@@ -273,3 +273,16 @@ def test_dependencies_are_not_rewritten_for_assertions_but_tests_are(pytester):
     )
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=1)
+
+
+@pytest.mark.parametrize("option", ["--sessionapi-report-dir", "--sessionapi-record"])
+def test_a_folder_that_cannot_be_written_is_a_usage_error_before_any_test(project, option):
+    """An unwritable report or record folder used to be found after every test had run (a
+    traceback, no report); it is a usage error, exit 4, one line, before the first test."""
+    (project.path / "FILE").write_text("not a folder\n")
+    result = project.runpytest(f"{option}=FILE/x")
+    assert result.ret == 4
+    assert result.errlines == [
+        f"ERROR: {option}: cannot write to FILE/x: FILE is a file, not a folder", "",
+    ] or result.errlines == [f"ERROR: {option}: cannot write to FILE/x: FILE is a file, not a folder"]
+    assert "test_nothing" not in result.stdout.str() and "passed" not in result.stdout.str()

@@ -448,3 +448,74 @@ def test_a_connection_closed_without_an_answer_is_for_the_suite_to_judge(api):
 def test_the_line_is_one_line_whatever_the_detail():
     problem = SetupProblem("biot", "could not connect to x\n(detail\r\nmore)", "check  base_url")
     assert problem.line() == "biot: could not connect to x (detail more): check base_url"
+
+
+# -- leftovers are setup, not nonconformance (issue 19) -------------------------------------------
+
+
+def _open_session(url: str, name: str) -> str:
+    import httpx
+
+    from pytest_sessionapi.apis.biot.reference.server import EMBEDDED_ENV, EMBEDDED_TABLE
+
+    token = EMBEDDED_ENV[EMBEDDED_TABLE["token_env"]]
+    device = EMBEDDED_TABLE["device_id"]
+    answer = httpx.post(
+        f"{url}/device/v1/devices/{device}/usage-sessions/usage-type/{EMBEDDED_TABLE['usage_type']}",
+        json={"_startTime": "2026-01-01T00:00:00Z", "_state": "ACTIVE", "_name": name},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert answer.status_code == 201, answer.text
+    return answer.json()["_id"]
+
+
+def test_someone_elses_open_session_is_a_setup_error_not_nonconformance(run_suite, tmp_path, monkeypatch):
+    import tempfile
+
+    from pytest_sessionapi.apis.biot.reference.server import create_app
+    from pytest_sessionapi.serving import serving
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # a journal of this test's own
+    app = create_app(None)
+    with serving(app) as url:
+        foreign = _open_session(url, "somebody else's")
+        run = run_suite("biot", over="http", base_url=url)
+        assert app.state.reference.live_sessions() == [foreign]  # never touched
+    assert run.ret == 4, run.output()[-3000:]
+    entry = run.api("biot")
+    assert entry["verdict"] == "error"
+    assert entry["verdict_reason"] == (
+        "biot: device 'reference-device-1' already has an open 'Monitoring' session that this "
+        "suite did not create; the suite never touches other sessions: close it (or name another "
+        "device_id) and run again"
+    )
+    assert [r["id"] for r in entry["requirements"] if r["status"] == "fail"] == []
+
+
+def test_the_suites_own_leftover_is_closed_and_the_next_run_is_conformant(run_suite, tmp_path, monkeypatch):
+    """What an interrupted (killed) run left open, written down in the journal as it was made,
+    is closed by the next run, which is conformant."""
+    import tempfile
+
+    from pytest_sessionapi.apis.biot.reference.server import EMBEDDED_TABLE, create_app
+    from pytest_sessionapi.leftovers import Journal
+    from pytest_sessionapi.serving import serving
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    app = create_app(None)
+    with serving(app) as url:
+        left = _open_session(url, "pytest-sessionapi 0123abcd")
+        Journal("biot", url, EMBEDDED_TABLE["device_id"]).opened(left)  # as the killed run did
+        # Schemathesis' generated PATCHes are left out: they judge nothing about leftovers, and
+        # in a process that ran other suites before they may draw other examples.
+        run = run_suite("biot", "-k", "not schemathesis", over="http", base_url=url)
+        assert app.state.reference.live_sessions() == []
+    assert run.ret == 0, run.output()[-3000:]
+    entry = run.api("biot")
+    assert entry["verdict"] in ("conformant", "incomplete"), entry.get("verdict_reason")
+    assert run.status("BIOT-CREATE") == "pass"
+    assert [r["id"] for r in entry["requirements"] if r["status"] == "fail"] == []
+    run.result.stdout.fnmatch_lines(
+        [f"*LeftoverClosed: biot: closed session {left} on device 'reference-device-1', left open by "
+         "an earlier run of this suite"]
+    )

@@ -1,5 +1,7 @@
 """A broken endpoint is a failed check with a readable diagnosis, never an INTERNALERROR or a
-missing report: HTML where JSON belongs, a timeout, a reset connection, a huge body."""
+missing report: HTML where JSON belongs, a huge body. One that stops answering (every exchange
+times out, is reset, or is cut mid-answer) trips the API's breaker: verdict ``error`` with one
+line, exit 4, the remaining tests skipped at once, the report written."""
 
 from __future__ import annotations
 
@@ -36,16 +38,28 @@ def assert_failed_with_diagnosis(run, diagnosis: str) -> None:
     assert diagnosis in output
 
 
+def assert_stopped_with_one_line(run, line: str, diagnosis: str) -> None:
+    output = run.output()
+    assert run.ret == 4, output[-4000:]
+    assert "INTERNALERROR" not in output
+    assert "Traceback" not in output and "ExceptionGroup" not in output, output[-4000:]
+    entry = run.api("controlcenter")
+    assert entry["verdict"] == "error"
+    assert entry["verdict_reason"] == f"controlcenter: the endpoint stopped answering: {line}"
+    assert "\n" not in entry["verdict_reason"]
+    # The exchanges before the breaker tripped are diagnosed like any broken answer.
+    assert diagnosis in output
+    untested = [r for r in entry["requirements"] if r["status"] == "not-tested"]
+    assert any("stopped answering" in " ".join(r["messages"]) for r in untested)
+
+
 @pytest.mark.parametrize(
     ("answer", "diagnosis"),
     [
         (HTML_PAGE, "200 text/html"),
-        (None, "no usable answer"),
         (HUGE_BODY, f"response body exceeds {CAP} bytes"),
-        (b"", "no usable answer"),
-        (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 7\r\n\r\n{\"a\":", "no usable answer"),
     ],
-    ids=["html-instead-of-json", "connection-reset", "huge-body", "closed-without-answer", "truncated-body"],
+    ids=["html-instead-of-json", "huge-body"],
 )
 def test_broken_endpoint_fails_checks_with_a_diagnosis(run_suite, monkeypatch, answer, diagnosis):
     # A smaller cap keeps the huge-body case quick; the run is in-process, so it sees the patch.
@@ -55,7 +69,25 @@ def test_broken_endpoint_fails_checks_with_a_diagnosis(run_suite, monkeypatch, a
     assert_failed_with_diagnosis(run, diagnosis)
 
 
-def test_timeout_fails_checks_with_a_diagnosis(run_suite):
+BROKE = "3 exchanges in a row broke the connection (reset, closed or not HTTP)"
+
+
+@pytest.mark.parametrize(
+    ("answer", "diagnosis"),
+    [
+        (None, "no usable answer"),
+        (b"", "no usable answer"),
+        (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 7\r\n\r\n{\"a\":", "no usable answer"),
+    ],
+    ids=["connection-reset", "closed-without-answer", "truncated-body"],
+)
+def test_an_endpoint_that_breaks_every_connection_stops_its_api(run_suite, answer, diagnosis):
+    with raw_server(answer) as base_url:
+        run = run_suite("controlcenter", over="http", base_url=base_url, table={"timeout_s": 2})
+    assert_stopped_with_one_line(run, BROKE, diagnosis)
+
+
+def test_an_endpoint_that_never_answers_stops_its_api(run_suite):
     silent = socket.socket()
     silent.bind(("127.0.0.1", 0))
     silent.listen(4096)  # accepts every connection, never answers
@@ -66,4 +98,6 @@ def test_timeout_fails_checks_with_a_diagnosis(run_suite):
         )
     finally:
         silent.close()
-    assert_failed_with_diagnosis(run, "timed out waiting for the response")
+    assert_stopped_with_one_line(
+        run, "3 exchanges in a row timed out after 0.2 s", "timed out waiting for the response"
+    )

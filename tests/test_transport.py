@@ -283,11 +283,80 @@ def test_rate_limited_answers_are_resent_with_growing_waits_then_judged():
     assert len(inner.sent) == 3
 
 
-def test_a_server_that_keeps_limiting_is_judged_after_the_last_wait():
+def test_a_server_that_keeps_limiting_is_not_judged_after_the_last_wait():
+    """A rate limit is the account's state, not the vendor's conformance: a request still refused
+    for rate after every wait was never carried out, and is raised as such, with the wait."""
     retrying, inner, slept = _retrying(*[httpx.Response(429)] * 5)
-    assert _send(retrying).status_code == 429
+    with pytest.raises(transport.StillRateLimited) as raised:
+        _send(retrying)
     assert slept == list(transport.RETRY_WAITS_S)
     assert len(inner.sent) == 5
+    assert str(raised.value) == "GET /x still answered 429 (rate limited) after 4 re-sends and 18 s of waiting"
+
+
+def test_the_waits_are_added_up_and_cut_by_the_budget():
+    breaker = transport.Breaker()
+    slept: list[float] = []
+    retrying = transport.RetryTransport(
+        ScriptedTransport(*[httpx.Response(429, headers={"Retry-After": "2"})] * 5), None,
+        sleep=slept.append, breaker=breaker,
+    )
+    with pytest.raises(transport.StillRateLimited):
+        _send(retrying)
+    assert breaker.waited_s == sum(slept) == 8.0
+    breaker.start_budget(0.0)
+    with pytest.raises(transport.BudgetSpent, match="budget of 0 s"):
+        transport.RetryTransport(
+            ScriptedTransport(httpx.Response(429), httpx.Response(200)), None, sleep=slept.append,
+            breaker=breaker,
+        ).handle_request(httpx.Request("GET", "https://rws.example.test/x"))
+
+
+class _Failing(httpx.BaseTransport):
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+        self.sent = 0
+
+    def handle_request(self, request):
+        self.sent += 1
+        if self.error is None:
+            return httpx.Response(200)
+        raise self.error
+
+
+@pytest.mark.parametrize(
+    ("error", "line"),
+    [
+        (httpx.ReadTimeout("slow"), "the endpoint stopped answering: 3 exchanges in a row timed out after 30 s"),
+        (httpx.ReadError("reset"), "the endpoint stopped answering: 3 exchanges in a row broke the connection (reset, closed or not HTTP)"),
+        (transport.StillRateLimited("429"), "the endpoint stopped answering: 3 exchanges in a row were still rate limited after every wait (0 s spent waiting)"),
+    ],
+    ids=["timeout", "reset", "rate-limited"],
+)
+def test_the_breaker_stops_an_api_after_three_exchanges_in_a_row_without_an_answer(error, line):
+    inner = _Failing(error)
+    guarded = transport.BreakerTransport(inner, transport.Breaker(30.0))
+    for _ in range(3):
+        with pytest.raises(type(error)):
+            _send(guarded)
+    with pytest.raises(transport.EndpointStopped) as raised:
+        _send(guarded)
+    assert str(raised.value) == line
+    assert inner.sent == 3  # the fourth request never left
+
+
+def test_an_answer_resets_the_breaker_and_a_refused_huge_answer_does_not_count():
+    breaker = transport.Breaker(30.0)
+    inner = _Failing(httpx.ReadTimeout("slow"))
+    guarded = transport.BreakerTransport(inner, breaker)
+    for error in (httpx.ReadTimeout("slow"), httpx.ReadTimeout("slow"), None,
+                  httpx.ReadTimeout("slow"), transport.ResponseTooLarge("big"), httpx.ReadTimeout("slow")):
+        inner.error = error
+        try:
+            _send(guarded)
+        except httpx.TransportError:
+            pass
+    assert breaker.tripped is None
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
@@ -143,13 +143,15 @@ class EffectiveTarget:
     :meth:`describe`), or None for a direct connection. Embedded targets never have one."""
     proxy_origin: str = ""
     """Where the proxy came from: ``proxy`` (the table's key) or an environment variable name."""
+    closers: list[Callable[[], None]] = field(default_factory=list, repr=False, compare=False)
+    """Told when the target closes. The layer that made what the target's clients share (the
+    transport's in-process server thread) registers here, so this module needs to know nothing
+    of it (config never imports transport; transport imports config)."""
 
     def close(self) -> None:
-        """Stops what the target's clients share (the in-process server thread); the transport
-        holds that state, keyed by this object (:func:`transport.target_resources`)."""
-        from .transport import release_target
-
-        release_target(self)
+        """Stops what the target's clients share (the in-process server thread)."""
+        for closer in list(self.closers):
+            closer()
 
     @property
     def embedded(self) -> bool:
@@ -378,3 +380,24 @@ def embedded_target(api: ApiDescriptor, variant: str | None = None) -> Effective
         app=reference.create_app(variant),
         variant=variant,
     )
+
+
+def check_writable_folder(path: Path, origin: str, typed: str | None = None) -> None:
+    """That the run can write in ``path`` (it may not exist yet; it is not created here): a
+    report, record or cassette folder that cannot be written is found before the first test,
+    not after the last one. Raises :class:`ConfigError` with one line, naming the folder as the
+    user ``typed`` it when given."""
+    import os
+
+    where = Path(path)
+    probe = where
+    while not probe.exists() and probe.parent != probe:
+        probe = probe.parent
+    shown = Path(typed) if typed else where
+    climbed = len(where.parts) - len(probe.parts)
+    shown_probe = shown.parents[climbed - 1] if 0 < climbed <= len(shown.parents) else probe
+    if not probe.is_dir():
+        raise ConfigError(f"{origin}: cannot write to {shown}: {shown_probe} is a file, not a folder")
+    if not os.access(probe, os.W_OK | os.X_OK):
+        what = "the folder" if probe == where else f"{shown_probe}, where it would be made,"
+        raise ConfigError(f"{origin}: cannot write to {shown}: {what} is not writable")

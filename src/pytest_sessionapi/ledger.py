@@ -225,6 +225,14 @@ class TestRecorder:
         (the target lacks what the test needs: an entity, a free device). Never a failure."""
         raise NotTested(reason)
 
+    def stop_target_busy(self, reason: str) -> NoReturn:
+        """Stop the test: the entity the target names is held by something not the suite's (a
+        session somebody else opened on the device). A setup problem: the API's verdict is
+        ``error`` with ``reason``, its remaining tests are skipped, the exit status is 4."""
+        from .outcomes import TargetBusy
+
+        raise TargetBusy(reason)
+
     def finding(self, requirement_id: str, text: str) -> None:
         """A finding about the vendor documentation itself; never affects the verdict."""
         find_requirement(requirement_id)
@@ -327,9 +335,12 @@ class RunFacts:
     stopped: list[str] = field(default_factory=list)
     """Why the run did not go to its end: Ctrl-C, -x/--maxfail, a crash, a worker that died."""
     setup_problems: dict[str, str] = field(default_factory=dict)
-    """API -> the one line that says what to check (the preflight failed: verdict ``error``)."""
+    """API -> the one line that says what to check (verdict ``error``): the preflight failed,
+    or the endpoint stopped answering (the transport's breaker tripped)."""
     requests: Counter[str] = field(default_factory=Counter)
     resent: Counter[str] = field(default_factory=Counter)
+    waited_s: dict[str, float] = field(default_factory=dict)
+    """Per API, seconds spent waiting before re-sends (rate limits, gateway failures)."""
     tests_started: Counter[str] = field(default_factory=Counter)
     """Per API, the suite tests whose setup began: a run where none did (``--collect-only``, a
     ``-k`` that selects nothing) writes no report."""
@@ -341,6 +352,14 @@ class RunFacts:
     ctrl_c: bool = False
     """The user interrupted the run (the exit status is pytest's 2 even if something swallowed
     the KeyboardInterrupt)."""
+    replay_gaps: dict[str, list[str]] = field(default_factory=dict)
+    """Per API, what a replay could not replay (a cassette missing or run out): the API is
+    ``incomplete`` with these lines, and the exit status is not 0."""
+
+    def replay_gap(self, api: str, line: str) -> None:
+        lines = self.replay_gaps.setdefault(api, [])
+        if line not in lines:
+            lines.append(line)
 
     def stop(self, reason: str) -> None:
         if reason not in self.stopped:
@@ -358,17 +377,21 @@ class RunFacts:
 
     def interruption(self, api: str | None = None) -> str | None:
         """``interrupted after 17 of 22 tests: Ctrl-C (KeyboardInterrupt)`` (of one API's tests,
-        or of all), ``cut short: <test> timed out``, or None when the run, or that API's share of
-        it, went to its end."""
+        or of all), ``cut short: <test> timed out``, or None when the run went to its end."""
         apis = [api] if api is not None else list(self.suite_tests)
         finished = sum(self.tests_finished[name] for name in apis)
         selected = sum(self.suite_tests[name] for name in apis)
         parts = []
-        if self.stopped and (api is None or finished < selected):
+        if self.stopped:
+            # Every API of an interrupted run, also one whose tests had all finished before the
+            # interrupt: interrupted is never conformant (README, "Runs cut short").
             parts.append(f"interrupted after {finished} of {selected} tests: " + "; ".join(self.stopped))
         cut = [reason for name in apis for reason in self.cut_short_tests.get(name, [])]
         if cut:
             parts.append("cut short: " + "; ".join(cut))
+        gaps = [line for name in apis for line in self.replay_gaps.get(name, [])]
+        if gaps:
+            parts.append("; ".join(gaps))
         return "; ".join(parts) or None
 
 
@@ -425,6 +448,8 @@ class Ledger:
                 "setup_problems": facts.setup_problems,
                 "requests": dict(facts.requests),
                 "resent": dict(facts.resent),
+                "waited_s": facts.waited_s,
+                "replay_gaps": facts.replay_gaps,
             },
         }
 
@@ -470,6 +495,11 @@ class Ledger:
             facts.setup_problems.setdefault(api, line)
         facts.requests.update(theirs["requests"])
         facts.resent.update(theirs["resent"])
+        for api, lines in theirs.get("replay_gaps", {}).items():
+            for line in lines:
+                facts.replay_gap(api, line)
+        for api, seconds in theirs.get("waited_s", {}).items():
+            facts.waited_s[api] = round(facts.waited_s.get(api, 0.0) + seconds, 3)
 
     def declare(self, requirement_id: str, nodeid: str) -> None:
         result = self.results.setdefault(

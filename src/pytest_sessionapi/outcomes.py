@@ -37,3 +37,9 @@ class StepFailed(Exception):
             self.requirement_id = requirement_id
         # What the runtime reads to tell a stop on a known requirement from an unexplained error.
         self.__sessionapi_requirement__ = self.requirement_id
+
+
+class TargetBusy(NotTested):  # type: ignore[misc]
+    """The named entity is held by something that is not the suite's (a session somebody else
+    opened on the device): a setup problem, never nonconformance. The API's verdict is ``error``
+    with this one line, its remaining tests are skipped, and the exit status is 4."""

@@ -89,6 +89,13 @@ OPTIONS: tuple[tuple[str, str, str, dict[str, object]], ...] = (
         {"metavar": "IDS"},
     ),
     (
+        "--sessionapi-budget",
+        "sessionapi_budget",
+        "the longest each API's run may take (90s, 10m, 1h30m; a bare number is seconds): past "
+        "it, its remaining tests are skipped and the API is reported incomplete",
+        {"metavar": "DURATION"},
+    ),
+    (
         "--sessionapi-record",
         "sessionapi_record",
         "write every exchange of the run to VCR cassettes in DIR, one per test, secrets scrubbed "

@@ -142,3 +142,27 @@ def parse_requirement_selection(value: str | None, origin: str) -> tuple[str, ..
 
 def selected(requirement_id: str, patterns: tuple[str, ...]) -> bool:
     return not patterns or any(fnmatch.fnmatchcase(requirement_id, p) for p in patterns)
+
+
+# -- run-time budget -----------------------------------------------------------------------
+
+_DURATION_UNITS = {"h": 3600.0, "m": 60.0, "s": 1.0}
+
+
+def parse_duration(value: str | None, origin: str) -> float | None:
+    """``90``, ``90s``, ``10m``, ``1h30m`` -> seconds; None when not given."""
+    import re
+
+    if value is None or not value.strip():
+        return None
+    text = value.strip().lower()
+    parts = re.fullmatch(r"(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m)?(?:(\d+(?:\.\d+)?)s?)?", text)
+    if not parts or not any(parts.groups()):
+        raise ConfigError(f"{origin}: '{value}' is not a duration (e.g. 90s, 10m, 1h30m)")
+    seconds = sum(
+        float(amount) * _DURATION_UNITS[unit]
+        for amount, unit in zip(parts.groups(), "hms", strict=True) if amount
+    )
+    if seconds <= 0:
+        raise ConfigError(f"{origin}: '{value}' must be longer than 0 s")
+    return seconds

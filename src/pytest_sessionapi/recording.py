@@ -141,7 +141,14 @@ def configure(config: Any) -> None:
         _replay_hypothesis_profile(config, traffic.index[plan.selected[0]].get("hypothesis") or {})
     else:
         from .cassettes import Recorder
+        from .config import check_writable_folder
 
+        try:
+            check_writable_folder(
+                folder(record_value, record_origin, record_base), record_origin, record_value
+            )
+        except ConfigError as exc:
+            raise pytest.UsageError(str(exc)) from None
         traffic = Recorder(folder(record_value, record_origin, record_base), state.redactors.text)
         traffic.hypothesis_seed = _force_hypothesis_seed(config)
     config.pluginmanager.register(TrafficPlugin(state, traffic), "sessionapi-traffic")
@@ -178,6 +185,10 @@ def _replay_hypothesis_profile(config: Any, recorded: dict[str, Any]) -> None:
             settings.load_profile(profile)
         except Exception:  # noqa: BLE001 - a profile this installation does not register
             pass
+
+
+RAN_OUT = "which holds no more exchanges"
+"""How the replayer says a test asked for more than its cassette holds (cassettes.Replayer)."""
 
 
 class TrafficPlugin:
@@ -230,6 +241,15 @@ class TrafficPlugin:
         test = _test_id(item)
         if self.traffic.replaying and not self.traffic.has_cassette(test):
             self.state.ledger.facts.tests_started[api] += 1
+            if test in (self.traffic.index[api].get("tests") or []):
+                # The recording says the test ran, and its cassette is gone: the replay cannot
+                # be complete, and must not read as conformant.
+                line = (
+                    f"replay: the cassette of {test} is missing ({self.traffic.cassette_path(test)}), "
+                    f"though the recording lists the test as run; re-record it (--sessionapi-record)"
+                )
+                self.state.ledger.facts.replay_gap(api, line)
+                raise NotTested(line)
             raise NotTested(
                 f"replay: the recording {self.traffic.root} holds no cassette for this test "
                 f"({self.traffic.cassette_path(test)}): it did not run when the recording was made"
@@ -261,12 +281,23 @@ class TrafficPlugin:
         report = yield
         message = self._mismatch(item)
         if message is not None and not getattr(item, "_sessionapi_mismatch_shown", False):
-            # A replay that does not fit is a failed test, with the one line that says why, and
-            # the API's verdict 'error' with that line: never a conformance failure of the endpoint.
-            report.outcome = "failed"
-            report.longrepr = message
             item._sessionapi_mismatch_shown = True
             api = self._api(item)
+            if RAN_OUT in message:
+                # The cassette ran out: the test went further than the recording (a recording
+                # cut short, a cassette truncated). What it did not reach is not tested; the API
+                # is incomplete, with the line naming the cassette, and the exit status not 0.
+                report.outcome = "skipped"
+                path, lineno, _ = item.reportinfo()
+                report.longrepr = (str(path), (lineno or 0) + 1, message)
+                if api is not None:
+                    self.state.ledger.facts.replay_gap(api, message)
+                return report
+            # A replay that does not fit otherwise is a failed test, with the one line that says
+            # why, and the API's verdict 'error' with that line: never a conformance failure of
+            # the endpoint.
+            report.outcome = "failed"
+            report.longrepr = message
             if api is not None:
                 self.state.ledger.facts.setup_problems.setdefault(api, message)
         return report

@@ -64,21 +64,30 @@ def decide_exit_status(
     *,
     fail_on: str = "must",
     verdicts: Iterable[str] = (),
+    failed_apis: Iterable[str | None] | None = None,
 ) -> int:
     """The run's exit status, from the requirement ledger first: a blocking failure recorded
     anywhere is 1 however its test ended (a waived one is not blocking); under
     ``--sessionapi-fail-on=incomplete`` so is an incomplete API; a Ctrl-C that something
     swallowed is still 2; an API that could not be set up (and nothing else wrong) is
-    :data:`SETUP_ERROR_EXIT_STATUS`."""
+    :data:`SETUP_ERROR_EXIT_STATUS`. An API reported ``error`` (its endpoint stopped answering
+    part-way) is not a conformance result: neither its failed requirements nor its failed tests
+    (``failed_apis``, the API of each failed test) make the exit status 1."""
+    from .requirements import api_of
+
     if pytest_status in _KEPT_EXIT_STATUSES:
         return pytest_status
     if ledger.facts.ctrl_c:
         return 2
-    if ledger.blocking_failures(strict):
+    errored = set(ledger.facts.setup_problems)
+    if any(api_of(r.requirement.id) not in errored for r in ledger.blocking_failures(strict)):
         return 1
     if fail_on == "incomplete" and "incomplete" in verdicts:
         return 1
-    if ledger.facts.setup_problems and pytest_status in (0, 5):
+    if ledger.facts.replay_gaps and pytest_status in (0, 5):
+        return SETUP_ERROR_EXIT_STATUS  # the recording does not hold the run: fix the recording
+    failed_elsewhere = failed_apis is None or any(api not in errored for api in failed_apis)
+    if errored and (pytest_status in (0, 5) or (pytest_status == 1 and not failed_elsewhere)):
         return SETUP_ERROR_EXIT_STATUS
     return pytest_status
 
@@ -166,6 +175,7 @@ def build_document(
             tests={"selected": facts.suite_tests[name], "finished": facts.tests_finished[name]},
             requests=facts.requests[name],
             resent_requests=facts.resent[name],
+            rate_limit_wait_s=facts.waited_s.get(name, 0.0),
             requirements=requirements,
             findings=[
                 {"requirement": f.requirement, "text": redact.text(f.text)}

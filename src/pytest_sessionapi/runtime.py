@@ -8,6 +8,7 @@ types live here and the entry point itself stays free of imports.
 from __future__ import annotations
 
 import re
+import time
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -31,6 +32,8 @@ class RunPolicy:
     fail_on: str = "must"
     waivers: tuple[Any, ...] = ()
     requirement_patterns: tuple[str, ...] = ()
+    budget_s: float | None = None
+    """How long each API's run may take (``--sessionapi-budget``), from its first test."""
 
     @property
     def waived(self) -> frozenset[str]:
@@ -65,6 +68,17 @@ class RunState:
     """Requirements whose statement a failure report already showed in this run."""
     setup_problems: dict[str, str | None] = field(default_factory=dict)
     """API -> the preflight's one-line problem, or None once it passed; checked once per process."""
+    config: Any = None
+    interrupt_held: bool = False
+    """Ctrl-C was held back once while an exchange was in flight (never twice)."""
+    busy: dict[str, str] = field(default_factory=dict)
+    """API -> why the entity the target names is held by someone else (verdict ``error``)."""
+    finished: bool = False
+    heard_workers: set[int] = field(default_factory=set)
+    """pytest-xdist workers whose ledger the controller merged (each once)."""
+    failed_apis: set[str | None] = field(default_factory=set)
+    """The APIs of the tests that failed (None: a test of no API), seen by the process that
+    writes the report: a failed test of an API reported ``error`` is not a conformance failure."""
 
     @property
     def ledger(self) -> Any:
@@ -124,6 +138,34 @@ class RunState:
                     found.extend(list(log.exchanges)[-min(new, len(log.exchanges)):])
         return found[-limit:]
 
+    def breaker(self, api: str) -> Any:
+        """The API's :class:`transport.Breaker`: whether its endpoint stopped answering, and
+        its run-time budget."""
+        from .transport import target_resources
+
+        return target_resources(self.target(api)).breaker
+
+    def stopped(self, api: str) -> str | None:
+        """Why ``api``'s remaining tests cannot run (its endpoint stopped answering; its budget
+        is spent), noted in the run's facts; None while they can."""
+        if api in self.busy:
+            return self.busy[api]
+        breaker = self.breaker(api)
+        facts = self.ledger.facts
+        if breaker.tripped is not None:
+            facts.setup_problems.setdefault(api, self.redactors.text(f"{api}: {breaker.tripped}"))
+            return breaker.tripped
+        left = breaker.budget_left()
+        if left is not None and left <= 0 or breaker.budget_spent is not None:
+            line = breaker.budget_spent or (
+                f"the run-time budget of {breaker.budget_s:g} s (--sessionapi-budget) was spent "
+                "before every test had run"
+            )
+            breaker.budget_spent = line
+            facts.cut_short(api, line)
+            return line
+        return None
+
     def preflight(self, api: str) -> str | None:
         """Whether ``api``'s target can be used at all (the host answers, TLS works, the
         credentials are accepted, ``base_url`` holds no path the client appends): None, or the one
@@ -148,6 +190,15 @@ class RunState:
                 log = exchange_log(client)
                 counts[api] = counts.get(api, 0) + (getattr(log, attribute) if log else 0)
         return counts
+
+    def waited_by_api(self) -> dict[str, float]:
+        """Per API, the seconds the transport waited before re-sends (rate limits, gateways)."""
+        from .transport import target_resources
+
+        return {
+            api: round(target_resources(self.target(api)).breaker.waited_s, 3)
+            for api in self.http_clients
+        }
 
     def close(self) -> None:
         for clients in self.http_clients.values():
@@ -195,10 +246,19 @@ def configure(config: pytest.Config) -> None:
         plan = plan_targets(config_path, selection, variants, os.environ)
     except ConfigError as exc:
         raise pytest.UsageError(str(exc)) from None
-    report_value, _, report_base = _setting(config, "sessionapi_report_dir")
+    report_value, report_origin, report_base = _setting(config, "sessionapi_report_dir")
     # The default is relative to where pytest runs, never to the rootdir: with the suites
     # installed from a wheel the rootdir can be inside site-packages.
     report_dir = report_base / report_value if report_value else config.invocation_params.dir / "reports"
+    from .config import check_writable_folder
+
+    try:
+        check_writable_folder(
+            report_dir, report_origin if report_value else "the report folder",
+            report_value,
+        )
+    except ConfigError as exc:
+        raise pytest.UsageError(str(exc)) from None
     strict_cli = config.getoption("sessionapi_strict")
     strict = bool(strict_cli) if strict_cli is not None else bool(config.getini("sessionapi_strict"))
     try:
@@ -208,10 +268,13 @@ def configure(config: pytest.Config) -> None:
     state = RunState(
         plan=plan, report_dir=report_dir, strict=policy.fail_on != "must", policy=policy
     )
+    state.config = config
     config.stash[STATE_KEY] = state
     state.show = _terminal_line(config)
     _watch_interrupts(config, state)
-    config.pluginmanager.register(RuntimePlugin(state), "sessionapi-runtime")
+    runtime = RuntimePlugin(state)
+    config.pluginmanager.register(runtime, "sessionapi-runtime")
+    config.pluginmanager.register(ControllerFirst(runtime), "sessionapi-controller-first")
     from .evidence import PLUGIN_NAME, EvidencePlugin
 
     config.pluginmanager.register(EvidencePlugin(), PLUGIN_NAME)
@@ -223,10 +286,12 @@ def configure(config: pytest.Config) -> None:
 def _policy(config: pytest.Config, strict: bool) -> RunPolicy:
     from datetime import date
 
-    from .policy import load_waivers, parse_fail_on, parse_requirement_selection
+    from .policy import load_waivers, parse_duration, parse_fail_on, parse_requirement_selection
 
     fail_on_value, fail_on_origin, _ = _setting(config, "sessionapi_fail_on")
     fail_on = parse_fail_on(fail_on_value, strict, fail_on_origin)
+    budget_value, budget_origin, _ = _setting(config, "sessionapi_budget")
+    budget_s = parse_duration(budget_value, budget_origin)
     waivers_value, waivers_origin, waivers_base = _setting(config, "sessionapi_waivers")
     waivers: list[Any] = []
     if waivers_value:
@@ -236,7 +301,7 @@ def _policy(config: pytest.Config, strict: bool) -> RunPolicy:
         waivers = load_waivers(path, date.today())
     selection_value, selection_origin, _ = _setting(config, "sessionapi_requirement")
     patterns = parse_requirement_selection(selection_value, selection_origin)
-    return RunPolicy(fail_on, tuple(waivers), patterns)
+    return RunPolicy(fail_on, tuple(waivers), patterns, budget_s)
 
 
 def _terminal_line(config: pytest.Config) -> Callable[[str], None]:
@@ -265,17 +330,57 @@ def _watch_interrupts(config: pytest.Config, state: RunState) -> None:
 
     if threading.current_thread() is not threading.main_thread():
         return
-    previous = signal.getsignal(signal.SIGINT)
+    previous = original = signal.getsignal(signal.SIGINT)
     if not callable(previous):
-        return  # SIGINT ignored or handled by the OS default: leave it so
+        if not _is_xdist_worker(config):
+            return  # SIGINT ignored or handled by the OS default: leave it so
+        # execnet starts pytest-xdist's workers with SIGINT ignored: a Ctrl-C on the terminal
+        # then reached only the controller, and each worker went on with its test until xdist
+        # gave up on it (seconds later), its sessions open and its ledger lost. A worker takes
+        # the Ctrl-C its process group gets like a serial run: it stops, tears its fixtures
+        # down (the suites release their sessions) and sends the controller what it found.
+        previous = signal.default_int_handler
 
     def on_interrupt(signum: int, frame: Any) -> None:
         state.interrupt_seen = True
         state.ledger.facts.interrupted_by_user()
+        import sys
+
+        transport = sys.modules.get("pytest_sessionapi.transport")
+        if transport is not None and transport.INTERRUPTS.in_flight and not state.interrupt_held:
+            # An exchange is in flight: let its answer be read (a create's session id must reach
+            # the suite's bookkeeping to be released), and raise as the next exchange starts, or
+            # after INTERRUPT_HOLD_S whatever happens.
+            state.interrupt_held = True
+            held = transport.INTERRUPTS.pending
+            held.set()
+
+            def raise_now() -> None:
+                if held.is_set():
+                    held.clear()
+                    import os
+
+                    os.kill(os.getpid(), signal.SIGINT)
+
+            timer = threading.Timer(INTERRUPT_HOLD_S, raise_now)
+            timer.daemon = True
+            timer.start()
+            return
         previous(signum, frame)
 
     signal.signal(signal.SIGINT, on_interrupt)
-    config.add_cleanup(lambda: signal.signal(signal.SIGINT, previous))
+    config.add_cleanup(lambda: signal.signal(signal.SIGINT, original))
+
+
+def _ignore_interrupts_from_now() -> None:
+    """The report is written, and its ``exit_status`` is what the process returns: a Ctrl-C now
+    must not end the process otherwise (with 2, or killed by the signal) and contradict it. The
+    handler of before the run comes back at pytest's clean-up (:func:`_watch_interrupts`)."""
+    import signal
+    import threading
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _is_xdist_worker(config: pytest.Config) -> bool:
@@ -471,10 +576,48 @@ def _plans_only(config: pytest.Config) -> bool:
     return bool(getattr(config.option, "setupplan", False) or getattr(config.option, "setuponly", False))
 
 
+def _unjudged(exc: BaseException, state: RunState, api: str | None) -> str | None:
+    """Why a test that raised ``exc`` judged nothing it had not judged yet, or None when its
+    exception is a judgement (a failed check, a broken answer)."""
+    if api is None:
+        return None
+    from .transport import BudgetSpent, EndpointStopped, StillRateLimited
+
+    stopped = state.stopped(api)
+    if stopped is not None:
+        return f"not tested: {stopped}"
+    limited = _buried(exc, StillRateLimited)
+    if limited is not None:
+        return f"not tested: the endpoint's rate limit held: {limited}"
+    other = _buried(exc, EndpointStopped) or _buried(exc, BudgetSpent)
+    return f"not tested: {other}" if other is not None else None
+
+
+INTERRUPT_HOLD_S = 1.5
+"""The longest Ctrl-C waits for an exchange in flight (see ``_watch_interrupts``)."""
+
+WORKERS_WAIT_S = 4.0
+"""How long the controller of an interrupted parallel run waits for its workers' ledgers: the
+report must be written within 5 s of Ctrl-C."""
+
+
 def _timed_out(exc: BaseException) -> bool:
     """pytest-timeout's failure (``Failed: Timeout >600.0s``): the test was cut short, which says
     nothing about the requirements it had not judged yet."""
     return isinstance(exc, pytest.fail.Exception) and str(exc.msg).startswith("Timeout")
+
+
+class ControllerFirst:
+    """pytest-xdist, on the controller: the report is written before xdist's own sessionfinish,
+    which waits up to 10 s for each worker to exit (an interrupted worker may not)."""
+
+    def __init__(self, runtime: RuntimePlugin) -> None:
+        self.runtime = runtime
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        if _is_xdist_controller(session.config):
+            self.runtime.finish(session, exitstatus)
 
 
 class RuntimePlugin:
@@ -575,13 +718,21 @@ class RuntimePlugin:
         if api is None or _plans_only(item.config):
             return
         state = _state(item.config)
+        if state.interrupt_seen:
+            # Ctrl-C came, and something between the signal and pytest swallowed it (a clean-up,
+            # a retry loop): the run must still stop here, not go on test after test.
+            raise KeyboardInterrupt("Ctrl-C: the run stops")
         state.ledger.facts.tests_started[api] += 1
         item.stash[MARKS_KEY] = state.exchange_marks()
+        state.breaker(api).start_budget(state.policy.budget_s)
         problem = state.preflight(api)
         if problem is not None:
             from .outcomes import skip_at_test
 
             raise skip_at_test(f"not run: {problem}")
+        stopped = state.stopped(api)
+        if stopped is not None:
+            raise NotTested(f"not run: {stopped}")
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_call(self, item: pytest.Item) -> Iterator[None]:
@@ -600,6 +751,15 @@ class RuntimePlugin:
                 # Whatever this is, it came after Ctrl-C: the interrupt, dressed up or swallowed.
                 raise KeyboardInterrupt from exc
             from .ledger import RequirementFailure, attributed_requirements, describe_exception
+
+            unjudged = _unjudged(exc, state, _api_of_item(item))
+            if unjudged is not None:
+                # No answer was judged: the endpoint stopped answering, the budget is spent, or
+                # the account stayed rate limited. What the test had not judged is not-tested.
+                recorder.settle_unrecorded("not-tested", unjudged)
+                if not recorder.blocking_failures(state.strict):
+                    raise NotTested(unjudged) from None
+                raise RequirementFailure(recorder.failure_text(recorder.blocking_failures(state.strict))) from None
 
             if isinstance(exc, pytest.skip.Exception | pytest.xfail.Exception):
                 blocking = recorder.blocking_failures(state.strict)
@@ -623,6 +783,8 @@ class RuntimePlugin:
                 recorder.warn_advisories(state.strict, _where(item))
                 return None
             raise
+        if state.interrupt_seen:
+            raise KeyboardInterrupt("Ctrl-C: the run stops")
         blocking = recorder.blocking_failures(state.strict)
         if blocking:
             from .ledger import RequirementFailure
@@ -652,6 +814,11 @@ class RuntimePlugin:
             status = "not-tested" if excinfo.errisinstance(NotTested) else "skip"
             reason = str(excinfo.value.msg if hasattr(excinfo.value, "msg") else excinfo.value)
             recorder.settle_unrecorded(status, reason)
+            from .outcomes import TargetBusy
+
+            if excinfo.errisinstance(TargetBusy):
+                state.busy.setdefault(api, reason)
+                state.ledger.facts.setup_problems.setdefault(api, state.redactors.text(reason))
         elif report.when == "setup" and report.failed and excinfo is not None:
             from .ledger import describe_exception
 
@@ -735,6 +902,17 @@ class RuntimePlugin:
                 report.longrepr = masked
         report.sections = [(title, state.redactors.text(body)) for title, body in report.sections]
 
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        """Where failed tests belong (on the controller too: xdist forwards every report)."""
+        if report.failed:
+            from .requirements import api_of
+
+            apis = {
+                api_of(str(value).split()[0])
+                for name, value in report.user_properties if name == "requirement"
+            }
+            self.state.failed_apis.update(apis or {None})
+
     # -- end of run ------------------------------------------------------------------------
     def pytest_keyboard_interrupt(self, excinfo: pytest.ExceptionInfo[BaseException]) -> None:
         facts = self.state.ledger.facts
@@ -742,6 +920,41 @@ class RuntimePlugin:
             facts.stop(f"pytest.exit(): {getattr(excinfo.value, 'msg', excinfo.value)}")
         else:
             facts.interrupted_by_user()
+        self._hear_out_workers()
+
+    def _hear_out_workers(self, wait_s: float = WORKERS_WAIT_S) -> None:
+        """pytest-xdist, on the controller of an interrupted run: its event loop has stopped, so
+        the workers' last words (each one's ledger, sent as it finishes) would be lost with the
+        report. Ctrl-C reaches every process of the group: each worker tears its fixtures down
+        (the suites release the sessions they opened) and finishes; hear each of them out, for
+        ``wait_s`` at most, so the report holds what they found."""
+        import queue as queues
+
+        dsession = self.state.config.pluginmanager.getplugin("dsession") if self.state.config else None
+        events = getattr(dsession, "queue", None)
+        if events is None:
+            return
+        pending = set(getattr(dsession, "_active_nodes", ()))
+        ends = time.monotonic() + wait_s
+        while pending and time.monotonic() < ends:
+            try:
+                name, kwargs = events.get(timeout=0.05)
+            except queues.Empty:
+                continue
+            node = kwargs.get("node")
+            if name == "workerfinished":
+                self.pytest_testnodedown(node, None)
+                pending.discard(node)
+            elif name == "errordown":
+                self.pytest_testnodedown(node, kwargs.get("error"))
+                pending.discard(node)
+            elif name == "testreport":
+                self.pytest_runtest_logreport(kwargs["rep"])
+        for node in pending:
+            self.state.ledger.facts.stop(
+                f"pytest-xdist worker {node.gateway.id} did not finish within {wait_s:g} s of the "
+                "interrupt: what it found is not in the report"
+            )
 
     def pytest_internalerror(self, excrepr: Any, excinfo: pytest.ExceptionInfo[BaseException]) -> None:
         self.state.ledger.facts.stop(
@@ -762,6 +975,9 @@ class RuntimePlugin:
     def pytest_testnodedown(self, node: Any, error: Any) -> None:
         """pytest-xdist, on the controller: a worker finished; add what its suite tests found."""
         state = _state(node.config)
+        if id(node) in state.heard_workers:
+            return  # heard out already, at the interrupt (see _hear_out_workers)
+        state.heard_workers.add(id(node))
         state.parallel_run_id = getattr(node, "workerinput", {}).get("testrunuid")
         wire = getattr(node, "workeroutput", {}).get("sessionapi")
         if wire is not None:
@@ -772,14 +988,26 @@ class RuntimePlugin:
 
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        self.finish(session, exitstatus)
+
+    def finish(self, session: pytest.Session, exitstatus: int) -> None:
+        """Write the report, once: on the controller of a parallel run as early as its
+        sessionfinish (:class:`ControllerFirst`), before pytest-xdist waits for its workers to
+        go, so an interrupted run's report is there within seconds; anywhere else last, after
+        the fixtures' teardown (what a clean-up sends is counted)."""
         config = session.config
         state = _state(config)
+        if state.finished:
+            return
+        state.finished = True
         try:
             ledger = state.ledger
             facts = ledger.facts
             if not _is_xdist_controller(config):
                 facts.requests.update(state.requests_by_api())
                 facts.resent.update(state.requests_by_api("retries"))
+                for api, seconds in state.waited_by_api().items():
+                    facts.waited_s[api] = facts.waited_s.get(api, 0.0) + seconds
                 facts.hypothesis = _hypothesis_settings(config)
             for reason in (session.shouldfail, session.shouldstop):
                 if reason:
@@ -803,10 +1031,12 @@ class RuntimePlugin:
             ledger.exit_status = decide_exit_status(
                 int(exitstatus), ledger, state.strict, fail_on=policy.fail_on,
                 verdicts=[entry["verdict"] for entry in document["apis"].values()],
+                failed_apis=state.failed_apis,
             )
             document["exit_status"] = session.exitstatus = ledger.exit_status
             state.document = document
             state.report_paths = write_reports(state.report_dir, document, state.redactors)
+            _ignore_interrupts_from_now()
         finally:
             state.close()
             if state.parallel_run_id:

@@ -30,7 +30,7 @@ import weakref
 from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -509,7 +509,7 @@ class BoundedTransport(httpx.BaseTransport):
 RETRY_WAITS_S = (1.0, 2.0, 5.0, 10.0)
 """Waits before each re-send of a rate-limited request (dynamic, increasing waits, as Cisco
 recommends for Control Center; vManage and BioT document no Retry-After either). A request still
-refused after the last wait is judged as it is."""
+refused for rate after the last wait raises :class:`StillRateLimited`: nothing was judged."""
 MAX_RETRY_AFTER_S = 30.0
 """A ``Retry-After`` is honoured up to this long; a longer one is cut to it (the run must go on)."""
 _IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "DELETE", "PUT"})
@@ -545,7 +545,10 @@ class RetryTransport(httpx.BaseTransport):
         waits: tuple[float, ...] = RETRY_WAITS_S,
         sleep: Callable[[float], None] | None = None,
         observe: Callable[[str], None] | None = None,
+        breaker: Breaker | None = None,
     ) -> None:
+        self._breaker = breaker
+        """Where the waits are added up, and whose budget cuts them short."""
         self._inner = inner
         self._rate_limit_code = rate_limit_code
         self._waits = waits
@@ -572,6 +575,7 @@ class RetryTransport(httpx.BaseTransport):
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         response = self._inner.handle_request(request)
         retries = 0
+        waited = 0.0
         for attempt, wait in enumerate(self._waits):
             gateway = (
                 response.status_code in (503, 504) and request.method in _IDEMPOTENT and attempt == 0
@@ -581,6 +585,10 @@ class RetryTransport(httpx.BaseTransport):
             response.close()
             told = retry_after_seconds(response.headers)
             seconds = wait if told is None else told
+            left = self._breaker.budget_left() if self._breaker is not None else None
+            if left is not None and left < seconds:
+                self._breaker.check(request)  # out of time: BudgetSpent, not a wait past it
+                seconds = max(left, 0.0)
             if self._observe is not None:
                 why = "gateway failure" if gateway else "rate limited"
                 self._observe(
@@ -588,8 +596,23 @@ class RetryTransport(httpx.BaseTransport):
                     f"re-sending in {seconds:g} s (re-send {attempt + 1} of {len(self._waits)})"
                 )
             (self._sleep or time.sleep)(seconds)
+            waited += seconds
+            if self._breaker is not None:
+                self._breaker.waited_s += seconds
             response = self._inner.handle_request(request)
             retries += 1
+        if retries and self._rate_limited(response):
+            # Still refused for rate after every wait: the request was never carried out, so
+            # there is nothing to judge. Raised, so the requirements it was to exercise are
+            # reported not-tested with this line, never failed.
+            response.close()
+            refused = StillRateLimited(
+                f"{request.method} {request.url.path} still answered {response.status_code} "
+                f"(rate limited) after {retries} re-sends and {waited:g} s of waiting",
+                request=request,
+            )
+            refused.retries = retries
+            raise refused
         if retries:
             response.extensions = {**response.extensions, "sessionapi_retries": retries}
         return response
@@ -692,6 +715,25 @@ def _cut(body: str, limit: int, focus: str = "") -> str:
 _LOGGED_BODY_BYTES = 4096
 
 
+class _Interrupts:
+    """Ctrl-C held back while an exchange is in flight (see ``runtime._watch_interrupts``): a
+    create whose answer was never read leaves a session on the target that the suite cannot
+    release, since it never learnt its id. The interrupt is raised as the next exchange starts
+    (the test's clean-up then runs), or by the runtime's timer if none starts soon."""
+
+    def __init__(self) -> None:
+        self.in_flight = 0
+        self.pending = threading.Event()
+
+    def before_exchange(self) -> None:
+        if self.pending.is_set():
+            self.pending.clear()
+            raise KeyboardInterrupt("Ctrl-C (held back until the exchange in flight was over)")
+
+
+INTERRUPTS = _Interrupts()
+
+
 class ExchangeLog(httpx.BaseTransport):
     """Keeps the last exchanges, redacted, so a failure can show what was actually said."""
 
@@ -721,13 +763,16 @@ class ExchangeLog(httpx.BaseTransport):
         return self._redactor.text(head)
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
+        INTERRUPTS.before_exchange()
         started = time.monotonic()
         url = self._redactor.text(str(request.url))
         request_body = self._body(request.read(), url)
         self.count += 1
+        INTERRUPTS.in_flight += 1
         try:
             response = self._inner.handle_request(request)
         except httpx.TransportError as exc:
+            self.retries += getattr(exc, "retries", 0)
             self.exchanges.append(
                 Exchange(
                     request.method, url, self._redactor.headers(request.headers.multi_items()),
@@ -736,6 +781,8 @@ class ExchangeLog(httpx.BaseTransport):
                 )
             )
             raise
+        finally:
+            INTERRUPTS.in_flight -= 1
         # BoundedTransport hands over the body it read; reading it here must not mark the
         # response as read (see BoundedTransport.handle_request), nor copy it.
         content = buffered_content(response)
@@ -767,7 +814,7 @@ def describe_transport_error(exc: BaseException) -> str:
         return f"timed out {kind} ({exc or 'no detail'})"
     if isinstance(exc, httpx.ProxyError):
         return f"the proxy refused or failed the request ({exc})"
-    if isinstance(exc, ResponseTooLarge):
+    if isinstance(exc, ResponseTooLarge | StillRateLimited | EndpointStopped | BudgetSpent):
         return str(exc)
     if isinstance(exc, httpx.ConnectError):
         return f"could not connect ({exc})"
@@ -787,6 +834,139 @@ def _ssl_context(target: EffectiveTarget) -> ssl.SSLContext | bool:
     return True
 
 
+class StillRateLimited(httpx.TransportError):
+    """The endpoint kept refusing for rate after every wait: nothing was judged (a rate limit is
+    the account's state, shared with the account's other users, not the vendor's conformance)."""
+
+    retries = 0
+
+
+class EndpointStopped(httpx.TransportError):
+    """The API's breaker tripped: the request was not sent (see :class:`Breaker`)."""
+
+
+class BudgetSpent(httpx.TransportError):
+    """The API's run-time budget (``--sessionapi-budget``) is spent: the request was not sent."""
+
+
+BREAKER_THRESHOLD = 3
+"""Consecutive exchanges without an answer after which an API's endpoint counts as stopped."""
+
+
+def _no_answer_kind(exc: BaseException) -> str | None:
+    """What a breaker counts: an exchange that timed out, broke the connection, or stayed rate
+    limited. An answer the suite refused (too large) is an answer, not a silent endpoint."""
+    if isinstance(exc, StillRateLimited):
+        return "rate limited"
+    if isinstance(exc, ResponseTooLarge | EndpointStopped | BudgetSpent):
+        return None
+    if isinstance(exc, httpx.TimeoutException):
+        return "timed out"
+    if isinstance(exc, httpx.NetworkError | httpx.RemoteProtocolError):
+        return "broke the connection"
+    return None
+
+
+class Breaker:
+    """Ends an API's run once its endpoint stopped answering, and keeps its run-time budget.
+
+    After :data:`BREAKER_THRESHOLD` exchanges in a row that timed out, broke the connection or
+    stayed rate limited past their waits, every further request of the API fails at once with
+    :class:`EndpointStopped` and the one line :attr:`tripped` (the runtime reports the API
+    ``error`` with it and skips its remaining tests). Any answer resets the count. Without it an
+    endpoint that drips a byte a second costs every request its whole ``timeout_s``: about an
+    hour for a Control Center run.
+    """
+
+    def __init__(self, timeout_s: float | None = None, threshold: int = BREAKER_THRESHOLD) -> None:
+        self.timeout_s = timeout_s
+        self.threshold = threshold
+        self._lock = threading.Lock()
+        self._streak: list[str] = []
+        self.tripped: str | None = None
+        self.budget_s: float | None = None
+        self._budget_ends: float | None = None
+        self.budget_spent: str | None = None
+        self.waited_s = 0.0
+        """Seconds spent waiting before re-sends (rate limits, gateway failures)."""
+
+    def start_budget(self, seconds: float | None) -> None:
+        """From now, the API may take ``seconds`` (once: the first call starts the clock)."""
+        with self._lock:
+            if seconds is not None and self._budget_ends is None:
+                self.budget_s = seconds
+                self._budget_ends = time.monotonic() + seconds
+
+    def budget_left(self) -> float | None:
+        if self._budget_ends is None:
+            return None
+        return self._budget_ends - time.monotonic()
+
+    def check(self, request: httpx.Request) -> None:
+        """Raise instead of sending when the API is stopped or out of time."""
+        if self.tripped is not None:
+            raise EndpointStopped(self.tripped, request=request)
+        left = self.budget_left()
+        if left is not None and left <= 0:
+            if self.budget_spent is None:
+                self.budget_spent = (
+                    f"the run-time budget of {self.budget_s:g} s (--sessionapi-budget) was spent "
+                    "before every test had run"
+                )
+            raise BudgetSpent(self.budget_spent, request=request)
+
+    def answered(self) -> None:
+        with self._lock:
+            self._streak.clear()
+
+    def failed(self, exc: BaseException) -> None:
+        kind = _no_answer_kind(exc)
+        if kind is None:
+            return
+        with self._lock:
+            self._streak.append(kind)
+            if self.tripped is None and len(self._streak) >= self.threshold:
+                self.tripped = self._line()
+
+    def _line(self) -> str:
+        count = len(self._streak)
+        kinds = list(dict.fromkeys(self._streak))
+        if kinds == ["timed out"]:
+            after = f" after {self.timeout_s:g} s" if self.timeout_s else ""
+            what = f"{count} exchanges in a row timed out{after}"
+        elif kinds == ["rate limited"]:
+            what = (
+                f"{count} exchanges in a row were still rate limited after every wait "
+                f"({self.waited_s:.0f} s spent waiting)"
+            )
+        elif kinds == ["broke the connection"]:
+            what = f"{count} exchanges in a row broke the connection (reset, closed or not HTTP)"
+        else:
+            what = f"{count} exchanges in a row got no answer ({', '.join(kinds)})"
+        return f"the endpoint stopped answering: {what}"
+
+
+class BreakerTransport(httpx.BaseTransport):
+    """Asks the API's :class:`Breaker` before each request and tells it how the exchange went."""
+
+    def __init__(self, inner: httpx.BaseTransport, breaker: Breaker) -> None:
+        self._inner = inner
+        self._breaker = breaker
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        self._breaker.check(request)
+        try:
+            response = self._inner.handle_request(request)
+        except httpx.TransportError as exc:
+            self._breaker.failed(exc)
+            raise
+        self._breaker.answered()
+        return response
+
+    def close(self) -> None:
+        self._inner.close()
+
+
 @dataclass
 class TargetResources:
     """What every client of one target shares while the target lives: the rate limiter (vendor
@@ -798,6 +978,7 @@ class TargetResources:
     traffic: Any = None
     observe_resends: Callable[[str], None] | None = None
     """Told of each rate-limit or gateway wait (the runtime shows it on the terminal)."""
+    breaker: Breaker = field(default_factory=Breaker)
 
 
 _RESOURCES: dict[int, TargetResources] = {}
@@ -814,17 +995,23 @@ def target_resources(target: EffectiveTarget) -> TargetResources:
         found = _RESOURCES.get(key)
         if found is None:
             found = _RESOURCES[key] = TargetResources(
-                RateLimiter(target.max_rps, shared_limit_path(target))
+                RateLimiter(target.max_rps, shared_limit_path(target)),
+                breaker=Breaker(target.settings.timeout_s),
             )
             weakref.finalize(target, _RESOURCES.pop, key, None)
+            target.closers.append(lambda: _release(key))
         return found
 
 
 def release_target(target: EffectiveTarget) -> None:
     """Stops the in-process server thread of ``target``, if one was started (a later client
     starts a new one)."""
+    _release(id(target))
+
+
+def _release(key: int) -> None:
     with _RESOURCES_LOCK:
-        found = _RESOURCES.get(id(target))
+        found = _RESOURCES.get(key)
         bridge = found.bridge if found is not None else None
         if found is not None:
             found.bridge = None
@@ -852,20 +1039,20 @@ def build_transport(target: EffectiveTarget) -> ExchangeLog:
         inner: httpx.BaseTransport = BoundedTransport(
             _Unclosable(bridge), limiter, MAX_RESPONSE_BYTES, timeout_s
         )
-        return ExchangeLog(
-            inner if traffic is None else traffic.wrap(inner), target.redactor,
-            credential_paths=credential_paths,
-        )
+        inner = BreakerTransport(inner if traffic is None else traffic.wrap(inner), shared.breaker)
+        return ExchangeLog(inner, target.redactor, credential_paths=credential_paths)
     # The proxy is chosen once per target (config.environment_proxy reads the environment the way
     # httpx's trust_env does): every request of a suite goes to the target's one origin, and a
     # transport given to httpx.Client by hand is never routed through the environment's proxies.
     network = httpx.HTTPTransport(verify=_ssl_context(target), retries=0, proxy=target.proxy)
     bounded = BoundedTransport(network, limiter, MAX_RESPONSE_BYTES, timeout_s)
-    resending = RetryTransport(bounded, target.api.rate_limit_code, observe=shared.observe_resends)
-    return ExchangeLog(
-        resending if traffic is None else traffic.wrap(resending), target.redactor,
-        credential_paths=credential_paths,
+    resending = RetryTransport(
+        bounded, target.api.rate_limit_code, observe=shared.observe_resends, breaker=shared.breaker
     )
+    guarded = BreakerTransport(
+        resending if traffic is None else traffic.wrap(resending), shared.breaker
+    )
+    return ExchangeLog(guarded, target.redactor, credential_paths=credential_paths)
 
 
 class _Unclosable(httpx.BaseTransport):

@@ -7,7 +7,7 @@ VERDICT_TEXT = {
     "conformant": "conformant: every MUST requirement passed",
     "nonconformant": "nonconformant: a MUST requirement failed",
     "incomplete": "incomplete: nothing failed, but a MUST requirement was not tested or the run was cut short",
-    "error": "error: the target could not be used as configured (setup problem, not a conformance result)",
+    "error": "error: the target could not be used (a setup problem, or an endpoint that stopped answering), not a conformance result",
     "not-run": "not-run",
 }
 

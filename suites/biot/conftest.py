@@ -6,16 +6,21 @@ import pytest
 
 from pytest_sessionapi.apis.biot.sessions import SuiteSessions
 from pytest_sessionapi.cleanup import warn_if_incomplete
+from pytest_sessionapi.leftovers import Journal
 
 
 @pytest.fixture
-def biot_sessions(sessionapi_client, sessionapi_entity, sessionapi_conformance):
+def biot_sessions(sessionapi_client, sessionapi_entity, sessionapi_conformance, sessionapi_target):
     """Creates sessions on the target's device (create by usage type, as a device does) and, at
     teardown, brings every one of them to DONE and deletes it, also when the test failed, and
     what could not be is a warning. It never reads or changes a session it did not create."""
+    device_id = sessionapi_entity("device_id")
     sessions = SuiteSessions(
-        sessionapi_client, sessionapi_entity("device_id"), sessionapi_entity("usage_type"),
+        sessionapi_client, device_id, sessionapi_entity("usage_type"),
         recorder=sessionapi_conformance,
+        journal=None if sessionapi_target.embedded else Journal(
+            "biot", sessionapi_target.settings.base_url, device_id
+        ),
     )
     yield sessions
     sessions.retire_all()

@@ -202,7 +202,7 @@ def test_suite_sessions_never_touch_a_session_they_did_not_create(make_client):
         pass
 
     class Recorder:
-        def stop_not_tested(self, reason):
+        def stop_target_busy(self, reason):
             raise NotTested(reason)
 
     client, _ = make_client()
@@ -213,6 +213,29 @@ def test_suite_sessions_never_touch_a_session_they_did_not_create(make_client):
     assert sessions.retire_all() == []
     still = client.get_session(DEVICE, foreign["_id"]).json()
     assert still["_state"] == "ACTIVE" and still["_name"] == "ref test"
+
+
+def test_the_suites_own_leftover_is_closed_and_the_create_goes_on(make_client, tmp_path, monkeypatch):
+    """A session an earlier, killed run wrote down in its journal is the suite's own: the next
+    run's create meets it, closes it (one line) and goes on; a session never written down is
+    never touched (the test above)."""
+    import tempfile
+
+    from pytest_sessionapi.leftovers import Journal, LeftoverClosed
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    client, target = make_client()
+    journal = Journal("biot", "http://reference.test", DEVICE)
+    killed = SuiteSessions(client, DEVICE, USAGE, journal=journal)
+    left = killed.create()["_id"]
+    assert journal.open_ids() == [left]
+    later = SuiteSessions(client, DEVICE, USAGE, journal=journal)
+    with pytest.warns(LeftoverClosed, match=f"closed session {left} on device"):
+        created = later.create()["_id"]
+    assert target.app.state.reference.live_sessions() == [created]
+    assert journal.open_ids() == [created]
+    assert later.retire_all() == []
+    assert journal.open_ids() == [] and target.app.state.reference.live_sessions() == []
 
 
 def test_suite_sessions_clean_up_also_when_the_documented_stop_is_refused(make_client):

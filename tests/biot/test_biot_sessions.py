@@ -86,11 +86,18 @@ class StoppedNotTested(Exception):
     pass
 
 
+class StoppedBusy(Exception):
+    pass
+
+
 class Recorder:
     """The part of the ``conformance`` fixture the bookkeeping uses."""
 
     def stop_not_tested(self, reason: str):
         raise StoppedNotTested(reason)
+
+    def stop_target_busy(self, reason: str):
+        raise StoppedBusy(reason)
 
 
 @pytest.fixture
@@ -107,9 +114,9 @@ def test_only_sessions_a_create_answered_are_tracked(server, sessions):
     assert sessions.created == [first["_id"]]
 
 
-def test_a_device_busy_with_someone_elses_session_makes_the_test_not_tested(server, sessions):
+def test_a_device_busy_with_someone_elses_session_is_a_setup_problem(server, sessions):
     server.create_answer = answer(409, {"code": "DEVICE_IN_SESSION_WITH_USAGE_TYPE"})
-    with pytest.raises(StoppedNotTested, match="this suite did not create"):
+    with pytest.raises(StoppedBusy, match="this suite did not create.*close it"):
         sessions.create()
     assert sessions.created == []
 

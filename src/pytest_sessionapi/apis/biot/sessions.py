@@ -8,6 +8,7 @@ never lists, reads or changes a session it did not create.
 from __future__ import annotations
 
 import uuid
+import weakref
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -15,6 +16,7 @@ from typing import Any
 import httpx
 
 from pytest_sessionapi.http_checks import describe
+from pytest_sessionapi.leftovers import Journal, say_closed
 
 from .client import Client
 from .model import (
@@ -38,8 +40,16 @@ def past(offset: timedelta = DEFAULT_AGE) -> datetime:
     return now_utc() - offset
 
 
+UNACCOUNTED_CREATES: weakref.WeakKeyDictionary[Any, set[str]] = weakref.WeakKeyDictionary()
+"""Per client (one per API per run), the devices on which a create answered 2xx without a
+readable session id."""
+
+SESSION_NAME_PREFIX = "pytest-sessionapi "
+"""Every session the suite creates is named so: recognisable as the suite's own on the device."""
+
+
 def session_name() -> str:
-    return f"pytest-sessionapi {uuid.uuid4().hex[:8]}"
+    return f"{SESSION_NAME_PREFIX}{uuid.uuid4().hex[:8]}"
 
 
 def complete_body(body: dict[str, Any], stored: SessionView) -> dict[str, Any]:
@@ -94,6 +104,10 @@ class SuiteSessions:
     session stops the test as not-tested through it, and a create answer that is not usable JSON
     stops the test as a BIOT-RESPONSE-SCHEMA failure instead of failing whatever it declared."""
 
+    journal: Journal | None = None
+    """Where the sessions the suite opened on the device are written down until closed, across
+    runs (:mod:`pytest_sessionapi.leftovers`): a killed run's session is the next run's to close."""
+
     # -- creation ------------------------------------------------------------------------------
     def create_raw(self, body: dict[str, Any]) -> httpx.Response:
         response = self.client.create_session_by_usage_type(self.device_id, self.usage_type, body)
@@ -104,7 +118,29 @@ class SuiteSessions:
                 session_id = None
             if isinstance(session_id, str):
                 self.created.append(session_id)
+                if self.journal is not None:
+                    self.journal.opened(session_id)
+            else:
+                UNACCOUNTED_CREATES.setdefault(self.client, set()).add(self.device_id)
         return response
+
+    def close_leftovers(self) -> list[str]:
+        """Close what an earlier run of the suite left open on the device (its journal says so);
+        one line per session closed, for the terminal."""
+        if self.journal is None:
+            return []
+        lines = []
+        for session_id in self.journal.open_ids():
+            problems = len(self.problems)
+            self.retire(session_id)
+            if len(self.problems) == problems:
+                self.journal.closed(session_id)
+                lines.append(
+                    f"biot: closed session {session_id} on device {self.device_id!r}, left open "
+                    "by an earlier run of this suite"
+                )
+                say_closed(lines[-1])
+        return lines
 
     def create(
         self,
@@ -121,11 +157,27 @@ class SuiteSessions:
         }
         response = self.create_raw(body)
         if response.status_code == 409 and "DEVICE_IN_SESSION_WITH_USAGE_TYPE" in response.text:
-            self._stop_not_tested(
-                f"device {self.device_id!r} already has an open {self.usage_type!r} session that "
-                "this suite did not create (or could not finish); the suite never touches other "
-                f"sessions, so it cannot create its own: {describe(response)}"
+            if self.close_leftovers():
+                response = self.create_raw(body)
+        if response.status_code == 409 and "DEVICE_IN_SESSION_WITH_USAGE_TYPE" in response.text:
+            if self.device_id in UNACCOUNTED_CREATES.get(self.client, ()):
+                # A create of this run answered without a session id the suite could read: the
+                # device may be busy with that session, the endpoint's doing, not someone else's.
+                self._stop_not_tested(
+                    f"device {self.device_id!r} already has an open {self.usage_type!r} session, "
+                    "maybe one a create of this run opened without answering a readable _id; the "
+                    f"suite never touches other sessions, so it cannot create its own: {describe(response)}"
+                )
+            # Somebody else's session (or one no run of this suite wrote down): a setup
+            # problem, not the vendor's nonconformance. The suite never touches it.
+            reason = (
+                f"biot: device {self.device_id!r} already has an open {self.usage_type!r} session "
+                "that this suite did not create; the suite never touches other sessions: close it "
+                "(or name another device_id) and run again"
             )
+            if self.recorder is None:
+                raise AssertionError(f"cannot go on, and no recorder to report it: {reason}")
+            self.recorder.stop_target_busy(reason)
         assert response.status_code == 201, (
             f"could not create a session {body}: {describe(response)}"
         )
@@ -249,6 +301,8 @@ class SuiteSessions:
         try:
             response = self.get(session_id)
             if response.status_code == 404:
+                if self.journal is not None:
+                    self.journal.closed(session_id)
                 return
             if self.finish(session_id) is None:
                 self.problems.append(f"session {session_id} could not be brought to DONE")
@@ -257,6 +311,8 @@ class SuiteSessions:
                 self.problems.append(
                     f"session {session_id} could not be deleted: {describe(deleted)}"
                 )
+            elif self.journal is not None:
+                self.journal.closed(session_id)
         except httpx.HTTPError as exc:
             self.problems.append(f"session {session_id}: clean-up interrupted ({exc})")
 

@@ -1,0 +1,150 @@
+"""Every run ends on its own (issue 19): against an endpoint that drips its answer a byte a second,
+and against one that answers 429 forever, each API's run ends by itself, well within 3 minutes,
+with verdict ``error``, a one-line reason and the report written.
+
+The servers are hostile on purpose and listen on 127.0.0.1 only; ``timeout_s`` is small so that
+the tests stay quick (the breaker's count, not the timeout, is what ends the run).
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+
+APIS = ("controlcenter", "umts", "biot")
+
+RATE_LIMITED = (
+    b"HTTP/1.1 429 Too Many Requests\r\nContent-Type: application/json\r\nRetry-After: 0\r\n"
+    b"Content-Length: 2\r\n\r\n{}"
+)
+DRIPPED = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"
+
+
+def _read_request(conn: socket.socket) -> bool:
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = conn.recv(65536)
+        if not chunk:
+            return False
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    for line in head.split(b"\r\n"):
+        if line.lower().startswith(b"content-length:"):
+            missing = int(line.split(b":")[1]) - len(body)
+            while missing > 0:
+                chunk = conn.recv(missing)
+                if not chunk:
+                    return False
+                missing -= len(chunk)
+    return True
+
+
+@contextmanager
+def hostile_server(answer: bytes, drip_s: float = 0.0) -> Iterator[str]:
+    """Answers every request on every connection with ``answer``; with ``drip_s``, one byte
+    every ``drip_s`` seconds (an endpoint that never quite stops talking)."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(64)
+    listener.settimeout(0.1)
+    stop = threading.Event()
+
+    def serve(conn: socket.socket) -> None:
+        with conn:
+            try:
+                while not stop.is_set() and _read_request(conn):
+                    if drip_s:
+                        for byte in answer:
+                            if stop.is_set():
+                                return
+                            conn.sendall(bytes([byte]))
+                            time.sleep(drip_s)
+                    else:
+                        conn.sendall(answer)
+            except OSError:
+                return  # the client cut the connection: what a deadline is for
+
+    def accept() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            threading.Thread(target=serve, args=(conn,), daemon=True).start()
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+    finally:
+        stop.set()
+        thread.join()
+        listener.close()
+
+
+def assert_ended_with_error(run, api: str, line: str, started: float) -> None:
+    output = run.output()
+    took = time.monotonic() - started
+    assert took < 90, f"{api} took {took:.0f} s"
+    assert run.ret == 4, output[-3000:]
+    assert "INTERNALERROR" not in output and "Traceback" not in output, output[-3000:]
+    entry = run.api(api)  # the report was written
+    assert entry["verdict"] == "error", entry.get("verdict_reason")
+    assert entry["verdict_reason"].startswith(f"{api}: the endpoint stopped answering: {line}")
+    assert "\n" not in entry["verdict_reason"]
+    assert not [r["id"] for r in entry["requirements"] if r["status"] == "fail" and "rate limit" in str(r)]
+
+
+@pytest.mark.parametrize("api", APIS)
+def test_an_endpoint_that_drips_a_byte_a_second_ends_the_run_by_itself(run_suite, api):
+    with hostile_server(DRIPPED, drip_s=1.0) as base_url:
+        started = time.monotonic()
+        run = run_suite(api, over="http", base_url=base_url, table={"timeout_s": 0.5})
+    assert_ended_with_error(run, api, "3 exchanges in a row timed out after 0.5 s", started)
+
+
+@pytest.mark.parametrize("api", APIS)
+def test_an_endpoint_that_answers_429_forever_ends_the_run_by_itself(run_suite, api):
+    with hostile_server(RATE_LIMITED) as base_url:
+        started = time.monotonic()
+        run = run_suite(api, over="http", base_url=base_url, table={"timeout_s": 2})
+    assert_ended_with_error(
+        run, api, "3 exchanges in a row were still rate limited after every wait", started
+    )
+    entry = run.api(api)
+    # A rate limit is not nonconformance: nothing failed, and the waits are in the report.
+    assert [r["id"] for r in entry["requirements"] if r["status"] == "fail"] == []
+    assert entry["rate_limit_wait_s"] == 0  # Retry-After: 0, honoured
+    assert entry["resent_requests"] >= 3 * 4
+
+
+def test_past_its_budget_an_api_is_incomplete_with_the_reason(run_suite):
+    # Each answer takes about 0.4 s: a budget of 1 s runs out after the first few exchanges.
+    slow = (
+        b"HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"
+    )
+    with hostile_server(slow, drip_s=0.005) as base_url:
+        run = run_suite(
+            "controlcenter", "--sessionapi-budget=1s", "-rs", over="http", base_url=base_url,
+            table={"timeout_s": 5},
+        )
+    entry = run.api("controlcenter")
+    assert entry["verdict"] in ("incomplete", "nonconformant"), entry.get("verdict_reason")
+    reason = "the run-time budget of 1 s (--sessionapi-budget) was spent before every test had run"
+    assert reason in entry["verdict_reason"]
+    assert f"not run: {reason}" in run.output()
+
+
+def test_a_budget_that_is_not_a_duration_is_a_usage_error(run_suite):
+    run = run_suite("controlcenter", "--sessionapi-budget=soon")
+    assert run.ret == 4
+    run.result.stderr.fnmatch_lines(
+        ["ERROR: --sessionapi-budget: 'soon' is not a duration (e.g. 90s, 10m, 1h30m)"]
+    )
