@@ -94,18 +94,14 @@ def judge(rules: Any, requirement_id: str, answers: Any) -> tuple[str, str | Non
 def watching(state: Any, recorder: Any, api: Any, requirement_id: str) -> Iterator[None]:
     """While a test runs, collect every answer of ``api``'s clients; then judge each under
     ``requirement_id`` with the API's rule and record the outcome."""
+    from .server_errors import hooked
+
     collected = _Collect()
-    clients: list[Any] = list(state.http_clients.get(api.name, []))
-    for client in clients:
-        client.event_hooks["response"].append(collected)
-    known = {id(client) for client in clients}
+    known: set[int] = set()
     try:
-        yield
+        with hooked(state, api.name, collected) as known:
+            yield
     finally:
-        for client in clients:
-            hooks = client.event_hooks["response"]
-            if collected in hooks:
-                hooks.remove(collected)
         rules = api.module("rules").RULES
         status, message = judge(rules, requirement_id, _answers(collected, state, api.name, known))
         if status:

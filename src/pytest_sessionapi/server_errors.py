@@ -58,22 +58,33 @@ def declare_on_client_tests(items: list[pytest.Item], api: str, requirement_id: 
 
 
 @contextmanager
+def hooked(state: Any, api: str, hook: Any) -> Iterator[set[int]]:
+    """While the block runs, every client of ``api`` that exists now calls ``hook`` on each
+    answer; yields the ids of those clients (a client the test opens later is not hooked: its
+    exchange log is read afterwards). The watches on every answer of a test share this."""
+    clients: list[Any] = list(state.http_clients.get(api, []))
+    for client in clients:
+        client.event_hooks["response"].append(hook)
+    try:
+        yield {id(client) for client in clients}
+    finally:
+        for client in clients:
+            hooks = client.event_hooks["response"]
+            if hook in hooks:
+                hooks.remove(hook)
+
+
+@contextmanager
 def watching(state: Any, recorder: Any, api: str, requirement_id: str) -> Iterator[None]:
     """While a test runs, hook every client of ``api``; then record ``requirement_id``: fail on
     any 5xx, pass when answers came and none was a 5xx, nothing when the test sent no request
     (not tested by it)."""
     watch = ServerErrorWatch()
-    clients: list[Any] = list(state.http_clients.get(api, []))
-    for client in clients:
-        client.event_hooks["response"].append(watch)
-    known = {id(client) for client in clients}
+    known: set[int] = set()
     try:
-        yield
+        with hooked(state, api, watch) as known:
+            yield
     finally:
-        for client in clients:
-            hooks = client.event_hooks["response"]
-            if watch in hooks:
-                hooks.remove(watch)
         _scan_new_clients(state, api, known, watch)
         if watch.server_errors:
             recorder.record(requirement_id, "fail", watch.message())
