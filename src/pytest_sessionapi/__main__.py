@@ -17,16 +17,7 @@ import shlex
 import sys
 from pathlib import Path
 
-
-def suites_path() -> Path:
-    """The suites: packaged inside the wheel, or the repository's ``suites/`` in a checkout."""
-    packaged = Path(__file__).parent / "suites"
-    if packaged.is_dir():
-        return packaged
-    checkout = Path(__file__).resolve().parents[2] / "suites"
-    if checkout.is_dir():
-        return checkout
-    raise SystemExit("sessionapi: cannot find the conformance suites in this installation")
+from .launch import run_suites, suites_path
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -116,24 +107,6 @@ def _variants(args: argparse.Namespace) -> int:
     return 0
 
 
-_INI_FILES = (
-    ("pytest.ini", None),
-    (".pytest.ini", None),
-    ("pyproject.toml", "[tool.pytest.ini_options]"),
-    ("tox.ini", "[pytest]"),
-    ("setup.cfg", "[tool:pytest]"),
-)
-
-
-def project_ini(directory: Path) -> Path | None:
-    """The pytest configuration file in ``directory``, found the way pytest looks for one."""
-    for name, section in _INI_FILES:
-        path = directory / name
-        if path.is_file() and (section is None or section in path.read_text(encoding="utf-8", errors="replace")):
-            return path
-    return None
-
-
 RUN_USAGE = """usage: sessionapi run [pytest and sessionapi options]
 
 Runs the packaged conformance suites with pytest. Every pytest option and every option below
@@ -154,23 +127,6 @@ def _run(rest: list[str]) -> int:
 
         print(f"pytest-sessionapi {__version__}", flush=True)
     return run_suites(rest)
-
-
-def run_suites(rest: list[str]) -> int:
-    """pytest over the packaged suites, with the working directory's pytest configuration."""
-    import pytest
-
-    # The suites never use Schemathesis's own pytest plugin (they drive its generation and checks
-    # through schemathesis_support), and loading it costs every start its HTML reporting, ASGI
-    # and GraphQL support.
-    args = [str(suites_path()), "-p", "no:cacheprovider", "-p", "no:schemathesis", *rest]
-    chosen = any(a in ("-c", "--config-file") or a.startswith(("--config-file=", "-c")) for a in rest)
-    ini = None if chosen else project_ini(Path.cwd())
-    if ini is not None:
-        # The suites live in site-packages; pytest would look for its configuration there, not
-        # where the user runs the command.
-        args[1:1] = ["-c", str(ini), f"--rootdir={ini.parent}"]
-    return int(pytest.main(args))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -205,7 +205,7 @@ passed, none waived (SHOULD failures are listed). Exit status: 0 certified, 1 no
 
 
 def certify_main(argv: list[str]) -> int:
-    from .__main__ import run_suites
+    from .launch import run_suites
 
     output: str | None = None
     rest: list[str] = []

@@ -403,7 +403,7 @@ def _runs_the_suites(config: pytest.Config) -> bool:
     if config.getoption("sessionapi_strict", None) is not None:
         return True
     try:
-        from .__main__ import suites_path
+        from .launch import suites_path
 
         suites = suites_path().resolve()
     except SystemExit:

@@ -503,7 +503,7 @@ def pytest_sessionfinish(session: Any) -> None:
 
 def _suite_node(test: str) -> str:
     """A recorded test id (``suites/<api>/test_x.py::test_y[a]``) in this installation's suites."""
-    from .__main__ import suites_path
+    from .launch import suites_path
 
     file_part, sep, rest = test.partition("::")
     parts = Path(file_part).parts
@@ -515,7 +515,7 @@ def _suite_node(test: str) -> str:
 def replay_recorded(folder: Path, api: str, tests: list[str], judged: Judged) -> None:
     """Judge the tests of one recording by replaying them offline through their suite: the same
     steps build the same ``Asked`` and the same rulebook judges each recorded answer."""
-    from .__main__ import suites_path
+    from .launch import suites_path
 
     with tempfile.TemporaryDirectory(prefix="sessionapi-judge-") as scratch:
         wire = Path(scratch) / "ledger.json"
