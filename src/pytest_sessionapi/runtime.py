@@ -395,13 +395,18 @@ def _runs_the_suites(config: pytest.Config) -> bool:
     """Whether this run is about the suites: a sessionapi option or ini setting is given, or
     what pytest was asked to collect holds the packaged or checkout suites. An unrelated test
     run in the same environment (the plugin is installed, not used) hears nothing of it."""
-    from .plugin import OPTIONS
-
-    for _, dest, _, _ in OPTIONS:
-        if config.getoption(dest, None) is not None or config.getini(dest):
+    # Every option of the group has the ini name as its dest (plugin.py), so the options the
+    # command line parsed name the ini settings too, without importing the entry point back.
+    for dest, value in vars(config.option).items():
+        if not dest.startswith("sessionapi_"):
+            continue
+        if value is not None:
             return True
-    if config.getoption("sessionapi_strict", None) is not None:
-        return True
+        try:
+            if config.getini(dest):
+                return True
+        except ValueError:  # an option without an ini mirror
+            continue
     try:
         from .launch import suites_path
 
