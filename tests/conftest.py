@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -52,6 +53,31 @@ def as_schemathesis_response(response: Any) -> Any:
         elapsed=0.0,
         verify=True,
     )
+
+
+@contextmanager
+def served(*args: str, cwd: Path) -> Iterator[str]:
+    """``sessionapi serve ARGS --port 0`` in a process of its own, as a user starts it: yields what
+    it printed up to its "Ctrl-C" line (the address, the target table, the environment), and
+    stops it when the block ends."""
+    import subprocess
+    import sys
+
+    server = subprocess.Popen(
+        [sys.executable, "-m", "pytest_sessionapi", "serve", *args, "--port", "0"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=cwd,
+    )
+    try:
+        lines = []
+        assert server.stdout is not None
+        for line in server.stdout:
+            lines.append(line)
+            if line.startswith("Ctrl-C"):
+                break
+        yield "".join(lines)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
 
 
 class OtherApiCase:

@@ -15,7 +15,7 @@ import pytest
 from pytest_sessionapi.__main__ import main
 from pytest_sessionapi.registry import all_apis
 from pytest_sessionapi.requirements import find_requirement
-from tests.conftest import REPO, SUITES
+from tests.conftest import REPO, SUITES, served
 
 
 def test_pytest_suites_with_no_options_checks_all_three_apis(run_suite):
@@ -49,17 +49,7 @@ def test_variants_lists_every_fault_with_the_requirement_it_trips(capsys):
 
 @pytest.mark.parametrize("api", list(all_apis()))
 def test_serve_prints_a_target_the_suites_accept(api, tmp_path):
-    server = subprocess.Popen(
-        [sys.executable, "-m", "pytest_sessionapi", "serve", "--api", api, "--port", "0"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=tmp_path,
-    )
-    try:
-        lines = []
-        for line in server.stdout:
-            lines.append(line)
-            if line.startswith("Ctrl-C"):
-                break
-        printed = "".join(lines)
+    with served("--api", api, cwd=tmp_path) as printed:
         assert re.search(r"on http://127\.0\.0\.1:\d+\n", printed), printed
         table_text = printed.split("environment:\n\n", 1)[1].split("\nexport ", 1)[0]
         table = tomllib.loads(table_text)[api]
@@ -75,9 +65,6 @@ def test_serve_prints_a_target_the_suites_accept(api, tmp_path):
         )
         assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
         assert (tmp_path / "reports" / "conformance.json").exists()
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
 
 
 def test_sessionapi_run_runs_the_suites(tmp_path):

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 import ssl
-import subprocess
 import sys
 import tomllib
 from pathlib import Path
@@ -16,6 +15,7 @@ import pytest
 
 from pytest_sessionapi.registry import get_api
 from pytest_sessionapi.serving import TLS_NAMES, make_certificate, serving
+from tests.conftest import served
 
 SESSION_PATH = "/device/v1/devices/device1/usage-sessions/some-session"
 
@@ -26,17 +26,7 @@ def certificate(tmp_path_factory):
 
 
 def test_serve_tls_prints_the_ca_to_trust_and_the_server_presents_a_certificate_it_signed(tmp_path):
-    server = subprocess.Popen(
-        [sys.executable, "-m", "pytest_sessionapi", "serve", "--api", "biot", "--tls", "--port", "0"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=tmp_path,
-    )
-    try:
-        lines = []
-        for line in server.stdout:
-            lines.append(line)
-            if line.startswith("Ctrl-C"):
-                break
-        printed = "".join(lines)
+    with served("--api", "biot", "--tls", cwd=tmp_path) as printed:
         url = re.search(r"on (https://127\.0\.0\.1:\d+)\n", printed)
         assert url, printed
         ca_line = re.search(r"^TLS certificate for 127\.0\.0\.1, localhost, signed by the CA in (\S+)$",
@@ -54,9 +44,6 @@ def test_serve_tls_prints_the_ca_to_trust_and_the_server_presents_a_certificate_
             assert answer.status_code == 401  # the server answered over verified TLS
         with pytest.raises(httpx.ConnectError, match="CERTIFICATE_VERIFY_FAILED"):
             httpx.get(f"{url.group(1)}{SESSION_PATH}")  # the system CAs do not know it
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
     assert not ca_file.exists(), "a stopped server leaves its key and CA behind"
 
 
