@@ -160,8 +160,32 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.timeout(600))
 
 
+@pytest.fixture(scope="session")
+def libraries_in_process_runs_share() -> None:
+    """Imports, in this process, the libraries a suite run loads lazily.
+
+    pytester's in-process run drops every module first imported during the run when it ends. The
+    plugin keeps Schemathesis objects across runs (the bundled OpenAPI documents are loaded once
+    per process), so a document loaded by one run would belong to a Schemathesis the next run
+    imported afresh: its built-in checks then skip it as "not an OpenAPI schema" (isinstance
+    against a class of the new import), and a test judging Schemathesis findings after a suite
+    run found none. Importing them here, once, makes every run share one Schemathesis, as a user's
+    process does, and spares each run re-importing it. A session fixture, because pytester takes
+    its snapshot of the modules when its own fixture is set up."""
+    from schemathesis.checks import load_all_checks
+
+    import pytest_sessionapi.schemathesis_support as support
+    import requests  # noqa: F401  (Schemathesis's transport, loaded lazily by it)
+    import werkzeug  # noqa: F401
+
+    load_all_checks()
+    support.load_openapi(REPO / "src" / "pytest_sessionapi" / "apis" / "controlcenter" / "openapi.json")
+
+
 @pytest.fixture
-def run_suite(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> Iterator[RunSuite]:
+def run_suite(
+    libraries_in_process_runs_share: None, pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[RunSuite]:
     """``run_suite(api, *pytest_args, variant=None, over="inprocess"|"http")``."""
     # A suite run here is a run of its own, against a server of its own, not one process of this
     # parallel run: under pytest-xdist it must not share max_rps buckets and active-call locks
