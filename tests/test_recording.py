@@ -338,6 +338,23 @@ def test_an_exchange_that_got_no_answer_replays_as_the_same_error(tmp_path):
         client.get("http://cc.example/other")
 
 
+def test_a_path_with_escaped_characters_replays_as_recorded(tmp_path):
+    """The suites send malformed ids (spaces, slashes, non-ASCII) in paths: the cassette holds the
+    path as it went on the wire, and the replayed request must match it in that same form."""
+    import httpx
+
+    from pytest_sessionapi.cassettes import Replayer, write_cassette
+
+    test = "suites/biot/test_x.py::test_y"
+    url = "http://biot.example/device/v1/devices/d/usage-sessions/not%20a%2Fuuid%C3%A9"
+    recorded = Interaction("GET", url, [], b"", status=404, response_body=b"{}")
+    write_cassette(tmp_path / cassette_name(test), [recorded], {"suite_inputs": {}})
+    replayer = Replayer(tmp_path, {})
+    replayer.begin(test, "biot")
+    client = httpx.Client(transport=replayer.transport("biot"))
+    assert client.get(url).status_code == 404
+
+
 def test_replay_from_the_ini_file_is_relative_to_its_folder(run_suite, pytester):
     cassettes = pytester.path / "cassettes"
     assert run_suite("controlcenter", f"--sessionapi-record={cassettes}", "-k", "test_no_credentials", over="http").ret == 0

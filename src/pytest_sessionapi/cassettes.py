@@ -656,7 +656,8 @@ class Replayer(Traffic):
         )
 
     def _next(self, api: str, request: httpx.Request) -> Interaction:
-        path = request.url.path
+        # As it went on the wire, like the recorded URL (httpx's url.path is percent-decoded).
+        path = urlsplit(str(request.url)).path
         label = f"{request.method} {path}"
         # The suite's shared client logs in in whichever test first uses it: a login the
         # cassette holds but this run does not send (already logged in) is passed over, and a
