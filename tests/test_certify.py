@@ -254,6 +254,12 @@ def test_a_must_left_untested_is_not_certified_and_says_why(tmp_path):
     entry = document["apis"]["controlcenter"]
     assert entry["verdict"] == "incomplete"
     assert "iccid_session_ended" in entry["verdict_reason"]
+    # Claiming the untested MUST passed, throughout, is caught: no recorded exchange judged it.
+    untested = next(item["id"] for item in entry["requirements"]
+                    if item["level"] == "MUST" and item["status"] == "not-tested")
+    _rewrite(tmp_path / "b.tar.gz", tmp_path / "forged.tar.gz", _restatus(untested, "pass", forge_everything=True))
+    line = _one_line_failure(sessionapi("verify", "forged.tar.gz", cwd=tmp_path))
+    assert line.endswith(f"{untested} is reported pass, but its recorded traffic leaves it not-tested"), line
 
 
 def _document(statuses: dict[str, tuple[str, str]], verdict: str = "conformant") -> dict[str, Any]:

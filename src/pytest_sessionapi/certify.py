@@ -329,51 +329,52 @@ def _check_catalogues(files: Mapping[str, bytes], record: Mapping[str, Any]) -> 
             )
 
 
-def rejudge(files: Mapping[str, bytes], document: Mapping[str, Any]) -> tuple[int, list[str]]:
-    """Judge the bundle's cassettes again, offline, with the judge of ``sessionapi judge``.
+def rejudge(files: Mapping[str, bytes], document: Mapping[str, Any]) -> int:
+    """Judge the bundle's cassettes again, offline, with the judge of ``sessionapi judge``, and
+    return how many exchanges were judged.
 
-    A requirement the traffic shows passing must not be reported failed. A requirement the
-    traffic shows failing must be reported failed (or waived), unless the report already fails
-    a requirement of that API at the same level or above: the judge of recorded traffic sees
-    less than the live run (no suite inputs) and may file a defect under a neighbouring ID, which
-    changes neither the verdict nor the certification; that is returned as a note. Returns how
-    many exchanges were judged, and the notes."""
+    The bundle holds the run's own recording (its cassettes and ``<api>/recording.json``), so the
+    traffic is replayed through the suites that made it: the same steps build the same ``Asked``
+    and the same rules judge the same answers, and the statuses must be the reported ones
+    (tests/test_judge_traffic.py proves live = recorded). Any difference is an error: a
+    requirement reported pass or fail that the traffic judges otherwise (or never exercised),
+    and one the traffic judges that the report leaves untested. Waived counts as failed."""
+    from .errors import ConfigError
     from .traffic_judge import judge_traffic
 
     with tempfile.TemporaryDirectory(prefix="sessionapi-verify-") as tmp:
         paths = []
         for name, data in sorted(files.items()):
-            if name.startswith("cassettes/") and name.endswith(".yaml"):
+            if name.startswith("cassettes/"):
                 path = Path(tmp, name)
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_bytes(data)
-                paths.append(path)
+                if name.endswith(".yaml"):
+                    paths.append(path)
         if not paths:
             raise BundleError("cassettes/: the bundle holds no recorded traffic")
-        judged_traffic = judge_traffic(paths)
+        try:
+            judged_traffic = judge_traffic(paths)
+        except ConfigError as exc:
+            raise BundleError(f"cassettes/: {exc}") from None
         ledger, counts = judged_traffic.ledger, judged_traffic.counts
-    notes = []
-    for name, entry in document["apis"].items():
-        failed_levels = {item["level"] for item in entry["requirements"] if item["status"] in ("fail", "waived")}
+    for entry in document["apis"].values():
         for item in entry["requirements"]:
             judged = ledger.results.get(item["id"])
-            if judged is None or judged.status not in ("pass", "fail"):
-                continue
-            if judged.status == "pass" and item["status"] == "fail":
+            replayed = judged.status if judged is not None else "not-tested"
+            reported = "fail" if item["status"] == "waived" else item["status"]
+            if reported in ("pass", "fail") and replayed != reported:
                 raise BundleError(
-                    f"{REPORT}: {item['id']} is reported fail, but its recorded traffic passes it"
+                    f"{REPORT}: {item['id']} is reported {item['status']}, but its recorded traffic "
+                    + ("passes it" if replayed == "pass" else "fails it" if replayed == "fail"
+                       else f"leaves it {replayed}")
                 )
-            if judged.status == "fail" and item["status"] not in ("fail", "waived"):
-                accounted = "MUST" in failed_levels or (item["level"] != "MUST" and failed_levels)
-                if not accounted:
-                    raise BundleError(
-                        f"{REPORT}: {item['id']} is reported {item['status']}, but its recorded traffic fails it"
-                    )
-                notes.append(
-                    f"{item['id']} is reported {item['status']}; the recorded traffic fails it "
-                    f"({name} is reported {entry['verdict']} either way)"
+            if replayed in ("pass", "fail") and reported not in ("pass", "fail"):
+                raise BundleError(
+                    f"{REPORT}: {item['id']} is reported {item['status']}, but its recorded traffic "
+                    + ("passes it" if replayed == "pass" else "fails it")
                 )
-    return sum(counts.values()), notes
+    return sum(counts.values())
 
 
 def _check_verdicts(document: Mapping[str, Any], record: Mapping[str, Any]) -> None:
@@ -401,7 +402,7 @@ def _check_verdicts(document: Mapping[str, Any], record: Mapping[str, Any]) -> N
         raise BundleError(f"{REPORT}: its certification does not follow from its statuses")
 
 
-def verify_bundle(path: Path) -> tuple[dict[str, Any], int, list[str]]:
+def verify_bundle(path: Path) -> tuple[dict[str, Any], int]:
     """The checked certification of the bundle at ``path`` and how many exchanges were judged;
     :class:`BundleError` at the first thing wrong."""
     files = read_bundle(path)
@@ -416,19 +417,16 @@ def verify_bundle(path: Path) -> tuple[dict[str, Any], int, list[str]]:
         raise BundleError(f"{CERTIFICATION}: the digest of the recorded traffic does not match the cassettes")
     _check_catalogues(files, record)
     _check_verdicts(document, record)
-    judged, notes = rejudge(files, document)
-    return record["certification"], judged, notes
+    return record["certification"], rejudge(files, document)
 
 
 def verify_main(bundle: str) -> int:
     path = Path(bundle)
     try:
-        certification, judged, notes = verify_bundle(path)
+        certification, judged = verify_bundle(path)
     except BundleError as exc:
         print(f"sessionapi verify: {path}: {exc}", file=sys.stderr)
         return 1
-    for note in notes:
-        print(f"note: {note}")
     apis = ", ".join(certification["apis"]) or "none"
     print(f"{path}: verified: {certification['verdict']} (APIs {apis}; {judged} recorded exchanges re-judged)")
     return 0
