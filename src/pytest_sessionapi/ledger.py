@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, NoReturn
 
 from .outcomes import NotTested
-
+from .policy import Policy
 from .requirements import Requirement, api_of, find_requirement
 
 Status = Literal["pass", "fail", "skip", "not-tested"]
@@ -101,20 +101,12 @@ class TestRecorder:
 
     __test__ = False  # not a test class, despite the name
 
-    def __init__(
-        self,
-        nodeid: str,
-        declared: tuple[str, ...],
-        strict: bool = False,
-        waived: frozenset[str] = frozenset(),
-    ) -> None:
+    def __init__(self, nodeid: str, declared: tuple[str, ...], policy: Policy = Policy()) -> None:
         self.nodeid = nodeid
         self.declared = declared
-        self.strict = strict
-        self.waived = waived
-        """Requirements a waiver accepts for now: their failures are recorded, never raised."""
-        """Whether SHOULD failures count (``--sessionapi-strict``); suites may read it, e.g. to
-        decide whether a deviation the docs leave open stops a scenario."""
+        self.policy = policy
+        """The run's :class:`~.policy.Policy`: it alone says which failure blocks (is raised, fails
+        the test); a waived one is recorded, never raised."""
         self.observations: dict[str, list[Observation]] = {}
         self.findings: list[Finding] = []
 
@@ -133,10 +125,10 @@ class TestRecorder:
         """Soft check: a failure is recorded against ``requirement_id`` and the test goes on.
 
         ``hard`` (inside Hypothesis or a state machine): when a failure of ``requirement_id``
-        blocks the run (see :meth:`blocks`), it is raised as :meth:`require` raises it, so
+        blocks the run (the policy says), it is raised as :meth:`require` raises it, so
         Hypothesis shrinks it; a lenient SHOULD failure stays soft and the search goes on."""
         find_requirement(requirement_id)  # an unknown ID is a bug in the suite: fail loudly
-        if hard and self.blocks(requirement_id):
+        if hard and self.policy.blocks(requirement_id):
             with self.require(requirement_id):
                 yield
             return
@@ -207,7 +199,8 @@ class TestRecorder:
         to_raise = None
         if hard:
             to_raise = next(
-                (rid for rid, text in found.items() if text is not None and self.blocks(rid)), None
+                (rid for rid, text in found.items() if text is not None and self.policy.blocks(rid)),
+                None,
             )
         for requirement_id, text in sorted(found.items(), key=lambda item: item[1] is not None):
             if requirement_id == to_raise:
@@ -239,12 +232,11 @@ class TestRecorder:
         if not any(f.requirement == requirement_id and f.text == text for f in self.findings):
             self.findings.append(Finding(requirement_id, text))
 
-    def blocks(self, requirement_id: str) -> bool:
-        """Whether a failure of ``requirement_id`` fails the run: a MUST, or anything in strict
-        mode."""
-        if requirement_id in self.waived:
-            return False
-        return self.strict or find_requirement(requirement_id).blocking
+    @property
+    def strict(self) -> bool:
+        """Whether SHOULD failures count (``--sessionapi-fail-on`` should or incomplete); suites
+        may read it, e.g. to decide whether a deviation the docs leave open stops a scenario."""
+        return self.policy.strict
 
     # -- outcome ---------------------------------------------------------------------------
     def status_of(self, requirement_id: str) -> Status | None:
@@ -266,11 +258,8 @@ class TestRecorder:
     def failures(self) -> list[Observation]:
         return [o for bucket in self.observations.values() for o in bucket if o.status == "fail"]
 
-    def blocking_failures(self, strict: bool) -> list[Observation]:
-        return [
-            o for o in self.failures()
-            if (strict or o.requirement.blocking) and o.requirement.id not in self.waived
-        ]
+    def blocking_failures(self) -> list[Observation]:
+        return self.policy.blocking(self.failures())
 
     def failure_text(self, failures: list[Observation], shown: set[str] | None = None) -> str:
         """The failures, each with the statement and source the first time a run shows it; when
@@ -291,12 +280,12 @@ class TestRecorder:
                 lines.append(f"  found: {message}")
         return "\n".join(lines)
 
-    def warn_advisories(self, strict: bool, where: tuple[str, int] | None = None) -> None:
+    def warn_advisories(self, where: tuple[str, int] | None = None) -> None:
         """Warn of what failed without failing the test. ``where`` (the test's file, as the
         reports name it, and line) is where the warning is shown: never this module's line."""
-        blocking = self.blocking_failures(strict)
+        blocking = self.blocking_failures()
         # A waived MUST is not a SHOULD: it is said apart, as what the waiver accepted.
-        waived = [o for o in self.failures() if o.requirement.id in self.waived]
+        waived = [o for o in self.failures() if o.requirement.id in self.policy.waived]
         advisory = [o for o in self.failures() if o not in blocking and o not in waived]
         for failures, heading in (
             (advisory, "SHOULD-level requirement(s) not met (reported, not failing the run)"),
@@ -404,15 +393,6 @@ class Ledger:
         self.apis_collected: set[str] = set()
         self.exit_status: int | None = None
         self.facts = RunFacts()
-
-    def blocking_failures(self, strict: bool) -> list[RequirementResult]:
-        """Failed requirements that fail the run: every MUST, and under the strict profile every
-        requirement. However the test that recorded them ended (passed, skipped, xfailed, errored),
-        these decide the exit status."""
-        return [
-            r for r in self.results.values()
-            if r.status == "fail" and r.waiver is None and (strict or r.requirement.blocking)
-        ]
 
     def apply_waivers(self, waivers: Iterable[Any]) -> dict[str, list[tuple[Any, str]]]:
         """Mark each failure a waiver accepts; per API, every waiver with its state: ``applied``

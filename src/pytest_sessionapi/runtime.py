@@ -21,33 +21,19 @@ import pytest
 from .errors import ConfigError
 from .outcomes import NotTested
 from .plan import TargetPlan, parse_api_selection, parse_variants, plan_targets
+from .policy import Policy
 from .redaction import RedactorSet
 
 if TYPE_CHECKING:  # the ledger loads with the first test, not with the plugin
     from .ledger import TestRecorder
 
 
-@dataclass(frozen=True)
-class RunPolicy:
-    fail_on: str = "must"
-    waivers: tuple[Any, ...] = ()
-    requirement_patterns: tuple[str, ...] = ()
-    budget_s: float | None = None
-    """How long each API's run may take (``--sessionapi-budget``), from its first test."""
-
-    @property
-    def waived(self) -> frozenset[str]:
-        return frozenset(w.requirement for w in self.waivers)
-
-
 @dataclass
 class RunState:
     plan: TargetPlan
     report_dir: Path
-    strict: bool
-    """Whether every failed requirement blocks the run (``--sessionapi-fail-on`` should or
-    incomplete, or ``--sessionapi-strict``), not only a failed MUST."""
-    policy: RunPolicy
+    policy: Policy
+    """The one answer to "does this block?" (level, ``--sessionapi-fail-on``, waivers)."""
     started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     active: bool = False
     redactors: RedactorSet = field(default_factory=RedactorSet)
@@ -79,6 +65,11 @@ class RunState:
     failed_apis: set[str | None] = field(default_factory=set)
     """The APIs of the tests that failed (None: a test of no API), seen by the process that
     writes the report: a failed test of an API reported ``error`` is not a conformance failure."""
+
+    @property
+    def strict(self) -> bool:
+        """Whether every failed requirement blocks the run, not only a failed MUST."""
+        return self.policy.strict
 
     @property
     def ledger(self) -> Any:
@@ -265,9 +256,7 @@ def configure(config: pytest.Config) -> None:
         policy = _policy(config, strict)
     except ConfigError as exc:
         raise pytest.UsageError(str(exc)) from None
-    state = RunState(
-        plan=plan, report_dir=report_dir, strict=policy.fail_on != "must", policy=policy
-    )
+    state = RunState(plan=plan, report_dir=report_dir, policy=policy)
     state.config = config
     config.stash[STATE_KEY] = state
     state.show = _terminal_line(config)
@@ -283,7 +272,7 @@ def configure(config: pytest.Config) -> None:
     config.pluginmanager.register(JUnitNames(config), JUNIT_NAMES)
 
 
-def _policy(config: pytest.Config, strict: bool) -> RunPolicy:
+def _policy(config: pytest.Config, strict: bool) -> Policy:
     from datetime import date
 
     from .policy import load_waivers, parse_duration, parse_fail_on, parse_requirement_selection
@@ -301,7 +290,7 @@ def _policy(config: pytest.Config, strict: bool) -> RunPolicy:
         waivers = load_waivers(path, date.today())
     selection_value, selection_origin, _ = _setting(config, "sessionapi_requirement")
     patterns = parse_requirement_selection(selection_value, selection_origin)
-    return RunPolicy(fail_on, tuple(waivers), patterns, budget_s)
+    return Policy(fail_on, tuple(waivers), patterns, budget_s)
 
 
 def _terminal_line(config: pytest.Config) -> Callable[[str], None]:
@@ -481,9 +470,7 @@ def _recorder(item: pytest.Item) -> Any:
         from .ledger import TestRecorder
 
         state = _state(item.config)
-        recorder = TestRecorder(
-            _test_id(item), _declared(item), strict=state.strict, waived=state.policy.waived
-        )
+        recorder = TestRecorder(_test_id(item), _declared(item), state.policy)
         item.stash[RECORDER_KEY] = recorder
     return recorder
 
@@ -762,12 +749,12 @@ class RuntimePlugin:
                 # No answer was judged: the endpoint stopped answering, the budget is spent, or
                 # the account stayed rate limited. What the test had not judged is not-tested.
                 recorder.settle_unrecorded("not-tested", unjudged)
-                if not recorder.blocking_failures(state.strict):
+                if not recorder.blocking_failures():
                     raise NotTested(unjudged) from None
-                raise RequirementFailure(recorder.failure_text(recorder.blocking_failures(state.strict))) from None
+                raise RequirementFailure(recorder.failure_text(recorder.blocking_failures())) from None
 
             if isinstance(exc, pytest.skip.Exception | pytest.xfail.Exception):
-                blocking = recorder.blocking_failures(state.strict)
+                blocking = recorder.blocking_failures()
                 if blocking:
                     # A failure the test already recorded is not undone by giving up afterwards.
                     raise RequirementFailure(recorder.failure_text(blocking)) from None
@@ -784,18 +771,18 @@ class RuntimePlugin:
                 )
             else:
                 recorder.settle_unrecorded("fail", describe_exception(exc))
-            if not recorder.blocking_failures(state.strict):
-                recorder.warn_advisories(state.strict, _where(item))
+            if not recorder.blocking_failures():
+                recorder.warn_advisories(_where(item))
                 return None
             raise
         if state.interrupt_seen:
             raise KeyboardInterrupt("Ctrl-C: the run stops")
-        blocking = recorder.blocking_failures(state.strict)
+        blocking = recorder.blocking_failures()
         if blocking:
             from .ledger import RequirementFailure
 
             raise RequirementFailure(recorder.failure_text(blocking))
-        recorder.warn_advisories(state.strict, _where(item))
+        recorder.warn_advisories(_where(item))
         return result
 
     @pytest.hookimpl(wrapper=True)
@@ -877,7 +864,7 @@ class RuntimePlugin:
         from .ledger import attributed_requirements
 
         recorder = _recorder(item)
-        failures = recorder.blocking_failures(state.strict)
+        failures = recorder.blocking_failures()
         hard_check = bool(attributed_requirements(excinfo.value)) and bool(failures)
         if excinfo.errisinstance(RequirementFailure) or hard_check:
             # The requirement first: JUnit's failure message is the first line CI systems show.
@@ -1024,17 +1011,15 @@ class RuntimePlugin:
             if not (state.active and sum(facts.tests_started.values())):
                 return  # nothing ran (--collect-only, -k selecting nothing): keep the last report
             from .evidence import of as evidence_of
-            from .reports import build_document, decide_exit_status, write_reports
+            from .reports import build_document, write_reports
 
             policy = state.policy
             document = build_document(
-                state.plan, ledger, strict=state.strict, started_at=state.started_at,
-                redact=state.redactors, waivers=policy.waivers,
-                requirement_patterns=policy.requirement_patterns, fail_on=policy.fail_on,
-                evidence=evidence_of(config),
+                state.plan, ledger, policy=policy, started_at=state.started_at,
+                redact=state.redactors, evidence=evidence_of(config),
             )
-            ledger.exit_status = decide_exit_status(
-                int(exitstatus), ledger, state.strict, fail_on=policy.fail_on,
+            ledger.exit_status = policy.exit_status(
+                int(exitstatus), ledger,
                 verdicts=[entry["verdict"] for entry in document["apis"].values()],
                 failed_apis=state.failed_apis,
             )
@@ -1053,7 +1038,7 @@ class RuntimePlugin:
         state = _state(config)
         if not state.document:
             return
-        from .reports import UNTESTED
+        from .verdicts import UNTESTED
         terminalreporter.section("sessionapi conformance")
         if state.document.get("interrupted"):
             terminalreporter.write_line(state.document["interrupted"], yellow=True)
