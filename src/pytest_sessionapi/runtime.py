@@ -104,7 +104,7 @@ class RunState:
             self.clients[api] = module.Client(self.open_http(api, module.build_auth(target)), target)
         return self.clients[api]
 
-    def exchange_marks(self) -> dict[int, int]:
+    def exchange_marks(self) -> dict[Any, int]:
         from .transport import exchange_log
 
         marks = {}
@@ -112,10 +112,10 @@ class RunState:
             for client in clients:
                 log = exchange_log(client)
                 if log is not None:
-                    marks[id(log)] = log.count
+                    marks[log] = log.count
         return marks
 
-    def exchanges_since(self, marks: dict[int, int], limit: int = 3) -> list[Any]:
+    def exchanges_since(self, marks: dict[Any, int], limit: int = 3) -> list[Any]:
         from .transport import exchange_log
 
         found = []
@@ -124,7 +124,7 @@ class RunState:
                 log = exchange_log(client)
                 if log is None:
                     continue
-                new = log.count - marks.get(id(log), 0)
+                new = log.count - marks.get(log, 0)
                 if new > 0:
                     found.extend(list(log.exchanges)[-min(new, len(log.exchanges)):])
         return found[-limit:]
@@ -203,7 +203,7 @@ class RunState:
 
 STATE_KEY = pytest.StashKey[RunState]()
 RECORDER_KEY = pytest.StashKey[Any]()
-MARKS_KEY = pytest.StashKey[dict[int, int]]()
+MARKS_KEY = pytest.StashKey[dict[Any, int]]()
 
 
 def _setting(config: pytest.Config, ini: str) -> tuple[str | None, str, Path]:
