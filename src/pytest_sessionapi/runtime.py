@@ -3,6 +3,11 @@ requirement bookkeeping, failure diagnoses, reports.
 
 Registered by :func:`configure` (called from the entry-point module), so the decorators and pytest
 types live here and the entry point itself stays free of imports.
+
+What another layer of the plugin (recording.py) may use, and nothing else of this module:
+:data:`STATE_KEY` (the run), :func:`setting` (an option and where it came from),
+:func:`plans_only`, :func:`reported_id` (a test's ID in the reports), :func:`recorder_of` (a
+test's requirement recorder) and :func:`hypothesis_settings`.
 """
 
 from __future__ import annotations
@@ -206,7 +211,7 @@ RECORDER_KEY = pytest.StashKey[Any]()
 MARKS_KEY = pytest.StashKey[dict[Any, int]]()
 
 
-def _setting(config: pytest.Config, ini: str) -> tuple[str | None, str, Path]:
+def setting(config: pytest.Config, ini: str) -> tuple[str | None, str, Path]:
     """The option's value, where it came from, and the folder relative paths resolve against:
     the command line beats the ini file; a path on the command line is relative to where pytest
     was invoked, a path in the ini file to the ini file's folder."""
@@ -220,11 +225,11 @@ def _setting(config: pytest.Config, ini: str) -> tuple[str | None, str, Path]:
 
 def configure(config: pytest.Config) -> None:
     try:
-        selection_value, selection_origin, _ = _setting(config, "sessionapi_api")
+        selection_value, selection_origin, _ = setting(config, "sessionapi_api")
         selection = parse_api_selection(selection_value, selection_origin)
-        variants_value, variants_origin, _ = _setting(config, "sessionapi_reference_variant")
+        variants_value, variants_origin, _ = setting(config, "sessionapi_reference_variant")
         variants = parse_variants(variants_value, variants_origin)
-        config_value, config_origin, config_base = _setting(config, "sessionapi_config")
+        config_value, config_origin, config_base = setting(config, "sessionapi_config")
         config_path = None
         if config_value:
             # As typed on the command line (pytest runs where it was invoked), so messages name
@@ -237,7 +242,7 @@ def configure(config: pytest.Config) -> None:
         plan = plan_targets(config_path, selection, variants, os.environ)
     except ConfigError as exc:
         raise pytest.UsageError(str(exc)) from None
-    report_value, report_origin, report_base = _setting(config, "sessionapi_report_dir")
+    report_value, report_origin, report_base = setting(config, "sessionapi_report_dir")
     # The default is relative to where pytest runs, never to the rootdir: with the suites
     # installed from a wheel the rootdir can be inside site-packages.
     report_dir = report_base / report_value if report_value else config.invocation_params.dir / "reports"
@@ -277,18 +282,18 @@ def _policy(config: pytest.Config, strict: bool) -> Policy:
 
     from .policy import load_waivers, parse_duration, parse_fail_on, parse_requirement_selection
 
-    fail_on_value, fail_on_origin, _ = _setting(config, "sessionapi_fail_on")
+    fail_on_value, fail_on_origin, _ = setting(config, "sessionapi_fail_on")
     fail_on = parse_fail_on(fail_on_value, strict, fail_on_origin)
-    budget_value, budget_origin, _ = _setting(config, "sessionapi_budget")
+    budget_value, budget_origin, _ = setting(config, "sessionapi_budget")
     budget_s = parse_duration(budget_value, budget_origin)
-    waivers_value, waivers_origin, waivers_base = _setting(config, "sessionapi_waivers")
+    waivers_value, waivers_origin, waivers_base = setting(config, "sessionapi_waivers")
     waivers: list[Any] = []
     if waivers_value:
         path = Path(waivers_value)
         if waivers_origin.startswith("ini") and not path.is_absolute():
             path = waivers_base / path
         waivers = load_waivers(path, date.today())
-    selection_value, selection_origin, _ = _setting(config, "sessionapi_requirement")
+    selection_value, selection_origin, _ = setting(config, "sessionapi_requirement")
     patterns = parse_requirement_selection(selection_value, selection_origin)
     return Policy(fail_on, tuple(waivers), patterns, budget_s)
 
@@ -446,10 +451,10 @@ def _declared(item: pytest.Item) -> tuple[str, ...]:
 
 def _where(item: pytest.Item) -> tuple[str, int]:
     """The test's file as the reports name it, and its line: where its warnings are shown."""
-    return _test_id(item).partition("::")[0], (item.location[1] or 0) + 1
+    return reported_id(item).partition("::")[0], (item.location[1] or 0) + 1
 
 
-def _test_id(item: pytest.Item) -> str:
+def reported_id(item: pytest.Item) -> str:
     """The test's ID in the reports: ``suites/<api>/test_x.py::test_y`` however the suites were
     launched (from a checkout, from the wheel with ``--pyargs``, from another directory), so two
     reports of the same suites can be compared line by line."""
@@ -464,13 +469,14 @@ def _test_id(item: pytest.Item) -> str:
     return item.nodeid
 
 
-def _recorder(item: pytest.Item) -> Any:
+def recorder_of(item: pytest.Item) -> Any:
+    """The test's requirement recorder (the ``sessionapi_conformance`` fixture), made once."""
     recorder = item.stash.get(RECORDER_KEY, None)
     if recorder is None:
         from .ledger import TestRecorder
 
         state = _state(item.config)
-        recorder = TestRecorder(_test_id(item), _declared(item), state.policy)
+        recorder = TestRecorder(reported_id(item), _declared(item), state.policy)
         item.stash[RECORDER_KEY] = recorder
     return recorder
 
@@ -543,7 +549,7 @@ def _by_status(counts: dict[str, int]) -> list[tuple[str, int]]:
     return [(status, counts[status]) for status in _STATUS_ORDER if counts.get(status)]
 
 
-def _hypothesis_settings(config: pytest.Config) -> dict[str, Any]:
+def hypothesis_settings(config: pytest.Config) -> dict[str, Any]:
     """The profile the suites' property-based tests ran under and the seed, if one was given:
     with ``derandomize`` (the default ``sessionapi-ci`` profile) the same run generates the same
     inputs; otherwise ``--hypothesis-seed=<seed>`` repeats it."""
@@ -563,7 +569,7 @@ def _hypothesis_settings(config: pytest.Config) -> dict[str, Any]:
     }
 
 
-def _plans_only(config: pytest.Config) -> bool:
+def plans_only(config: pytest.Config) -> bool:
     """``--setup-plan`` and ``--setup-only`` go through the setup hooks but run no test."""
     return bool(getattr(config.option, "setupplan", False) or getattr(config.option, "setuponly", False))
 
@@ -691,7 +697,7 @@ class RuntimePlugin:
                         f"{item.nodeid}: requirement {requirement_id} does not belong to {api}"
                     )
                 try:
-                    ledger.declare(requirement_id, _test_id(item))
+                    ledger.declare(requirement_id, reported_id(item))
                     level = find_requirement(requirement_id).level
                     # JUnit XML shows the requirement IDs and levels on every test case.
                     item.user_properties.append(("requirement", f"{requirement_id} ({level})"))
@@ -707,7 +713,7 @@ class RuntimePlugin:
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
         api = _api_of_item(item)
-        if api is None or _plans_only(item.config):
+        if api is None or plans_only(item.config):
             return
         state = _state(item.config)
         if state.interrupt_seen:
@@ -731,7 +737,7 @@ class RuntimePlugin:
         if item.get_closest_marker("sessionapi") is None:
             return (yield)
         state = _state(item.config)
-        recorder = _recorder(item)
+        recorder = recorder_of(item)
         try:
             with _server_error_watch(item, state, recorder), \
                     _client_readability_watch(item, state, recorder):
@@ -798,7 +804,7 @@ class RuntimePlugin:
             path, line, reason = report.longrepr
             report.longrepr = (path, line, re.sub(r"^[\w.]*NotTested: ", "Skipped: ", reason))
         state = _state(item.config)
-        recorder = _recorder(item)
+        recorder = recorder_of(item)
         excinfo = call.excinfo
         if state.interrupt_seen:
             pass  # settled below, at teardown: nothing this test says any more is believed
@@ -863,7 +869,7 @@ class RuntimePlugin:
         unusable = _buried(excinfo.value, UnusableResponse)
         from .ledger import attributed_requirements
 
-        recorder = _recorder(item)
+        recorder = recorder_of(item)
         failures = recorder.blocking_failures()
         hard_check = bool(attributed_requirements(excinfo.value)) and bool(failures)
         if excinfo.errisinstance(RequirementFailure) or hard_check:
@@ -1000,7 +1006,7 @@ class RuntimePlugin:
                 facts.resent.update(state.requests_by_api("retries"))
                 for api, seconds in state.waited_by_api().items():
                     facts.waited_s[api] = facts.waited_s.get(api, 0.0) + seconds
-                facts.hypothesis = _hypothesis_settings(config)
+                facts.hypothesis = hypothesis_settings(config)
             for reason in (session.shouldfail, session.shouldstop):
                 if reason:
                     facts.stop(f"{reason} (-x / --maxfail)" if "failure" in str(reason) else str(reason))
@@ -1131,7 +1137,7 @@ class RuntimePlugin:
     def sessionapi_conformance(self, request: pytest.FixtureRequest) -> TestRecorder:
         """Per-test requirement recorder: ``with sessionapi_conformance.check(ID): ...``,
         ``sessionapi_conformance.record_batch(verdicts)``, ``.stop_not_tested(reason)``."""
-        return _recorder(request.node)
+        return recorder_of(request.node)
 
 
 def _marked_api(request: pytest.FixtureRequest) -> str:
