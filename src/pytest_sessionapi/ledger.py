@@ -6,7 +6,7 @@ import warnings
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any, Literal, NoReturn
 
 from .outcomes import NotTested
@@ -309,6 +309,29 @@ class RequirementResult:
     """The waiver that accepts this failure for now (status ``fail`` stays what was found; the
     reports say ``waived``)."""
 
+    # -- the one serialisation: conformance.json's status/tests/messages, and the xdist wire ----
+    def to_dict(self) -> dict[str, Any]:
+        return {"status": self.status, "tests": list(self.tests), "messages": list(self.messages)}
+
+    @classmethod
+    def from_dict(cls, requirement_id: str, data: Mapping[str, Any]) -> RequirementResult:
+        return cls(find_requirement(requirement_id), data["status"], list(data["tests"]), list(data["messages"]))
+
+    def merge(self, other: RequirementResult) -> None:
+        """Add what another process found of the same requirement: statuses merge as within one
+        run (a failure wins over a pass, a pass over a skip)."""
+        for nodeid in other.tests:
+            if nodeid not in self.tests:
+                self.tests.append(nodeid)
+        if _PRECEDENCE[other.status] > _PRECEDENCE[self.status]:
+            self.status = other.status
+            if other.status != "fail":
+                self.messages = []
+        if other.status == self.status:
+            for message in other.messages:
+                if message not in self.messages and len(self.messages) < _MAX_MESSAGES:
+                    self.messages.append(message)
+
 
 @dataclass
 class RunFacts:
@@ -364,6 +387,45 @@ class RunFacts:
         if reason not in reasons:
             reasons.append(reason)
 
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            f.name: dict(value) if isinstance(value := getattr(self, f.name), Counter) else value
+            for f in fields(self)
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> RunFacts:
+        facts = cls()
+        for f in fields(cls):
+            if f.name in data:
+                kept = getattr(facts, f.name)
+                setattr(facts, f.name, Counter(data[f.name]) if isinstance(kept, Counter) else data[f.name])
+        return facts
+
+    def merge(self, theirs: RunFacts) -> None:
+        """Add another process's facts: counts add up (the selection is the largest any worker
+        collected: each collects the whole of it), reasons and problems are kept once."""
+        for api, count in theirs.suite_tests.items():
+            self.suite_tests[api] = max(self.suite_tests[api], count)
+        self.tests_finished.update(theirs.tests_finished)
+        self.tests_started.update(theirs.tests_started)
+        self.ctrl_c = self.ctrl_c or theirs.ctrl_c
+        self.hypothesis = self.hypothesis or theirs.hypothesis
+        for api, reasons in theirs.cut_short_tests.items():
+            for reason in reasons:
+                self.cut_short(api, reason)
+        for reason in theirs.stopped:
+            self.stop(reason)
+        for api, line in theirs.setup_problems.items():
+            self.setup_problems.setdefault(api, line)
+        self.requests.update(theirs.requests)
+        self.resent.update(theirs.resent)
+        for api, lines in theirs.replay_gaps.items():
+            for line in lines:
+                self.replay_gap(api, line)
+        for api, seconds in theirs.waited_s.items():
+            self.waited_s[api] = round(self.waited_s.get(api, 0.0) + seconds, 3)
+
     def interruption(self, api: str | None = None) -> str | None:
         """``interrupted after 17 of 22 tests: Ctrl-C (KeyboardInterrupt)`` (of one API's tests,
         or of all), ``cut short: <test> timed out``, or None when the run went to its end."""
@@ -406,80 +468,40 @@ class Ledger:
             states.setdefault(waiver.api, []).append((waiver, "applied" if applied else "stale"))
         return states
 
-    # -- pytest-xdist: each worker sends its ledger to the controller through ``workeroutput`` --
-    def to_wire(self) -> dict[str, Any]:
+    # -- the one serialisation: a pytest-xdist worker's ``workeroutput``, the ledger a judged
+    # replay hands back, and (per requirement) conformance.json's status, tests and messages --
+    def to_dict(self) -> dict[str, Any]:
         """A JSON-able copy of everything the reports are built from."""
-        facts = self.facts
         return {
-            "results": {
-                rid: {"status": r.status, "tests": r.tests, "messages": r.messages}
-                for rid, r in self.results.items()
-            },
+            "results": {rid: r.to_dict() for rid, r in self.results.items()},
             "findings": [[f.requirement, f.text] for found in self.findings.values() for f in found],
             "apis_collected": sorted(self.apis_collected),
-            "facts": {
-                "suite_tests": dict(facts.suite_tests),
-                "tests_finished": dict(facts.tests_finished),
-                "tests_started": dict(facts.tests_started),
-                "stopped": facts.stopped,
-                "ctrl_c": facts.ctrl_c,
-                "cut_short_tests": facts.cut_short_tests,
-                "hypothesis": facts.hypothesis,
-                "setup_problems": facts.setup_problems,
-                "requests": dict(facts.requests),
-                "resent": dict(facts.resent),
-                "waited_s": facts.waited_s,
-                "replay_gaps": facts.replay_gaps,
-            },
+            "facts": self.facts.to_dict(),
         }
 
-    def merge_wire(self, wire: dict[str, Any]) -> None:
-        """Add one worker's ledger: statuses merge as within one run (a failure wins over a pass,
-        a pass over a skip), counts add up."""
-        for requirement_id, data in wire["results"].items():
-            result = self.results.setdefault(
-                requirement_id, RequirementResult(find_requirement(requirement_id))
-            )
-            for nodeid in data["tests"]:
-                if nodeid not in result.tests:
-                    result.tests.append(nodeid)
-            status = data["status"]
-            if _PRECEDENCE[status] > _PRECEDENCE[result.status]:
-                result.status = status
-                if status != "fail":
-                    result.messages = []
-            if status == result.status:
-                for message in data["messages"]:
-                    if message not in result.messages and len(result.messages) < _MAX_MESSAGES:
-                        result.messages.append(message)
-        for requirement_id, text in wire["findings"]:
-            api = api_of(requirement_id) or "?"
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Ledger:
+        ledger = cls()
+        ledger.results = {rid: RequirementResult.from_dict(rid, r) for rid, r in data["results"].items()}
+        for requirement_id, text in data["findings"]:
+            ledger.findings.setdefault(api_of(requirement_id) or "?", []).append(Finding(requirement_id, text))
+        ledger.apis_collected = set(data["apis_collected"])
+        ledger.facts = RunFacts.from_dict(data["facts"])
+        return ledger
+
+    def merge(self, other: Ledger) -> None:
+        """Add another process's ledger (a pytest-xdist worker's, a judged replay's)."""
+        for requirement_id, theirs in other.results.items():
+            if requirement_id in self.results:
+                self.results[requirement_id].merge(theirs)
+            else:
+                self.results[requirement_id] = RequirementResult(theirs.requirement)
+                self.results[requirement_id].merge(theirs)
+        for api, found in other.findings.items():
             known = self.findings.setdefault(api, [])
-            finding = Finding(requirement_id, text)
-            if finding not in known:
-                known.append(finding)
-        self.apis_collected.update(wire["apis_collected"])
-        facts, theirs = self.facts, wire["facts"]
-        for api, count in theirs["suite_tests"].items():
-            facts.suite_tests[api] = max(facts.suite_tests[api], count)
-        facts.tests_finished.update(theirs["tests_finished"])
-        facts.tests_started.update(theirs["tests_started"])
-        facts.ctrl_c = facts.ctrl_c or theirs["ctrl_c"]
-        facts.hypothesis = facts.hypothesis or theirs["hypothesis"]
-        for api, reasons in theirs["cut_short_tests"].items():
-            for reason in reasons:
-                facts.cut_short(api, reason)
-        for reason in theirs["stopped"]:
-            facts.stop(reason)
-        for api, line in theirs["setup_problems"].items():
-            facts.setup_problems.setdefault(api, line)
-        facts.requests.update(theirs["requests"])
-        facts.resent.update(theirs["resent"])
-        for api, lines in theirs.get("replay_gaps", {}).items():
-            for line in lines:
-                facts.replay_gap(api, line)
-        for api, seconds in theirs.get("waited_s", {}).items():
-            facts.waited_s[api] = round(facts.waited_s.get(api, 0.0) + seconds, 3)
+            known.extend(finding for finding in found if finding not in known)
+        self.apis_collected.update(other.apis_collected)
+        self.facts.merge(other.facts)
 
     def declare(self, requirement_id: str, nodeid: str) -> None:
         result = self.results.setdefault(

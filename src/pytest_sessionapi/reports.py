@@ -16,7 +16,7 @@ from typing import Any
 
 from . import __version__
 from .plan import TargetPlan
-from .ledger import Ledger
+from .ledger import Ledger, RequirementResult
 from .policy import Policy, selected
 from .redaction import RedactorSet
 from .registry import all_apis
@@ -61,6 +61,8 @@ def build_document(
         requirements = []
         for requirement in load_catalogue(name):
             result = ledger.results.get(requirement.id)
+            # What the run recorded, in the ledger's own serialisation (the xdist wire's too).
+            recorded = (result or RequirementResult(requirement)).to_dict()
             if result is not None and result.waiver is not None:
                 status = "waived"
             elif result is not None and (result.status != "not-tested" or result.messages):
@@ -79,8 +81,8 @@ def build_document(
                     "source": requirement.source,
                     **_quoted(requirement, catalogue),
                     **({"decision": requirement.decision} if requirement.decision else {}),
-                    "tests": list(result.tests) if result else [],
-                    "messages": [redact.text(m) for m in result.messages] if result else [],
+                    "tests": recorded["tests"],
+                    "messages": [redact.text(m) for m in recorded["messages"]],
                     **_evidence_of(status, result, evidence, redact),
                     **(
                         {"waiver": result.waiver.as_report("applied")}

@@ -979,7 +979,9 @@ class RuntimePlugin:
         state.parallel_run_id = getattr(node, "workerinput", {}).get("testrunuid")
         wire = getattr(node, "workeroutput", {}).get("sessionapi")
         if wire is not None:
-            state.ledger.merge_wire(wire)
+            from .ledger import Ledger
+
+            state.ledger.merge(Ledger.from_dict(wire))
             state.active = state.active or bool(wire["apis_collected"])
         if error:
             state.ledger.facts.stop(f"pytest-xdist worker {node.gateway.id} went down ({error})")
@@ -1012,7 +1014,7 @@ class RuntimePlugin:
                     facts.stop(f"{reason} (-x / --maxfail)" if "failure" in str(reason) else str(reason))
             if _is_xdist_worker(config):
                 # The controller writes the one report, from every worker's ledger.
-                config.workeroutput["sessionapi"] = ledger.to_wire()  # type: ignore[attr-defined]
+                config.workeroutput["sessionapi"] = ledger.to_dict()  # type: ignore[attr-defined]
                 return
             if not (state.active and sum(facts.tests_started.values())):
                 return  # nothing ran (--collect-only, -k selecting nothing): keep the last report

@@ -498,7 +498,7 @@ def pytest_sessionfinish(session: Any) -> None:
 
     state = session.config.stash.get(STATE_KEY, None)
     if state is not None:
-        Path(target).write_text(json.dumps(state.ledger.to_wire()), encoding="utf-8")
+        Path(target).write_text(json.dumps(state.ledger.to_dict()), encoding="utf-8")
 
 
 def _suite_node(test: str) -> str:
@@ -516,6 +516,7 @@ def replay_recorded(folder: Path, api: str, tests: list[str], judged: Judged) ->
     """Judge the tests of one recording by replaying them offline through their suite: the same
     steps build the same ``Asked`` and the same rulebook judges each recorded answer."""
     from .launch import suites_path
+    from .ledger import Ledger
 
     with tempfile.TemporaryDirectory(prefix="sessionapi-judge-") as scratch:
         wire = Path(scratch) / "ledger.json"
@@ -532,7 +533,7 @@ def replay_recorded(folder: Path, api: str, tests: list[str], judged: Judged) ->
         if not wire.is_file():
             tail = (done.stdout + done.stderr).strip().splitlines()[-3:]
             raise ConfigError(f"{folder}: the replay of its {api} recording did not run ({' '.join(tail)})")
-        judged.ledger.merge_wire(json.loads(wire.read_text(encoding="utf-8")))
+        judged.ledger.merge(Ledger.from_dict(json.loads(wire.read_text(encoding="utf-8"))))
     judged.replayed.setdefault(api, []).extend(tests)
     judged.note(api, str(folder), 0)
 
