@@ -182,7 +182,7 @@ def test_a_flipped_byte_in_the_archive_itself_fails_verify(certified, tmp_path, 
 def _restatus(requirement: str, status: str, *, forge_everything: bool):
     """Change one status in the report; with ``forge_everything`` also what follows from it (the
     API's verdict, the certification, the manifest), as someone hiding the change would."""
-    from pytest_sessionapi.reports import verdict_of
+    from pytest_sessionapi.policy import Policy
 
     def change(files: dict[str, bytes]) -> None:
         document = json.loads(files[REPORT])
@@ -191,7 +191,7 @@ def _restatus(requirement: str, status: str, *, forge_everything: bool):
                 if item["id"] == requirement:
                     item["status"] = status
                     if forge_everything:
-                        entry["verdict"] = verdict_of(entry["requirements"], False)
+                        entry["verdict"] = Policy.of(False).verdict(entry["requirements"])
         files[REPORT] = (json.dumps(document, indent=2) + "\n").encode()
         if forge_everything:
             certification = certification_of(document)

@@ -368,3 +368,22 @@ def test_replay_from_the_ini_file_is_relative_to_its_folder(run_suite, pytester)
     assert result.stderr.lines[0] == (
         f"ERROR: ini option sessionapi_replay: {pytester.path / 'elsewhere'} is not a folder of recorded cassettes"
     )
+
+
+def test_recording_plugs_into_the_runtime_through_its_public_names_only():
+    """recording.py is a layer over the runtime: what it takes of it is the runtime's published
+    seam (its module docstring), never a private helper that may change under it."""
+    import ast
+
+    import pytest_sessionapi.runtime as runtime
+
+    tree = ast.parse(Path(pytest_sessionapi.recording.__file__).read_text(encoding="utf-8"))
+    taken = {
+        alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and node.module == "runtime" and node.level == 1
+        for alias in node.names
+    }
+    assert taken, "recording.py takes nothing of the runtime any more: drop this test"
+    assert not [name for name in taken if name.startswith("_")]
+    assert all(f":func:`{name}`" in runtime.__doc__ or f":data:`{name}`" in runtime.__doc__ for name in taken)

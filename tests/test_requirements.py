@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from pytest_sessionapi.registry import all_apis
-from pytest_sessionapi.reports import verdict_of
+from pytest_sessionapi.policy import Policy
 from pytest_sessionapi.requirements import Requirement, load_catalogue
 from tests.conftest import json_strings
 
@@ -249,5 +249,8 @@ def test_every_requirement_has_a_fault_variant(api):
     ],
 )
 def test_verdict_rules(statuses, strict, verdict):
-    requirements = [{"level": level, "status": status} for level, status in statuses]
-    assert verdict_of(requirements, strict) == verdict
+    requirements = [
+        {"id": f"REQ-{number}", "level": level, "status": status}
+        for number, (level, status) in enumerate(statuses)
+    ]
+    assert Policy.of(strict).verdict(requirements) == verdict

@@ -19,7 +19,7 @@ import pytest
 from pytest_sessionapi.__main__ import main
 from pytest_sessionapi.reference_support import Variant
 from pytest_sessionapi.registry import all_apis
-from pytest_sessionapi.reports import verdict_of
+from pytest_sessionapi.policy import Policy
 from pytest_sessionapi.requirements import find_requirement, load_catalogue
 
 OVER = ["inprocess", "http"]
@@ -76,7 +76,7 @@ def test_fault_variant_fails_its_requirement(run_suite, api, variant: Variant, o
         # here, and under strict the same statuses make the API nonconformant (the strict exit
         # status itself is pinned once, in tests/test_verdicts.py, not re-run for every fault).
         _judge(run, api, ret=0, verdict="conformant", fails=variant.fails, over=over)
-        assert verdict_of(run.api(api)["requirements"], strict=True) == "nonconformant"
+        assert Policy.of(strict=True).verdict(run.api(api)["requirements"]) == "nonconformant"
     else:
         _judge(run, api, ret=1, verdict="nonconformant", fails=variant.fails, over=over)
 

@@ -550,9 +550,9 @@ def test_test_ids_in_reports_do_not_depend_on_how_the_suites_were_launched(path,
     from types import SimpleNamespace
 
     from pytest_sessionapi.parallel import api_of_nodeid
-    from pytest_sessionapi.runtime import _test_id
+    from pytest_sessionapi.runtime import reported_id
 
-    assert _test_id(SimpleNamespace(path=path, nodeid=nodeid)) == "suites/biot/test_biot_auth.py::test_x[a]"
+    assert reported_id(SimpleNamespace(path=path, nodeid=nodeid)) == "suites/biot/test_biot_auth.py::test_x[a]"
     assert api_of_nodeid(nodeid) == "biot"
 
 

@@ -378,7 +378,7 @@ def rejudge(files: Mapping[str, bytes], document: Mapping[str, Any]) -> int:
 
 
 def _check_verdicts(document: Mapping[str, Any], record: Mapping[str, Any]) -> None:
-    from .reports import verdict_of
+    from .policy import Policy
 
     interrupted = document.get("interrupted")
     for name, entry in document["apis"].items():
@@ -387,7 +387,7 @@ def _check_verdicts(document: Mapping[str, Any], record: Mapping[str, Any]) -> N
             if verdict == "error" and not entry.get("verdict_reason"):
                 raise BundleError(f"{REPORT}: {name} is reported error without a reason")
             continue
-        expected = verdict_of(entry["requirements"], bool(document.get("strict")), interruption=interrupted)
+        expected = Policy.of(bool(document.get("strict"))).verdict(entry["requirements"], interruption=interrupted)
         if expected != verdict and not (verdict == "incomplete" and entry.get("verdict_reason")):
             raise BundleError(
                 f"{REPORT}: {name} is reported {verdict}, but its requirement statuses make it {expected}"

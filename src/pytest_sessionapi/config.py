@@ -143,6 +143,11 @@ class EffectiveTarget:
     :meth:`describe`), or None for a direct connection. Embedded targets never have one."""
     proxy_origin: str = ""
     """Where the proxy came from: ``proxy`` (the table's key) or an environment variable name."""
+    held: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    """What the target's clients share while it lives, held by the target itself and made on first
+    use by the layer that needs it (the transport's rate limiter, in-process server, recorder):
+    two targets of one API in one process (a run's, a variant's in a self-test) never share
+    them, and they go with the target."""
     closers: list[Callable[[], None]] = field(default_factory=list, repr=False, compare=False)
     """Told when the target closes. The layer that made what the target's clients share (the
     transport's in-process server thread) registers here, so this module needs to know nothing

@@ -178,6 +178,7 @@ def render_fleet_html(fleet: dict[str, Any]) -> str:
 
 
 def merge_main(arguments: list[str], output_dir: Path, fail_on: str = "must") -> int:
+    from .policy import Policy
     from .reports import _write_atomically
 
     try:
@@ -188,12 +189,15 @@ def merge_main(arguments: list[str], output_dir: Path, fail_on: str = "must") ->
     json_path, html_path = output_dir / "fleet.json", output_dir / "fleet.html"
     _write_atomically(json_path, json.dumps(fleet, indent=2, ensure_ascii=False) + "\n")
     _write_atomically(html_path, render_fleet_html(fleet))
-    failing = ("error", "nonconformant") + (("incomplete",) if fail_on == "incomplete" else ())
+    policy = Policy(fail_on)
     bad = []
     for target in fleet["targets"]:
         line = ", ".join(f"{name} {cell['verdict']}" for name, cell in target["apis"].items())
         print(f"{target['label']}: {line}")
-        bad += [f"{target['label']}/{n}" for n, c in target["apis"].items() if c["verdict"] in failing]
+        bad += [
+            f"{target['label']}/{n}" for n, c in target["apis"].items()
+            if c["verdict"] == "error" or policy.verdict_blocks(c["verdict"])
+        ]
     print(f"report: {json_path}")
     print(f"report: {html_path}")
     if bad:

@@ -6,11 +6,11 @@ import warnings
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any, Literal, NoReturn
 
 from .outcomes import NotTested
-
+from .policy import Policy
 from .requirements import Requirement, api_of, find_requirement
 
 Status = Literal["pass", "fail", "skip", "not-tested"]
@@ -101,20 +101,12 @@ class TestRecorder:
 
     __test__ = False  # not a test class, despite the name
 
-    def __init__(
-        self,
-        nodeid: str,
-        declared: tuple[str, ...],
-        strict: bool = False,
-        waived: frozenset[str] = frozenset(),
-    ) -> None:
+    def __init__(self, nodeid: str, declared: tuple[str, ...], policy: Policy = Policy()) -> None:
         self.nodeid = nodeid
         self.declared = declared
-        self.strict = strict
-        self.waived = waived
-        """Requirements a waiver accepts for now: their failures are recorded, never raised."""
-        """Whether SHOULD failures count (``--sessionapi-strict``); suites may read it, e.g. to
-        decide whether a deviation the docs leave open stops a scenario."""
+        self.policy = policy
+        """The run's :class:`~.policy.Policy`: it alone says which failure blocks (is raised, fails
+        the test); a waived one is recorded, never raised."""
         self.observations: dict[str, list[Observation]] = {}
         self.findings: list[Finding] = []
 
@@ -133,10 +125,10 @@ class TestRecorder:
         """Soft check: a failure is recorded against ``requirement_id`` and the test goes on.
 
         ``hard`` (inside Hypothesis or a state machine): when a failure of ``requirement_id``
-        blocks the run (see :meth:`blocks`), it is raised as :meth:`require` raises it, so
+        blocks the run (the policy says), it is raised as :meth:`require` raises it, so
         Hypothesis shrinks it; a lenient SHOULD failure stays soft and the search goes on."""
         find_requirement(requirement_id)  # an unknown ID is a bug in the suite: fail loudly
-        if hard and self.blocks(requirement_id):
+        if hard and self.policy.blocks(requirement_id):
             with self.require(requirement_id):
                 yield
             return
@@ -207,7 +199,8 @@ class TestRecorder:
         to_raise = None
         if hard:
             to_raise = next(
-                (rid for rid, text in found.items() if text is not None and self.blocks(rid)), None
+                (rid for rid, text in found.items() if text is not None and self.policy.blocks(rid)),
+                None,
             )
         for requirement_id, text in sorted(found.items(), key=lambda item: item[1] is not None):
             if requirement_id == to_raise:
@@ -239,12 +232,11 @@ class TestRecorder:
         if not any(f.requirement == requirement_id and f.text == text for f in self.findings):
             self.findings.append(Finding(requirement_id, text))
 
-    def blocks(self, requirement_id: str) -> bool:
-        """Whether a failure of ``requirement_id`` fails the run: a MUST, or anything in strict
-        mode."""
-        if requirement_id in self.waived:
-            return False
-        return self.strict or find_requirement(requirement_id).blocking
+    @property
+    def strict(self) -> bool:
+        """Whether SHOULD failures count (``--sessionapi-fail-on`` should or incomplete); suites
+        may read it, e.g. to decide whether a deviation the docs leave open stops a scenario."""
+        return self.policy.strict
 
     # -- outcome ---------------------------------------------------------------------------
     def status_of(self, requirement_id: str) -> Status | None:
@@ -266,11 +258,8 @@ class TestRecorder:
     def failures(self) -> list[Observation]:
         return [o for bucket in self.observations.values() for o in bucket if o.status == "fail"]
 
-    def blocking_failures(self, strict: bool) -> list[Observation]:
-        return [
-            o for o in self.failures()
-            if (strict or o.requirement.blocking) and o.requirement.id not in self.waived
-        ]
+    def blocking_failures(self) -> list[Observation]:
+        return self.policy.blocking(self.failures())
 
     def failure_text(self, failures: list[Observation], shown: set[str] | None = None) -> str:
         """The failures, each with the statement and source the first time a run shows it; when
@@ -291,12 +280,12 @@ class TestRecorder:
                 lines.append(f"  found: {message}")
         return "\n".join(lines)
 
-    def warn_advisories(self, strict: bool, where: tuple[str, int] | None = None) -> None:
+    def warn_advisories(self, where: tuple[str, int] | None = None) -> None:
         """Warn of what failed without failing the test. ``where`` (the test's file, as the
         reports name it, and line) is where the warning is shown: never this module's line."""
-        blocking = self.blocking_failures(strict)
+        blocking = self.blocking_failures()
         # A waived MUST is not a SHOULD: it is said apart, as what the waiver accepted.
-        waived = [o for o in self.failures() if o.requirement.id in self.waived]
+        waived = [o for o in self.failures() if o.requirement.id in self.policy.waived]
         advisory = [o for o in self.failures() if o not in blocking and o not in waived]
         for failures, heading in (
             (advisory, "SHOULD-level requirement(s) not met (reported, not failing the run)"),
@@ -319,6 +308,29 @@ class RequirementResult:
     waiver: Any = None
     """The waiver that accepts this failure for now (status ``fail`` stays what was found; the
     reports say ``waived``)."""
+
+    # -- the one serialisation: conformance.json's status/tests/messages, and the xdist wire ----
+    def to_dict(self) -> dict[str, Any]:
+        return {"status": self.status, "tests": list(self.tests), "messages": list(self.messages)}
+
+    @classmethod
+    def from_dict(cls, requirement_id: str, data: Mapping[str, Any]) -> RequirementResult:
+        return cls(find_requirement(requirement_id), data["status"], list(data["tests"]), list(data["messages"]))
+
+    def merge(self, other: RequirementResult) -> None:
+        """Add what another process found of the same requirement: statuses merge as within one
+        run (a failure wins over a pass, a pass over a skip)."""
+        for nodeid in other.tests:
+            if nodeid not in self.tests:
+                self.tests.append(nodeid)
+        if _PRECEDENCE[other.status] > _PRECEDENCE[self.status]:
+            self.status = other.status
+            if other.status != "fail":
+                self.messages = []
+        if other.status == self.status:
+            for message in other.messages:
+                if message not in self.messages and len(self.messages) < _MAX_MESSAGES:
+                    self.messages.append(message)
 
 
 @dataclass
@@ -375,6 +387,45 @@ class RunFacts:
         if reason not in reasons:
             reasons.append(reason)
 
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            f.name: dict(value) if isinstance(value := getattr(self, f.name), Counter) else value
+            for f in fields(self)
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> RunFacts:
+        facts = cls()
+        for f in fields(cls):
+            if f.name in data:
+                kept = getattr(facts, f.name)
+                setattr(facts, f.name, Counter(data[f.name]) if isinstance(kept, Counter) else data[f.name])
+        return facts
+
+    def merge(self, theirs: RunFacts) -> None:
+        """Add another process's facts: counts add up (the selection is the largest any worker
+        collected: each collects the whole of it), reasons and problems are kept once."""
+        for api, count in theirs.suite_tests.items():
+            self.suite_tests[api] = max(self.suite_tests[api], count)
+        self.tests_finished.update(theirs.tests_finished)
+        self.tests_started.update(theirs.tests_started)
+        self.ctrl_c = self.ctrl_c or theirs.ctrl_c
+        self.hypothesis = self.hypothesis or theirs.hypothesis
+        for api, reasons in theirs.cut_short_tests.items():
+            for reason in reasons:
+                self.cut_short(api, reason)
+        for reason in theirs.stopped:
+            self.stop(reason)
+        for api, line in theirs.setup_problems.items():
+            self.setup_problems.setdefault(api, line)
+        self.requests.update(theirs.requests)
+        self.resent.update(theirs.resent)
+        for api, lines in theirs.replay_gaps.items():
+            for line in lines:
+                self.replay_gap(api, line)
+        for api, seconds in theirs.waited_s.items():
+            self.waited_s[api] = round(self.waited_s.get(api, 0.0) + seconds, 3)
+
     def interruption(self, api: str | None = None) -> str | None:
         """``interrupted after 17 of 22 tests: Ctrl-C (KeyboardInterrupt)`` (of one API's tests,
         or of all), ``cut short: <test> timed out``, or None when the run went to its end."""
@@ -405,15 +456,6 @@ class Ledger:
         self.exit_status: int | None = None
         self.facts = RunFacts()
 
-    def blocking_failures(self, strict: bool) -> list[RequirementResult]:
-        """Failed requirements that fail the run: every MUST, and under the strict profile every
-        requirement. However the test that recorded them ended (passed, skipped, xfailed, errored),
-        these decide the exit status."""
-        return [
-            r for r in self.results.values()
-            if r.status == "fail" and r.waiver is None and (strict or r.requirement.blocking)
-        ]
-
     def apply_waivers(self, waivers: Iterable[Any]) -> dict[str, list[tuple[Any, str]]]:
         """Mark each failure a waiver accepts; per API, every waiver with its state: ``applied``
         (it accepted a failure of this run) or ``stale`` (its requirement did not fail)."""
@@ -426,80 +468,40 @@ class Ledger:
             states.setdefault(waiver.api, []).append((waiver, "applied" if applied else "stale"))
         return states
 
-    # -- pytest-xdist: each worker sends its ledger to the controller through ``workeroutput`` --
-    def to_wire(self) -> dict[str, Any]:
+    # -- the one serialisation: a pytest-xdist worker's ``workeroutput``, the ledger a judged
+    # replay hands back, and (per requirement) conformance.json's status, tests and messages --
+    def to_dict(self) -> dict[str, Any]:
         """A JSON-able copy of everything the reports are built from."""
-        facts = self.facts
         return {
-            "results": {
-                rid: {"status": r.status, "tests": r.tests, "messages": r.messages}
-                for rid, r in self.results.items()
-            },
+            "results": {rid: r.to_dict() for rid, r in self.results.items()},
             "findings": [[f.requirement, f.text] for found in self.findings.values() for f in found],
             "apis_collected": sorted(self.apis_collected),
-            "facts": {
-                "suite_tests": dict(facts.suite_tests),
-                "tests_finished": dict(facts.tests_finished),
-                "tests_started": dict(facts.tests_started),
-                "stopped": facts.stopped,
-                "ctrl_c": facts.ctrl_c,
-                "cut_short_tests": facts.cut_short_tests,
-                "hypothesis": facts.hypothesis,
-                "setup_problems": facts.setup_problems,
-                "requests": dict(facts.requests),
-                "resent": dict(facts.resent),
-                "waited_s": facts.waited_s,
-                "replay_gaps": facts.replay_gaps,
-            },
+            "facts": self.facts.to_dict(),
         }
 
-    def merge_wire(self, wire: dict[str, Any]) -> None:
-        """Add one worker's ledger: statuses merge as within one run (a failure wins over a pass,
-        a pass over a skip), counts add up."""
-        for requirement_id, data in wire["results"].items():
-            result = self.results.setdefault(
-                requirement_id, RequirementResult(find_requirement(requirement_id))
-            )
-            for nodeid in data["tests"]:
-                if nodeid not in result.tests:
-                    result.tests.append(nodeid)
-            status = data["status"]
-            if _PRECEDENCE[status] > _PRECEDENCE[result.status]:
-                result.status = status
-                if status != "fail":
-                    result.messages = []
-            if status == result.status:
-                for message in data["messages"]:
-                    if message not in result.messages and len(result.messages) < _MAX_MESSAGES:
-                        result.messages.append(message)
-        for requirement_id, text in wire["findings"]:
-            api = api_of(requirement_id) or "?"
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Ledger:
+        ledger = cls()
+        ledger.results = {rid: RequirementResult.from_dict(rid, r) for rid, r in data["results"].items()}
+        for requirement_id, text in data["findings"]:
+            ledger.findings.setdefault(api_of(requirement_id) or "?", []).append(Finding(requirement_id, text))
+        ledger.apis_collected = set(data["apis_collected"])
+        ledger.facts = RunFacts.from_dict(data["facts"])
+        return ledger
+
+    def merge(self, other: Ledger) -> None:
+        """Add another process's ledger (a pytest-xdist worker's, a judged replay's)."""
+        for requirement_id, theirs in other.results.items():
+            if requirement_id in self.results:
+                self.results[requirement_id].merge(theirs)
+            else:
+                self.results[requirement_id] = RequirementResult(theirs.requirement)
+                self.results[requirement_id].merge(theirs)
+        for api, found in other.findings.items():
             known = self.findings.setdefault(api, [])
-            finding = Finding(requirement_id, text)
-            if finding not in known:
-                known.append(finding)
-        self.apis_collected.update(wire["apis_collected"])
-        facts, theirs = self.facts, wire["facts"]
-        for api, count in theirs["suite_tests"].items():
-            facts.suite_tests[api] = max(facts.suite_tests[api], count)
-        facts.tests_finished.update(theirs["tests_finished"])
-        facts.tests_started.update(theirs["tests_started"])
-        facts.ctrl_c = facts.ctrl_c or theirs["ctrl_c"]
-        facts.hypothesis = facts.hypothesis or theirs["hypothesis"]
-        for api, reasons in theirs["cut_short_tests"].items():
-            for reason in reasons:
-                facts.cut_short(api, reason)
-        for reason in theirs["stopped"]:
-            facts.stop(reason)
-        for api, line in theirs["setup_problems"].items():
-            facts.setup_problems.setdefault(api, line)
-        facts.requests.update(theirs["requests"])
-        facts.resent.update(theirs["resent"])
-        for api, lines in theirs.get("replay_gaps", {}).items():
-            for line in lines:
-                facts.replay_gap(api, line)
-        for api, seconds in theirs.get("waited_s", {}).items():
-            facts.waited_s[api] = round(facts.waited_s.get(api, 0.0) + seconds, 3)
+            known.extend(finding for finding in found if finding not in known)
+        self.apis_collected.update(other.apis_collected)
+        self.facts.merge(other.facts)
 
     def declare(self, requirement_id: str, nodeid: str) -> None:
         result = self.results.setdefault(

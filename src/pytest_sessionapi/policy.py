@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import fnmatch
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from .errors import ConfigError
+from .verdicts import UNTESTED
 
 FAIL_ON = ("must", "should", "incomplete")
 """Each level includes the ones before it: ``should`` fails the run on any failed requirement
@@ -35,6 +37,136 @@ def parse_fail_on(value: str | None, strict: bool, origin: str) -> str:
             f"{origin}: 'must' contradicts --sessionapi-strict (which means 'should'); drop one"
         )
     return wanted
+
+
+SETUP_ERROR_EXIT_STATUS = 4
+"""The exit status of a run whose only problem is an API that could not be set up: the same as
+pytest's usage error, since both say "fix how the run is configured", and never 1, which says
+"the endpoint is nonconformant"."""
+
+_KEPT_EXIT_STATUSES = (2, 3, 4)
+"""pytest's interrupted, internal error and usage error: the run's own outcome, kept whatever the
+ledger says (an interrupted run that found a MUST failure still exits 2; its report says
+``nonconformant``)."""
+
+class _Judged(Protocol):
+    """A failure or a requirement result: a requirement and what was found of it."""
+
+    @property
+    def requirement(self) -> Any: ...
+
+    @property
+    def status(self) -> str: ...
+
+
+_J = TypeVar("_J", bound=_Judged)
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The one place that answers "does this block?": a failure, a requirement result, an API's
+    verdict, the run's exit status, from the requirement's level, ``--sessionapi-fail-on`` and the
+    waivers. The per-test recorder (JUnit), the ledger, the reports (conformance.json) and the
+    exit status all ask it, so they cannot disagree."""
+
+    fail_on: str = "must"
+    waivers: tuple[Waiver, ...] = ()
+    requirement_patterns: tuple[str, ...] = ()
+    budget_s: float | None = None
+    """How long each API's run may take (``--sessionapi-budget``), from its first test."""
+
+    @classmethod
+    def of(cls, strict: bool) -> Policy:
+        """The policy of a report that says only whether it was strict (``sessionapi judge``, a
+        certification bundle re-checked): no waivers, SHOULD failures count when strict."""
+        return cls("should" if strict else "must")
+
+    @property
+    def strict(self) -> bool:
+        """Whether every failed requirement blocks, not only a failed MUST (``should`` and
+        ``incomplete``, or ``--sessionapi-strict``)."""
+        return self.fail_on != "must"
+
+    @property
+    def waived(self) -> frozenset[str]:
+        return frozenset(w.requirement for w in self.waivers)
+
+    def blocks(self, requirement_id: str, level: str | None = None) -> bool:
+        """Whether a failure of ``requirement_id`` fails the run: never while a waiver accepts
+        it; a MUST always; a SHOULD when ``--sessionapi-fail-on`` is should or incomplete."""
+        if requirement_id in self.waived:
+            return False
+        if self.strict:
+            return True
+        if level is None:
+            from .requirements import find_requirement
+
+            level = find_requirement(requirement_id).level
+        return level == "MUST"
+
+    def blocking(self, judged: Iterable[_J]) -> list[_J]:
+        """The failures (test observations or run results) among ``judged`` that block."""
+        return [
+            item for item in judged
+            if item.status == "fail" and self.blocks(item.requirement.id, item.requirement.level)
+        ]
+
+    def verdict(
+        self,
+        requirements: list[dict[str, Any]],
+        *,
+        setup_problem: str | None = None,
+        interruption: str | None = None,
+    ) -> str:
+        """An API's verdict from its requirements as conformance.json lists them (a failure a
+        waiver accepts is listed ``waived``, not ``fail``)."""
+        if setup_problem:
+            return "error"
+        if any(r["status"] == "fail" and self.blocks(r["id"], r["level"]) for r in requirements):
+            return "nonconformant"
+        if interruption:
+            return "incomplete"
+        if any(r["status"] in UNTESTED for r in requirements if r["level"] == "MUST"):
+            return "incomplete"
+        return "conformant"
+
+    def verdict_blocks(self, verdict: str) -> bool:
+        """Whether an API's verdict fails the run: ``nonconformant`` always, ``incomplete`` under
+        ``--sessionapi-fail-on=incomplete``."""
+        return verdict == "nonconformant" or (verdict == "incomplete" and self.fail_on == "incomplete")
+
+    def exit_status(
+        self,
+        pytest_status: int,
+        ledger: Any,
+        *,
+        verdicts: Iterable[str] = (),
+        failed_apis: Iterable[str | None] | None = None,
+    ) -> int:
+        """The run's exit status, from the requirement ledger first: a blocking failure recorded
+        anywhere is 1 however its test ended (a waived one is not blocking); so is a verdict that
+        blocks (an incomplete API under ``--sessionapi-fail-on=incomplete``); a Ctrl-C that
+        something swallowed is still 2; an API that could not be set up (and nothing else wrong)
+        is :data:`SETUP_ERROR_EXIT_STATUS`. An API reported ``error`` (its endpoint stopped
+        answering part-way) is not a conformance result: neither its failed requirements nor its
+        failed tests (``failed_apis``, the API of each failed test) make the exit status 1."""
+        from .requirements import api_of
+
+        if pytest_status in _KEPT_EXIT_STATUSES:
+            return pytest_status
+        if ledger.facts.ctrl_c:
+            return 2
+        errored = set(ledger.facts.setup_problems)
+        if any(api_of(r.requirement.id) not in errored for r in self.blocking(ledger.results.values())):
+            return 1
+        if any(self.verdict_blocks(verdict) for verdict in verdicts):
+            return 1
+        if ledger.facts.replay_gaps and pytest_status in (0, 5):
+            return SETUP_ERROR_EXIT_STATUS  # the recording does not hold the run: fix the recording
+        failed_elsewhere = failed_apis is None or any(api not in errored for api in failed_apis)
+        if errored and (pytest_status in (0, 5) or (pytest_status == 1 and not failed_elsewhere)):
+            return SETUP_ERROR_EXIT_STATUS
+        return pytest_status
 
 
 # -- waivers -------------------------------------------------------------------------------

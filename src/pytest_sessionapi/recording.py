@@ -104,10 +104,10 @@ def configure(config: Any) -> None:
     """Called once the runtime is configured: turns ``--sessionapi-record`` /
     ``--sessionapi-replay`` into a recorder or a replay plan, and registers the hooks that tell
     them which test is running."""
-    from .runtime import STATE_KEY, _setting
+    from .runtime import STATE_KEY, setting
 
-    record_value, record_origin, record_base = _setting(config, "sessionapi_record")
-    replay_value, replay_origin, replay_base = _setting(config, "sessionapi_replay")
+    record_value, record_origin, record_base = setting(config, "sessionapi_record")
+    replay_value, replay_origin, replay_base = setting(config, "sessionapi_replay")
     if not (record_value or replay_value):
         return
     state = config.stash[STATE_KEY]
@@ -217,10 +217,11 @@ class TrafficPlugin:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_setup(self, item: Any) -> None:
-        from .runtime import NotTested, _plans_only, _test_id
+        from .outcomes import NotTested
+        from .runtime import plans_only, reported_id
 
         api = self._api(item)
-        if api is None or _plans_only(item.config):
+        if api is None or plans_only(item.config):
             return
         self._attach(api)
         if api not in self._started:
@@ -238,7 +239,7 @@ class TrafficPlugin:
                 self.state.preflight(api)
             finally:
                 self.traffic.end(key, api)
-        test = _test_id(item)
+        test = reported_id(item)
         if self.traffic.replaying and not self.traffic.has_cassette(test):
             self.state.ledger.facts.tests_started[api] += 1
             if test in (self.traffic.index[api].get("tests") or []):
@@ -263,18 +264,18 @@ class TrafficPlugin:
         except BaseException:
             message = self._mismatch(item)
             if message is not None:
-                from .runtime import _recorder
+                from .runtime import recorder_of
 
                 # The recording does not fit: what the test had not judged was not tested.
-                _recorder(item).settle_unrecorded("not-tested", message)
+                recorder_of(item).settle_unrecorded("not-tested", message)
             raise
 
     def _mismatch(self, item: Any) -> str | None:
         if not self.traffic.replaying:
             return None
-        from .runtime import _test_id
+        from .runtime import reported_id
 
-        return self.traffic.mismatches.get(_test_id(item))
+        return self.traffic.mismatches.get(reported_id(item))
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item: Any, call: Any) -> Iterator[Any]:
@@ -309,18 +310,18 @@ class TrafficPlugin:
         finally:
             api = self._api(item)
             if api is not None and self.traffic.current is not None:
-                from .runtime import _test_id
+                from .runtime import reported_id
 
-                self.traffic.end(_test_id(item), api)
+                self.traffic.end(reported_id(item), api)
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: Any) -> None:
         self.traffic.suite_inputs.uninstall()
         if self.traffic.replaying:
             return
-        from .runtime import _hypothesis_settings
+        from .runtime import hypothesis_settings
 
-        hypothesis = {**_hypothesis_settings(session.config), "forced_seed": self.traffic.hypothesis_seed}
+        hypothesis = {**hypothesis_settings(session.config), "forced_seed": self.traffic.hypothesis_seed}
         for api in self.state.plan.selected:
             if api not in self.traffic.started:
                 continue

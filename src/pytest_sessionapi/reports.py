@@ -11,108 +11,40 @@ import os
 import tempfile
 from collections import Counter
 from datetime import UTC, datetime
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from . import __version__
 from .plan import TargetPlan
-from .ledger import Ledger
+from .ledger import Ledger, RequirementResult
+from .policy import Policy, selected
 from .redaction import RedactorSet
 from .registry import all_apis
 from .requirements import load_catalogue
-from .verdicts import UNTESTED, VERDICT_TEXT, incomplete_reason
+from .verdicts import VERDICT_TEXT, incomplete_reason
 from .html_report import render_html
 
 SCHEMA_VERSION = 1
-
-
-SETUP_ERROR_EXIT_STATUS = 4
-"""The exit status of a run whose only problem is an API that could not be set up: the same as
-pytest's usage error, since both say "fix how the run is configured", and never 1, which says
-"the endpoint is nonconformant"."""
-
-_KEPT_EXIT_STATUSES = (2, 3, 4)
-"""pytest's interrupted, internal error and usage error: the run's own outcome, kept whatever the
-ledger says (an interrupted run that found a MUST failure still exits 2; its report says
-``nonconformant``)."""
-
-
-def verdict_of(
-    requirements: list[dict[str, Any]],
-    strict: bool,
-    *,
-    setup_problem: str | None = None,
-    interruption: str | None = None,
-) -> str:
-    if setup_problem:
-        return "error"
-    blocking = [r for r in requirements if r["level"] == "MUST" or strict]
-    if any(r["status"] == "fail" for r in blocking):
-        return "nonconformant"
-    if interruption:
-        return "incomplete"
-    if any(r["status"] in UNTESTED for r in requirements if r["level"] == "MUST"):
-        return "incomplete"
-    return "conformant"
-
-
-def decide_exit_status(
-    pytest_status: int,
-    ledger: Ledger,
-    strict: bool,
-    *,
-    fail_on: str = "must",
-    verdicts: Iterable[str] = (),
-    failed_apis: Iterable[str | None] | None = None,
-) -> int:
-    """The run's exit status, from the requirement ledger first: a blocking failure recorded
-    anywhere is 1 however its test ended (a waived one is not blocking); under
-    ``--sessionapi-fail-on=incomplete`` so is an incomplete API; a Ctrl-C that something
-    swallowed is still 2; an API that could not be set up (and nothing else wrong) is
-    :data:`SETUP_ERROR_EXIT_STATUS`. An API reported ``error`` (its endpoint stopped answering
-    part-way) is not a conformance result: neither its failed requirements nor its failed tests
-    (``failed_apis``, the API of each failed test) make the exit status 1."""
-    from .requirements import api_of
-
-    if pytest_status in _KEPT_EXIT_STATUSES:
-        return pytest_status
-    if ledger.facts.ctrl_c:
-        return 2
-    errored = set(ledger.facts.setup_problems)
-    if any(api_of(r.requirement.id) not in errored for r in ledger.blocking_failures(strict)):
-        return 1
-    if fail_on == "incomplete" and "incomplete" in verdicts:
-        return 1
-    if ledger.facts.replay_gaps and pytest_status in (0, 5):
-        return SETUP_ERROR_EXIT_STATUS  # the recording does not hold the run: fix the recording
-    failed_elsewhere = failed_apis is None or any(api not in errored for api in failed_apis)
-    if errored and (pytest_status in (0, 5) or (pytest_status == 1 and not failed_elsewhere)):
-        return SETUP_ERROR_EXIT_STATUS
-    return pytest_status
 
 
 def build_document(
     plan: TargetPlan,
     ledger: Ledger,
     *,
-    strict: bool,
+    policy: Policy,
     started_at: datetime,
     redact: RedactorSet,
-    waivers: Iterable[Any] = (),
-    requirement_patterns: tuple[str, ...] = (),
-    fail_on: str | None = None,
     evidence: dict[str, dict[str, str]] | None = None,
 ) -> dict[str, Any]:
-    """``evidence``: the wire of each failed test (:mod:`.evidence`), by node ID; each failed or
-    waived requirement carries that of the tests that failed it."""
-    from .policy import selected
-
+    """``policy`` decides each API's verdict (levels, fail-on, waivers). ``evidence``: the wire of
+    each failed test (:mod:`.evidence`), by node ID; each failed or waived requirement carries
+    that of the tests that failed it."""
     evidence = evidence or {}
+    requirement_patterns = policy.requirement_patterns
 
     apis: dict[str, Any] = {}
     facts = ledger.facts
-    waiver_states = ledger.apply_waivers(waivers)
+    waiver_states = ledger.apply_waivers(policy.waivers)
     for name, api in all_apis().items():
         catalogue = load_catalogue(name) if name in plan.selected else None
         entry: dict[str, Any] = {"title": api.title, "target": plan.describe(name)}
@@ -129,6 +61,8 @@ def build_document(
         requirements = []
         for requirement in load_catalogue(name):
             result = ledger.results.get(requirement.id)
+            # What the run recorded, in the ledger's own serialisation (the xdist wire's too).
+            recorded = (result or RequirementResult(requirement)).to_dict()
             if result is not None and result.waiver is not None:
                 status = "waived"
             elif result is not None and (result.status != "not-tested" or result.messages):
@@ -147,8 +81,8 @@ def build_document(
                     "source": requirement.source,
                     **_quoted(requirement, catalogue),
                     **({"decision": requirement.decision} if requirement.decision else {}),
-                    "tests": list(result.tests) if result else [],
-                    "messages": [redact.text(m) for m in result.messages] if result else [],
+                    "tests": recorded["tests"],
+                    "messages": [redact.text(m) for m in recorded["messages"]],
                     **_evidence_of(status, result, evidence, redact),
                     **(
                         {"waiver": result.waiver.as_report("applied")}
@@ -161,9 +95,7 @@ def build_document(
             counts[item["level"]][item["status"]] += 1
         setup_problem = facts.setup_problems.get(name)
         interruption = facts.interruption(name)
-        verdict = verdict_of(
-            requirements, strict, setup_problem=setup_problem, interruption=interruption
-        )
+        verdict = policy.verdict(requirements, setup_problem=setup_problem, interruption=interruption)
         reason = setup_problem if verdict == "error" else interruption
         if verdict == "incomplete" and not reason:
             reason = incomplete_reason(requirements)
@@ -189,8 +121,8 @@ def build_document(
         "tool": {"name": "pytest-sessionapi", "version": __version__},
         "started_at": started_at.isoformat(timespec="seconds"),
         "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "strict": strict,
-        "fail_on": fail_on or ("should" if strict else "must"),
+        "strict": policy.strict,
+        "fail_on": policy.fail_on,
         **({"requirement_selection": list(requirement_patterns)} if requirement_patterns else {}),
         "exit_status": ledger.exit_status,
         "interrupted": facts.interruption(),

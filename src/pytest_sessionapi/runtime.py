@@ -3,6 +3,11 @@ requirement bookkeeping, failure diagnoses, reports.
 
 Registered by :func:`configure` (called from the entry-point module), so the decorators and pytest
 types live here and the entry point itself stays free of imports.
+
+What another layer of the plugin (recording.py) may use, and nothing else of this module:
+:data:`STATE_KEY` (the run), :func:`setting` (an option and where it came from),
+:func:`plans_only`, :func:`reported_id` (a test's ID in the reports), :func:`recorder_of` (a
+test's requirement recorder) and :func:`hypothesis_settings`.
 """
 
 from __future__ import annotations
@@ -21,33 +26,19 @@ import pytest
 from .errors import ConfigError
 from .outcomes import NotTested
 from .plan import TargetPlan, parse_api_selection, parse_variants, plan_targets
+from .policy import Policy
 from .redaction import RedactorSet
 
 if TYPE_CHECKING:  # the ledger loads with the first test, not with the plugin
     from .ledger import TestRecorder
 
 
-@dataclass(frozen=True)
-class RunPolicy:
-    fail_on: str = "must"
-    waivers: tuple[Any, ...] = ()
-    requirement_patterns: tuple[str, ...] = ()
-    budget_s: float | None = None
-    """How long each API's run may take (``--sessionapi-budget``), from its first test."""
-
-    @property
-    def waived(self) -> frozenset[str]:
-        return frozenset(w.requirement for w in self.waivers)
-
-
 @dataclass
 class RunState:
     plan: TargetPlan
     report_dir: Path
-    strict: bool
-    """Whether every failed requirement blocks the run (``--sessionapi-fail-on`` should or
-    incomplete, or ``--sessionapi-strict``), not only a failed MUST."""
-    policy: RunPolicy
+    policy: Policy
+    """The one answer to "does this block?" (level, ``--sessionapi-fail-on``, waivers)."""
     started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     active: bool = False
     redactors: RedactorSet = field(default_factory=RedactorSet)
@@ -79,6 +70,11 @@ class RunState:
     failed_apis: set[str | None] = field(default_factory=set)
     """The APIs of the tests that failed (None: a test of no API), seen by the process that
     writes the report: a failed test of an API reported ``error`` is not a conformance failure."""
+
+    @property
+    def strict(self) -> bool:
+        """Whether every failed requirement blocks the run, not only a failed MUST."""
+        return self.policy.strict
 
     @property
     def ledger(self) -> Any:
@@ -113,7 +109,7 @@ class RunState:
             self.clients[api] = module.Client(self.open_http(api, module.build_auth(target)), target)
         return self.clients[api]
 
-    def exchange_marks(self) -> dict[int, int]:
+    def exchange_marks(self) -> dict[Any, int]:
         from .transport import exchange_log
 
         marks = {}
@@ -121,10 +117,10 @@ class RunState:
             for client in clients:
                 log = exchange_log(client)
                 if log is not None:
-                    marks[id(log)] = log.count
+                    marks[log] = log.count
         return marks
 
-    def exchanges_since(self, marks: dict[int, int], limit: int = 3) -> list[Any]:
+    def exchanges_since(self, marks: dict[Any, int], limit: int = 3) -> list[Any]:
         from .transport import exchange_log
 
         found = []
@@ -133,7 +129,7 @@ class RunState:
                 log = exchange_log(client)
                 if log is None:
                     continue
-                new = log.count - marks.get(id(log), 0)
+                new = log.count - marks.get(log, 0)
                 if new > 0:
                     found.extend(list(log.exchanges)[-min(new, len(log.exchanges)):])
         return found[-limit:]
@@ -212,10 +208,10 @@ class RunState:
 
 STATE_KEY = pytest.StashKey[RunState]()
 RECORDER_KEY = pytest.StashKey[Any]()
-MARKS_KEY = pytest.StashKey[dict[int, int]]()
+MARKS_KEY = pytest.StashKey[dict[Any, int]]()
 
 
-def _setting(config: pytest.Config, ini: str) -> tuple[str | None, str, Path]:
+def setting(config: pytest.Config, ini: str) -> tuple[str | None, str, Path]:
     """The option's value, where it came from, and the folder relative paths resolve against:
     the command line beats the ini file; a path on the command line is relative to where pytest
     was invoked, a path in the ini file to the ini file's folder."""
@@ -229,11 +225,11 @@ def _setting(config: pytest.Config, ini: str) -> tuple[str | None, str, Path]:
 
 def configure(config: pytest.Config) -> None:
     try:
-        selection_value, selection_origin, _ = _setting(config, "sessionapi_api")
+        selection_value, selection_origin, _ = setting(config, "sessionapi_api")
         selection = parse_api_selection(selection_value, selection_origin)
-        variants_value, variants_origin, _ = _setting(config, "sessionapi_reference_variant")
+        variants_value, variants_origin, _ = setting(config, "sessionapi_reference_variant")
         variants = parse_variants(variants_value, variants_origin)
-        config_value, config_origin, config_base = _setting(config, "sessionapi_config")
+        config_value, config_origin, config_base = setting(config, "sessionapi_config")
         config_path = None
         if config_value:
             # As typed on the command line (pytest runs where it was invoked), so messages name
@@ -246,7 +242,7 @@ def configure(config: pytest.Config) -> None:
         plan = plan_targets(config_path, selection, variants, os.environ)
     except ConfigError as exc:
         raise pytest.UsageError(str(exc)) from None
-    report_value, report_origin, report_base = _setting(config, "sessionapi_report_dir")
+    report_value, report_origin, report_base = setting(config, "sessionapi_report_dir")
     # The default is relative to where pytest runs, never to the rootdir: with the suites
     # installed from a wheel the rootdir can be inside site-packages.
     report_dir = report_base / report_value if report_value else config.invocation_params.dir / "reports"
@@ -265,9 +261,7 @@ def configure(config: pytest.Config) -> None:
         policy = _policy(config, strict)
     except ConfigError as exc:
         raise pytest.UsageError(str(exc)) from None
-    state = RunState(
-        plan=plan, report_dir=report_dir, strict=policy.fail_on != "must", policy=policy
-    )
+    state = RunState(plan=plan, report_dir=report_dir, policy=policy)
     state.config = config
     config.stash[STATE_KEY] = state
     state.show = _terminal_line(config)
@@ -283,25 +277,25 @@ def configure(config: pytest.Config) -> None:
     config.pluginmanager.register(JUnitNames(config), JUNIT_NAMES)
 
 
-def _policy(config: pytest.Config, strict: bool) -> RunPolicy:
+def _policy(config: pytest.Config, strict: bool) -> Policy:
     from datetime import date
 
     from .policy import load_waivers, parse_duration, parse_fail_on, parse_requirement_selection
 
-    fail_on_value, fail_on_origin, _ = _setting(config, "sessionapi_fail_on")
+    fail_on_value, fail_on_origin, _ = setting(config, "sessionapi_fail_on")
     fail_on = parse_fail_on(fail_on_value, strict, fail_on_origin)
-    budget_value, budget_origin, _ = _setting(config, "sessionapi_budget")
+    budget_value, budget_origin, _ = setting(config, "sessionapi_budget")
     budget_s = parse_duration(budget_value, budget_origin)
-    waivers_value, waivers_origin, waivers_base = _setting(config, "sessionapi_waivers")
+    waivers_value, waivers_origin, waivers_base = setting(config, "sessionapi_waivers")
     waivers: list[Any] = []
     if waivers_value:
         path = Path(waivers_value)
         if waivers_origin.startswith("ini") and not path.is_absolute():
             path = waivers_base / path
         waivers = load_waivers(path, date.today())
-    selection_value, selection_origin, _ = _setting(config, "sessionapi_requirement")
+    selection_value, selection_origin, _ = setting(config, "sessionapi_requirement")
     patterns = parse_requirement_selection(selection_value, selection_origin)
-    return RunPolicy(fail_on, tuple(waivers), patterns, budget_s)
+    return Policy(fail_on, tuple(waivers), patterns, budget_s)
 
 
 def _terminal_line(config: pytest.Config) -> Callable[[str], None]:
@@ -457,10 +451,10 @@ def _declared(item: pytest.Item) -> tuple[str, ...]:
 
 def _where(item: pytest.Item) -> tuple[str, int]:
     """The test's file as the reports name it, and its line: where its warnings are shown."""
-    return _test_id(item).partition("::")[0], (item.location[1] or 0) + 1
+    return reported_id(item).partition("::")[0], (item.location[1] or 0) + 1
 
 
-def _test_id(item: pytest.Item) -> str:
+def reported_id(item: pytest.Item) -> str:
     """The test's ID in the reports: ``suites/<api>/test_x.py::test_y`` however the suites were
     launched (from a checkout, from the wheel with ``--pyargs``, from another directory), so two
     reports of the same suites can be compared line by line."""
@@ -475,15 +469,14 @@ def _test_id(item: pytest.Item) -> str:
     return item.nodeid
 
 
-def _recorder(item: pytest.Item) -> Any:
+def recorder_of(item: pytest.Item) -> Any:
+    """The test's requirement recorder (the ``sessionapi_conformance`` fixture), made once."""
     recorder = item.stash.get(RECORDER_KEY, None)
     if recorder is None:
         from .ledger import TestRecorder
 
         state = _state(item.config)
-        recorder = TestRecorder(
-            _test_id(item), _declared(item), strict=state.strict, waived=state.policy.waived
-        )
+        recorder = TestRecorder(reported_id(item), _declared(item), state.policy)
         item.stash[RECORDER_KEY] = recorder
     return recorder
 
@@ -556,7 +549,7 @@ def _by_status(counts: dict[str, int]) -> list[tuple[str, int]]:
     return [(status, counts[status]) for status in _STATUS_ORDER if counts.get(status)]
 
 
-def _hypothesis_settings(config: pytest.Config) -> dict[str, Any]:
+def hypothesis_settings(config: pytest.Config) -> dict[str, Any]:
     """The profile the suites' property-based tests ran under and the seed, if one was given:
     with ``derandomize`` (the default ``sessionapi-ci`` profile) the same run generates the same
     inputs; otherwise ``--hypothesis-seed=<seed>`` repeats it."""
@@ -576,7 +569,7 @@ def _hypothesis_settings(config: pytest.Config) -> dict[str, Any]:
     }
 
 
-def _plans_only(config: pytest.Config) -> bool:
+def plans_only(config: pytest.Config) -> bool:
     """``--setup-plan`` and ``--setup-only`` go through the setup hooks but run no test."""
     return bool(getattr(config.option, "setupplan", False) or getattr(config.option, "setuponly", False))
 
@@ -704,7 +697,7 @@ class RuntimePlugin:
                         f"{item.nodeid}: requirement {requirement_id} does not belong to {api}"
                     )
                 try:
-                    ledger.declare(requirement_id, _test_id(item))
+                    ledger.declare(requirement_id, reported_id(item))
                     level = find_requirement(requirement_id).level
                     # JUnit XML shows the requirement IDs and levels on every test case.
                     item.user_properties.append(("requirement", f"{requirement_id} ({level})"))
@@ -720,7 +713,7 @@ class RuntimePlugin:
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
         api = _api_of_item(item)
-        if api is None or _plans_only(item.config):
+        if api is None or plans_only(item.config):
             return
         state = _state(item.config)
         if state.interrupt_seen:
@@ -744,7 +737,7 @@ class RuntimePlugin:
         if item.get_closest_marker("sessionapi") is None:
             return (yield)
         state = _state(item.config)
-        recorder = _recorder(item)
+        recorder = recorder_of(item)
         try:
             with _server_error_watch(item, state, recorder), \
                     _client_readability_watch(item, state, recorder):
@@ -762,12 +755,12 @@ class RuntimePlugin:
                 # No answer was judged: the endpoint stopped answering, the budget is spent, or
                 # the account stayed rate limited. What the test had not judged is not-tested.
                 recorder.settle_unrecorded("not-tested", unjudged)
-                if not recorder.blocking_failures(state.strict):
+                if not recorder.blocking_failures():
                     raise NotTested(unjudged) from None
-                raise RequirementFailure(recorder.failure_text(recorder.blocking_failures(state.strict))) from None
+                raise RequirementFailure(recorder.failure_text(recorder.blocking_failures())) from None
 
             if isinstance(exc, pytest.skip.Exception | pytest.xfail.Exception):
-                blocking = recorder.blocking_failures(state.strict)
+                blocking = recorder.blocking_failures()
                 if blocking:
                     # A failure the test already recorded is not undone by giving up afterwards.
                     raise RequirementFailure(recorder.failure_text(blocking)) from None
@@ -784,18 +777,18 @@ class RuntimePlugin:
                 )
             else:
                 recorder.settle_unrecorded("fail", describe_exception(exc))
-            if not recorder.blocking_failures(state.strict):
-                recorder.warn_advisories(state.strict, _where(item))
+            if not recorder.blocking_failures():
+                recorder.warn_advisories(_where(item))
                 return None
             raise
         if state.interrupt_seen:
             raise KeyboardInterrupt("Ctrl-C: the run stops")
-        blocking = recorder.blocking_failures(state.strict)
+        blocking = recorder.blocking_failures()
         if blocking:
             from .ledger import RequirementFailure
 
             raise RequirementFailure(recorder.failure_text(blocking))
-        recorder.warn_advisories(state.strict, _where(item))
+        recorder.warn_advisories(_where(item))
         return result
 
     @pytest.hookimpl(wrapper=True)
@@ -811,7 +804,7 @@ class RuntimePlugin:
             path, line, reason = report.longrepr
             report.longrepr = (path, line, re.sub(r"^[\w.]*NotTested: ", "Skipped: ", reason))
         state = _state(item.config)
-        recorder = _recorder(item)
+        recorder = recorder_of(item)
         excinfo = call.excinfo
         if state.interrupt_seen:
             pass  # settled below, at teardown: nothing this test says any more is believed
@@ -876,8 +869,8 @@ class RuntimePlugin:
         unusable = _buried(excinfo.value, UnusableResponse)
         from .ledger import attributed_requirements
 
-        recorder = _recorder(item)
-        failures = recorder.blocking_failures(state.strict)
+        recorder = recorder_of(item)
+        failures = recorder.blocking_failures()
         hard_check = bool(attributed_requirements(excinfo.value)) and bool(failures)
         if excinfo.errisinstance(RequirementFailure) or hard_check:
             # The requirement first: JUnit's failure message is the first line CI systems show.
@@ -986,7 +979,9 @@ class RuntimePlugin:
         state.parallel_run_id = getattr(node, "workerinput", {}).get("testrunuid")
         wire = getattr(node, "workeroutput", {}).get("sessionapi")
         if wire is not None:
-            state.ledger.merge_wire(wire)
+            from .ledger import Ledger
+
+            state.ledger.merge(Ledger.from_dict(wire))
             state.active = state.active or bool(wire["apis_collected"])
         if error:
             state.ledger.facts.stop(f"pytest-xdist worker {node.gateway.id} went down ({error})")
@@ -1013,28 +1008,26 @@ class RuntimePlugin:
                 facts.resent.update(state.requests_by_api("retries"))
                 for api, seconds in state.waited_by_api().items():
                     facts.waited_s[api] = facts.waited_s.get(api, 0.0) + seconds
-                facts.hypothesis = _hypothesis_settings(config)
+                facts.hypothesis = hypothesis_settings(config)
             for reason in (session.shouldfail, session.shouldstop):
                 if reason:
                     facts.stop(f"{reason} (-x / --maxfail)" if "failure" in str(reason) else str(reason))
             if _is_xdist_worker(config):
                 # The controller writes the one report, from every worker's ledger.
-                config.workeroutput["sessionapi"] = ledger.to_wire()  # type: ignore[attr-defined]
+                config.workeroutput["sessionapi"] = ledger.to_dict()  # type: ignore[attr-defined]
                 return
             if not (state.active and sum(facts.tests_started.values())):
                 return  # nothing ran (--collect-only, -k selecting nothing): keep the last report
             from .evidence import of as evidence_of
-            from .reports import build_document, decide_exit_status, write_reports
+            from .reports import build_document, write_reports
 
             policy = state.policy
             document = build_document(
-                state.plan, ledger, strict=state.strict, started_at=state.started_at,
-                redact=state.redactors, waivers=policy.waivers,
-                requirement_patterns=policy.requirement_patterns, fail_on=policy.fail_on,
-                evidence=evidence_of(config),
+                state.plan, ledger, policy=policy, started_at=state.started_at,
+                redact=state.redactors, evidence=evidence_of(config),
             )
-            ledger.exit_status = decide_exit_status(
-                int(exitstatus), ledger, state.strict, fail_on=policy.fail_on,
+            ledger.exit_status = policy.exit_status(
+                int(exitstatus), ledger,
                 verdicts=[entry["verdict"] for entry in document["apis"].values()],
                 failed_apis=state.failed_apis,
             )
@@ -1053,7 +1046,7 @@ class RuntimePlugin:
         state = _state(config)
         if not state.document:
             return
-        from .reports import UNTESTED
+        from .verdicts import UNTESTED
         terminalreporter.section("sessionapi conformance")
         if state.document.get("interrupted"):
             terminalreporter.write_line(state.document["interrupted"], yellow=True)
@@ -1146,7 +1139,7 @@ class RuntimePlugin:
     def sessionapi_conformance(self, request: pytest.FixtureRequest) -> TestRecorder:
         """Per-test requirement recorder: ``with sessionapi_conformance.check(ID): ...``,
         ``sessionapi_conformance.record_batch(verdicts)``, ``.stop_not_tested(reason)``."""
-        return _recorder(request.node)
+        return recorder_of(request.node)
 
 
 def _marked_api(request: pytest.FixtureRequest) -> str:

@@ -498,7 +498,7 @@ def pytest_sessionfinish(session: Any) -> None:
 
     state = session.config.stash.get(STATE_KEY, None)
     if state is not None:
-        Path(target).write_text(json.dumps(state.ledger.to_wire()), encoding="utf-8")
+        Path(target).write_text(json.dumps(state.ledger.to_dict()), encoding="utf-8")
 
 
 def _suite_node(test: str) -> str:
@@ -516,6 +516,7 @@ def replay_recorded(folder: Path, api: str, tests: list[str], judged: Judged) ->
     """Judge the tests of one recording by replaying them offline through their suite: the same
     steps build the same ``Asked`` and the same rulebook judges each recorded answer."""
     from .launch import suites_path
+    from .ledger import Ledger
 
     with tempfile.TemporaryDirectory(prefix="sessionapi-judge-") as scratch:
         wire = Path(scratch) / "ledger.json"
@@ -532,7 +533,7 @@ def replay_recorded(folder: Path, api: str, tests: list[str], judged: Judged) ->
         if not wire.is_file():
             tail = (done.stdout + done.stderr).strip().splitlines()[-3:]
             raise ConfigError(f"{folder}: the replay of its {api} recording did not run ({' '.join(tail)})")
-        judged.ledger.merge_wire(json.loads(wire.read_text(encoding="utf-8")))
+        judged.ledger.merge(Ledger.from_dict(json.loads(wire.read_text(encoding="utf-8"))))
     judged.replayed.setdefault(api, []).extend(tests)
     judged.note(api, str(folder), 0)
 
@@ -593,7 +594,7 @@ NOT_EXERCISED = (
 def scope_verdict(entry: dict[str, Any], strict: bool) -> None:
     """Traffic speaks only of what it exercised: the verdict of a judgment is over the
     requirements some exchange exercised, and says so; the others stay ``not-tested``."""
-    from .reports import verdict_of
+    from .policy import Policy
 
     if entry["verdict"] in ("not-run", "error"):
         return
@@ -603,7 +604,7 @@ def scope_verdict(entry: dict[str, Any], strict: bool) -> None:
         if not requirement["tests"] and requirement["status"] == "not-tested":
             requirement["messages"] = [NOT_EXERCISED]
     if others:
-        entry["verdict"] = verdict_of(exercised, strict)
+        entry["verdict"] = Policy.of(strict).verdict(exercised)
         entry["verdict_reason"] = (
             f"judged on the {len(exercised)} requirements the traffic exercised; the other {others} "
             "are not-tested: no exchange in it exercised them"
@@ -611,6 +612,7 @@ def scope_verdict(entry: dict[str, Any], strict: bool) -> None:
 
 
 def main(files: list[str], report_dir: str, strict: bool) -> int:
+    from .policy import Policy
     from .redaction import Redactor, RedactorSet
     from .reports import build_document, write_reports
 
@@ -632,11 +634,12 @@ def main(files: list[str], report_dir: str, strict: bool) -> int:
     not_run = {name: "no exchange of this API in the traffic" for name in all_apis() if name not in judged.seen}
     plan = TrafficPlan(None, list(judged.seen), not_run, judged=judged)
     ledger = judged.ledger
-    document = build_document(plan, ledger, strict=strict, started_at=started, redact=redact)
+    policy = Policy.of(strict)
+    document = build_document(plan, ledger, policy=policy, started_at=started, redact=redact)
     for name, entry in document["apis"].items():
         if name in judged.foreign:  # a replayed recording's verdict is its suite's, as live
             scope_verdict(entry, strict)
-    status = 1 if ledger.blocking_failures(strict) else 0
+    status = 1 if policy.blocking(ledger.results.values()) else 0
     document["exit_status"] = status
     for path in write_reports(Path(report_dir), document, redact):
         print(f"report: {path}")

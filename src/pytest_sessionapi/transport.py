@@ -980,43 +980,32 @@ class TargetResources:
     """Told of each rate-limit or gateway wait (the runtime shows it on the terminal)."""
     breaker: Breaker = field(default_factory=Breaker)
 
+    def release(self) -> None:
+        """Stops the in-process server thread, if one was started (a later client starts a new
+        one): told when the target closes."""
+        with _RESOURCES_LOCK:
+            bridge, self.bridge = self.bridge, None
+        if bridge is not None:
+            bridge.close()
 
-_RESOURCES: dict[int, TargetResources] = {}
+
 _RESOURCES_LOCK = threading.Lock()
+"""Two threads opening the first clients of one target make one set of resources, one bridge."""
 
 
 def target_resources(target: EffectiveTarget) -> TargetResources:
-    """The resources of ``target``, made on first use; they go when the target is collected.
-
-    Keyed by the target object itself (not its API's name): a process may hold several targets
-    of one API at once (a run's, a variant's in a self-test, a test's own)."""
-    key = id(target)
+    """The resources of ``target``, made on first use and held by the target itself (not by its
+    API's name): a process may hold several targets of one API at once (a run's, a variant's in a
+    self-test, a test's own), each with its own."""
     with _RESOURCES_LOCK:
-        found = _RESOURCES.get(key)
+        found = target.held.get("transport")
         if found is None:
-            found = _RESOURCES[key] = TargetResources(
+            found = target.held["transport"] = TargetResources(
                 RateLimiter(target.max_rps, shared_limit_path(target)),
                 breaker=Breaker(target.settings.timeout_s),
             )
-            weakref.finalize(target, _RESOURCES.pop, key, None)
-            target.closers.append(lambda: _release(key))
+            target.closers.append(found.release)
         return found
-
-
-def release_target(target: EffectiveTarget) -> None:
-    """Stops the in-process server thread of ``target``, if one was started (a later client
-    starts a new one)."""
-    _release(id(target))
-
-
-def _release(key: int) -> None:
-    with _RESOURCES_LOCK:
-        found = _RESOURCES.get(key)
-        bridge = found.bridge if found is not None else None
-        if found is not None:
-            found.bridge = None
-    if bridge is not None:
-        bridge.close()
 
 
 def build_transport(target: EffectiveTarget) -> ExchangeLog:
@@ -1065,7 +1054,12 @@ class _Unclosable(httpx.BaseTransport):
         return self._inner.handle_request(request)
 
 
-_EXCHANGE_LOGS: weakref.WeakKeyDictionary[httpx.Client, ExchangeLog] = weakref.WeakKeyDictionary()
+class LoggedClient(httpx.Client):
+    """An ``httpx.Client`` that owns the :class:`ExchangeLog` its requests pass through."""
+
+    def __init__(self, log: ExchangeLog, **options: Any) -> None:
+        super().__init__(transport=log, **options)
+        self.exchange_log = log
 
 
 def open_client(target: EffectiveTarget, auth: httpx.Auth | None = None) -> httpx.Client:
@@ -1073,18 +1067,16 @@ def open_client(target: EffectiveTarget, auth: httpx.Auth | None = None) -> http
     and kept in the :class:`ExchangeLog` that :func:`exchange_log` returns for it."""
     settings = target.settings
     log = build_transport(target)
-    client = httpx.Client(
+    return LoggedClient(
+        log,
         base_url=settings.base_url,
         auth=auth,
         timeout=httpx.Timeout(settings.timeout_s),
-        transport=log,
         follow_redirects=False,
         headers={"User-Agent": "pytest-sessionapi", "Accept": "application/json"},
     )
-    _EXCHANGE_LOGS[client] = log
-    return client
 
 
 def exchange_log(client: httpx.Client) -> ExchangeLog | None:
     """The log of a client :func:`open_client` made; None for any other client."""
-    return _EXCHANGE_LOGS.get(client)
+    return client.exchange_log if isinstance(client, LoggedClient) else None

@@ -354,3 +354,16 @@ def test_an_outcome_of_a_sequence_is_judged_by_its_requirements_rule():
     assert "no body" in verdicts(["BIOT-DELETE"], answer(204, {"a": 1}), gone)["BIOT-DELETE"]
     # Without an outcome the sequence rule has nothing to judge.
     assert verdicts(["BIOT-CREATE"], answer(201, created), Asked("createSessionByUsageType")) == {}
+
+
+def test_an_outcome_that_names_an_id_fails_an_answer_without_one():
+    """'If patient is null in the request, the patient id will be read from the device entity.':
+    a create without _patient must answer a session whose _patient.id is an id, judged by
+    BIOT-CREATE-PATIENT's rule like any other outcome."""
+    demand = rules.Outcome.of(201, what="create without _patient", names=("_patient.id",))
+    asked = Asked("createSessionByUsageType", outcomes={"BIOT-CREATE-PATIENT": demand})
+    assert verdicts(("BIOT-CREATE-PATIENT",), answer(201, session()), asked) == {"BIOT-CREATE-PATIENT": None}
+    found = verdicts(("BIOT-CREATE-PATIENT",), answer(201, session(_patient=None)), asked)
+    assert found == {"BIOT-CREATE-PATIENT": "create without _patient: _patient.id is None, expected an id"}
+    found = verdicts(("BIOT-CREATE-PATIENT",), answer(201, session(_patient={"id": ""})), asked)
+    assert found["BIOT-CREATE-PATIENT"].endswith("_patient.id is '', expected an id")

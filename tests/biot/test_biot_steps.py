@@ -11,6 +11,7 @@ from pytest_sessionapi.apis.biot.reference import EMBEDDED_TABLE
 from pytest_sessionapi.apis.biot.rules import Refusal
 from pytest_sessionapi.apis.biot.sessions import SuiteSessions, past
 from pytest_sessionapi.apis.biot.steps import (
+    finished,
     judge_invalid_body_refusal,
     judge_patch,
     judge_refusal,
@@ -146,3 +147,21 @@ def test_a_documented_refusal_and_a_session_answer(make_sessions):
     assert recorder.status_of("BIOT-RESPONSE-SCHEMA") == "fail"  # 200 where 201 was asked for
     sessions.retire_all()
 
+
+
+
+def test_finished_is_judged_by_the_documented_stop_rule(make_sessions, monkeypatch):
+    """A session brought to DONE for a test that needs it there records nothing; when no way to
+    DONE the model allows worked (here: every attempt given up), BIOT-STOP-DOCUMENTED's rule fails
+    the session as read afterwards (one way to fail, a RuleFailure), and the test gets None."""
+    sessions, recorder = make_sessions()
+    session_id, _ = active(sessions)
+    assert finished(recorder, sessions, session_id).state == "DONE"
+    assert not recorder.observations
+    session_id, _ = active(sessions)
+    monkeypatch.setattr(sessions, "finish", lambda *args: None)
+    assert finished(recorder, sessions, session_id) is None
+    assert recorder.status_of("BIOT-STOP-DOCUMENTED") == "fail"
+    assert recorder.observations["BIOT-STOP-DOCUMENTED"][-1].message == (
+        "the session after every PATCH sequence to DONE the model allows: _state is 'ACTIVE', expected 'DONE'"
+    )

@@ -18,6 +18,7 @@ from pytest_sessionapi.apis.umts.steps import (
     poll_until_downloadable,
 )
 from pytest_sessionapi.ledger import TestRecorder
+from pytest_sessionapi.policy import Policy
 from pytest_sessionapi.outcomes import NotTested
 from tests.umts.test_umts_sessions import ACK, FakeClient, answer, error, session
 
@@ -26,7 +27,7 @@ BODY = {"deviceUUID": DEVICE, "localColor": "lte", "remoteColor": "lte", "remote
 
 
 def recorder(*declared: str, strict: bool = False) -> TestRecorder:
-    return TestRecorder("tests/umts::t", declared, strict=strict)
+    return TestRecorder("tests/umts::t", declared, Policy.of(strict))
 
 
 def statuses(sessionapi_conformance: TestRecorder) -> dict[str, str]:

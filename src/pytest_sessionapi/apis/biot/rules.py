@@ -71,7 +71,8 @@ class Outcome:
     session's history (the model's ``SessionView``): one of ``statuses``; the answer shows
     ``shows`` (attribute path -> value, date-times compared as instants) and, with ``keeps``, a
     session whose attributes are those of ``keeps`` (a request that must change nothing, a GET
-    that must show what was stored); ``empty``: no body at all."""
+    that must show what was stored); ``empty``: no body at all; ``names``: attribute paths that
+    must hold an id (a non-empty string) the suite cannot know beforehand (the device's patient)."""
 
     statuses: frozenset[int]
     shows: Mapping[str, Any] = field(default_factory=dict)
@@ -79,13 +80,16 @@ class Outcome:
     empty: bool = False
     what: str = ""
     """The request, as the failure message names it (``the documented stop``)."""
+    names: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, *statuses: int, what: str = "", keeps: SessionView | None = None,
-           empty: bool = False, **shows: Any) -> Outcome:
+           empty: bool = False, names: tuple[str, ...] = (), **shows: Any) -> Outcome:
         """``Outcome.of(200, _state="DONE")``; a path with a dot is spelt with ``__``
         (``_device__id``)."""
-        return cls(frozenset(statuses), {k.replace("__", "."): v for k, v in shows.items()}, keeps, empty, what)
+        return cls(
+            frozenset(statuses), {k.replace("__", "."): v for k, v in shows.items()}, keeps, empty, what, names
+        )
 
     def check(self, answer: Answer) -> None:
         """Raise :class:`RuleFailure` unless ``answer`` is this outcome."""
@@ -98,7 +102,7 @@ class Outcome:
             raise RuleFailure(f"{what}expected {expected}, got {answer.describe()}")
         if self.empty and answer.content:
             raise RuleFailure(f"{what}expected no body, got {len(answer.content)} bytes: {answer.describe()}")
-        if not self.shows and self.keeps is None:
+        if not self.shows and self.keeps is None and not self.names:
             return
         body = answer.body
         if not isinstance(body, dict):
@@ -106,6 +110,10 @@ class Outcome:
         problems = [
             f"{path} is {_value_at(body, path)!r}, expected {value!r}"
             for path, value in self.shows.items() if not _same_value(path, _value_at(body, path), value)
+        ]
+        problems += [
+            f"{path} is {_value_at(body, path)!r}, expected an id"
+            for path in self.names if not (isinstance(_value_at(body, path), str) and _value_at(body, path))
         ]
         if self.keeps is not None:
             problems += SessionView.from_body(body).differences(self.keeps)

@@ -23,6 +23,7 @@ from .model import (
     MANDATORY,
     R_GET,
     R_REJECTED_NO_EFFECT,
+    REQ_DOCUMENTED_EDGE as R_STOP_DOCUMENTED,
     InvalidBody,
     PatchExpectation,
     SessionView,
@@ -241,13 +242,16 @@ def finished(
     conformance: Any, sessions: SuiteSessions, session_id: str, reason: str = CLEANUP_REASON
 ) -> SessionView | None:
     """The session brought to DONE, for a test that needs it there; or None (the test stops
-    here) once BIOT-STOP-DOCUMENTED is recorded failed: no way to DONE the model allows worked."""
+    here) once BIOT-STOP-DOCUMENTED's rule failed the session as read after every way to DONE the
+    model allows was tried."""
     done = sessions.finish(session_id, reason)
-    if done is None:
-        conformance.record_batch(
-            {"BIOT-STOP-DOCUMENTED": "no PATCH sequence the model allows brought the session to DONE"}
-        )
-    return done
+    if done is not None:
+        return done
+    read = Answer.from_httpx(sessions.get(session_id))
+    stop = Outcome.of(200, what="the session after every PATCH sequence to DONE the model allows", _state="DONE")
+    verdicts = RULES.judge(read, Asked("getSession", outcomes={R_STOP_DOCUMENTED: stop}), (R_STOP_DOCUMENTED,))
+    conformance.record_batch(verdicts.results)
+    return SessionView.from_body(read.json) if R_STOP_DOCUMENTED in verdicts.passed else None
 
 
 def precondition(conformance: Any, ok: bool, message: str) -> bool:
