@@ -237,10 +237,13 @@ class SuiteSessions:
             "_summary": {"_stopReason": reason, "_stopReasonCode": code},
         }
 
-    def finish(self, session_id: str, reason: str = CLEANUP_REASON) -> SessionView | None:
+    def finish(
+        self, session_id: str, reason: str = CLEANUP_REASON, *, read: httpx.Response | None = None
+    ) -> SessionView | None:
         """Bring a session of ours to DONE by the shortest path the model allows, falling back
-        to a direct stop; the DONE view, or None if the server would not let it end."""
-        response = self.get(session_id)
+        to a direct stop; the DONE view, or None if the server would not let it end. ``read``: the
+        answer of a GET of the session the caller just sent, so it is not sent twice."""
+        response = read if read is not None else self.get(session_id)
         if response.status_code != 200:
             return None
         stored = SessionView.from_body(response.json())
@@ -304,7 +307,7 @@ class SuiteSessions:
                 if self.journal is not None:
                     self.journal.closed(session_id)
                 return
-            if self.finish(session_id) is None:
+            if self.finish(session_id, read=response) is None:
                 self.problems.append(f"session {session_id} could not be brought to DONE")
             deleted = self.client.delete_session(self.device_id, session_id)
             if deleted.status_code not in (200, 204):
