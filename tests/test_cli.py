@@ -128,12 +128,13 @@ def test_serve_on_a_busy_port_is_one_line_and_exit_4():
     assert "Traceback" not in result.stdout
 
 
-def test_sessionapi_run_leaves_schemathesis_pytest_plugin_out(monkeypatch):
-    """The suites drive Schemathesis's generation and checks themselves; its pytest plugin
-    would only cost each start its imports."""
+def test_sessionapi_run_leaves_unused_pytest_plugins_out(monkeypatch):
+    """The suites drive Schemathesis's generation and checks themselves and use neither respx's
+    fixture nor anyio's marker; those pytest plugins would only cost each start their imports."""
     seen: list[list[str]] = []
     monkeypatch.setattr(pytest, "main", lambda args: seen.append(list(args)) or 0)
     assert main(["run", "--sessionapi-api=controlcenter"]) == 0
     (args,) = seen
-    assert "no:schemathesis" in args and args[args.index("no:schemathesis") - 1] == "-p"
+    for plugin in ("no:schemathesis", "no:respx", "no:anyio"):
+        assert plugin in args and args[args.index(plugin) - 1] == "-p"
     assert args[-1] == "--sessionapi-api=controlcenter"

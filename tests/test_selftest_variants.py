@@ -2,9 +2,11 @@
 every fault variant with exactly the requirement the fault breaks (and the knock-on effects the
 variant declares, nothing else), and passes every conformant variant.
 
-Every variant runs in-process. The reference, the conformant variants and the faults that live in
-the transport (``Variant.transport``) also run over real HTTP on loopback, through a generated
-``targets.toml``: the other faults are bodies and states the in-process bridge delivers unchanged.
+Every variant runs in-process. The reference and the variants whose difference lives in the
+transport (``Variant.transport``: credentials, cookies, XSRF, redirects, headers, status lines),
+faults and conformant ones, also run over real HTTP on loopback, through a generated
+``targets.toml``: the other variants are bodies and states the in-process bridge delivers
+unchanged, and the reference's own run over HTTP covers the transport they share with it.
 
 Every run also checks the one truth: ``conformance.json`` says the exit status the process
 returned, and a run exits 1 exactly when an API is nonconformant.
@@ -31,7 +33,7 @@ def _variants(kind: str) -> list[pytest.param]:
         for api in all_apis().values()
         for variant in api.reference.VARIANTS.values()
         if variant.kind == kind
-        for over in (OVER if kind == "conformant" or variant.transport else OVER[:1])
+        for over in (OVER if variant.transport else OVER[:1])
     ]
 
 
@@ -103,7 +105,6 @@ def test_knock_on_effects_are_catalogue_requirements_no_stronger_than_the_fault(
     ("fields", "message"),
     [
         ({"kind": "conformant", "knock_on": ("X-B",)}, "only a fault has knock-on effects"),
-        ({"kind": "conformant", "transport": True}, "only a fault has knock-on effects"),
         ({"requirement": "X-A", "knock_on": ("X-A",)}, "knock_on repeats a requirement"),
         ({"requirement": "X-A", "knock_on": ("X-B", "X-B")}, "knock_on repeats a requirement"),
     ],
@@ -126,5 +127,6 @@ def test_variants_listing_says_what_else_a_fault_fails_and_where_it_runs(capsys)
             if variant.knock_on:
                 expected.append(f"also fails {', '.join(variant.knock_on)} (knock-on)")
             if variant.transport:
-                expected.append("a transport fault: self-tested over loopback HTTP too")
+                kind = "fault" if variant.kind == "fault" else "difference"
+                expected.append(f"a transport {kind}: self-tested over loopback HTTP too")
             assert details == "; ".join(expected), (variant.name, following)

@@ -101,7 +101,8 @@ def _variants(args: argparse.Namespace) -> int:
             if variant.knock_on:
                 details.append(f"also fails {', '.join(variant.knock_on)} (knock-on)")
             if variant.transport:
-                details.append("a transport fault: self-tested over loopback HTTP too")
+                details.append(f"a transport {'fault' if variant.kind == 'fault' else 'difference'}: "
+                               "self-tested over loopback HTTP too")
             if details:
                 print(f"  {'':32} {'':10} {'; '.join(details)}")
     return 0

@@ -4,8 +4,8 @@ A reference implementation is conformant by default. Its *variants* exist to pro
 itself: a ``fault`` variant breaks exactly one documented requirement (the suite must fail it, with
 that requirement's ID, and nothing else but the knock-on effects it declares), a ``conformant``
 variant differs only in ways the vendor docs allow (the suite must pass it). The self-tests run the
-suite against every variant of every API in-process, and against the reference, the conformant
-variants and the transport faults over loopback HTTP too.
+suite against every variant of every API in-process, and against the reference and the variants
+whose difference travels in the HTTP head (``transport``) over loopback HTTP too.
 """
 
 from __future__ import annotations
@@ -27,18 +27,19 @@ class Variant:
     requires the failed requirements to be exactly ``requirement`` and these: a check that fails on
     anything else is imprecise, and a knock-on that stops failing is stale."""
     transport: bool = False
-    """For a fault: what it breaks travels in the HTTP head rather than in a body or the server's
-    logic: credentials, cookies, the XSRF header, redirects, the media type and other headers, or
-    the status line of an answer otherwise given right (409 for 400, 200 for 204, a 500). The
-    self-test runs these over loopback HTTP as well as in-process. Any other fault reaches the
-    suite through the in-process bridge exactly as through a socket; running it over HTTP too
-    would double the self-test's time and prove nothing more."""
+    """What the variant changes (a fault: what it breaks) travels in the HTTP head rather than in a
+    body or the server's logic: credentials, cookies, the XSRF header, redirects, the media type
+    and other headers, or the status line of an answer otherwise given right (409 for 400, 200 for
+    204, a 500). The self-test runs these over loopback HTTP as well as in-process. Any other
+    variant, fault or conformant, reaches the suite through the in-process bridge exactly as
+    through a socket; running it over HTTP too would double its self-test time and prove nothing
+    the reference's own run over HTTP does not."""
 
     def __post_init__(self) -> None:
         if (self.kind == "fault") != (self.requirement is not None):
             raise ValueError(f"variant {self.name}: a fault names exactly one requirement")
-        if self.kind != "fault" and (self.knock_on or self.transport):
-            raise ValueError(f"variant {self.name}: only a fault has knock-on effects or a transport flag")
+        if self.kind != "fault" and self.knock_on:
+            raise ValueError(f"variant {self.name}: only a fault has knock-on effects")
         if self.requirement in self.knock_on or len(set(self.knock_on)) != len(self.knock_on):
             raise ValueError(f"variant {self.name}: knock_on repeats a requirement")
 

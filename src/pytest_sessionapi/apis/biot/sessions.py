@@ -92,6 +92,31 @@ class PatchOutcome:
     refused_omission: httpx.Response | None = None
 
 
+class _RequestCount:
+    """An httpx request hook that counts what a client sends (every path: the suite's client
+    methods, Schemathesis cases sent through its ``http``, re-sends)."""
+
+    def __init__(self) -> None:
+        self.sent = 0
+
+    def __call__(self, request: httpx.Request) -> None:
+        self.sent += 1
+
+
+def _request_count(client: Any) -> _RequestCount | None:
+    """The counter on ``client``'s httpx client, installed once; None for a client without one."""
+    http = getattr(client, "http", None)
+    if not isinstance(http, httpx.Client):
+        return None
+    hooks = http.event_hooks
+    for hook in hooks["request"]:
+        if isinstance(hook, _RequestCount):
+            return hook
+    counter = _RequestCount()
+    http.event_hooks = {**hooks, "request": [*hooks["request"], counter]}
+    return counter
+
+
 @dataclass
 class SuiteSessions:
     client: Client
@@ -107,6 +132,9 @@ class SuiteSessions:
     journal: Journal | None = None
     """Where the sessions the suite opened on the device are written down until closed, across
     runs (:mod:`pytest_sessionapi.leftovers`): a killed run's session is the next run's to close."""
+
+    _last_read: tuple[str, httpx.Response, int] | None = field(default=None, init=False, repr=False)
+    """The latest GET of one of our sessions, with the client's request count right after it."""
 
     # -- creation ------------------------------------------------------------------------------
     def create_raw(self, body: dict[str, Any]) -> httpx.Response:
@@ -202,7 +230,21 @@ class SuiteSessions:
 
     # -- reading and writing -------------------------------------------------------------------
     def get(self, session_id: str) -> httpx.Response:
-        return self.client.get_session(self.device_id, session_id)
+        response = self.client.get_session(self.device_id, session_id)
+        counter = _request_count(self.client)
+        self._last_read = None if counter is None else (session_id, response, counter.sent)
+        return response
+
+    def _read(self, session_id: str) -> httpx.Response:
+        """The session as a GET answers it now: the latest GET's answer when nothing at all was
+        sent since (a test reads a session back after its last change, then retires it: the
+        retire's own GET would only repeat that answer), otherwise a new GET."""
+        counter = _request_count(self.client)
+        if self._last_read is not None and counter is not None:
+            read_id, response, sent = self._last_read
+            if read_id == session_id and sent == counter.sent:
+                return response
+        return self.get(session_id)
 
     def view(self, session_id: str) -> SessionView:
         response = self.get(session_id)
@@ -237,10 +279,13 @@ class SuiteSessions:
             "_summary": {"_stopReason": reason, "_stopReasonCode": code},
         }
 
-    def finish(self, session_id: str, reason: str = CLEANUP_REASON) -> SessionView | None:
+    def finish(
+        self, session_id: str, reason: str = CLEANUP_REASON, *, read: httpx.Response | None = None
+    ) -> SessionView | None:
         """Bring a session of ours to DONE by the shortest path the model allows, falling back
-        to a direct stop; the DONE view, or None if the server would not let it end."""
-        response = self.get(session_id)
+        to a direct stop; the DONE view, or None if the server would not let it end. ``read``: the
+        answer of a GET of the session the caller just sent, so it is not sent twice."""
+        response = read if read is not None else self.get(session_id)
         if response.status_code != 200:
             return None
         stored = SessionView.from_body(response.json())
@@ -299,12 +344,12 @@ class SuiteSessions:
     def retire(self, session_id: str) -> None:
         """Bring one of our sessions to DONE and delete it; note (never raise) what failed."""
         try:
-            response = self.get(session_id)
+            response = self._read(session_id)
             if response.status_code == 404:
                 if self.journal is not None:
                     self.journal.closed(session_id)
                 return
-            if self.finish(session_id) is None:
+            if self.finish(session_id, read=response) is None:
                 self.problems.append(f"session {session_id} could not be brought to DONE")
             deleted = self.client.delete_session(self.device_id, session_id)
             if deleted.status_code not in (200, 204):

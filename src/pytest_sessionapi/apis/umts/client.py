@@ -12,6 +12,7 @@ the request (once: a server that refuses a fresh login too gets its answer passe
 from __future__ import annotations
 
 import threading
+import weakref
 from collections.abc import Callable, Generator
 from typing import Any
 from urllib.parse import quote
@@ -197,7 +198,17 @@ class VManageSessionAuth(httpx.Auth):
             yield request
 
 
+_LOGGED_IN: dict[int, VManageSessionAuth] = {}
+"""id(target) -> the session the preflight logged in for it, until the suite's client takes it."""
+
+
 def build_auth(target: EffectiveTarget) -> httpx.Auth:
+    """The login flow for ``target``: the first call after a passed preflight gets the session
+    the preflight logged in (the suite's client, which would otherwise log in a second time with
+    the same credentials, to the same end, before its first call); every other call a new one."""
+    kept = _LOGGED_IN.pop(id(target), None)
+    if kept is not None:
+        return kept
     return VManageSessionAuth(
         target.settings.base_url,
         target.settings.username,
@@ -212,8 +223,9 @@ def preflight(
     """Log in as the configured user (login form, then the XSRF token: two requests). Only the
     login page in answer to the form says the credentials are wrong; a login that fails any other
     way is the suite's to judge (UMTS-AUTH-LOGIN, UMTS-AUTH-TOKEN)."""
+    auth = build_auth(target)
     try:
-        build_auth(target).log_in(open_http(None))
+        auth.log_in(open_http(None))
     except VManageCredentialsRefused:
         return SetupProblem(
             target.api.name,
@@ -223,6 +235,9 @@ def preflight(
         )
     except VManageLoginError:
         return None
+    # Kept for the suite's client (build_auth), by the target's id for as long as the target lives.
+    _LOGGED_IN[id(target)] = auth
+    weakref.finalize(target, _LOGGED_IN.pop, id(target), None)
     return None
 
 
