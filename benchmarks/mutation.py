@@ -19,9 +19,13 @@ requirement that failed. Two figures per API:
   function implements the requirements of the fault variants it asks for (``variant("name")``;
   a fault variant is the reference with that requirement broken at that place), and
   ``benchmarks/mutation-requirements.toml`` adds what no guard says (module constants, helpers,
-  and the no-5xx rule every piece of serving code implements). By requirement = those mutants /
-  (sampled - equivalent). ``--list`` shows each mutant's requirements and names the functions
-  that implement none of their own.
+  and the no-5xx rule every piece of serving code implements, and what the arguments of an
+  error's constructor carry: ``inside``). By requirement = those mutants / (sampled - equivalent
+  - did not start). A mutant *did not start* when its run ended in error and the mutated
+  reference cannot even be built (``create_app()`` raises): a server that never answers, which no
+  suite can fail a requirement of; each is listed, with the figure that counts it as a survivor.
+  ``--list`` shows each mutant's requirements and names the functions that implement none of
+  their own.
 
 Why mutmut's operators and not ``mutmut run``: mutmut 3 runs the tests itself (``pytest.main``
 in forked children, after a stats phase that maps tests to functions), counts exit 3 as killed
