@@ -20,12 +20,8 @@ requirement that failed. Two figures per API:
   a fault variant is the reference with that requirement broken at that place), and
   ``benchmarks/mutation-requirements.toml`` adds what no guard says (module constants, helpers,
   and the no-5xx rule every piece of serving code implements, and what the arguments of an
-  error's constructor carry: ``inside``). By requirement = those mutants / (sampled - equivalent
-  - did not start). A mutant *did not start* when its run ended in error and the mutated
-  reference cannot even be built (``create_app()`` raises): a server that never answers, which no
-  suite can fail a requirement of; each is listed, with the figure that counts it as a survivor.
-  ``--list`` shows each mutant's requirements and names the functions that implement none of
-  their own.
+  error's constructor carry: ``inside``). By requirement = those mutants / (sampled - equivalent). ``--list`` shows each mutant's requirements and names the functions
+  that implement none of their own.
 
 Why mutmut's operators and not ``mutmut run``: mutmut 3 runs the tests itself (``pytest.main``
 in forked children, after a stats phase that maps tests to functions), counts exit 3 as killed
@@ -67,10 +63,8 @@ import difflib
 import hashlib
 import importlib
 import json
-import os
 import re
 import shutil
-import subprocess
 import sys
 import tomllib
 from collections import Counter
@@ -388,10 +382,6 @@ class Mutant:
     """The requirements the changed code implements (``implemented_requirements``)."""
     by_requirement: bool | None = None
     """Whether the default run failed one of ``requirements``."""
-    starts: bool | None = None
-    """After a run that ended in error: whether the mutated reference can be built at all
-    (``create_app()``). One that cannot is a server that never answers: no suite can fail a
-    requirement of it, so it is left out of the figure by requirement (and listed)."""
 
     def rank(self, seed: str) -> str:
         """The mutant's place in the sample order: a hash of what it changes, not of where it
@@ -662,19 +652,6 @@ def run_suite(root: Path, api: str, timeout: float) -> tuple[str, int | None, li
     return ("survived" if run.status == 0 else "killed"), run.status, failed, run.seconds
 
 
-def reference_starts(root: Path, api: str) -> bool:
-    """Whether the reference in ``root`` (a private copy) can be built: ``create_app()`` returns.
-    A run against one that cannot ends in a setup or internal error before any exchange, as a run
-    against an endpoint that is down does: that is no requirement's failure."""
-    probe = f"from pytest_sessionapi.apis.{api}.reference import create_app; create_app()"
-    env = {**os.environ, "PYTHONPATH": str(root / "src"), "PYTHONDONTWRITEBYTECODE": "1"}
-    try:
-        return subprocess.run([sys.executable, "-c", probe], cwd=root, env=env, timeout=120,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode == 0
-    except subprocess.TimeoutExpired:
-        return True  # it did not fail to build: whatever it does then is the run's to judge
-
-
 def measure(api: str, args: argparse.Namespace, root: Path, entries: list[dict[str, str]]) -> dict:
     target = reference_server(root / "src" / "pytest_sessionapi" / "apis" / api)
     pristine = target.read_text()
@@ -703,8 +680,6 @@ def measure(api: str, args: argparse.Namespace, root: Path, entries: list[dict[s
             target.write_text(sources[mutant.index])
             try:
                 mutant.outcome, mutant.exit_status, mutant.failed, mutant.seconds = run_suite(root, api, timeout)
-                if mutant.outcome == "error":
-                    mutant.starts = reference_starts(root, api)
             finally:
                 target.write_text(pristine)
             mutant.by_requirement = bool(set(mutant.failed) & set(mutant.requirements))
@@ -715,8 +690,6 @@ def measure(api: str, args: argparse.Namespace, root: Path, entries: list[dict[s
         target.write_text(pristine)
     outcomes = Counter(m.outcome for m in chosen)
     judged = len(chosen) - outcomes["equivalent"]
-    not_started = sum(m.starts is False for m in chosen)
-    by_requirement = sum(bool(m.by_requirement) for m in chosen)
     killed = outcomes["killed"] + outcomes["killed-should"] + outcomes["error"] + outcomes["timeout"]
     return {
         "api": api,
@@ -739,9 +712,7 @@ def measure(api: str, args: argparse.Namespace, root: Path, entries: list[dict[s
                                     - set(table.get("everywhere", {}).get(api, [])) for m in chosen),
         "unmapped": sum(not set(m.requirements) - set(table.get("everywhere", {}).get(api, []))
                         for m in chosen if m.outcome != "equivalent"),
-        "not_started": not_started,
-        "score_by_requirement": by_requirement / (judged - not_started) if judged > not_started else None,
-        "score_by_requirement_counting_not_started": by_requirement / judged if judged else None,
+        "score_by_requirement": sum(bool(m.by_requirement) for m in chosen) / judged if judged else None,
         "mutants": [asdict(m) for m in chosen],
     }
 
@@ -763,16 +734,12 @@ def print_figures(results: list[dict], args: argparse.Namespace) -> None:
           "failed only SHOULDs (a strict run fails on them), 'by error' ended with a status other than 0 or 1 "
           "(setup or internal error).")
     print("by requirement = mutants whose run failed a requirement the mutated code implements / (sampled - "
-          "equivalent - did not start) (derived from the fault variants the function asks for, and "
-          f"{REQUIREMENT_TABLE.name}); 'did not start': the mutated reference cannot be built (create_app() "
-          "raises), a server that never answers, which no suite can fail a requirement of.")
+          "equivalent) (derived from the fault variants the function asks for, and "
+          f"{REQUIREMENT_TABLE.name}).")
     for r in results:
-        counting = r["score_by_requirement_counting_not_started"]
         print(f"  {r['api']}: {r['killed_by_requirement']} killed by requirement, {r['only_no_server_error']} of "
               f"them only through the no-5xx rule; {r['unmapped']} sampled mutant(s) in code mapped to no "
-              f"requirement of its own; {r['not_started']} did not start"
-              + (f" (counted as survivors: {100 * counting:.0f}% by requirement)"
-                 if r["not_started"] and counting is not None else ""))
+              "requirement of its own")
     for r in results:
         equivalents = [m for m in r["mutants"] if m["outcome"] == "equivalent"]
         print(f"\n-- {r['api']}: {len(equivalents)} sampled mutant(s) not run, as equivalent "
@@ -787,12 +754,8 @@ def print_figures(results: list[dict], args: argparse.Namespace) -> None:
             print(f"  {m['file']}:{m['line']} [{m['where']}] {m['original']!r} -> {m['mutated']!r}")
             if m["outcome"] == "incomplete":
                 print(f"      exit 0 but {m['failed'][-1]}")
-        not_started = [m for m in r["mutants"] if m["starts"] is False]
-        print(f"-- {r['api']}: {len(not_started)} mutant(s) whose reference did not start (left out of by requirement)")
-        for m in not_started:
-            print(f"  exit {m['exit_status']}: {m['file']}:{m['line']} [{m['where']}] {m['original']!r} -> {m['mutated']!r}")
         elsewhere = [m for m in r["mutants"] if m["outcome"] not in ("survived", "incomplete", "equivalent")
-                     and not m["by_requirement"] and m["starts"] is not False]
+                     and not m["by_requirement"]]
         print(f"-- {r['api']}: {len(elsewhere)} mutant(s) found, but not under a requirement the code implements")
         for m in elsewhere:
             print(f"  {m['file']}:{m['line']} [{m['where']}] {m['original']!r} -> {m['mutated']!r}")

@@ -388,15 +388,3 @@ def test_a_default_run_is_read_back_as_the_old_outcomes(monkeypatch, status, sta
     monkeypatch.setattr(mutation.suite_runs, "run_suite", fake_run)
     assert mutation.run_suite(Path("."), "demo", 60)[0] == outcome
     assert asked == {"strict": False, "stop_first": False}  # the default profile, to the end
-
-
-@pytest.mark.parametrize(("body", "starts"), [("return object()", True), ("raise TypeError('no route')", False)])
-def test_a_reference_that_cannot_be_built_did_not_start(tmp_path: Path, body: str, starts: bool):
-    """A mutant that makes ``create_app()`` raise leaves a server that never answers: told apart
-    from a run that ended in error against a reference that answered."""
-    package = tmp_path / "src" / "pytest_sessionapi" / "apis" / "demo" / "reference"
-    package.mkdir(parents=True)
-    for folder in (package, *package.parents[:3]):
-        (folder / "__init__.py").touch()
-    (package / "__init__.py").write_text(f"def create_app(variant=None):\n    {body}\n")
-    assert mutation.reference_starts(tmp_path, "demo") is starts
