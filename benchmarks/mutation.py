@@ -19,8 +19,8 @@ requirement that failed. Two figures per API:
   function implements the requirements of the fault variants it asks for (``variant("name")``;
   a fault variant is the reference with that requirement broken at that place), and
   ``benchmarks/mutation-requirements.toml`` adds what no guard says (module constants, helpers,
-  and the no-5xx rule every piece of serving code implements). By requirement = those mutants /
-  (sampled - equivalent). ``--list`` shows each mutant's requirements and names the functions
+  and the no-5xx rule every piece of serving code implements, and what the arguments of an
+  error's constructor carry: ``inside``). By requirement = those mutants / (sampled - equivalent). ``--list`` shows each mutant's requirements and names the functions
   that implement none of their own.
 
 Why mutmut's operators and not ``mutmut run``: mutmut 3 runs the tests itself (``pytest.main``
@@ -375,6 +375,9 @@ class Mutant:
     """How many mutants before this one read the same (the same text twice in one function)."""
     enclosing: list[str] = field(default_factory=list)
     """Every scope around the change, outermost first (``where`` is the last)."""
+    calls: list[str] = field(default_factory=list)
+    """The names of the calls whose arguments hold the change, outermost first (``ApiError`` for
+    a change inside ``raise ApiError(400, "CODE", ...)``; a method call by its attribute)."""
     requirements: list[str] = field(default_factory=list)
     """The requirements the changed code implements (``implemented_requirements``)."""
     by_requirement: bool | None = None
@@ -415,6 +418,19 @@ def _scopes(source: str) -> list[tuple[Span, str]]:
     return spans
 
 
+def _calls(source: str) -> list[tuple[Span, str]]:
+    """(span in character columns, name) of every call to a named function or method, outermost
+    first: ``ApiError(...)`` is ``ApiError``, ``self._error(...)`` is ``_error``."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Call):
+            name = node.func.id if isinstance(node.func, ast.Name) else \
+                node.func.attr if isinstance(node.func, ast.Attribute) else None
+            if name:
+                found.append((_character_span(source, node), name))
+    return sorted(found, key=lambda item: (item[0][0], (-item[0][1][0], -item[0][1][1])))
+
+
 def reference_server(api_folder: Path) -> Path:
     """The reference's server: ``reference/server.py`` of a reference package (its variant table,
     ``reference/variants.py``, is catalogue, not behaviour), or a one-module ``reference.py``."""
@@ -434,6 +450,7 @@ def enumerate_mutants(api: str, path: Path) -> tuple[list[Mutant], dict[int, str
     name_reads = variant_name_reads(source)
     switches = set(switch_calls(source))
     scopes = _scopes(source)
+    calls = _calls(source)
     original_lines = source.splitlines(keepends=True)
     line_starts = [0]
     for line in original_lines:
@@ -460,6 +477,7 @@ def enumerate_mutants(api: str, path: Path) -> tuple[list[Mutant], dict[int, str
         mutant = Mutant(
             api=api, index=len(mutants), file=relative, line=node_span[0][0], where=names[-1] if names else "<module>",
             original=_squash(removed), mutated=_squash(added), enclosing=names,
+            calls=[name for span, name in calls if _within(node_span, span)],
         )
         if any(_within(node_span, span) for span in catalogue):
             mutant.scope = "catalogue"
@@ -558,11 +576,15 @@ def unknown_table_ids(table: dict) -> list[str]:
 def implemented_requirements(mutant: Mutant, derived: dict[str, set[str]], table: dict) -> set[str]:
     """The requirements the code ``mutant`` changes implements: those derived from the fault
     variants asked in the innermost scope around it (``where``), those the table names for that
-    scope (a regular expression on the dotted name, full match), and the API's requirements that every piece of
+    scope (a regular expression on the dotted name, full match) or for the call whose arguments
+    hold the change (``inside``: what a refusal's ``ApiError(status, code, message, details)``
+    carries is what the error envelope writes), and the API's requirements that every piece of
     serving code implements (``[everywhere]``)."""
     found = set(table.get("everywhere", {}).get(mutant.api, [])) | derived.get(mutant.where, set())
     for entry in table.get("implements", []):
-        if entry["api"] == mutant.api and re.fullmatch(entry["where"], mutant.where):
+        if entry["api"] != mutant.api or "inside" in entry and entry["inside"] not in mutant.calls:
+            continue
+        if re.fullmatch(entry.get("where", ".*"), mutant.where):
             found |= set(entry.get("requirements", []))
             for pattern in entry.get("same_as", []):
                 found |= set().union(*(ids for scope, ids in derived.items() if re.fullmatch(pattern, scope)))
@@ -719,9 +741,15 @@ def print_figures(results: list[dict], args: argparse.Namespace) -> None:
               f"them only through the no-5xx rule; {r['unmapped']} sampled mutant(s) in code mapped to no "
               "requirement of its own")
     for r in results:
+        equivalents = [m for m in r["mutants"] if m["outcome"] == "equivalent"]
+        print(f"\n-- {r['api']}: {len(equivalents)} sampled mutant(s) not run, as equivalent "
+              f"({EQUIVALENTS.name}, or a conformant variant turned on)")
+        for m in equivalents:
+            print(f"  {m['file']}:{m['line']} [{m['where']}] {m['original']!r} -> {m['mutated']!r}")
+            print(f"      {m['equivalent']}")
         survivors = [m for m in r["mutants"] if m["outcome"] in ("survived", "incomplete")]
         errors = [m for m in r["mutants"] if m["outcome"] == "error"]
-        print(f"\n-- {r['api']}: {len(survivors)} surviving mutant(s)")
+        print(f"-- {r['api']}: {len(survivors)} surviving mutant(s)")
         for m in survivors:
             print(f"  {m['file']}:{m['line']} [{m['where']}] {m['original']!r} -> {m['mutated']!r}")
             if m["outcome"] == "incomplete":

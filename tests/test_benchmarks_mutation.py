@@ -317,11 +317,54 @@ def test_every_table_entry_names_scopes_the_reference_has():
     for entry in mutation.load_requirement_table()["implements"]:
         source = mutation.reference_server(REPO / "src" / "pytest_sessionapi" / "apis" / entry["api"]).read_text()
         scopes = [name for _, name in mutation._scopes(source)]
-        for pattern in [entry["where"], *entry.get("same_as", [])]:
+        for pattern in [entry.get("where", ".*"), *entry.get("same_as", [])]:
             for alternative in pattern.split("|"):
                 if not any(re.fullmatch(alternative, scope) for scope in scopes):
                     stale.append(f"{entry['api']}: {alternative}")
+        if "inside" in entry and entry["inside"] not in {name for _, name in mutation._calls(source)}:
+            stale.append(f"{entry['api']}: a call of {entry['inside']}")
     assert stale == []
+
+
+RAISING_SERVER = '''
+    class ApiError(Exception):
+        pass
+
+    def validate(state, body):
+        if state.variant("name-65-accepted"):
+            return body
+        if len(body) > 64:
+            raise ApiError(400, "VALIDATION_MAX_ALLOWED_VALUE",
+                           f"longer than {64}", maxValue=64)
+        return dict(body)
+
+    def error(state, exc):
+        if state.variant("stop-ignored"):
+            return None
+        return {"code": exc.args[1]}
+'''
+
+
+def test_what_a_raised_error_carries_implements_what_the_envelope_writes(tmp_path: Path):
+    """A change within the arguments of ``ApiError(...)`` (also on a continuation line) implements
+    the requirements of the code that writes the envelope; the rest of the raising function only
+    its own."""
+    source = tmp_path / "reference" / "server.py"
+    source.parent.mkdir()
+    source.write_text(textwrap.dedent(RAISING_SERVER))
+    mutants, _ = mutation.enumerate_mutants("demo", source)
+    derived = mutation.requirements_by_scope(source.read_text(), FAULTS)
+    table = {"implements": [{"api": "demo", "inside": "ApiError", "same_as": ["error"]}]}
+
+    def implemented(original: str, mutated: str) -> set[str]:
+        [mutant] = [m for m in mutants if m.original == original and m.mutated == mutated]
+        return mutation.implemented_requirements(mutant, derived, table)
+
+    assert implemented('f"longer than {64}", maxValue=64)', 'f"longer than {64}", maxValue=65)') \
+        == {"DEMO-NAME", "DEMO-STOP"}
+    assert implemented('raise ApiError(400, "VALIDATION_MAX_ALLOWED_VALUE",',
+                       'raise ApiError(401, "VALIDATION_MAX_ALLOWED_VALUE",') == {"DEMO-NAME", "DEMO-STOP"}
+    assert implemented("if len(body) > 64:", "if len(body) >= 64:") == {"DEMO-NAME"}
 
 
 @pytest.mark.parametrize(("status", "statuses", "verdict", "outcome"), [
