@@ -29,6 +29,7 @@ class Journal:
 
     def __init__(self, api: str, base_url: str, entity: str) -> None:
         self.path = journal_path(api, base_url, entity)
+        self.entity = entity
 
     def _read(self) -> list[str]:
         try:

@@ -71,6 +71,8 @@ class RunState:
     config: Any = None
     interrupt_held: bool = False
     """Ctrl-C was held back once while an exchange was in flight (never twice)."""
+    interrupted_at: float | None = None
+    """``time.monotonic()`` of the first Ctrl-C: the report is due 5 s after it."""
     busy: dict[str, str] = field(default_factory=dict)
     """API -> why the entity the target names is held by someone else (verdict ``error``)."""
     finished: bool = False
@@ -342,12 +344,22 @@ def _watch_interrupts(config: pytest.Config, state: RunState) -> None:
         previous = signal.default_int_handler
 
     def on_interrupt(signum: int, frame: Any) -> None:
+        if state.interrupted_at is None:
+            state.interrupted_at = time.monotonic()
         state.interrupt_seen = True
         state.ledger.facts.interrupted_by_user()
         import sys
 
         transport = sys.modules.get("pytest_sessionapi.transport")
-        if transport is not None and transport.INTERRUPTS.in_flight and not state.interrupt_held:
+        interrupts = transport.INTERRUPTS if transport is not None else None
+        if interrupts is not None and interrupts.shielded and not interrupts.deferred:
+            # A clean-up is releasing the suite's sessions (interrupt_shield.cleanup): let it
+            # finish; the next exchange outside it, or the next test, stops the run.
+            interrupts.deferred = True
+            interrupts.pending.set()
+            return
+        if interrupts is not None and interrupts.in_flight and not interrupts.shielded \
+                and not state.interrupt_held:
             # An exchange is in flight: let its answer be read (a create's session id must reach
             # the suite's bookkeeping to be released), and raise as the next exchange starts, or
             # after INTERRUPT_HOLD_S whatever happens.
@@ -356,7 +368,7 @@ def _watch_interrupts(config: pytest.Config, state: RunState) -> None:
             held.set()
 
             def raise_now() -> None:
-                if held.is_set():
+                if held.is_set() and not interrupts.shielded:
                     held.clear()
                     import os
 
@@ -601,7 +613,7 @@ def _unjudged(exc: BaseException, state: RunState, api: str | None) -> str | Non
 INTERRUPT_HOLD_S = 1.5
 """The longest Ctrl-C waits for an exchange in flight (see ``_watch_interrupts``)."""
 
-WORKERS_WAIT_S = 4.0
+WORKERS_WAIT_S = 3.5
 """How long the controller of an interrupted parallel run waits for its workers' ledgers: the
 report must be written within 5 s of Ctrl-C."""
 
@@ -940,7 +952,13 @@ class RuntimePlugin:
         if events is None:
             return
         pending = set(getattr(dsession, "_active_nodes", ()))
-        ends = time.monotonic() + wait_s
+        # The report's modules load while the workers tear down (0.5 s and more on a busy
+        # machine, taken from the 5 s otherwise).
+        from . import evidence, reports  # noqa: F401
+
+        # From the signal, not from now: the controller may hear of its own KeyboardInterrupt
+        # late (a busy machine, a report being merged), and the report is due 5 s after Ctrl-C.
+        ends = min(time.monotonic(), self.state.interrupted_at or time.monotonic()) + wait_s
         while pending and time.monotonic() < ends:
             try:
                 name, kwargs = events.get(timeout=0.05)
@@ -955,6 +973,9 @@ class RuntimePlugin:
                 pending.discard(node)
             elif name == "testreport":
                 self.pytest_runtest_logreport(kwargs["rep"])
+        if pending:
+            # What an unheard worker ran is unknown: its APIs are incomplete, not "not run".
+            self.state.ledger.apis_collected.update(self.state.plan.selected)
         for node in pending:
             self.state.ledger.facts.stop(
                 f"pytest-xdist worker {node.gateway.id} did not finish within {wait_s:g} s of the "
@@ -1021,8 +1042,13 @@ class RuntimePlugin:
                 # The controller writes the one report, from every worker's ledger.
                 config.workeroutput["sessionapi"] = ledger.to_wire()  # type: ignore[attr-defined]
                 return
-            if not (state.active and sum(facts.tests_started.values())):
-                return  # nothing ran (--collect-only, -k selecting nothing): keep the last report
+            interrupted_controller = _is_xdist_controller(config) and state.interrupt_seen \
+                and bool(state.plan.selected)
+            if not (state.active and sum(facts.tests_started.values())) and not interrupted_controller:
+                # Nothing ran (--collect-only, -k selecting nothing): keep the last report. The
+                # controller of an interrupted parallel run writes one even if no worker was heard
+                # in time: an interrupted run always leaves its incomplete report.
+                return
             from .evidence import of as evidence_of
             from .reports import build_document, decide_exit_status, write_reports
 
