@@ -931,7 +931,14 @@ class RuntimePlugin:
             self.state.failed_apis.update(apis or {None})
 
     # -- end of run ------------------------------------------------------------------------
+    @pytest.hookimpl(tryfirst=True)
     def pytest_keyboard_interrupt(self, excinfo: pytest.ExceptionInfo[BaseException]) -> None:
+        config = self.state.config
+        if config is not None and not config.getoption("fulltrace", False):
+            # pytest's terminal renders the whole traceback (funcargs, the source of every frame)
+            # and shows only its last line: under Hypothesis and httpx that took an xdist worker
+            # seconds, during which the controller waited for its ledger to write the report.
+            excinfo.traceback = excinfo.traceback[-1:]
         facts = self.state.ledger.facts
         if excinfo.errisinstance(pytest.exit.Exception):
             facts.stop(f"pytest.exit(): {getattr(excinfo.value, 'msg', excinfo.value)}")
