@@ -98,7 +98,19 @@ class RunState:
 
             resources = target_resources(target)
             if resources.observe_resends is None:
-                resources.observe_resends = lambda line: self.show(f"sessionapi: {api}: {line}")
+                # Through a weak reference: the transport's resources live in a module-level
+                # table until the target goes, and a strong one kept the whole run (the target
+                # among it) alive after pytest.main returned.
+                import weakref
+
+                state = weakref.ref(self)
+
+                def observe(line: str) -> None:
+                    found = state()
+                    if found is not None and found.show is not None:
+                        found.show(f"sessionapi: {api}: {line}")
+
+                resources.observe_resends = observe
         return target
 
     def open_http(self, api: str, auth: Any) -> Any:
@@ -274,6 +286,7 @@ def configure(config: pytest.Config) -> None:
     config.stash[STATE_KEY] = state
     state.show = _terminal_line(config)
     _watch_interrupts(config, state)
+    config.add_cleanup(_forget_hypothesis_scans)  # runs in one process must not keep each other alive
     runtime = RuntimePlugin(state)
     config.pluginmanager.register(runtime, "sessionapi-runtime")
     config.pluginmanager.register(ControllerFirst(runtime), "sessionapi-controller-first")
@@ -283,6 +296,15 @@ def configure(config: pytest.Config) -> None:
     from .junit_names import PLUGIN_NAME as JUNIT_NAMES, JUnitNames
 
     config.pluginmanager.register(JUnitNames(config), JUNIT_NAMES)
+
+
+def _forget_hypothesis_scans() -> None:
+    import sys
+
+    if "hypothesis.internal.constants_ast" in sys.modules:  # Hypothesis ran: no import for nothing
+        from .hypothesis_profiles import forget_scanned_modules
+
+        forget_scanned_modules()
 
 
 def _policy(config: pytest.Config, strict: bool) -> RunPolicy:
