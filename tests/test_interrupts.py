@@ -1,7 +1,7 @@
 """Ctrl-C under pytest-xdist, with real signals to the process group (issue 19): the controller
 hears its workers out and writes the ``incomplete`` report, the run exits 2, and the workers'
-teardown releases the sessions the suites opened on the served references, or leaves them in the
-suite's journal for the next run to close. The same check,
+teardown releases every session the suites opened on the served references (the signal waits
+for a create's id to be noted and for a clean-up under way: ``interrupt_shield``). The same check,
 repeated 20 times with figures, is ``benchmarks/interrupts.py``."""
 
 from __future__ import annotations

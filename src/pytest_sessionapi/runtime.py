@@ -636,8 +636,8 @@ INTERRUPT_HOLD_S = 1.5
 """The longest Ctrl-C waits for an exchange in flight (see ``_watch_interrupts``)."""
 
 WORKERS_WAIT_S = 3.5
-"""How long the controller of an interrupted parallel run waits for its workers' ledgers: the
-report must be written within 5 s of Ctrl-C."""
+"""How long after Ctrl-C the controller of an interrupted parallel run waits for its workers'
+ledgers: the report must be written within 5 s of the signal."""
 
 
 def _timed_out(exc: BaseException) -> bool:
@@ -1002,9 +1002,9 @@ class RuntimePlugin:
                 pending.discard(node)
             elif name == "testreport":
                 self.pytest_runtest_logreport(kwargs["rep"])
-        if pending:
-            # What an unheard worker ran is unknown: its APIs are incomplete, not "not run".
-            self.state.ledger.apis_collected.update(self.state.plan.selected)
+        # A worker not heard, or cut while it collected, says nothing of some selected API: it
+        # was interrupted, so incomplete, never "not run".
+        self.state.ledger.apis_collected.update(self.state.plan.selected)
         for node in pending:
             self.state.ledger.facts.stop(
                 f"pytest-xdist worker {node.gateway.id} did not finish within {wait_s:g} s of the "

@@ -18,7 +18,7 @@ import httpx
 
 from pytest_sessionapi import interrupt_shield
 from pytest_sessionapi.http_checks import describe
-from pytest_sessionapi.leftovers import Journal, say_closed
+from pytest_sessionapi.leftovers import Journal, say_closed, target_journal
 from pytest_sessionapi.preflight import SetupProblem
 from pytest_sessionapi.transport import BudgetSpent, EndpointStopped, StillRateLimited
 
@@ -366,12 +366,8 @@ OPEN_STATES = ("ACTIVE", "PAUSED", "ACTIVATING", "PAUSING", "RESUMING", "STOPPIN
 
 
 def journal_of(target: Any) -> Journal | None:
-    """The leftovers journal of the target's device; None for an embedded reference (it lives
-    and dies with the run) or a target that names no device."""
-    device = target.entity("device_id")
-    if target.embedded or not device:
-        return None
-    return Journal("biot", target.settings.base_url, device)
+    """The leftovers journal of the target's device (:func:`pytest_sessionapi.leftovers.target_journal`)."""
+    return target_journal(target, "device_id")
 
 
 def open_sessions_on(client: Client, device_id: str, usage_type: str | None) -> list[dict[str, Any]] | None:

@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 
 from pytest_sessionapi import interrupt_shield
-from pytest_sessionapi.leftovers import Journal, say_closed
+from pytest_sessionapi.leftovers import Journal, say_closed, target_journal
 from pytest_sessionapi.rulebook import Answer
 from pytest_sessionapi.transport import (
     BudgetSpent,
@@ -47,12 +47,8 @@ NOT_SENT = (EndpointStopped, BudgetSpent, StillRateLimited)
 
 
 def journal_of(target: Any) -> Journal | None:
-    """The leftovers journal of the target's device; None for an embedded reference (it lives
-    and dies with the run) or a target that names no device."""
-    device = target.entity("device_uuid")
-    if target.embedded or not device:
-        return None
-    return Journal("umts", target.settings.base_url, device)
+    """The leftovers journal of the target's device (:func:`pytest_sessionapi.leftovers.target_journal`)."""
+    return target_journal(target, "device_uuid")
 
 
 def unknown_session_id() -> str:
