@@ -148,3 +148,50 @@ def test_a_budget_that_is_not_a_duration_is_a_usage_error(run_suite):
     run.result.stderr.fnmatch_lines(
         ["ERROR: --sessionapi-budget: 'soon' is not a duration (e.g. 90s, 10m, 1h30m)"]
     )
+
+
+# -- soak: a finished run leaves nothing behind in the process ---------------------------------
+
+
+RUNS_IN_ONE_PROCESS = """
+import gc, sys, weakref
+import pytest
+
+configs = []
+
+
+class Watch:
+    def pytest_configure(self, config):
+        configs.append(weakref.ref(config))
+
+
+for _ in range(3):
+    code = pytest.main([sys.argv[1], "--sessionapi-api=umts", "--sessionapi-report-dir=" + sys.argv[2],
+                        "-p", "no:cacheprovider", "-q", "-k", "schemathesis"], plugins=[Watch()])
+    assert code == 0, code
+gc.collect()
+# The first run imports the plugin's dependencies through its own import hook, which they keep
+# (pytest's doing, once per process); the second run imports only the conftest modules afresh.
+print("second run alive:", configs[1]() is not None)
+"""
+
+
+def test_a_finished_run_is_not_kept_alive_by_the_next_one(tmp_path):
+    """Runs one after another in one process (the soak, certify, the judge's replays) must not
+    keep each other alive: a run's config holds its session, every item and report and the
+    suites' ledgers (about 4 MB a run of the three suites in benchmarks/soak.py). Hypothesis's
+    cache of the modules it scanned for constants (each run's fresh conftest module holds that
+    run's import hook, the hook its config) and the transport's module-level resources (through
+    the resend observer) kept every finished run."""
+    import subprocess
+    import sys
+
+    from tests.conftest import SUITES
+
+    script = tmp_path / "runs.py"
+    script.write_text(RUNS_IN_ONE_PROCESS)
+    done = subprocess.run(
+        [sys.executable, str(script), str(SUITES / "umts"), str(tmp_path / "reports")],
+        capture_output=True, text=True, timeout=300, cwd=tmp_path,
+    )
+    assert "second run alive: False" in done.stdout, (done.stdout[-2000:], done.stderr[-2000:])

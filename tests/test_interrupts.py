@@ -1,7 +1,7 @@
 """Ctrl-C under pytest-xdist, with real signals to the process group (issue 19): the controller
 hears its workers out and writes the ``incomplete`` report, the run exits 2, and the workers'
-teardown releases the sessions the suites opened on the served references, or leaves them in the
-suite's journal for the next run to close. The same check,
+teardown releases every session the suites opened on the served references (the signal waits
+for a create's id to be noted and for a clean-up under way: ``interrupt_shield``). The same check,
 repeated 20 times with figures, is ``benchmarks/interrupts.py``."""
 
 from __future__ import annotations
@@ -54,8 +54,61 @@ def test_ctrl_c_under_xdist_writes_the_incomplete_report_and_leaves_no_session_u
     assert result["exit_status"] == 2, result["output_tail"]
     assert result["verdicts"] is not None and "conformant" not in result["verdicts"].values()
     assert not result["traceback"], result["output_tail"]
-    # A worker cut in the middle of a BioT step can still leave its session open (4 runs in 20 of
-    # benchmarks/interrupts.py): then the suite's journal holds it, and the next run closes it
-    # with one line (tests/test_preflight.py). A session no journal knows would be a leak.
-    unknown = [s for s in left if not (s.startswith("biot:") and s.split(":", 1)[1] in _journaled("biot"))]
-    assert unknown == []
+    # The workers' clean-up is not cut by the signal (interrupt_shield), and the controller waits
+    # for it: nothing is left open, and so nothing is left in the journals either.
+    assert left == [], (left, _journaled("biot"), _journaled("umts"), result["output_tail"])
+
+
+# -- where a Ctrl-C must not cut: a create's id on its way to the books, a clean-up -------------
+
+CUT_PLUGIN = """
+import os
+import signal
+
+from pytest_sessionapi.apis.biot import client, sessions
+
+WHERE = os.environ["CUT_WHERE"]
+cut = []
+
+
+def ctrl_c():
+    if not cut:
+        cut.append(1)
+        os.kill(os.getpid(), signal.SIGINT)  # what the terminal sends, to this process
+
+
+if WHERE == "after-create":
+    create = client.Client.create_session_by_usage_type
+
+    def create_then_ctrl_c(self, *args, **kwargs):
+        response = create(self, *args, **kwargs)
+        ctrl_c()  # the answer is in, its session id not noted yet
+        return response
+
+    client.Client.create_session_by_usage_type = create_then_ctrl_c
+else:
+    retire = sessions.SuiteSessions._retire_once
+
+    def ctrl_c_then_retire(self, session_id):
+        ctrl_c()  # the clean-up has begun
+        return retire(self, session_id)
+
+    sessions.SuiteSessions._retire_once = ctrl_c_then_retire
+"""
+
+
+@pytest.mark.parametrize("where", ["after-create", "during-clean-up"])
+def test_a_ctrl_c_there_leaves_no_session_open(run_suite, pytester, where):
+    """A real SIGINT, where it used to leave a BioT session open on the served reference: right
+    after a create answered (the id not yet noted, so nobody could release or recognise the
+    session) and as the clean-up begins (the rest of it was skipped). The run stops, interrupted,
+    and every session the suite opened is closed."""
+    pytester.makepyfile(cut_here=CUT_PLUGIN)
+    run = run_suite(
+        "biot", "-p", "cut_here", "-k", "test_create_by_usage_type_then_get or test_delete_only_done_sessions",
+        over="http", subprocess=True, env={"CUT_WHERE": where},
+    )
+    assert run.ret == 2, run.output()[-3000:]
+    assert run.report["exit_status"] == 2
+    assert run.api("biot")["verdict"] == "incomplete"
+    assert run.leftover_sessions == [], run.output()[-3000:]

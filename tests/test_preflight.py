@@ -484,11 +484,13 @@ def test_someone_elses_open_session_is_a_setup_error_not_nonconformance(run_suit
     assert run.ret == 4, run.output()[-3000:]
     entry = run.api("biot")
     assert entry["verdict"] == "error"
+    # Found by the preflight (searchSessions), before the first test, and named.
     assert entry["verdict_reason"] == (
-        "biot: device 'reference-device-1' already has an open 'Monitoring' session that this "
-        "suite did not create; the suite never touches other sessions: close it (or name another "
-        "device_id) and run again"
+        f"biot: device 'reference-device-1' already has an open 'Monitoring' session {foreign} "
+        "named \"somebody else's\" that this suite did not create: the suite never touches other "
+        "sessions: close it (or name another device_id) and run again"
     )
+    assert run.report["apis"]["biot"]["requests"] <= 4  # the preflight's, and no test's
     assert [r["id"] for r in entry["requirements"] if r["status"] == "fail"] == []
 
 
@@ -519,3 +521,98 @@ def test_the_suites_own_leftover_is_closed_and_the_next_run_is_conformant(run_su
         [f"*LeftoverClosed: biot: closed session {left} on device 'reference-device-1', left open by "
          "an earlier run of this suite"]
     )
+
+
+def test_the_suites_own_leftover_found_by_its_name_is_closed_by_the_preflight(run_suite, tmp_path, monkeypatch):
+    """A leftover no journal holds (the journal was on another machine, or lost) is still the
+    suite's own by its name: the preflight's search finds it, closes it and says so, and the
+    run goes on as if the device had been free."""
+    import tempfile
+
+    from pytest_sessionapi.apis.biot.reference.server import create_app
+    from pytest_sessionapi.serving import serving
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    app = create_app(None)
+    with serving(app) as url:
+        left = _open_session(url, "pytest-sessionapi 89abcdef")
+        run = run_suite("biot", "-k", "test_create_by_usage_type_then_get", over="http", base_url=url)
+        assert app.state.reference.live_sessions() == []
+    assert run.ret == 0, run.output()[-3000:]
+    assert run.status("BIOT-CREATE") == "pass"
+    run.result.stdout.fnmatch_lines(
+        [f"*LeftoverClosed: biot: closed session {left} on device 'reference-device-1', left open by "
+         "an earlier run of this suite"]
+    )
+
+
+def _umts_session(url: str) -> str:
+    """A trace session opened on the served UMTS reference's device, as another client would."""
+    import httpx
+
+    from pytest_sessionapi.apis.umts.reference.server import EMBEDDED_ENV, EMBEDDED_TABLE
+
+    with httpx.Client(base_url=url) as http:
+        login = http.post("/j_security_check", data={
+            "j_username": EMBEDDED_TABLE["username"],
+            "j_password": EMBEDDED_ENV[EMBEDDED_TABLE["password_env"]],
+        })
+        assert login.status_code == 200, login.text
+        token = http.get("/dataservice/client/token").text
+        created = http.post("/dataservice/stream/device/umts", headers={"X-XSRF-TOKEN": token}, json={
+            "deviceUUID": EMBEDDED_TABLE["device_uuid"], "localColor": EMBEDDED_TABLE["local_color"],
+            "remoteColor": EMBEDDED_TABLE["remote_color"], "remoteSystem": EMBEDDED_TABLE["remote_system"],
+        })
+        assert created.status_code == 200, created.text
+        body = created.json()
+        return (body[0] if isinstance(body, list) else body)["sessionId"]
+
+
+def test_umts_the_suites_own_leftover_is_disabled_by_the_preflight(run_suite, tmp_path, monkeypatch):
+    """UMTS sessions have no name: the journal a killed run wrote as it created them is how the
+    next run knows its own. The preflight disables it with one line; the run is not held up."""
+    import tempfile
+
+    from pytest_sessionapi.apis.umts.reference.server import EMBEDDED_TABLE, create_app
+    from pytest_sessionapi.leftovers import Journal
+    from pytest_sessionapi.serving import serving
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    app = create_app(None)
+    with serving(app) as url:
+        left = _umts_session(url)
+        journal = Journal("umts", url, EMBEDDED_TABLE["device_uuid"])
+        journal.opened(left)  # as the killed run did
+        run = run_suite("umts", "-k", "test_documented_flow", over="http", base_url=url)
+        assert app.state.reference.live_sessions() == []
+    assert run.ret == 0, run.output()[-3000:]
+    assert run.status("UMTS-CREATE-SESSION") == "pass"
+    assert journal.open_ids() == []
+    run.result.stdout.fnmatch_lines(
+        [f"*LeftoverClosed: umts: disabled session {left} on device '{EMBEDDED_TABLE['device_uuid']}', "
+         "left open by an earlier run of this suite"]
+    )
+
+
+def test_umts_someone_elses_open_session_is_a_setup_error_not_nonconformance(run_suite, tmp_path, monkeypatch):
+    """The UMTS API cannot list sessions, so a foreign one shows at the first create (400
+    TBST1008 before the suite opened anything): verdict error, exit 4, one line, never touched."""
+    import tempfile
+
+    from pytest_sessionapi.apis.umts.reference.server import create_app
+    from pytest_sessionapi.serving import serving
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    app = create_app(None)
+    with serving(app) as url:
+        foreign = _umts_session(url)
+        run = run_suite("umts", "-k", "test_documented_flow", over="http", base_url=url)
+        assert app.state.reference.live_sessions() == [foreign]  # never touched
+    assert run.ret == 4, run.output()[-3000:]
+    entry = run.api("umts")
+    assert entry["verdict"] == "error"
+    assert entry["verdict_reason"].startswith(
+        "umts: device 'C8K-6dfe1f7c-7dc5-4891-bdb4-fb74e84882b7' already has an open trace session "
+        "that this suite did not create"
+    )
+    assert [r["id"] for r in entry["requirements"] if r["status"] == "fail"] == []

@@ -74,3 +74,19 @@ def _same_examples_from_a_checkout_and_from_the_wheel() -> None:
 
 
 _same_examples_from_a_checkout_and_from_the_wheel()
+
+
+def forget_scanned_modules() -> None:
+    """Drop Hypothesis's cache of the constants it read from local modules (4096 entries, keyed
+    by the module object). Each pytest run in a process imports the conftest modules afresh, and
+    a module holds its rewriting import hook, the hook its run's config, the config the session,
+    every item and report and the suites' ledgers: the cache kept every finished run alive (about
+    4 MB a run in benchmarks/soak.py). The constants already read stay in Hypothesis's pool, and a
+    module once read is not read again, so nothing is lost but the references."""
+    import sys
+
+    constants_ast = sys.modules.get("hypothesis.internal.constants_ast")
+    cached = getattr(constants_ast, "constants_from_module", None)
+    clear = getattr(cached, "cache_clear", None)  # an internal of Hypothesis: only if it is there
+    if callable(clear):
+        clear()

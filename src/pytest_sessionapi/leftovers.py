@@ -15,6 +15,7 @@ import os
 import tempfile
 import threading
 from pathlib import Path
+from typing import Any
 
 _LOCK = threading.Lock()
 
@@ -29,6 +30,7 @@ class Journal:
 
     def __init__(self, api: str, base_url: str, entity: str) -> None:
         self.path = journal_path(api, base_url, entity)
+        self.entity = entity
 
     def _read(self) -> list[str]:
         try:
@@ -60,6 +62,16 @@ class Journal:
     def open_ids(self) -> list[str]:
         with _LOCK:
             return self._read()
+
+
+def target_journal(target: Any, entity_key: str) -> Journal | None:
+    """The journal of the entity ``entity_key`` names on ``target`` (BioT's device_id, UMTS's
+    device_uuid); None for an embedded reference (it lives and dies with the run) or a target
+    that names no such entity."""
+    entity = target.entity(entity_key)
+    if target.embedded or not entity:
+        return None
+    return Journal(target.api.name, target.settings.base_url, entity)
 
 
 class LeftoverClosed(UserWarning):

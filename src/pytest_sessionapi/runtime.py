@@ -62,6 +62,8 @@ class RunState:
     config: Any = None
     interrupt_held: bool = False
     """Ctrl-C was held back once while an exchange was in flight (never twice)."""
+    interrupted_at: float | None = None
+    """``time.monotonic()`` of the first Ctrl-C: the report is due 5 s after it."""
     busy: dict[str, str] = field(default_factory=dict)
     """API -> why the entity the target names is held by someone else (verdict ``error``)."""
     finished: bool = False
@@ -92,7 +94,19 @@ class RunState:
 
             resources = target_resources(target)
             if resources.observe_resends is None:
-                resources.observe_resends = lambda line: self.show(f"sessionapi: {api}: {line}")
+                # Through a weak reference: the target holds its resources, and a strong one
+                # back to the run made the whole run (items, reports, ledger) outlive
+                # pytest.main until a full garbage collection.
+                import weakref
+
+                state = weakref.ref(self)
+
+                def observe(line: str) -> None:
+                    found = state()
+                    if found is not None and found.show is not None:
+                        found.show(f"sessionapi: {api}: {line}")
+
+                resources.observe_resends = observe
         return target
 
     def open_http(self, api: str, auth: Any) -> Any:
@@ -266,6 +280,7 @@ def configure(config: pytest.Config) -> None:
     config.stash[STATE_KEY] = state
     state.show = _terminal_line(config)
     _watch_interrupts(config, state)
+    config.add_cleanup(_forget_hypothesis_scans)  # runs in one process must not keep each other alive
     runtime = RuntimePlugin(state)
     config.pluginmanager.register(runtime, "sessionapi-runtime")
     config.pluginmanager.register(ControllerFirst(runtime), "sessionapi-controller-first")
@@ -275,6 +290,15 @@ def configure(config: pytest.Config) -> None:
     from .junit_names import PLUGIN_NAME as JUNIT_NAMES, JUnitNames
 
     config.pluginmanager.register(JUnitNames(config), JUNIT_NAMES)
+
+
+def _forget_hypothesis_scans() -> None:
+    import sys
+
+    if "hypothesis.internal.constants_ast" in sys.modules:  # Hypothesis ran: no import for nothing
+        from .hypothesis_profiles import forget_scanned_modules
+
+        forget_scanned_modules()
 
 
 def _policy(config: pytest.Config, strict: bool) -> Policy:
@@ -336,12 +360,22 @@ def _watch_interrupts(config: pytest.Config, state: RunState) -> None:
         previous = signal.default_int_handler
 
     def on_interrupt(signum: int, frame: Any) -> None:
+        if state.interrupted_at is None:
+            state.interrupted_at = time.monotonic()
         state.interrupt_seen = True
         state.ledger.facts.interrupted_by_user()
         import sys
 
         transport = sys.modules.get("pytest_sessionapi.transport")
-        if transport is not None and transport.INTERRUPTS.in_flight and not state.interrupt_held:
+        interrupts = transport.INTERRUPTS if transport is not None else None
+        if interrupts is not None and interrupts.shielded and not interrupts.deferred:
+            # A clean-up is releasing the suite's sessions (interrupt_shield.cleanup): let it
+            # finish; the next exchange outside it, or the next test, stops the run.
+            interrupts.deferred = True
+            interrupts.pending.set()
+            return
+        if interrupts is not None and interrupts.in_flight and not interrupts.shielded \
+                and not state.interrupt_held:
             # An exchange is in flight: let its answer be read (a create's session id must reach
             # the suite's bookkeeping to be released), and raise as the next exchange starts, or
             # after INTERRUPT_HOLD_S whatever happens.
@@ -350,7 +384,7 @@ def _watch_interrupts(config: pytest.Config, state: RunState) -> None:
             held.set()
 
             def raise_now() -> None:
-                if held.is_set():
+                if held.is_set() and not interrupts.shielded:
                     held.clear()
                     import os
 
@@ -594,9 +628,9 @@ def _unjudged(exc: BaseException, state: RunState, api: str | None) -> str | Non
 INTERRUPT_HOLD_S = 1.5
 """The longest Ctrl-C waits for an exchange in flight (see ``_watch_interrupts``)."""
 
-WORKERS_WAIT_S = 4.0
-"""How long the controller of an interrupted parallel run waits for its workers' ledgers: the
-report must be written within 5 s of Ctrl-C."""
+WORKERS_WAIT_S = 3.5
+"""How long after Ctrl-C the controller of an interrupted parallel run waits for its workers'
+ledgers: the report must be written within 5 s of the signal."""
 
 
 def _timed_out(exc: BaseException) -> bool:
@@ -912,7 +946,14 @@ class RuntimePlugin:
             self.state.failed_apis.update(apis or {None})
 
     # -- end of run ------------------------------------------------------------------------
+    @pytest.hookimpl(tryfirst=True)
     def pytest_keyboard_interrupt(self, excinfo: pytest.ExceptionInfo[BaseException]) -> None:
+        config = self.state.config
+        if config is not None and not config.getoption("fulltrace", False):
+            # pytest's terminal renders the whole traceback (funcargs, the source of every frame)
+            # and shows only its last line: under Hypothesis and httpx that took an xdist worker
+            # seconds, during which the controller waited for its ledger to write the report.
+            excinfo.traceback = excinfo.traceback[-1:]
         facts = self.state.ledger.facts
         if excinfo.errisinstance(pytest.exit.Exception):
             facts.stop(f"pytest.exit(): {getattr(excinfo.value, 'msg', excinfo.value)}")
@@ -933,7 +974,13 @@ class RuntimePlugin:
         if events is None:
             return
         pending = set(getattr(dsession, "_active_nodes", ()))
-        ends = time.monotonic() + wait_s
+        # The report's modules load while the workers tear down (0.5 s and more on a busy
+        # machine, taken from the 5 s otherwise).
+        from . import evidence, reports  # noqa: F401
+
+        # From the signal, not from now: the controller may hear of its own KeyboardInterrupt
+        # late (a busy machine, a report being merged), and the report is due 5 s after Ctrl-C.
+        ends = min(time.monotonic(), self.state.interrupted_at or time.monotonic()) + wait_s
         while pending and time.monotonic() < ends:
             try:
                 name, kwargs = events.get(timeout=0.05)
@@ -948,6 +995,9 @@ class RuntimePlugin:
                 pending.discard(node)
             elif name == "testreport":
                 self.pytest_runtest_logreport(kwargs["rep"])
+        # A worker not heard, or cut while it collected, says nothing of some selected API: it
+        # was interrupted, so incomplete, never "not run".
+        self.state.ledger.apis_collected.update(self.state.plan.selected)
         for node in pending:
             self.state.ledger.facts.stop(
                 f"pytest-xdist worker {node.gateway.id} did not finish within {wait_s:g} s of the "
@@ -1016,8 +1066,13 @@ class RuntimePlugin:
                 # The controller writes the one report, from every worker's ledger.
                 config.workeroutput["sessionapi"] = ledger.to_dict()  # type: ignore[attr-defined]
                 return
-            if not (state.active and sum(facts.tests_started.values())):
-                return  # nothing ran (--collect-only, -k selecting nothing): keep the last report
+            interrupted_controller = _is_xdist_controller(config) and state.interrupt_seen \
+                and bool(state.plan.selected)
+            if not (state.active and sum(facts.tests_started.values())) and not interrupted_controller:
+                # Nothing ran (--collect-only, -k selecting nothing): keep the last report. The
+                # controller of an interrupted parallel run writes one even if no worker was heard
+                # in time: an interrupted run always leaves its incomplete report.
+                return
             from .evidence import of as evidence_of
             from .reports import build_document, write_reports
 

@@ -724,9 +724,14 @@ class _Interrupts:
     def __init__(self) -> None:
         self.in_flight = 0
         self.pending = threading.Event()
+        self.shielded = 0
+        """Clean-ups under way that release the suite's sessions (``interrupt_shield.cleanup``):
+        a held Ctrl-C waits until they are over."""
+        self.deferred = False
+        """A Ctrl-C already waited for a clean-up once; the next one is not held back."""
 
     def before_exchange(self) -> None:
-        if self.pending.is_set():
+        if self.pending.is_set() and not self.shielded:
             self.pending.clear()
             raise KeyboardInterrupt("Ctrl-C (held back until the exchange in flight was over)")
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_sessionapi.apis.biot.sessions import SuiteSessions
+from pytest_sessionapi.apis.biot.sessions import SuiteSessions, journal_of
 from pytest_sessionapi.cleanup import warn_if_incomplete
-from pytest_sessionapi.leftovers import Journal
 
 
 @pytest.fixture
@@ -18,9 +17,7 @@ def biot_sessions(sessionapi_client, sessionapi_entity, sessionapi_conformance, 
     sessions = SuiteSessions(
         sessionapi_client, device_id, sessionapi_entity("usage_type"),
         recorder=sessionapi_conformance,
-        journal=None if sessionapi_target.embedded else Journal(
-            "biot", sessionapi_target.settings.base_url, device_id
-        ),
+        journal=journal_of(sessionapi_target),
     )
     yield sessions
     sessions.retire_all()

@@ -10,6 +10,7 @@ import pytest
 from pytest_sessionapi.apis.umts.sessions import (
     DeviceLog,
     SessionTracker,
+    journal_of,
     umts_input,
 )
 from pytest_sessionapi.cleanup import warn_if_incomplete
@@ -28,10 +29,11 @@ def umts_device_log() -> DeviceLog:
 
 
 @pytest.fixture
-def umts_sessions(sessionapi_client, umts_device_log) -> Iterator[SessionTracker]:
+def umts_sessions(sessionapi_client, umts_device_log, sessionapi_target) -> Iterator[SessionTracker]:
     """Sessions opened by the test; each is disabled at teardown (stopped first if need be), and
-    what could not be is a warning."""
-    tracker = SessionTracker(sessionapi_client, umts_device_log)
+    what could not be is a warning. Each is in the leftovers journal until then: a run killed
+    before its clean-up leaves the next run's preflight to disable it."""
+    tracker = SessionTracker(sessionapi_client, umts_device_log, journal_of(sessionapi_target))
     yield tracker
     tracker.release_all()
     warn_if_incomplete("umts", tracker.problems)

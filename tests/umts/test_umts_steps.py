@@ -102,9 +102,11 @@ def test_create_first_fails_a_200_without_a_session_id_in_any_test():
     assert tracker.log.lost == 1
 
 
-def test_create_first_on_a_device_somebody_else_holds_is_not_tested():
+def test_create_first_on_a_device_somebody_else_holds_is_a_setup_problem():
+    from pytest_sessionapi.outcomes import TargetBusy
+
     client = FakeClient(lambda op, sid: answer(400, error("TBST1008"), path=""))
-    with pytest.raises(NotTested, match="another session is open"):
+    with pytest.raises(TargetBusy, match="already has an open trace session that this suite did not create"):
         create_first(recorder(), client, BODY, SessionTracker(client))
 
 

@@ -2,7 +2,8 @@
 
 The suite creates its sessions the way a device does (create by usage type), remembers every id
 it got back, and at the end brings each one to DONE and deletes it, also when a test failed. It
-never lists, reads or changes a session it did not create.
+never reads or changes a session it did not create; once, in the preflight, it lists the device's
+open sessions (searchSessions) to tell its own leftovers from somebody else's session.
 """
 
 from __future__ import annotations
@@ -15,8 +16,11 @@ from typing import Any
 
 import httpx
 
+from pytest_sessionapi import interrupt_shield
 from pytest_sessionapi.http_checks import describe
-from pytest_sessionapi.leftovers import Journal, say_closed
+from pytest_sessionapi.leftovers import Journal, say_closed, target_journal
+from pytest_sessionapi.preflight import SetupProblem
+from pytest_sessionapi.transport import BudgetSpent, EndpointStopped, StillRateLimited
 
 from .client import Client
 from .model import (
@@ -43,6 +47,12 @@ def past(offset: timedelta = DEFAULT_AGE) -> datetime:
 UNACCOUNTED_CREATES: weakref.WeakKeyDictionary[Any, set[str]] = weakref.WeakKeyDictionary()
 """Per client (one per API per run), the devices on which a create answered 2xx without a
 readable session id."""
+
+NOT_SENT = (EndpointStopped, BudgetSpent, StillRateLimited)
+"""The transport's refusals to send: trying the clean-up again would meet them again."""
+
+CLEANUP_ATTEMPTS = 3
+"""How often a clean-up that the network cut is tried (see ``SuiteSessions.retire``)."""
 
 SESSION_NAME_PREFIX = "pytest-sessionapi "
 """Every session the suite creates is named so: recognisable as the suite's own on the device."""
@@ -138,18 +148,21 @@ class SuiteSessions:
 
     # -- creation ------------------------------------------------------------------------------
     def create_raw(self, body: dict[str, Any]) -> httpx.Response:
-        response = self.client.create_session_by_usage_type(self.device_id, self.usage_type, body)
-        if 200 <= response.status_code < 300:
-            try:
-                session_id = response.json().get("_id")
-            except (ValueError, AttributeError):
-                session_id = None
-            if isinstance(session_id, str):
-                self.created.append(session_id)
-                if self.journal is not None:
-                    self.journal.opened(session_id)
-            else:
-                UNACCOUNTED_CREATES.setdefault(self.client, set()).add(self.device_id)
+        # A Ctrl-C between the answer and the note of its id would leave a session nobody can
+        # release or recognise: it waits until the id is noted.
+        with interrupt_shield.noting():
+            response = self.client.create_session_by_usage_type(self.device_id, self.usage_type, body)
+            if 200 <= response.status_code < 300:
+                try:
+                    session_id = response.json().get("_id")
+                except (ValueError, AttributeError):
+                    session_id = None
+                if isinstance(session_id, str):
+                    self.created.append(session_id)
+                    if self.journal is not None:
+                        self.journal.opened(session_id)
+                else:
+                    UNACCOUNTED_CREATES.setdefault(self.client, set()).add(self.device_id)
         return response
 
     def close_leftovers(self) -> list[str]:
@@ -342,13 +355,25 @@ class SuiteSessions:
 
     # -- clean-up ------------------------------------------------------------------------------
     def retire(self, session_id: str) -> None:
-        """Bring one of our sessions to DONE and delete it; note (never raise) what failed."""
+        """Bring one of our sessions to DONE and delete it; note (never raise) what failed. A
+        Ctrl-C waits until it is over (:mod:`pytest_sessionapi.interrupt_shield`), and a clean-up
+        the network cut (a reset, a timeout, a 5xx or 429 on the delete) is tried again: each
+        attempt starts by reading the session, so one the cut request did remove counts as gone."""
+        with interrupt_shield.cleanup():
+            for attempt in range(1, CLEANUP_ATTEMPTS + 1):
+                noted = len(self.problems)
+                if not self._retire_once(session_id) or attempt == CLEANUP_ATTEMPTS:
+                    return
+                del self.problems[noted:]
+
+    def _retire_once(self, session_id: str) -> bool:
+        """One attempt of :meth:`retire`; whether it failed in a way worth another attempt."""
         try:
             response = self._read(session_id)
             if response.status_code == 404:
                 if self.journal is not None:
                     self.journal.closed(session_id)
-                return
+                return False
             if self.finish(session_id, read=response) is None:
                 self.problems.append(f"session {session_id} could not be brought to DONE")
             deleted = self.client.delete_session(self.device_id, session_id)
@@ -356,18 +381,22 @@ class SuiteSessions:
                 self.problems.append(
                     f"session {session_id} could not be deleted: {describe(deleted)}"
                 )
-            elif self.journal is not None:
+                return deleted.status_code >= 500 or deleted.status_code == 429
+            if self.journal is not None:
                 self.journal.closed(session_id)
         except httpx.HTTPError as exc:
             self.problems.append(f"session {session_id}: clean-up interrupted ({exc})")
+            return not isinstance(exc, NOT_SENT)
+        return False
 
     def retire_all(self) -> list[str]:
         """Retire every session created so far; what failed this time (every such note stays in
         ``problems`` until the fixture warns, also those of a Hypothesis example's retire_all)."""
         noted = len(self.problems)
-        for session_id in reversed(self.created):
-            self.retire(session_id)
-        self.created.clear()
+        with interrupt_shield.cleanup():
+            for session_id in reversed(self.created):
+                self.retire(session_id)
+            self.created.clear()
         return self.problems[noted:]
 
 
@@ -375,3 +404,83 @@ def stored_start(created: dict[str, Any]) -> datetime:
     start = parse_instant(created.get("_startTime"))
     assert start is not None, f"the session has no readable _startTime: {created.get('_startTime')!r}"
     return start
+
+
+OPEN_STATES = ("ACTIVE", "PAUSED", "ACTIVATING", "PAUSING", "RESUMING", "STOPPING")
+"""Every documented ``_state`` but DONE: a session in one of them holds the device."""
+
+
+def journal_of(target: Any) -> Journal | None:
+    """The leftovers journal of the target's device (:func:`pytest_sessionapi.leftovers.target_journal`)."""
+    return target_journal(target, "device_id")
+
+
+def open_sessions_on(client: Client, device_id: str, usage_type: str | None) -> list[dict[str, Any]] | None:
+    """The sessions searchSessions lists as open on the device (of the usage type), filtered here
+    again in case the server ignores the filter; None when the search gives no readable list
+    (not served, refused, broken): the look is the preflight's courtesy, never a verdict."""
+    search: dict[str, Any] = {
+        "filter": {
+            "_device.id": {"eq": device_id},
+            "_state": {"in": list(OPEN_STATES)},
+            **({"_templateName": {"eq": usage_type}} if usage_type else {}),
+        },
+        "limit": 20,
+    }
+    try:
+        response = client.search_sessions(search)
+        data = response.json().get("data") if response.status_code == 200 else None
+    except (httpx.HTTPError, ValueError, AttributeError):
+        return None
+    if not isinstance(data, list):
+        return None
+    found = []
+    for item in data:
+        if not isinstance(item, dict) or not isinstance(item.get("_id"), str):
+            continue
+        device = item.get("_device")
+        template = item.get("_template")
+        if isinstance(device, dict) and device.get("id") not in (None, device_id):
+            continue
+        if usage_type and isinstance(template, dict) and template.get("name") not in (None, usage_type):
+            continue
+        if item.get("_state") in OPEN_STATES:
+            found.append(item)
+    return found
+
+
+def look_for_open_sessions(client: Client, target: Any) -> SetupProblem | None:
+    """The preflight's look at the device, before the first test: the sessions an earlier run of
+    the suite left open (in its journal, or named as the suite names its sessions) are closed,
+    one line each; an open session of somebody else is the setup problem returned (the suite
+    never touches it). Only for a served target: an embedded reference starts empty."""
+    journal = journal_of(target)
+    if journal is None:
+        return None
+    device_id = target.entity("device_id")
+    usage_type = target.entity("usage_type")
+    sessions = SuiteSessions(client, device_id, usage_type or "", journal=journal)
+    if journal.open_ids():
+        sessions.close_leftovers()
+    found = open_sessions_on(client, device_id, usage_type)
+    for item in found or []:
+        session_id, name = item["_id"], item.get("_name")
+        if session_id in journal.open_ids() or (isinstance(name, str) and name.startswith(SESSION_NAME_PREFIX)):
+            problems = len(sessions.problems)
+            sessions.retire(session_id)
+            if len(sessions.problems) == problems:
+                journal.closed(session_id)
+                say_closed(
+                    f"biot: closed session {session_id} on device {device_id!r}, left open by an "
+                    "earlier run of this suite"
+                )
+            continue
+        named = f" named {name!r}" if isinstance(name, str) else ""
+        return SetupProblem(
+            target.api.name,
+            f"device {device_id!r} already has an open {usage_type!r} session {session_id}{named} "
+            "that this suite did not create",
+            "the suite never touches other sessions: close it (or name another device_id) and "
+            "run again",
+        )
+    return None

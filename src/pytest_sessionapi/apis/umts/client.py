@@ -12,7 +12,6 @@ the request (once: a server that refuses a fresh login too gets its answer passe
 from __future__ import annotations
 
 import threading
-import weakref
 from collections.abc import Callable, Generator
 from typing import Any
 from urllib.parse import quote
@@ -198,15 +197,16 @@ class VManageSessionAuth(httpx.Auth):
             yield request
 
 
-_LOGGED_IN: dict[int, VManageSessionAuth] = {}
-"""id(target) -> the session the preflight logged in for it, until the suite's client takes it."""
+PRELOGGED = "umts preflight login"
+"""The key, in ``target.held``, of the session the preflight logged in, until the suite's client
+takes it."""
 
 
 def build_auth(target: EffectiveTarget) -> httpx.Auth:
     """The login flow for ``target``: the first call after a passed preflight gets the session
     the preflight logged in (the suite's client, which would otherwise log in a second time with
     the same credentials, to the same end, before its first call); every other call a new one."""
-    kept = _LOGGED_IN.pop(id(target), None)
+    kept = target.held.pop(PRELOGGED, None)
     if kept is not None:
         return kept
     return VManageSessionAuth(
@@ -222,7 +222,13 @@ def preflight(
 ) -> SetupProblem | None:
     """Log in as the configured user (login form, then the XSRF token: two requests). Only the
     login page in answer to the form says the credentials are wrong; a login that fails any other
-    way is the suite's to judge (UMTS-AUTH-LOGIN, UMTS-AUTH-TOKEN)."""
+    way is the suite's to judge (UMTS-AUTH-LOGIN, UMTS-AUTH-TOKEN).
+
+    Then the sessions an earlier run of the suite left open on the device (killed before its
+    clean-up: its journal says which, UMTS sessions have no name) are disabled, one line each.
+    The API offers no way to look for somebody else's session on the device (no list or search
+    operation; a create would open one): a create that meets one stops the run as a setup
+    problem (``steps.create_first``)."""
     auth = build_auth(target)
     try:
         auth.log_in(open_http(None))
@@ -235,10 +241,22 @@ def preflight(
         )
     except VManageLoginError:
         return None
-    # Kept for the suite's client (build_auth), by the target's id for as long as the target lives.
-    _LOGGED_IN[id(target)] = auth
-    weakref.finalize(target, _LOGGED_IN.pop, id(target), None)
+    close_leftovers(open_http, target, auth)
+    target.held[PRELOGGED] = auth  # for the suite's client (build_auth), held by the target itself
     return None
+
+
+def close_leftovers(
+    open_http: Callable[[httpx.Auth | None], httpx.Client], target: EffectiveTarget, auth: httpx.Auth
+) -> list[str]:
+    """Disable what the journal says an earlier run left open on the target's device; one line
+    per session disabled (nothing, and no request, when the journal holds nothing)."""
+    from .sessions import SessionTracker, journal_of
+
+    journal = journal_of(target)
+    if journal is None or not journal.open_ids():
+        return []
+    return SessionTracker(Client(open_http(auth), target), journal=journal).close_leftovers()
 
 
 def build_session_only_auth(target: EffectiveTarget) -> VManageSessionAuth:

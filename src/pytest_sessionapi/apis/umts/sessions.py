@@ -13,11 +13,19 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import httpx
 
+from pytest_sessionapi import interrupt_shield
+from pytest_sessionapi.leftovers import Journal, say_closed, target_journal
 from pytest_sessionapi.rulebook import Answer
-from pytest_sessionapi.transport import describe_transport_error
+from pytest_sessionapi.transport import (
+    BudgetSpent,
+    EndpointStopped,
+    StillRateLimited,
+    describe_transport_error,
+)
 
 from .client import Client
 from .models import CODE_CONFLICT, CODE_UNKNOWN_SESSION, error_code
@@ -32,6 +40,15 @@ def umts_input(entity: Callable[[str], str]) -> dict[str, str]:
         "remoteColor": entity("remote_color"),
         "remoteSystem": entity("remote_system"),
     }
+
+
+NOT_SENT = (EndpointStopped, BudgetSpent, StillRateLimited)
+"""The transport's refusals to send: trying the release again would meet them again."""
+
+
+def journal_of(target: Any) -> Journal | None:
+    """The leftovers journal of the target's device (:func:`pytest_sessionapi.leftovers.target_journal`)."""
+    return target_journal(target, "device_uuid")
 
 
 def unknown_session_id() -> str:
@@ -64,17 +81,23 @@ class SessionTracker:
     released is noted in ``problems`` (never raised), for the fixture to warn about.
     """
 
-    def __init__(self, client: Client, log: DeviceLog | None = None) -> None:
+    def __init__(self, client: Client, log: DeviceLog | None = None, journal: Journal | None = None) -> None:
         self.client = client
         self.log = log if log is not None else DeviceLog()
         self.open: list[str] = []
         self.unreleased: list[str] = []
         self.problems: list[str] = []
+        self.journal = journal
+        """Where the sessions the suite opened on the device are written down until released,
+        across runs (:mod:`pytest_sessionapi.leftovers`): UMTS sessions have no name, so the
+        journal is how the next run knows a leftover for its own (see :func:`close_leftovers`)."""
 
     def track(self, session_id: str) -> str:
         if session_id not in self.open:
             self.open.append(session_id)
         self.log.open.add(session_id)
+        if self.journal is not None:
+            self.journal.opened(session_id)
         return session_id
 
     def forget(self, session_id: str, *, released: bool = True) -> None:
@@ -84,26 +107,41 @@ class SessionTracker:
         self.log.open.discard(session_id)
         if released:
             self.log.released += 1
+            if self.journal is not None:
+                self.journal.closed(session_id)
 
     def release(self, session_id: str) -> bool:
+        """Disable (stop first if need be); a Ctrl-C waits until it is over
+        (:mod:`pytest_sessionapi.interrupt_shield`), and a release the network cut (a reset, a
+        timeout, a 5xx or 429) is tried once more."""
+        with interrupt_shield.cleanup():
+            return self._release(session_id)
+
+    def _release(self, session_id: str) -> bool:
         released = False
         last = "no answer"
-        for steps in (("disable",), ("stop", "disable")):
+        transient = False
+        for attempt, steps in enumerate((("disable",), ("stop", "disable"), ("disable",))):
+            if attempt == 2 and not transient:
+                break  # the third try is for a release the network cut, not for a refusal
             response = None
             try:
                 for step in steps:
                     response = self.client.operation(step, session_id)
             except httpx.HTTPError as exc:
-                last = f"{' then '.join(steps)}: {describe_transport_error(exc)}"
+                if attempt < 2:  # the note says what the two documented ways met
+                    last = f"{' then '.join(steps)}: {describe_transport_error(exc)}"
+                transient = not isinstance(exc, NOT_SENT)
                 continue
             if response is not None and (response.status_code == 200 or _is_unknown(response)):
                 released = True
                 break
-            if response is not None:
+            if response is not None and attempt < 2:
                 # The status and error code only: a warning is not redacted, a body might echo
                 # the session cookie (status bodies carry JSessionId).
                 code = error_code(Answer.from_httpx(response).json)
                 last = f"{' then '.join(steps)} answered {response.status_code}" + (f" {code}" if code else "")
+                transient = response.status_code >= 500 or response.status_code == 429
         self.forget(session_id, released=released)
         if not released:
             self.log.stuck += 1
@@ -115,9 +153,35 @@ class SessionTracker:
         """Release every open session; what could not be released this time (every such note
         stays in ``problems`` until the fixture warns)."""
         noted = len(self.problems)
-        for session_id in list(reversed(self.open)):
-            self.release(session_id)
+        with interrupt_shield.cleanup():
+            for session_id in list(reversed(self.open)):
+                self.release(session_id)
         return self.problems[noted:]
+
+    def close_leftovers(self) -> list[str]:
+        """Disable what an earlier run of the suite left open on the device (its journal says
+        so); one line per session closed. A session the server no longer knows (TBST1005) is
+        crossed off in silence."""
+        if self.journal is None:
+            return []
+        lines = []
+        with interrupt_shield.cleanup():
+            for session_id in self.journal.open_ids():
+                try:
+                    status = self.client.operation("status", session_id)
+                except httpx.HTTPError:
+                    continue  # the journal keeps it for the next try
+                if _is_unknown(status):
+                    self.journal.closed(session_id)
+                    continue
+                self.open.append(session_id)
+                if self.release(session_id):  # if not, the journal keeps it for the next run
+                    lines.append(
+                        f"umts: disabled session {session_id} on device "
+                        f"{self.journal.entity!r}, left open by an earlier run of this suite"
+                    )
+                    say_closed(lines[-1])
+        return lines
 
 
 def _is_unknown(response: httpx.Response) -> bool:
@@ -128,13 +192,15 @@ def _is_unknown(response: httpx.Response) -> bool:
 def open_session(
     client: Client, body: object, tracker: SessionTracker
 ) -> tuple[httpx.Response, str | None]:
-    """POST create and track whatever session it opened (in any shape) for cleanup."""
-    response = client.create_raw(body)
-    session_id = session_id_in(Answer.from_httpx(response))
-    if session_id:
-        tracker.track(session_id)
-    elif response.status_code == 200:
-        tracker.log.lost += 1
+    """POST create and track whatever session it opened (in any shape) for cleanup; a Ctrl-C
+    waits until its id is noted (:func:`pytest_sessionapi.interrupt_shield.noting`)."""
+    with interrupt_shield.noting():
+        response = client.create_raw(body)
+        session_id = session_id_in(Answer.from_httpx(response))
+        if session_id:
+            tracker.track(session_id)
+        elif response.status_code == 200:
+            tracker.log.lost += 1
     return response, session_id
 
 

@@ -108,9 +108,14 @@ def create_first(
             "clean-up warning)"
         )
     if problem == "busy":
-        conformance.stop_not_tested(
-            "create answered TBST1008 before the suite opened anything: another session is open "
-            f"on {body['deviceUUID']}; free the device (or name another) to run this test"
+        # Somebody else's session (the preflight disabled the suite's own leftovers): a setup
+        # problem, not the vendor's nonconformance. The API cannot name it (no list operation,
+        # and TBST1008 carries no session id); the suite never touches it.
+        conformance.stop_target_busy(
+            f"umts: device {body['deviceUUID']!r} already has an open trace session that this "
+            "suite did not create (create answered 400 TBST1008 before the suite opened "
+            "anything); the suite never touches other sessions: disable it (or name another "
+            "device_uuid) and run again"
         )
     if problem:
         asked = Asked("create", Expect.FREED_DEVICE, device_uuid=body["deviceUUID"], situation=problem)

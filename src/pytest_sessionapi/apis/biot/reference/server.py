@@ -751,6 +751,48 @@ def create_app(variant: str | None = None) -> Starlette:
             return state.json(body, 200)
         return Response(status_code=204)
 
+    @handler
+    async def search_sessions(request: Request) -> Response:
+        """searchSessions, as far as the suite's preflight uses it: ``filter`` with ``eq`` or
+        ``in`` on the session's id, name, state, device id and template name, ``limit`` and
+        ``page``; other filter fields and operators are not served (ignored)."""
+        raw = request.query_params.get("searchRequest") or "{}"
+        try:
+            search = json.loads(raw)
+            if not isinstance(search, dict):
+                raise ValueError(raw)
+            limit = int(search.get("limit", 100))
+            page = int(search.get("page", 0))
+            filters = search.get("filter") or {}
+            if limit < 1 or page < 0 or not isinstance(filters, dict):
+                raise ValueError(raw)
+        except (ValueError, TypeError):
+            raise ApiError(400, "ATTRIBUTE_VALUE_CONVERSION_FAILED", "The searchRequest is not valid",
+                           attributeName="searchRequest", message="malformed search request") from None
+        fields = {
+            "_id": lambda s: s.id, "_name": lambda s: s.name, "_state": lambda s: s.state,
+            "_device.id": lambda s: s.device_id, "_templateName": lambda s: s.usage_type,
+        }
+
+        def matches(session: StoredSession) -> bool:
+            for name, condition in filters.items():
+                if name not in fields or not isinstance(condition, dict):
+                    continue
+                value = fields[name](session)
+                if "eq" in condition and value != condition["eq"]:
+                    return False
+                if "in" in condition and value not in (condition["in"] or []):
+                    return False
+            return True
+
+        found = sorted((s for s in state.sessions.values() if matches(s)),
+                       key=lambda s: s.created, reverse=True)
+        return state.json({
+            "data": [state.render(s) for s in found[page * limit:(page + 1) * limit]],
+            "metadata": {"page": {"totalResults": len(found), "page": page, "limit": limit},
+                         "filter": filters, "sort": [], "freeTextSearch": None},
+        }, 200)
+
     async def not_found(request: Request, exc: HTTPException) -> Response:
         code = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}.get(exc.status_code, "BAD_REQUEST")
         return state.error(ApiError(exc.status_code, code, str(exc.detail)))
@@ -758,6 +800,7 @@ def create_app(variant: str | None = None) -> Starlette:
     base = "/device/v1/devices/{device_id}/usage-sessions"
     app = Starlette(
         routes=[
+            Route("/device/v1/devices/usage-sessions", search_sessions, methods=["GET"]),
             Route(base + "/usage-type/{usage_type}", create_by_usage_type, methods=["POST"]),
             Route(base + "/{session_id}", get_session, methods=["GET"]),
             Route(base + "/{session_id}", update_session, methods=["PATCH"]),
