@@ -56,6 +56,8 @@ EMBEDDED_TABLE: dict[str, Any] = {
     "remote_system": "172.16.255.16,172.16.255.14",
     "poll_timeout_s": 2,
     "poll_interval_s": 0.1,
+    # A local mock needs no throttling; a live target defaults to the vendor's 100 requests/s.
+    "max_rps": 0,
 }
 EMBEDDED_ENV: dict[str, str] = {"SESSIONAPI_REFERENCE_UMTS_PASSWORD": "reference-umts-password"}
 
