@@ -32,7 +32,8 @@ SHARED_ROLES = {
     "vendor_examples.py": "the vendor page's own examples, as data",
     "rules.py": "RULES, a rulebook.Rulebook: one rule(answer, asked) -> bool per requirement ID",
     "model.py": "the state or transition model and its oracle",
-    "sessions.py": "what the suite creates on the target (or reads from it) and always cleans up",
+    "sessions.py": "what the suite creates on the target (or reads from it) and always cleans up, "
+    "and leftovers(open_http, target): the preflight's look for an earlier run's leftovers",
     "steps.py": "the judged steps the suites compose, and asked_of_recorded: the Asked of a "
     "recorded request, for sessionapi judge",
     "strategies.py": "the Hypothesis strategies for the API's inputs",
@@ -139,6 +140,18 @@ def test_recorded_traffic_is_judged_by_the_core_with_the_apis_asked(api):
     assert list(inspect.signature(steps.asked_of_recorded).parameters) == ["request", "answer", "history"]
     for path in sorted((APIS_DIR / api).rglob("*.py")):
         assert "def judge_recorded" not in path.read_text(encoding="utf-8"), path
+
+
+@pytest.mark.parametrize("api", APIS)
+def test_the_preflight_asks_each_api_for_its_leftovers_through_one_hook(api):
+    """The core preflight calls ``sessions.leftovers(open_http, target)`` once the credentials
+    passed: the API's client (which its sessions use) never reaches back into its sessions."""
+    import inspect
+
+    sessions = all_apis()[api].sessions
+    assert list(inspect.signature(sessions.leftovers).parameters) == ["open_http", "target"]
+    client = (APIS_DIR / api / "client.py").read_text(encoding="utf-8")
+    assert "from .sessions import" not in client
 
 
 def test_the_switch_recogniser_sees_each_way():

@@ -193,6 +193,9 @@ def _check(target: EffectiveTarget, open_http: OpenHttp) -> SetupProblem | None:
     base = httpx.URL(base_url)
     try:
         refused = api.client.preflight(watched, target)
+        problem = _redirected_elsewhere(api.name, base, responses) or refused
+        if problem is None:
+            problem = api.sessions.leftovers(watched, target)
     except httpx.TransportError as exc:
         return _unreachable(api.name, origin(base), target.settings.timeout_s, exc)
-    return _redirected_elsewhere(api.name, base, responses) or refused
+    return problem

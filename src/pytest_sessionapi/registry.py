@@ -12,6 +12,10 @@ Per-API modules, by convention:
                ``preflight(open_http, target) -> SetupProblem | None``: one documented login or
                read that tells whether the endpoint accepts the configured credentials (see
                :mod:`pytest_sessionapi.preflight`).
+``sessions``   ``leftovers(open_http, target) -> SetupProblem | None``, called by the preflight once
+               the credentials passed, before the first test: closes what an earlier run of the
+               suite left open on the target's device (one line each) and returns the setup
+               problem of somebody else's open session, which the suite never touches.
 ``reference``  ``create_app(variant=None)``, ``VARIANTS``, ``EMBEDDED_TABLE``, ``EMBEDDED_ENV``.
 ``steps``      the judged steps the suites compose, and ``asked_of_recorded(request, answer,
                history)``: the ``Asked`` the suite would have built for a recorded request of
@@ -98,6 +102,10 @@ class ApiDescriptor:
     @property
     def steps(self) -> ModuleType:
         return self.module("steps")
+
+    @property
+    def sessions(self) -> ModuleType:
+        return self.module("sessions")
 
     @property
     def catalogue_path(self) -> Path:

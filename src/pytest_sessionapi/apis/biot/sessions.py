@@ -9,6 +9,7 @@ open sessions (searchSessions) to tell its own leftovers from somebody else's se
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 import weakref
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -22,7 +23,7 @@ from pytest_sessionapi.leftovers import Journal, say_closed, target_journal
 from pytest_sessionapi.preflight import SetupProblem
 from pytest_sessionapi.transport import BudgetSpent, EndpointStopped, StillRateLimited
 
-from .client import Client
+from .client import Client, build_auth
 from .model import (
     FUTURE_MARGIN,
     STOP_REASON_CODES,
@@ -447,6 +448,12 @@ def open_sessions_on(client: Client, device_id: str, usage_type: str | None) -> 
         if item.get("_state") in OPEN_STATES:
             found.append(item)
     return found
+
+
+def leftovers(open_http: Callable[[httpx.Auth | None], httpx.Client], target: Any) -> SetupProblem | None:
+    """The preflight's hook (see :mod:`pytest_sessionapi.registry`): :func:`look_for_open_sessions`
+    with a client of the target's token."""
+    return look_for_open_sessions(Client(open_http(build_auth(target)), target), target)
 
 
 def look_for_open_sessions(client: Client, target: Any) -> SetupProblem | None:

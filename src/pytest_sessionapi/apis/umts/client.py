@@ -222,13 +222,9 @@ def preflight(
 ) -> SetupProblem | None:
     """Log in as the configured user (login form, then the XSRF token: two requests). Only the
     login page in answer to the form says the credentials are wrong; a login that fails any other
-    way is the suite's to judge (UMTS-AUTH-LOGIN, UMTS-AUTH-TOKEN).
-
-    Then the sessions an earlier run of the suite left open on the device (killed before its
-    clean-up: its journal says which, UMTS sessions have no name) are disabled, one line each.
-    The API offers no way to look for somebody else's session on the device (no list or search
-    operation; a create would open one): a create that meets one stops the run as a setup
-    problem (``steps.create_first``)."""
+    way is the suite's to judge (UMTS-AUTH-LOGIN, UMTS-AUTH-TOKEN). The session it logged in
+    waits in the target for the suite's client (:func:`build_auth`) and for
+    :func:`.sessions.leftovers`."""
     auth = build_auth(target)
     try:
         auth.log_in(open_http(None))
@@ -241,22 +237,8 @@ def preflight(
         )
     except VManageLoginError:
         return None
-    close_leftovers(open_http, target, auth)
     target.held[PRELOGGED] = auth  # for the suite's client (build_auth), held by the target itself
     return None
-
-
-def close_leftovers(
-    open_http: Callable[[httpx.Auth | None], httpx.Client], target: EffectiveTarget, auth: httpx.Auth
-) -> list[str]:
-    """Disable what the journal says an earlier run left open on the target's device; one line
-    per session disabled (nothing, and no request, when the journal holds nothing)."""
-    from .sessions import SessionTracker, journal_of
-
-    journal = journal_of(target)
-    if journal is None or not journal.open_ids():
-        return []
-    return SessionTracker(Client(open_http(auth), target), journal=journal).close_leftovers()
 
 
 def build_session_only_auth(target: EffectiveTarget) -> VManageSessionAuth:

@@ -27,7 +27,7 @@ from pytest_sessionapi.transport import (
     describe_transport_error,
 )
 
-from .client import Client
+from .client import PRELOGGED, Client
 from .models import CODE_CONFLICT, CODE_UNKNOWN_SESSION, error_code
 from .rules import session_id_in
 
@@ -72,6 +72,21 @@ class DeviceLog:
     def freed_by_suite(self) -> bool:
         """The suite disabled sessions on the device and holds none: it must be free."""
         return self.released > 0 and not self.open
+
+
+def leftovers(open_http: Callable[[httpx.Auth | None], httpx.Client], target: Any) -> None:
+    """The preflight's look at the device, before the first test: the sessions an earlier run of
+    the suite left open (killed before its clean-up: its journal says which; UMTS sessions have
+    no name) are disabled, one line each, with the session the preflight logged in (nothing, and
+    no request, when the journal holds nothing). The API offers no way to look for somebody
+    else's session on the device (no list or search operation; a create would open one): a
+    create that meets one stops the run as a setup problem (``steps.create_first``)."""
+    journal = journal_of(target)
+    auth = target.held.get(PRELOGGED)
+    if journal is None or auth is None or not journal.open_ids():
+        return None
+    SessionTracker(Client(open_http(auth), target), journal=journal).close_leftovers()
+    return None
 
 
 class SessionTracker:
