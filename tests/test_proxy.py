@@ -60,7 +60,10 @@ class _Relay(BaseHTTPRequestHandler):
             answer = upstream.getresponse()
             content = answer.read()
         except (OSError, http.client.HTTPException):
-            self.send_error(502)
+            try:
+                self.send_error(502)
+            except OSError:  # the client gave up on the broken answer first: nobody to tell
+                pass
             return
         finally:
             upstream.close()
