@@ -21,7 +21,7 @@ from pytest_sessionapi import interrupt_shield
 from pytest_sessionapi.http_checks import describe
 from pytest_sessionapi.leftovers import Journal, say_closed, target_journal
 from pytest_sessionapi.preflight import SetupProblem
-from pytest_sessionapi.transport import BudgetSpent, EndpointStopped, StillRateLimited
+from pytest_sessionapi.transport import BudgetSpent, EndpointStopped, StillRateLimited, exchange_log
 
 from .client import Client, build_auth
 from .model import (
@@ -103,29 +103,11 @@ class PatchOutcome:
     refused_omission: httpx.Response | None = None
 
 
-class _RequestCount:
-    """An httpx request hook that counts what a client sends (every path: the suite's client
-    methods, Schemathesis cases sent through its ``http``, re-sends)."""
-
-    def __init__(self) -> None:
-        self.sent = 0
-
-    def __call__(self, request: httpx.Request) -> None:
-        self.sent += 1
-
-
-def _request_count(client: Any) -> _RequestCount | None:
-    """The counter on ``client``'s httpx client, installed once; None for a client without one."""
-    http = getattr(client, "http", None)
-    if not isinstance(http, httpx.Client):
-        return None
-    hooks = http.event_hooks
-    for hook in hooks["request"]:
-        if isinstance(hook, _RequestCount):
-            return hook
-    counter = _RequestCount()
-    http.event_hooks = {**hooks, "request": [*hooks["request"], counter]}
-    return counter
+def _sent_so_far(client: Any) -> int | None:
+    """How many requests the suite's client has sent (its transport's exchange log counts every
+    one, Schemathesis cases sent through its ``http`` included); None for a client without one."""
+    log = exchange_log(getattr(client, "http", None))
+    return None if log is None else log.count
 
 
 @dataclass
@@ -145,7 +127,8 @@ class SuiteSessions:
     runs (:mod:`pytest_sessionapi.leftovers`): a killed run's session is the next run's to close."""
 
     _last_read: tuple[str, httpx.Response, int] | None = field(default=None, init=False, repr=False)
-    """The latest GET of one of our sessions, with the client's request count right after it."""
+    """The latest GET of one of our sessions, with the client's request count right after it
+    (:func:`_sent_so_far`)."""
 
     # -- creation ------------------------------------------------------------------------------
     def create_raw(self, body: dict[str, Any]) -> httpx.Response:
@@ -245,18 +228,17 @@ class SuiteSessions:
     # -- reading and writing -------------------------------------------------------------------
     def get(self, session_id: str) -> httpx.Response:
         response = self.client.get_session(self.device_id, session_id)
-        counter = _request_count(self.client)
-        self._last_read = None if counter is None else (session_id, response, counter.sent)
+        sent = _sent_so_far(self.client)
+        self._last_read = None if sent is None else (session_id, response, sent)
         return response
 
     def _read(self, session_id: str) -> httpx.Response:
         """The session as a GET answers it now: the latest GET's answer when nothing at all was
         sent since (a test reads a session back after its last change, then retires it: the
         retire's own GET would only repeat that answer), otherwise a new GET."""
-        counter = _request_count(self.client)
-        if self._last_read is not None and counter is not None:
+        if self._last_read is not None:
             read_id, response, sent = self._last_read
-            if read_id == session_id and sent == counter.sent:
+            if read_id == session_id and sent == _sent_so_far(self.client):
                 return response
         return self.get(session_id)
 
