@@ -338,3 +338,25 @@ def test_the_registrys_discovery_is_not_an_api_import():
         "from .registry import get_api\n"
     )
     assert api_imports(allowed) == []
+
+
+def asserts_that_judge(source: str) -> list[int]:
+    """Lines of ``assert test, message`` statements: a check stated as an assert."""
+    return [node.lineno for node in ast.walk(ast.parse(source)) if isinstance(node, ast.Assert) and node.msg]
+
+
+def test_no_check_of_the_package_is_an_assert_statement():
+    """``python -O`` (``PYTHONOPTIMIZE``, set in some CI images) strips assert statements, and
+    pytest rewrites those of a plugin installed from a wheel: a rule stated as ``assert`` would
+    pass every answer under -O and word its failure differently per installation. Checks raise
+    (``RuleFailure`` in rules); a bare ``assert x is not None`` that only narrows a type is left."""
+    found = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        lines = asserts_that_judge(path.read_text(encoding="utf-8"))
+        if lines:
+            found[str(path.relative_to(PACKAGE))] = lines
+    assert found == {}, f"checks stated as assert statements (raise instead): {found}"
+
+
+def test_the_assert_finder_sees_a_check_and_not_a_type_narrowing():
+    assert asserts_that_judge("assert status == 200, 'not 200'\nassert body is not None\n") == [1]

@@ -15,10 +15,13 @@ import sys
 # because they also ship a pytest plugin: pytest marks every module of such a distribution. Their
 # asserts are internal invariants no test of anyone's reads, and without a bytecode cache (many
 # CI images set PYTHONDONTWRITEBYTECODE=1) rewriting them again at every start cost a Control
-# Center run a third of its CPU time (benchmarks/vs_schemathesis.py, the cold column).
+# Center run a third of its CPU time (benchmarks/vs_schemathesis.py, the cold column). The same
+# holds for this package when installed from a wheel (pytest marks every module of a pytest11
+# distribution, an editable install hides them): its checks raise, never assert
+# (tests/test_api_shape.py), so rewriting it would only cost compile time at every cold start.
 NOT_REWRITTEN = frozenset({
     "schemathesis", "hypothesis", "_hypothesis_pytestplugin", "_hypothesis_globals",
-    "_hypothesis_ftz_detector", "respx", "anyio",
+    "_hypothesis_ftz_detector", "respx", "anyio", "pytest_sessionapi",
 })
 
 

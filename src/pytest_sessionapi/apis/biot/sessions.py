@@ -203,9 +203,8 @@ class SuiteSessions:
             if self.recorder is None:
                 raise AssertionError(f"cannot go on, and no recorder to report it: {reason}")
             self.recorder.stop_target_busy(reason)
-        assert response.status_code == 201, (
-            f"could not create a session {body}: {describe(response)}"
-        )
+        if response.status_code != 201:
+            raise AssertionError(f"could not create a session {body}: {describe(response)}")
         try:
             created = response.json()
         except ValueError:  # http_checks.UnusableJson: says what came back, and why it is unusable
@@ -213,9 +212,8 @@ class SuiteSessions:
                 raise
             with self.recorder.require("BIOT-RESPONSE-SCHEMA"):
                 raise
-        assert isinstance(created, dict) and isinstance(created.get("_id"), str), (
-            f"the create answer carries no session _id: {describe(response)}"
-        )
+        if not (isinstance(created, dict) and isinstance(created.get("_id"), str)):
+            raise AssertionError(f"the create answer carries no session _id: {describe(response)}")
         return created
 
     def _stop_not_tested(self, reason: str) -> None:
@@ -244,7 +242,8 @@ class SuiteSessions:
 
     def view(self, session_id: str) -> SessionView:
         response = self.get(session_id)
-        assert response.status_code == 200, f"could not read session back: {describe(response)}"
+        if response.status_code != 200:
+            raise AssertionError(f"could not read session back: {describe(response)}")
         return SessionView.from_body(response.json())
 
     def patch(self, session_id: str, body: Any) -> httpx.Response:
@@ -385,7 +384,10 @@ class SuiteSessions:
 
 def stored_start(created: dict[str, Any]) -> datetime:
     start = parse_instant(created.get("_startTime"))
-    assert start is not None, f"the session has no readable _startTime: {created.get('_startTime')!r}"
+    if start is None:
+        raise AssertionError(
+            f"the session has no readable _startTime: {created.get('_startTime')!r}"
+        )
     return start
 
 

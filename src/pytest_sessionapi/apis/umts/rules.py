@@ -22,7 +22,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from pytest_sessionapi.rulebook import NOT_JSON, Answer, Rulebook, applies_when
+from pytest_sessionapi.rulebook import NOT_JSON, Answer, RuleFailure, Rulebook, applies_when
 
 from .client import SESSION_COOKIE, XSRF_HEADER, is_login_page, token_in
 from .model import DOCUMENTED_ERRORS, Expect
@@ -112,21 +112,25 @@ def _created_session(body: Any) -> dict[str, Any]:
     """The one session a create answer holds (decision: an array of one ``UMTSSession``, the
     spec's schema, or a single object, what Cisco's own scripts index)."""
     if isinstance(body, list):
-        assert len(body) == 1, (
-            f"create answered an array of {len(body)} items; expected exactly the new session: "
-            f"{_short(body)}"
-        )
+        if len(body) != 1:
+            raise RuleFailure(
+                f"create answered an array of {len(body)} items; expected exactly the new session: "
+                f"{_short(body)}"
+            )
         session = body[0]
     else:
         session = body
-    assert isinstance(session, dict), (
-        f"create answered {type(session).__name__}, not a session object: {_short(body)}"
-    )
-    assert "error" not in session, f"create answered 200 with an error envelope: {_short(body)}"
+    if not isinstance(session, dict):
+        raise RuleFailure(
+            f"create answered {type(session).__name__}, not a session object: {_short(body)}"
+        )
+    if "error" in session:
+        raise RuleFailure(f"create answered 200 with an error envelope: {_short(body)}")
     session_id = session.get("sessionId")
-    assert isinstance(session_id, str) and session_id.strip(), (
-        f"the created session has no non-empty string sessionId: {_short(session)}"
-    )
+    if not (isinstance(session_id, str) and session_id.strip()):
+        raise RuleFailure(
+            f"the created session has no non-empty string sessionId: {_short(session)}"
+        )
     return session
 
 
@@ -165,22 +169,25 @@ def session_id_in(answer: Answer) -> str | None:
 def _assert_error(answer: Answer, code: str, situation: str) -> None:
     """400 with ``code`` (TBST1005 / TBST1008)."""
     got = _code(answer)
-    assert answer.status == 400 and got == code, (
-        f"{situation}: expected 400 with code {code}, got {answer.status} with code "
-        f"{got!r}: {answer.exchange()}"
-    )
+    if not (answer.status == 400 and got == code):
+        raise RuleFailure(
+            f"{situation}: expected 400 with code {code}, got {answer.status} with code "
+            f"{got!r}: {answer.exchange()}"
+        )
 
 
 def _assert_envelope(body: Any) -> None:
-    assert isinstance(body, dict) and isinstance(body.get("error"), dict), (
-        f'an error answer must be {{"error": {{type, message, details, code}}}}, got {_short(body)}'
-    )
+    if not (isinstance(body, dict) and isinstance(body.get("error"), dict)):
+        raise RuleFailure(
+            f'an error answer must be {{"error": {{type, message, details, code}}}}, got {_short(body)}'
+        )
     _validate(ErrorEnvelope, body, "error envelope")
     empty = [key for key in ("type", "message", "details", "code") if not body["error"][key].strip()]
-    assert not empty, (
-        f"the error envelope's {', '.join(empty)} {'is' if len(empty) == 1 else 'are'} empty: "
-        f"{_short(body)}"
-    )
+    if empty:
+        raise RuleFailure(
+            f"the error envelope's {', '.join(empty)} {'is' if len(empty) == 1 else 'are'} empty: "
+            f"{_short(body)}"
+        )
 
 
 def _assert_ack(body: Any, operation: str) -> None:
@@ -188,26 +195,29 @@ def _assert_ack(body: Any, operation: str) -> None:
     present, is ``success``; or the spec example's value, the JSON string ``"{status: success}"``."""
     if isinstance(body, str):
         compact = "".join(body.split()).lower()
-        assert compact == "".join(DOC_ACK_TEXT.split()), (
-            f"{operation} answered the JSON string {_short(body)}; the only documented string is "
-            f"{DOC_ACK_TEXT!r}"
-        )
+        if compact != "".join(DOC_ACK_TEXT.split()):
+            raise RuleFailure(
+                f"{operation} answered the JSON string {_short(body)}; the only documented string is "
+                f"{DOC_ACK_TEXT!r}"
+            )
         return
-    assert isinstance(body, dict), (
-        f"{operation} answered {type(body).__name__} {_short(body)}; expected an object such as "
-        f'{{"status": "success"}} or the string {DOC_ACK_TEXT!r}'
-    )
-    assert "error" not in body, f"{operation} answered 200 with an error envelope: {_short(body)}"
-    if "status" in body:
-        assert body["status"] == "success", (
-            f"{operation} answered 200 with status {_short(body['status'])}, not 'success'"
+    if not isinstance(body, dict):
+        raise RuleFailure(
+            f"{operation} answered {type(body).__name__} {_short(body)}; expected an object such as "
+            f'{{"status": "success"}} or the string {DOC_ACK_TEXT!r}'
         )
+    if "error" in body:
+        raise RuleFailure(f"{operation} answered 200 with an error envelope: {_short(body)}")
+    if "status" in body:
+        if body["status"] != "success":
+            raise RuleFailure(
+                f"{operation} answered 200 with status {_short(body['status'])}, not 'success'"
+            )
 
 
 def _assert_download(body: Any) -> None:
-    assert isinstance(body, dict) and "data" in body, (
-        f'download must answer an object {{"data": [...]}}, got {_short(body)}'
-    )
+    if not (isinstance(body, dict) and "data" in body):
+        raise RuleFailure(f'download must answer an object {{"data": [...]}}, got {_short(body)}')
     _validate(DownloadBody, body, "download body")
 
 
@@ -217,7 +227,8 @@ def _is_login_page(answer: Answer) -> bool:
 
 def _assert_refused(answer: Answer, asked: Asked) -> None:
     refused = 300 <= answer.status < 500 or (answer.status == 200 and _is_login_page(answer))
-    assert refused, f"{asked.situation} was not refused: {answer.exchange()}"
+    if not refused:
+        raise RuleFailure(f"{asked.situation} was not refused: {answer.exchange()}")
 
 
 def _cookie(answer: Answer, name: str) -> str | None:
@@ -252,15 +263,18 @@ def _carries_a_session(answer: Answer, asked: Asked) -> bool:
 def login_opens_a_session(answer: Answer, asked: Asked) -> bool:
     """'When a user authenticates successfully, the response body remains empty, and the
     response includes a valid session cookie'."""
-    assert not _is_login_page(answer), (
-        f"a login with the target's credentials answered the HTML login page: {answer.exchange()}"
-    )
-    assert answer.status < 400, f"login failed: {answer.exchange()}"
+    if _is_login_page(answer):
+        raise RuleFailure(
+            f"a login with the target's credentials answered the HTML login page: {answer.exchange()}"
+        )
+    if not (answer.status < 400):
+        raise RuleFailure(f"login failed: {answer.exchange()}")
     names = sorted({value.partition("=")[0].strip() for value in answer.header_list("set-cookie")})
-    assert _cookie(answer, SESSION_COOKIE), (
-        f"a successful login must set the {SESSION_COOKIE} cookie; got cookies "
-        f"{names or 'none'} ({answer.status})"
-    )
+    if not _cookie(answer, SESSION_COOKIE):
+        raise RuleFailure(
+            f"a successful login must set the {SESSION_COOKIE} cookie; got cookies "
+            f"{names or 'none'} ({answer.status})"
+        )
     return True
 
 
@@ -270,10 +284,11 @@ def wrong_password_is_refused(answer: Answer, asked: Asked) -> bool:
     """'When a user is unauthenticated, the response body contains an HTML login page', and
     whatever cookie that answer set is no session: a call with it is refused."""
     if asked.operation == "login":
-        assert _is_login_page(answer) or 400 <= answer.status < 500, (
-            f"a login with a wrong password must answer the HTML login page or a 4xx: "
-            f"{answer.exchange()}"
-        )
+        if not (_is_login_page(answer) or 400 <= answer.status < 500):
+            raise RuleFailure(
+                f"a login with a wrong password must answer the HTML login page or a 4xx: "
+                f"{answer.exchange()}"
+            )
     else:
         _assert_refused(answer, asked)
     return True
@@ -283,15 +298,17 @@ def wrong_password_is_refused(answer: Answer, asked: Asked) -> bool:
 @applies_when(_expects(Expect.TOKEN), "the token endpoint, with a valid session")
 def token_is_one_word(answer: Answer, asked: Asked) -> bool:
     """'The XSRF token is in the response body.'"""
-    assert answer.status == 200, f"token: {answer.exchange()}"
-    assert not _is_login_page(answer), (
-        f"token answered the HTML login page for a valid session: {answer.exchange()}"
-    )
+    if answer.status != 200:
+        raise RuleFailure(f"token: {answer.exchange()}")
+    if _is_login_page(answer):
+        raise RuleFailure(
+            f"token answered the HTML login page for a valid session: {answer.exchange()}"
+        )
     token = token_in(_text(answer))
-    assert token, "the token endpoint answered 200 with an empty body"
-    assert not any(c.isspace() for c in token), (
-        f"the XSRF token is a single word; got {len(token.split())} words"
-    )
+    if not token:
+        raise RuleFailure("the token endpoint answered 200 with an empty body")
+    if any(c.isspace() for c in token):
+        raise RuleFailure(f"the XSRF token is a single word; got {len(token.split())} words")
     return True
 
 
@@ -309,15 +326,17 @@ def call_without_session_is_refused(answer: Answer, asked: Asked) -> bool:
         session = answer.body
         if answer.status != 200 or not isinstance(session, dict):
             return False  # not a session to read: UMTS-STATUS-IDENTITY's, elsewhere
-        assert request_status(session) != "START", (
-            f"{asked.situation or 'an unauthenticated start'} was refused in words, but the "
-            f"session now reports requestStatus START"
-        )
+        if request_status(session) == "START":
+            raise RuleFailure(
+                f"{asked.situation or 'an unauthenticated start'} was refused in words, but the "
+                f"session now reports requestStatus START"
+            )
         return True
     _assert_refused(answer, asked)
     if asked.operation == "create":
         leaked = session_id_in(answer)
-        assert leaked is None, f"{asked.situation} opened session {leaked}"
+        if leaked is not None:
+            raise RuleFailure(f"{asked.situation} opened session {leaked}")
     return True
 
 
@@ -325,11 +344,13 @@ def call_without_session_is_refused(answer: Answer, asked: Asked) -> bool:
 @applies_when(_expects(Expect.XSRF_REFUSED), "a create with a session but no X-XSRF-TOKEN")
 def post_without_xsrf_is_403(answer: Answer, asked: Asked) -> bool:
     """'Cisco SD-WAN Manager rejects the request and returns the response code 403'."""
-    assert answer.status == 403, (
-        f"create with a valid JSESSIONID but no {XSRF_HEADER} must answer 403: {answer.exchange()}"
-    )
+    if answer.status != 403:
+        raise RuleFailure(
+            f"create with a valid JSESSIONID but no {XSRF_HEADER} must answer 403: {answer.exchange()}"
+        )
     leaked = session_id_in(answer)
-    assert leaked is None, f"create without {XSRF_HEADER} opened session {leaked}"
+    if leaked is not None:
+        raise RuleFailure(f"create without {XSRF_HEADER} opened session {leaked}")
     return True
 
 
@@ -338,7 +359,8 @@ def post_without_xsrf_is_403(answer: Answer, asked: Asked) -> bool:
 def no_server_error(answer: Answer, asked: Asked) -> bool:
     """No request is answered with a 5xx (the core also watches every answer on the wire; the
     state machine judges it itself, to stop where it happened)."""
-    assert answer.status < 500, f"answered with a server error: {answer.exchange()}"
+    if not (answer.status < 500):
+        raise RuleFailure(f"answered with a server error: {answer.exchange()}")
     return True
 
 
@@ -348,12 +370,14 @@ def no_server_error(answer: Answer, asked: Asked) -> bool:
 def declared_and_parsed_as_json(answer: Answer, asked: Asked) -> bool:
     """A 200/400 answer is ``application/json`` and its body parses as JSON."""
     media = answer.media_type
-    assert media == "application/json" or media.endswith("+json"), (
-        f"declared media type is {media or 'missing'!r}, not application/json: {answer.exchange()}"
-    )
-    assert answer.json is not NOT_JSON, (
-        f"the body is not valid JSON{answer.not_json_because}: {answer.exchange()}"
-    )
+    if not (media == "application/json" or media.endswith("+json")):
+        raise RuleFailure(
+            f"declared media type is {media or 'missing'!r}, not application/json: {answer.exchange()}"
+        )
+    if answer.json is NOT_JSON:
+        raise RuleFailure(
+            f"the body is not valid JSON{answer.not_json_because}: {answer.exchange()}"
+        )
     return True
 
 
@@ -372,9 +396,11 @@ def create_answers_the_new_session(answer: Answer, asked: Asked) -> bool:
     if answer.status == 400 and asked.expect is Expect.NEW_SESSION_OR_REFUSAL:
         _assert_envelope(answer.body)  # a wildcard combination, refused in the envelope
         return True
-    assert answer.status == 200, f"a documented-valid create answered {answer.exchange()}"
+    if answer.status != 200:
+        raise RuleFailure(f"a documented-valid create answered {answer.exchange()}")
     body = answer.body
-    assert body is not None, f"create answered 200 without JSON: {answer.exchange()}"
+    if body is None:
+        raise RuleFailure(f"create answered 200 without JSON: {answer.exchange()}")
     _created_session(body)
     return True
 
@@ -384,10 +410,11 @@ def create_answers_the_new_session(answer: Answer, asked: Asked) -> bool:
 def second_create_conflicts(answer: Answer, asked: Asked) -> bool:
     """A second create for a busy device: 400 TBST1008, and no second session."""
     opened = session_id_in(answer)
-    assert opened is None or opened == asked.held_session, (
-        f"a second create for {asked.device_uuid} opened another session {opened} while "
-        f"{asked.held_session} is open"
-    )
+    if not (opened is None or opened == asked.held_session):
+        raise RuleFailure(
+            f"a second create for {asked.device_uuid} opened another session {opened} while "
+            f"{asked.held_session} is open"
+        )
     _assert_error(answer, CODE_CONFLICT, "second create for a device with an open session")
     return True
 
@@ -397,9 +424,8 @@ def second_create_conflicts(answer: Answer, asked: Asked) -> bool:
 def disable_frees_the_device(answer: Answer, asked: Asked) -> bool:
     """After a successful disable, the device accepts a new create."""
     why = asked.situation or "the device's only session was disabled"
-    assert answer.status == 200 and session_id_in(answer), (
-        f"{why}, yet create did not open a new session: {answer.exchange()}"
-    )
+    if not (answer.status == 200 and session_id_in(answer)):
+        raise RuleFailure(f"{why}, yet create did not open a new session: {answer.exchange()}")
     return True
 
 
@@ -409,7 +435,8 @@ def disable_frees_the_device(answer: Answer, asked: Asked) -> bool:
 def session_field_types(answer: Answer, asked: Asked) -> bool:
     """Every documented field present has its documented JSON type."""
     session = _session_of(answer, asked)
-    assert isinstance(session, dict), f"a session is a JSON object, got {_short(session)}"
+    if not isinstance(session, dict):
+        raise RuleFailure(f"a session is a JSON object, got {_short(session)}")
     _validate(UmtsSession, session, "session field types")
     return True
 
@@ -425,29 +452,34 @@ def session_payload(answer: Answer, asked: Asked) -> bool:
         return False  # UMTS-SESSION-TYPES'
     creating = asked.operation == "create"
     if "payload" not in session:
-        assert creating, f"the session has no payload: {_short(session)}"
+        if not creating:
+            raise RuleFailure(f"the session has no payload: {_short(session)}")
         return True
     payload = _decode_payload(session.get("payload"), allow_double_encoding=creating)
-    assert payload.session_id == session.get("sessionId"), (
-        f"payload sessionId {payload.session_id!r} != session's sessionId "
-        f"{session.get('sessionId')!r}"
-    )
+    if payload.session_id != session.get("sessionId"):
+        raise RuleFailure(
+            f"payload sessionId {payload.session_id!r} != session's sessionId "
+            f"{session.get('sessionId')!r}"
+        )
     owner = session.get("uuid", asked.device_uuid)
     if owner is not None:
-        assert payload.device_uuid == owner, (
-            f"payload deviceUUID {payload.device_uuid!r} != session's device {owner!r}"
-        )
+        if payload.device_uuid != owner:
+            raise RuleFailure(
+                f"payload deviceUUID {payload.device_uuid!r} != session's device {owner!r}"
+            )
     if asked.device_uuid is not None:
-        assert payload.device_uuid == asked.device_uuid, (
-            f"payload deviceUUID {payload.device_uuid!r} != the requested device "
-            f"{asked.device_uuid!r}"
-        )
+        if payload.device_uuid != asked.device_uuid:
+            raise RuleFailure(
+                f"payload deviceUUID {payload.device_uuid!r} != the requested device "
+                f"{asked.device_uuid!r}"
+            )
     for key, attribute in _PAYLOAD_KEYS.items():
         wanted, held = (asked.created_with or {}).get(key), getattr(payload, attribute)
         if wanted is not None and held is not None:
-            assert _same_input(key, held, wanted), (
-                f"payload {key} {held!r} is not what the create asked ({wanted!r})"
-            )
+            if not _same_input(key, held, wanted):
+                raise RuleFailure(
+                    f"payload {key} {held!r} is not what the create asked ({wanted!r})"
+                )
     return True
 
 
@@ -468,16 +500,18 @@ def _same_input(key: str, held: Any, value: Any) -> bool:
 
 
 def _decode_payload(raw: Any, *, allow_double_encoding: bool) -> SessionPayload:
-    assert isinstance(raw, str), (
-        f"payload must be a string holding JSON, got {type(raw).__name__}: {_short(raw)}"
-    )
+    if not isinstance(raw, str):
+        raise RuleFailure(
+            f"payload must be a string holding JSON, got {type(raw).__name__}: {_short(raw)}"
+        )
     try:
         decoded = json.loads(raw)
         if isinstance(decoded, str) and allow_double_encoding:
             decoded = json.loads(decoded)
     except ValueError:
         raise AssertionError(f"payload is not a JSON-encoded string: {_short(raw)}") from None
-    assert isinstance(decoded, dict), f"payload does not decode to a JSON object: {_short(raw)}"
+    if not isinstance(decoded, dict):
+        raise RuleFailure(f"payload does not decode to a JSON object: {_short(raw)}")
     return _validate(SessionPayload, decoded, "payload")
 
 
@@ -493,21 +527,23 @@ def session_values(answer: Answer, asked: Asked) -> bool:
     for name in ("startTime", "renewalTime"):
         value = session.get(name)
         if isinstance(value, int) and not isinstance(value, bool):
-            assert EPOCH_MS_MIN <= value < EPOCH_MS_MAX, (
-                f"{name} {value} is not an epoch time in milliseconds "
-                f"(expected {EPOCH_MS_MIN} <= value < {EPOCH_MS_MAX}; seconds have 10 digits)"
-            )
+            if not (EPOCH_MS_MIN <= value < EPOCH_MS_MAX):
+                raise RuleFailure(
+                    f"{name} {value} is not an epoch time in milliseconds "
+                    f"(expected {EPOCH_MS_MIN} <= value < {EPOCH_MS_MAX}; seconds have 10 digits)"
+                )
     value = session.get("requestStatus")
     if value is not None:
-        assert isinstance(value, str) and value.upper() in REQUEST_STATUSES, (
-            f"requestStatus {_short(value)} is not START or STOP (any case)"
-        )
+        if not (isinstance(value, str) and value.upper() in REQUEST_STATUSES):
+            raise RuleFailure(f"requestStatus {_short(value)} is not START or STOP (any case)")
     status = session.get("status")
     if status is not None:
-        assert status in STATUSES, f"status {_short(status)} is not 'success' or 'failure'"
+        if status not in STATUSES:
+            raise RuleFailure(f"status {_short(status)} is not 'success' or 'failure'")
     kind = session.get("type")
     if kind is not None:
-        assert kind == "ON_DEMANDING", f"type {_short(kind)} is not 'ON_DEMANDING'"
+        if kind != "ON_DEMANDING":
+            raise RuleFailure(f"type {_short(kind)} is not 'ON_DEMANDING'")
     user_ip = session.get("userIp")
     if isinstance(user_ip, str):
         try:
@@ -518,10 +554,11 @@ def session_values(answer: Answer, asked: Asked) -> bool:
             ) from None
     download_status = session.get("download_status")
     if download_status is not None:
-        assert download_status == "success", (
-            f"download_status {_short(download_status)} is not 'success' (its only documented "
-            "value; absent when nothing is downloadable)"
-        )
+        if download_status != "success":
+            raise RuleFailure(
+                f"download_status {_short(download_status)} is not 'success' (its only documented "
+                "value; absent when nothing is downloadable)"
+            )
     return True
 
 
@@ -531,16 +568,20 @@ def session_values(answer: Answer, asked: Asked) -> bool:
 def status_answers_the_session_asked_for(answer: Answer, asked: Asked) -> bool:
     """Status answers the session asked for, on the device it was made on."""
     when = f" {asked.situation}" if asked.situation else ""
-    assert answer.status == 200, f"status{when}: {answer.exchange()}"
+    if answer.status != 200:
+        raise RuleFailure(f"status{when}: {answer.exchange()}")
     session = answer.body
-    assert isinstance(session, dict), f"status answered {_short(session)}, not a session object"
-    assert session.get("sessionId") == asked.session_id, (
-        f"status of {asked.session_id} answered sessionId {_short(session.get('sessionId'))}"
-    )
-    if asked.device_uuid is not None and "uuid" in session:
-        assert session["uuid"] == asked.device_uuid, (
-            f"status of a session on {asked.device_uuid} answered uuid {_short(session['uuid'])}"
+    if not isinstance(session, dict):
+        raise RuleFailure(f"status answered {_short(session)}, not a session object")
+    if session.get("sessionId") != asked.session_id:
+        raise RuleFailure(
+            f"status of {asked.session_id} answered sessionId {_short(session.get('sessionId'))}"
         )
+    if asked.device_uuid is not None and "uuid" in session:
+        if session["uuid"] != asked.device_uuid:
+            raise RuleFailure(
+                f"status of a session on {asked.device_uuid} answered uuid {_short(session['uuid'])}"
+            )
     return True
 
 
@@ -554,10 +595,11 @@ def _reports(value: str) -> Any:
 
 def _assert_reports(answer: Answer, asked: Asked) -> None:
     session = answer.body
-    assert request_status(session) == asked.reports, (
-        f"status {asked.situation or 'of the session'} reports requestStatus "
-        f"{session.get('requestStatus')!r}, not {asked.reports}"
-    )
+    if request_status(session) != asked.reports:
+        raise RuleFailure(
+            f"status {asked.situation or 'of the session'} reports requestStatus "
+            f"{session.get('requestStatus')!r}, not {asked.reports}"
+        )
 
 
 @RULES.rule("UMTS-LIFECYCLE-START")
@@ -583,10 +625,11 @@ def acknowledged(answer: Answer, asked: Asked) -> bool:
     """start/stop/disable answer success."""
     if asked.expect is Expect.RECORDED and answer.status != 200:
         return False
-    assert answer.status == 200, (
-        f"{asked.operation} {asked.situation or 'in the documented flow'} must succeed: "
-        f"{answer.exchange()}"
-    )
+    if answer.status != 200:
+        raise RuleFailure(
+            f"{asked.operation} {asked.situation or 'in the documented flow'} must succeed: "
+            f"{answer.exchange()}"
+        )
     body = answer.body
     _assert_ack(body if body is not None else _text(answer), asked.operation)
     return True
@@ -610,20 +653,23 @@ def download_when_status_says_ready(answer: Answer, asked: Asked) -> bool:
     this rule's."""
     if asked.operation == "status":
         session = answer.body
-        assert session.get("download_status") is not None or session.get("status") == "failure", (
-            f"no download_status {asked.results_due}; last status: {_short(session)}"
-        )
+        if not (session.get("download_status") is not None or session.get("status") == "failure"):
+            raise RuleFailure(
+                f"no download_status {asked.results_due}; last status: {_short(session)}"
+            )
         return True
     when = f" {asked.situation}" if asked.situation else ""
-    assert answer.status == 200, (
-        f"status{when} reported download_status, but download answered {answer.exchange()}"
-    )
+    if answer.status != 200:
+        raise RuleFailure(
+            f"status{when} reported download_status, but download answered {answer.exchange()}"
+        )
     body = answer.body
     if isinstance(body, dict) and isinstance(body.get("data"), list):  # else the shape's failure
-        assert body["data"], (
-            f"status{when} reported download_status success, but download holds no record: "
-            f"{answer.exchange()}"
-        )
+        if not body["data"]:
+            raise RuleFailure(
+                f"status{when} reported download_status success, but download holds no record: "
+                f"{answer.exchange()}"
+            )
     return True
 
 
@@ -657,18 +703,20 @@ def download_is_the_trace_asked_for(answer: Answer, asked: Asked) -> bool:
         if not isinstance(record, dict):
             continue  # UMTS-DOWNLOAD-SHAPE's
         remote = record.get("remote_system_ip")
-        assert not systems or remote in systems, (
-            f"record {index} traces remote system {_short(remote)}; the create asked for "
-            f"{', '.join(systems)}"
-        )
+        if not (not systems or remote in systems):
+            raise RuleFailure(
+                f"record {index} traces remote system {_short(remote)}; the create asked for "
+                f"{', '.join(systems)}"
+            )
         for field_name, key in (("local_color", "localColor"), ("remote_color", "remoteColor")):
             wanted = asked_for.get(key)
             if wanted in WILDCARD_COLORS or wanted is None:
                 continue
-            assert record.get(field_name) == wanted, (
-                f"record {index} has {field_name} {_short(record.get(field_name))}; the create "
-                f"asked for {key} {wanted!r}"
-            )
+            if record.get(field_name) != wanted:
+                raise RuleFailure(
+                    f"record {index} has {field_name} {_short(record.get(field_name))}; the create "
+                    f"asked for {key} {wanted!r}"
+                )
     return True
 
 
@@ -712,9 +760,10 @@ def error_envelope(answer: Answer, asked: Asked) -> bool:
 @applies_when(lambda answer, asked: answer.status < 500, "not a 5xx (UMTS-NO-SERVER-ERROR's)")
 def unknown_operation_is_refused(answer: Answer, asked: Asked) -> bool:
     """An operation outside the five is refused with a 4xx rather than served."""
-    assert 400 <= answer.status < 500, (
-        f"unknown operation {asked.operation!r} must be refused with a 4xx: {answer.exchange()}"
-    )
+    if not (400 <= answer.status < 500):
+        raise RuleFailure(
+            f"unknown operation {asked.operation!r} must be refused with a 4xx: {answer.exchange()}"
+        )
     return True
 
 
@@ -726,18 +775,19 @@ def open_outcome(answer: Answer, asked: Asked) -> bool:
     """Success or a 4xx refusal, never a redirect. A success is what the operation answers when
     it succeeds; a 400 carries the envelope (nothing else documents what a refusal looks like)."""
     where = f"{asked.operation} {asked.situation} (undocumented)"
-    assert answer.status == 200 or 400 <= answer.status < 500, (
-        f"{where} must answer success or a 4xx: {answer.exchange()}"
-    )
+    if not (answer.status == 200 or 400 <= answer.status < 500):
+        raise RuleFailure(f"{where} must answer success or a 4xx: {answer.exchange()}")
     if answer.status == 200:
         body = answer.body
-        assert body is not None, f"{where} answered 200 without JSON: {answer.exchange()}"
+        if body is None:
+            raise RuleFailure(f"{where} answered 200 without JSON: {answer.exchange()}")
         if asked.operation == "download":
             _assert_download(body)
         elif asked.operation in ("start", "stop", "disable"):
             _assert_ack(body, asked.operation)
     elif answer.status == 400:
         body = answer.body
-        assert body is not None, f"{where} answered 400 without JSON: {answer.exchange()}"
+        if body is None:
+            raise RuleFailure(f"{where} answered 400 without JSON: {answer.exchange()}")
         _assert_envelope(body)
     return True
