@@ -34,7 +34,10 @@ if TYPE_CHECKING:  # the ledger loads with the first test, not with the plugin
 
 
 @dataclass
-class RunState:
+class Run:
+    """One pytest run: its targets (each owning what its clients share), the clients, their
+    exchange logs, and the one Policy. Kept in ``config.stash``, never in module globals."""
+
     plan: TargetPlan
     report_dir: Path
     policy: Policy
@@ -220,7 +223,7 @@ class RunState:
             target.close()
 
 
-STATE_KEY = pytest.StashKey[RunState]()
+STATE_KEY = pytest.StashKey[Run]()
 RECORDER_KEY = pytest.StashKey[Any]()
 MARKS_KEY = pytest.StashKey[dict[Any, int]]()
 
@@ -275,7 +278,7 @@ def configure(config: pytest.Config) -> None:
         policy = _policy(config, strict)
     except ConfigError as exc:
         raise pytest.UsageError(str(exc)) from None
-    state = RunState(plan=plan, report_dir=report_dir, policy=policy)
+    state = Run(plan=plan, report_dir=report_dir, policy=policy)
     state.config = config
     config.stash[STATE_KEY] = state
     state.show = _terminal_line(config)
@@ -337,7 +340,7 @@ def _terminal_line(config: pytest.Config) -> Callable[[str], None]:
     return show
 
 
-def _watch_interrupts(config: pytest.Config, state: RunState) -> None:
+def _watch_interrupts(config: pytest.Config, state: Run) -> None:
     """Note a Ctrl-C the moment it arrives, then let Python raise KeyboardInterrupt as usual.
 
     Code between the signal and pytest (Hypothesis, a soft check, a retry or cleanup loop) may turn
@@ -515,11 +518,11 @@ def recorder_of(item: pytest.Item) -> Any:
     return recorder
 
 
-def _state(config: pytest.Config) -> RunState:
+def _state(config: pytest.Config) -> Run:
     return config.stash[STATE_KEY]
 
 
-def _server_error_watch(item: pytest.Item, state: RunState, recorder: Any) -> Any:
+def _server_error_watch(item: pytest.Item, state: Run, recorder: Any) -> Any:
     """Every answer of the test judged under its API's no-5xx requirement, when it declares it."""
     from contextlib import nullcontext
 
@@ -534,7 +537,7 @@ def _server_error_watch(item: pytest.Item, state: RunState, recorder: Any) -> An
     return watching(state, recorder, api, requirement_id)
 
 
-def _client_readability_watch(item: pytest.Item, state: RunState, recorder: Any) -> Any:
+def _client_readability_watch(item: pytest.Item, state: Run, recorder: Any) -> Any:
     """Every answer of the test read by the vendor's client, when the test declares that."""
     from contextlib import nullcontext
 
@@ -608,7 +611,7 @@ def plans_only(config: pytest.Config) -> bool:
     return bool(getattr(config.option, "setupplan", False) or getattr(config.option, "setuponly", False))
 
 
-def _unjudged(exc: BaseException, state: RunState, api: str | None) -> str | None:
+def _unjudged(exc: BaseException, state: Run, api: str | None) -> str | None:
     """Why a test that raised ``exc`` judged nothing it had not judged yet, or None when its
     exception is a judgement (a failed check, a broken answer)."""
     if api is None:
@@ -653,7 +656,7 @@ class ControllerFirst:
 
 
 class RuntimePlugin:
-    def __init__(self, state: RunState) -> None:
+    def __init__(self, state: Run) -> None:
         self.state = state  # for the hooks pytest calls without a config
 
     # -- collection ------------------------------------------------------------------------
@@ -873,7 +876,7 @@ class RuntimePlugin:
             state.ledger.absorb(recorder)
         return report
 
-    def _diagnose(self, report: pytest.TestReport, excinfo: Any, state: RunState, item: pytest.Item) -> None:
+    def _diagnose(self, report: pytest.TestReport, excinfo: Any, state: Run, item: pytest.Item) -> None:
         """Replace tracebacks that say nothing to a vendor with what happened on the wire."""
         import httpx
 
@@ -926,7 +929,7 @@ class RuntimePlugin:
         elif wire and report.longrepr is not None:
             report.sections.append(("sessionapi exchanges", wire.strip()))
 
-    def _redact(self, report: pytest.TestReport, state: RunState) -> None:
+    def _redact(self, report: pytest.TestReport, state: Run) -> None:
         if report.longrepr is not None:
             text = str(report.longrepr)
             masked = state.redactors.text(text)
