@@ -98,6 +98,7 @@ def _preload() -> None:
     import pkgutil
 
     import httpx  # noqa: F401
+    import httpcore  # noqa: F401  (httpx 0.28 imports it at its first real connection only)
     import hypothesis  # noqa: F401
     import pydantic  # noqa: F401
     import schemathesis  # noqa: F401

@@ -8,13 +8,11 @@ the tests stay quick (the breaker's count, not the timeout, is what ends the run
 
 from __future__ import annotations
 
-import socket
-import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import pytest
+
+from tests.loopback import answering, socket_server
 
 APIS = ("controlcenter", "umts", "biot")
 
@@ -23,70 +21,6 @@ RATE_LIMITED = (
     b"Content-Length: 2\r\n\r\n{}"
 )
 DRIPPED = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"
-
-
-def _read_request(conn: socket.socket) -> bool:
-    data = b""
-    while b"\r\n\r\n" not in data:
-        chunk = conn.recv(65536)
-        if not chunk:
-            return False
-        data += chunk
-    head, _, body = data.partition(b"\r\n\r\n")
-    for line in head.split(b"\r\n"):
-        if line.lower().startswith(b"content-length:"):
-            missing = int(line.split(b":")[1]) - len(body)
-            while missing > 0:
-                chunk = conn.recv(missing)
-                if not chunk:
-                    return False
-                missing -= len(chunk)
-    return True
-
-
-@contextmanager
-def hostile_server(answer: bytes, drip_s: float = 0.0) -> Iterator[str]:
-    """Answers every request on every connection with ``answer``; with ``drip_s``, one byte
-    every ``drip_s`` seconds (an endpoint that never quite stops talking)."""
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(64)
-    listener.settimeout(0.1)
-    stop = threading.Event()
-
-    def serve(conn: socket.socket) -> None:
-        with conn:
-            try:
-                while not stop.is_set() and _read_request(conn):
-                    if drip_s:
-                        for byte in answer:
-                            if stop.is_set():
-                                return
-                            conn.sendall(bytes([byte]))
-                            time.sleep(drip_s)
-                    else:
-                        conn.sendall(answer)
-            except OSError:
-                return  # the client cut the connection: what a deadline is for
-
-    def accept() -> None:
-        while not stop.is_set():
-            try:
-                conn, _ = listener.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            threading.Thread(target=serve, args=(conn,), daemon=True).start()
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
-    finally:
-        stop.set()
-        thread.join()
-        listener.close()
 
 
 def assert_ended_with_error(run, api: str, line: str, started: float) -> None:
@@ -104,7 +38,7 @@ def assert_ended_with_error(run, api: str, line: str, started: float) -> None:
 
 @pytest.mark.parametrize("api", APIS)
 def test_an_endpoint_that_drips_a_byte_a_second_ends_the_run_by_itself(run_suite, api):
-    with hostile_server(DRIPPED, drip_s=1.0) as base_url:
+    with socket_server(answering(DRIPPED, drip_s=1.0)) as base_url:
         started = time.monotonic()
         run = run_suite(api, over="http", base_url=base_url, table={"timeout_s": 0.5})
     assert_ended_with_error(run, api, "3 exchanges in a row timed out after 0.5 s", started)
@@ -112,7 +46,7 @@ def test_an_endpoint_that_drips_a_byte_a_second_ends_the_run_by_itself(run_suite
 
 @pytest.mark.parametrize("api", APIS)
 def test_an_endpoint_that_answers_429_forever_ends_the_run_by_itself(run_suite, api):
-    with hostile_server(RATE_LIMITED) as base_url:
+    with socket_server(answering(RATE_LIMITED)) as base_url:
         started = time.monotonic()
         run = run_suite(api, over="http", base_url=base_url, table={"timeout_s": 2})
     assert_ended_with_error(
@@ -130,7 +64,7 @@ def test_past_its_budget_an_api_is_incomplete_with_the_reason(run_suite):
     slow = (
         b"HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"
     )
-    with hostile_server(slow, drip_s=0.005) as base_url:
+    with socket_server(answering(slow, drip_s=0.005)) as base_url:
         run = run_suite(
             "controlcenter", "--sessionapi-budget=1s", "-rs", over="http", base_url=base_url,
             table={"timeout_s": 5},

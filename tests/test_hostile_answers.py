@@ -10,8 +10,6 @@ import socket
 import threading
 import time
 import tracemalloc
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import httpx
 import pytest
@@ -22,57 +20,18 @@ from starlette.routing import Route
 
 from pytest_sessionapi import transport
 from pytest_sessionapi.http_checks import UnusableJson, parse_json
-from tests.test_transport import make_target, raw_server
+from tests.loopback import answering, read_request, socket_server
+from tests.test_transport import make_target
 
 FIFTY_MB = 50 * 1024 * 1024
 CHUNK = b"x" * 65536
-
-
-@contextmanager
-def scripted_server(handle) -> Iterator[str]:
-    """A loopback server that hands each accepted connection to ``handle(conn, stop)`` on its own
-    thread; ``stop`` is set when the test is done, so a dripping handler ends too."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(16)
-    sock.settimeout(0.1)
-    stop = threading.Event()
-    handlers: list[threading.Thread] = []
-
-    def serve(conn: socket.socket) -> None:
-        with conn:
-            try:
-                conn.recv(65536)
-                handle(conn, stop)
-            except OSError:
-                pass  # the client gave up, which is what these tests want
-
-    def accept_loop() -> None:
-        while not stop.is_set():
-            try:
-                conn, _ = sock.accept()
-            except TimeoutError:
-                continue
-            thread = threading.Thread(target=serve, args=(conn,), daemon=True)
-            thread.start()
-            handlers.append(thread)
-
-    acceptor = threading.Thread(target=accept_loop, daemon=True)
-    acceptor.start()
-    try:
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    finally:
-        stop.set()
-        acceptor.join()
-        for thread in handlers:
-            thread.join(timeout=5)
-        sock.close()
 
 
 def drip(head: bytes, body: bytes, every_s: float):
     """Sends ``head`` at once, then ``body`` one byte at a time."""
 
     def handle(conn: socket.socket, stop: threading.Event) -> None:
+        read_request(conn)
         conn.sendall(head)
         for byte in body:
             if stop.wait(every_s):
@@ -91,6 +50,7 @@ def stream_bytes(total: int):
     """Answers 200 with ``total`` bytes, sent from one reused chunk (the server holds no copy)."""
 
     def handle(conn: socket.socket, stop: threading.Event) -> None:
+        read_request(conn)
         conn.sendall(
             b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
             + f"Content-Length: {total}\r\n\r\n".encode()
@@ -119,7 +79,7 @@ DRIPPED_BODY_HEAD = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConte
     ids=["dripping-body", "dripping-headers"],
 )
 def test_timeout_s_bounds_the_whole_exchange(handler, diagnosis):
-    with scripted_server(handler) as base_url:
+    with socket_server(handler) as base_url:
         target = make_target(base_url, timeout_s=1, max_rps=0)
         with transport.open_client(target) as client:
             started = time.monotonic()
@@ -134,7 +94,7 @@ def test_timeout_s_bounds_the_whole_exchange(handler, diagnosis):
 def test_a_slow_but_steady_answer_within_timeout_s_is_read_whole():
     body = b"[" + b"0," * 4 + b"0]"
     head = f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
-    with scripted_server(drip(head.encode(), body, 0.02)) as base_url:
+    with socket_server(drip(head.encode(), body, 0.02)) as base_url:
         with transport.open_client(make_target(base_url, timeout_s=2, max_rps=0)) as client:
             assert client.get("/drip").json() == [0, 0, 0, 0, 0]
 
@@ -201,7 +161,7 @@ def test_a_50_mb_answer_is_refused_in_memory_near_the_cap(over):
         finally:
             target.close()
     else:
-        with scripted_server(stream_bytes(FIFTY_MB)) as base_url:
+        with socket_server(stream_bytes(FIFTY_MB)) as base_url:
             with transport.open_client(make_target(base_url, max_rps=0)) as client:
                 peak, held = _memory_of_a_refused_answer(client)
     assert peak < 3 * cap, f"peak {peak / 2**20:.0f} MiB for a cap of {cap / 2**20:.0f} MiB"
@@ -212,7 +172,7 @@ def test_an_answer_under_the_cap_is_copied_once_on_its_way_up():
     """The exchange log and the rate-limit check read the body the transport holds; only the
     final join of its chunks copies it."""
     size = 4 * 1024 * 1024
-    with scripted_server(stream_bytes(size)) as base_url:
+    with socket_server(stream_bytes(size)) as base_url:
         with transport.open_client(make_target(base_url, max_rps=0)) as client:
             gc.collect()
             tracemalloc.start()
@@ -304,7 +264,9 @@ def assert_judged_without_crashing(
     ids=["nested-100000-deep", "huge-exponent", "100k-digit-integer"],
 )
 def test_controlcenter_judges_a_body_it_cannot_decode_safely(run_suite, body, diagnosis):
-    with raw_server(answer_200(body)) as base_url:
+    # Every request on the connection answered: a client reusing a kept-alive connection must not
+    # meet one the server is closing (a "Server disconnected" that would break a judged exchange).
+    with socket_server(answering(answer_200(body))) as base_url:
         run = run_suite("controlcenter", over="http", base_url=base_url, table={"timeout_s": 5})
     assert_judged_without_crashing(
         run, "controlcenter", "CC-OK-STATUS", met=("CC-NO-SERVER-ERROR", "CC-CONTENT-TYPE"),

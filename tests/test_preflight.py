@@ -25,6 +25,7 @@ from pytest_sessionapi.preflight import SetupProblem, appended_path_in, check_ta
 from pytest_sessionapi.registry import all_apis, get_api
 from pytest_sessionapi.serving import LOOPBACK, bind_socket, serving
 from pytest_sessionapi.transport import exchange_log, open_client
+from tests.loopback import answering_once, socket_server, unused_port
 
 WRONG_SECRET = "wrong-secret-7d41c0e9"
 
@@ -71,14 +72,6 @@ def assert_no_secret(line: str, target: EffectiveTarget) -> None:
     for api in all_apis().values():
         for value in api.reference.EMBEDDED_ENV.values():
             assert value not in line
-
-
-def free_port() -> int:
-    sock = socket.socket()
-    sock.bind((LOOPBACK, 0))
-    port = sock.getsockname()[1]
-    sock.close()  # nothing listens there now
-    return port
 
 
 # -- the references and every variant pass, cheaply -------------------------------------------
@@ -189,7 +182,7 @@ def test_a_biot_403_counts_only_on_a_device_the_user_named(device_id, expected):
 
 
 def test_an_unreachable_port_says_where_it_tried():
-    port = free_port()
+    port = unused_port()
     problem, _ = preflight(live_target("controlcenter", f"http://{LOOPBACK}:{port}"))
     assert problem is not None
     assert problem.line() == (
@@ -421,27 +414,8 @@ def test_an_answer_that_does_not_refuse_the_credentials_is_for_the_suite_to_judg
 @pytest.mark.parametrize("api", list(all_apis()))
 def test_a_connection_closed_without_an_answer_is_for_the_suite_to_judge(api):
     # The host answered (it accepted the connection): what it does then is the endpoint's.
-    sock = bind_socket()
-    stop = threading.Event()
-
-    def hang_up() -> None:
-        sock.settimeout(0.1)
-        while not stop.is_set():
-            try:
-                conn, _ = sock.accept()
-            except TimeoutError:
-                continue
-            with conn:
-                conn.recv(65536)
-
-    thread = threading.Thread(target=hang_up, daemon=True)
-    thread.start()
-    try:
-        problem, _ = preflight(live_target(api, f"http://{LOOPBACK}:{sock.getsockname()[1]}"))
-    finally:
-        stop.set()
-        thread.join()
-        sock.close()
+    with socket_server(answering_once(b"")) as url:  # reads the request, hangs up
+        problem, _ = preflight(live_target(api, url))
     assert problem is None
 
 

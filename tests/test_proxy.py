@@ -23,7 +23,8 @@ from pytest_sessionapi.config import build_target, environment_proxy
 from pytest_sessionapi.errors import ConfigError
 from pytest_sessionapi.registry import get_api
 from pytest_sessionapi.serving import serving
-from tests.test_hostile_answers import DRIPPED_BODY_HEAD, drip, scripted_server
+from tests.loopback import socket_server
+from tests.test_hostile_answers import DRIPPED_BODY_HEAD, drip
 from tests.test_transport import APP, SECRET
 
 PROXY_PASSWORD = "proxy-secret-4711"
@@ -223,7 +224,7 @@ def test_the_size_cap_and_the_whole_exchange_timeout_hold_through_the_proxy(monk
             with pytest.raises(transport.ResponseTooLarge):
                 client.get("/huge")
     body = b"[" + b"0," * 199 + b"]"
-    with scripted_server(drip(DRIPPED_BODY_HEAD, body, 0.1)) as base_url, forward_proxy() as proxy:
+    with socket_server(drip(DRIPPED_BODY_HEAD, body, 0.1)) as base_url, forward_proxy() as proxy:
         with transport.open_client(live_target(base_url, proxy=proxy.url, timeout_s=1)) as client:
             started = time.monotonic()
             with pytest.raises(transport.ExchangeTimeout):

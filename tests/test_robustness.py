@@ -11,7 +11,7 @@ import socket
 import pytest
 
 from pytest_sessionapi import transport
-from tests.test_transport import raw_server
+from tests.loopback import answering_once, socket_server
 
 HTML_PAGE = (
     b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 52\r\nConnection: close\r\n\r\n"
@@ -64,7 +64,7 @@ def assert_stopped_with_one_line(run, line: str, diagnosis: str) -> None:
 def test_broken_endpoint_fails_checks_with_a_diagnosis(run_suite, monkeypatch, answer, diagnosis):
     # A smaller cap keeps the huge-body case quick; the run is in-process, so it sees the patch.
     monkeypatch.setattr(transport, "MAX_RESPONSE_BYTES", CAP)
-    with raw_server(answer) as base_url:
+    with socket_server(answering_once(answer)) as base_url:
         run = run_suite("controlcenter", over="http", base_url=base_url, table={"timeout_s": 2})
     assert_failed_with_diagnosis(run, diagnosis)
 
@@ -82,7 +82,7 @@ BROKE = "3 exchanges in a row broke the connection (reset, closed or not HTTP)"
     ids=["connection-reset", "closed-without-answer", "truncated-body"],
 )
 def test_an_endpoint_that_breaks_every_connection_stops_its_api(run_suite, answer, diagnosis):
-    with raw_server(answer) as base_url:
+    with socket_server(answering_once(answer)) as base_url:
         run = run_suite("controlcenter", over="http", base_url=base_url, table={"timeout_s": 2})
     assert_stopped_with_one_line(run, BROKE, diagnosis)
 

@@ -5,9 +5,6 @@ from __future__ import annotations
 
 import json
 import asyncio
-import socket
-import threading
-from contextlib import contextmanager
 
 import httpx
 import pytest
@@ -20,6 +17,7 @@ from pytest_sessionapi import transport
 from pytest_sessionapi.config import EffectiveTarget, build_target
 from pytest_sessionapi.registry import get_api
 from pytest_sessionapi.serving import serving
+from tests.loopback import answering_once, socket_server, unused_port
 
 SECRET = "sessionapi-transport-secret-77"
 
@@ -97,38 +95,6 @@ def test_timeout_is_diagnosed_in_words():
     assert transport.describe_transport_error(info.value).startswith("timed out waiting for the response")
 
 
-@contextmanager
-def raw_server(answer: bytes | None):
-    """A loopback socket that answers every connection with ``answer`` (None: close at once)."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(8)
-    stop = threading.Event()
-
-    def loop():
-        sock.settimeout(0.1)
-        while not stop.is_set():
-            try:
-                conn, _ = sock.accept()
-            except TimeoutError:
-                continue
-            with conn:
-                conn.recv(65536)
-                if answer is not None:
-                    conn.sendall(answer)
-                else:
-                    conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
-
-    thread = threading.Thread(target=loop, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    finally:
-        stop.set()
-        thread.join()
-        sock.close()
-
-
 @pytest.mark.parametrize(
     ("answer", "diagnosis"),
     [
@@ -138,7 +104,7 @@ def raw_server(answer: bytes | None):
     ids=["reset", "not-http"],
 )
 def test_broken_connections_are_diagnosed_in_words(answer, diagnosis):
-    with raw_server(answer) as base_url:
+    with socket_server(answering_once(answer)) as base_url:
         target = make_target(base_url)
         with transport.open_client(target) as client, pytest.raises(httpx.TransportError) as info:
             client.get("/echo")
@@ -146,11 +112,7 @@ def test_broken_connections_are_diagnosed_in_words(answer, diagnosis):
 
 
 def test_refused_connection_is_diagnosed_in_words():
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()  # nothing listens there now
-    target = make_target(f"http://127.0.0.1:{port}")
+    target = make_target(f"http://127.0.0.1:{unused_port()}")
     with transport.open_client(target) as client, pytest.raises(httpx.ConnectError) as info:
         client.get("/echo")
     assert transport.describe_transport_error(info.value).startswith("could not connect")

@@ -10,7 +10,9 @@ session bookkeeping notes what failed, and the fixture hands those notes to
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any
 
 
 class CleanupIncomplete(UserWarning):
@@ -28,3 +30,19 @@ def warn_if_incomplete(api: str, problems: Iterable[str]) -> None:
             ),
             stacklevel=2,
         )
+
+
+@contextmanager
+def judged_clean_up(conformance: Any) -> Iterator[None]:
+    """A clean-up that judges what it meets (a server refusing to end a session the suite opened
+    with the documented request): a blocking failure of a requirement the test had not failed
+    yet, recorded during the block, ends the teardown as that failure, so the run shows it where
+    it happened (the test's own outcome stands). Nothing is raised for a requirement the test
+    already failed: one fault, one failure."""
+    from .ledger import RequirementFailure
+
+    failed = {observation.requirement.id for observation in conformance.failures()}
+    yield
+    new = [o for o in conformance.blocking_failures() if o.requirement.id not in failed]
+    if new:
+        raise RequirementFailure(conformance.failure_text(new))

@@ -170,12 +170,33 @@ def test_a_refused_delete_is_noted_and_kept_for_the_fixtures_warning(server, ses
     assert sessions.problems == problems  # the fixture still warns about the first
 
 
-def test_a_session_that_cannot_reach_done_is_noted(server, sessions):
+def test_a_session_that_cannot_reach_done_is_noted_judged_once_and_holds_the_device(server):
+    """The documented stop refused from every state: the clean-up notes it, BIOT-STOP-DOCUMENTED's
+    rule fails it once (the stop is documented: its refusal is nonconformance), and a create the
+    device then refuses stops the test not-tested, naming the session: not somebody else's."""
+    from pytest_sessionapi.ledger import TestRecorder
+    from pytest_sessionapi.outcomes import NotTested
+
+    recorder = TestRecorder("tests/biot::clean-up", ())
+    sessions = SuiteSessions(server, DEVICE, USAGE, recorder=recorder)
     session_id = sessions.create()["_id"]
     server.refused_edges.update((state, "DONE") for state in ("ACTIVE", "PAUSED", "STOPPING"))
     problems = sessions.retire_all()
     assert problems[0] == f"session {session_id} could not be brought to DONE"
     assert session_id in server.sessions
+    [refusal] = recorder.observations["BIOT-STOP-DOCUMENTED"]
+    assert refusal.status == "fail"
+    assert refusal.message == (
+        "the session after every PATCH sequence to DONE the model allows (the documented stop of "
+        "the ACTIVE session, with each stop code, was answered 409 SESSION_STATE_CHANGE_INVALID): "
+        f"_state is {server.sessions[session_id]['_state']!r}, expected 'DONE'"
+    )
+    server.create_answer = answer(409, {"code": "DEVICE_IN_SESSION_WITH_USAGE_TYPE"})
+    with pytest.raises(NotTested, match=rf"is held by session\(s\) {session_id} of this suite that the server"):
+        sessions.create()
+    sessions.created.append(session_id)
+    sessions.retire_all()  # tried again, not judged again
+    assert len(recorder.observations["BIOT-STOP-DOCUMENTED"]) == 1
 
 
 def test_a_transport_failure_during_clean_up_is_noted_not_raised(server, sessions):

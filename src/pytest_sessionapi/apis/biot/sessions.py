@@ -21,6 +21,7 @@ from pytest_sessionapi import interrupt_shield
 from pytest_sessionapi.http_checks import describe
 from pytest_sessionapi.leftovers import Journal, say_closed, target_journal
 from pytest_sessionapi.preflight import SetupProblem
+from pytest_sessionapi.rulebook import Answer
 from pytest_sessionapi.transport import BudgetSpent, EndpointStopped, StillRateLimited, exchange_log
 
 from .client import Client, build_auth
@@ -33,7 +34,9 @@ from .model import (
     now_utc,
     omits_required,
     parse_instant,
+    REQ_DOCUMENTED_EDGE as R_STOP_DOCUMENTED,
 )
+from .rules import RULES, Asked, Outcome
 
 CLEANUP_REASON = "pytest-sessionapi clean-up"
 DEFAULT_AGE = timedelta(hours=3)
@@ -48,6 +51,11 @@ def past(offset: timedelta = DEFAULT_AGE) -> datetime:
 UNACCOUNTED_CREATES: weakref.WeakKeyDictionary[Any, set[str]] = weakref.WeakKeyDictionary()
 """Per client (one per API per run), the devices on which a create answered 2xx without a
 readable session id."""
+
+UNENDED: weakref.WeakKeyDictionary[Any, dict[str, str]] = weakref.WeakKeyDictionary()
+"""Per client, the sessions of the suite's own (opened by this run, or by an earlier one its
+journal names) that the clean-up could not bring to DONE, session id -> device: they hold their
+device for the rest of the run, and a create they block is not-tested, not somebody else's."""
 
 NOT_SENT = (EndpointStopped, BudgetSpent, StillRateLimited)
 """The transport's refusals to send: trying the clean-up again would meet them again."""
@@ -130,8 +138,16 @@ class SuiteSessions:
     """The latest GET of one of our sessions, with the client's request count right after it
     (:func:`_sent_so_far`)."""
 
+    _refused_stops: dict[str, tuple[str, httpx.Response]] = field(default_factory=dict, init=False, repr=False)
+    """Per session, the state it was in and the answer when :meth:`finish` sent it the
+    documented stop with every stop code and got no 200 (the stop from ACTIVE kept first): what
+    :meth:`judge_unended` shows as the server's refusal."""
+
     # -- creation ------------------------------------------------------------------------------
-    def create_raw(self, body: dict[str, Any]) -> httpx.Response:
+    def create_raw(self, body: dict[str, Any], *, again: bool = True) -> httpx.Response:
+        """Send a create as it is; refused because the device is busy, it is sent ``again`` once
+        the suite closed its own leftovers (an earlier run's, :meth:`close_leftovers`), and the
+        test stops not-tested while a session of the suite's that would not end holds the device."""
         # A Ctrl-C between the answer and the note of its id would leave a session nobody can
         # release or recognise: it waits until the id is noted.
         with interrupt_shield.noting():
@@ -147,7 +163,25 @@ class SuiteSessions:
                         self.journal.opened(session_id)
                 else:
                     UNACCOUNTED_CREATES.setdefault(self.client, set()).add(self.device_id)
+        if again and _device_busy(response) and self.close_leftovers():
+            return self.create_raw(body, again=False)
+        self._stop_if_held(response)
         return response
+
+    def _stop_if_held(self, response: httpx.Response) -> None:
+        """A create refused because the device is busy, while a session of the suite's own that
+        the server would not let end holds it (:data:`UNENDED`): the test stops not-tested. That
+        refusal was judged where the clean-up met it; it is no answer to this create, and not
+        somebody else's session (a setup problem)."""
+        if not _device_busy(response):
+            return
+        held = [sid for sid, device in UNENDED.get(self.client, {}).items() if device == self.device_id]
+        if held:
+            self._stop_not_tested(
+                f"device {self.device_id!r} is held by session(s) {', '.join(held)} of this "
+                "suite that the server would not let end (see BIOT-STOP-DOCUMENTED and the "
+                "clean-up warning)"
+            )
 
     def close_leftovers(self) -> list[str]:
         """Close what an earlier run of the suite left open on the device (its journal says so);
@@ -155,7 +189,12 @@ class SuiteSessions:
         if self.journal is None:
             return []
         lines = []
+        unended = UNENDED.get(self.client, {})
         for session_id in self.journal.open_ids():
+            if session_id in unended or session_id in self.created:
+                # The clean-up already met the server's refusal to end it, this run; or the
+                # test's own session, in use: no leftover.
+                continue
             problems = len(self.problems)
             self.retire(session_id)
             if len(self.problems) == problems:
@@ -181,9 +220,6 @@ class SuiteSessions:
             "_name": name or session_name(),
         }
         response = self.create_raw(body)
-        if response.status_code == 409 and "DEVICE_IN_SESSION_WITH_USAGE_TYPE" in response.text:
-            if self.close_leftovers():
-                response = self.create_raw(body)
         if response.status_code == 409 and "DEVICE_IN_SESSION_WITH_USAGE_TYPE" in response.text:
             if self.device_id in UNACCOUNTED_CREATES.get(self.client, ()):
                 # A create of this run answered without a session id the suite could read: the
@@ -296,6 +332,10 @@ class SuiteSessions:
                         answer = self.patch(session_id, self.stop_body(current, reason, code))
                         if answer.status_code == 200:
                             break
+                    else:
+                        kept = self._refused_stops.get(session_id)
+                        if kept is None or (current.state == "ACTIVE" and kept[0] != "ACTIVE"):
+                            self._refused_stops[session_id] = (current.state, answer)
                 else:
                     body = {"_startTime": format_utc(current.start or past()), "_state": hop}
                     answer = self.patch(session_id, body)
@@ -355,9 +395,11 @@ class SuiteSessions:
             if response.status_code == 404:
                 if self.journal is not None:
                     self.journal.closed(session_id)
+                UNENDED.get(self.client, {}).pop(session_id, None)
                 return False
             if self.finish(session_id, read=response) is None:
                 self.problems.append(f"session {session_id} could not be brought to DONE")
+                self._unended(session_id)
             deleted = self.client.delete_session(self.device_id, session_id)
             if deleted.status_code not in (200, 204):
                 self.problems.append(
@@ -366,10 +408,45 @@ class SuiteSessions:
                 return deleted.status_code >= 500 or deleted.status_code == 429
             if self.journal is not None:
                 self.journal.closed(session_id)
+            UNENDED.get(self.client, {}).pop(session_id, None)
         except httpx.HTTPError as exc:
             self.problems.append(f"session {session_id}: clean-up interrupted ({exc})")
             return not isinstance(exc, NOT_SENT)
         return False
+
+    def _unended(self, session_id: str) -> None:
+        """A session of ours that no way to DONE ended: it holds the device for the rest of the
+        run. The first time, when the server refused the stops it was sent, that refusal is
+        judged (:meth:`judge_unended`) in the test that met it: the stop is documented, so its
+        refusal is nonconformance, never a setup problem."""
+        held = UNENDED.setdefault(self.client, {})
+        first = session_id not in held
+        held[session_id] = self.device_id
+        if first and self.recorder is not None and session_id in self._refused_stops:
+            self.judge_unended(session_id, self.recorder)
+        self._refused_stops.pop(session_id, None)
+
+    def judge_unended(self, session_id: str, conformance: Any) -> SessionView | None:
+        """BIOT-STOP-DOCUMENTED's rule on a session :meth:`finish` could not end, as read after
+        every way to DONE the model allows was tried: it must be DONE. The DONE view, or None
+        with the failure recorded through ``conformance`` (with the stop the server refused)."""
+        read = Answer.from_httpx(self.get(session_id))
+        what = "the session after every PATCH sequence to DONE the model allows"
+        refused = self._refused_stops.get(session_id)
+        if refused is not None:
+            state, answer = refused[0], Answer.from_httpx(refused[1])
+            code = answer.body.get("code") if isinstance(answer.body, dict) else None
+            what += (
+                f" (the documented stop of the {state} session, with each stop code, was answered "
+                f"{answer.status}{f' {code}' if isinstance(code, str) else ''})"
+            )
+        stop = Outcome.of(200, what=what, _state="DONE")
+        verdicts = RULES.judge(read, Asked("getSession", outcomes={R_STOP_DOCUMENTED: stop}), (R_STOP_DOCUMENTED,))
+        conformance.record_batch(verdicts.results)
+        if R_STOP_DOCUMENTED in verdicts.passed:
+            return SessionView.from_body(read.json)
+        UNENDED.setdefault(self.client, {})[session_id] = self.device_id  # judged once a run
+        return None
 
     def retire_all(self) -> list[str]:
         """Retire every session created so far; what failed this time (every such note stays in
@@ -380,6 +457,10 @@ class SuiteSessions:
                 self.retire(session_id)
             self.created.clear()
         return self.problems[noted:]
+
+
+def _device_busy(response: httpx.Response) -> bool:
+    return response.status_code == 409 and "DEVICE_IN_SESSION_WITH_USAGE_TYPE" in response.text
 
 
 def stored_start(created: dict[str, Any]) -> datetime:
@@ -465,6 +546,8 @@ def look_for_open_sessions(client: Client, target: Any) -> SetupProblem | None:
                     f"biot: closed session {session_id} on device {device_id!r}, left open by an "
                     "earlier run of this suite"
                 )
+            else:  # the suite's own all the same: the run's clean-up tries again, and judges it
+                journal.opened(session_id)
             continue
         named = f" named {name!r}" if isinstance(name, str) else ""
         return SetupProblem(

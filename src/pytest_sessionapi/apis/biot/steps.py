@@ -23,7 +23,6 @@ from .model import (
     MANDATORY,
     R_GET,
     R_REJECTED_NO_EFFECT,
-    REQ_DOCUMENTED_EDGE as R_STOP_DOCUMENTED,
     InvalidBody,
     PatchExpectation,
     SessionView,
@@ -247,11 +246,7 @@ def finished(
     done = sessions.finish(session_id, reason)
     if done is not None:
         return done
-    read = Answer.from_httpx(sessions.get(session_id))
-    stop = Outcome.of(200, what="the session after every PATCH sequence to DONE the model allows", _state="DONE")
-    verdicts = RULES.judge(read, Asked("getSession", outcomes={R_STOP_DOCUMENTED: stop}), (R_STOP_DOCUMENTED,))
-    conformance.record_batch(verdicts.results)
-    return SessionView.from_body(read.json) if R_STOP_DOCUMENTED in verdicts.passed else None
+    return sessions.judge_unended(session_id, conformance)
 
 
 def precondition(conformance: Any, ok: bool, message: str) -> bool:

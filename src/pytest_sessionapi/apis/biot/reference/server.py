@@ -518,6 +518,8 @@ def _check_semantics(
         allowed = load_model().allowed(current_state, target)
         if state.variant("reject-documented-stop") and (current_state, target) == ("ACTIVE", "DONE"):
             allowed = False
+        if state.variant("every-stop-refused") and target == "DONE" and current_state != "DONE":
+            allowed = False
         if state.variant("pause-refused") and (current_state, target) == ("ACTIVE", "PAUSED"):
             allowed = False
         if state.variant("stopping-cancellable") and (current_state, target) == ("STOPPING", "ACTIVE"):

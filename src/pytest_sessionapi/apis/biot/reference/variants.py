@@ -125,6 +125,11 @@ VARIANTS = variant_table(
     Variant("reject-documented-stop", "fault",
             "ACTIVE -> DONE (the documented device stop) is refused with SESSION_STATE_CHANGE_INVALID",
             "BIOT-STOP-DOCUMENTED"),
+    # No way to DONE is left (ACTIVE -> PAUSED -> DONE neither): the suite's own sessions then
+    # hold the device, and the run must still end nonconformant, not as a setup error.
+    Variant("every-stop-refused", "fault",
+            "every change to DONE, from any state, is refused with SESSION_STATE_CHANGE_INVALID",
+            "BIOT-STOP-DOCUMENTED"),
     Variant("done-to-active-accepted", "fault",
             "a DONE session can be set back to ACTIVE", "BIOT-DONE-FINAL"),
     # Knock-on: the summary PATCH re-sends _state DONE, the DONE -> DONE edge the transition
