@@ -151,6 +151,7 @@ def configure(config: Any) -> None:
             raise pytest.UsageError(str(exc)) from None
         traffic = Recorder(folder(record_value, record_origin, record_base), state.redactors.text)
         traffic.hypothesis_seed = _force_hypothesis_seed(config)
+    state.inputs.supply_from(traffic.supply)
     config.pluginmanager.register(TrafficPlugin(state, traffic), "sessionapi-traffic")
 
 
@@ -229,7 +230,6 @@ class TrafficPlugin:
             if self.traffic.replaying:
                 recorded = self.traffic.index[api].get("hypothesis") or {}
                 _force_hypothesis_seed(item.config, recorded.get("forced_seed"))
-        self.traffic.suite_inputs.install()
         if api not in self.state.setup_problems:
             # The preflight's requests in a cassette of their own: whichever test runs first,
             # in the recording or in a replay of part of it, they are found.
@@ -316,7 +316,6 @@ class TrafficPlugin:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: Any) -> None:
-        self.traffic.suite_inputs.uninstall()
         if self.traffic.replaying:
             return
         from .runtime import hypothesis_settings
