@@ -301,16 +301,20 @@ def test_a_recording_replays_the_same_generated_examples_in_another_process(run_
 
 
 def test_a_profile_that_is_not_derandomized_replays_with_its_recorded_seed(run_suite, pytester):
+    """Separate processes: Hypothesis keeps a seed once set for the rest of its process, so a
+    replay in the recording's process would draw the same examples whatever it was told."""
     cassettes = pytester.path / "cassettes"
     recorded = run_suite(
         "controlcenter", f"--sessionapi-record={cassettes}", "-k", "test_malformed_iccids",
-        "--hypothesis-profile=sessionapi-thorough", over="http",
+        "--hypothesis-profile=sessionapi-thorough", over="http", subprocess=True,
     )
     assert recorded.ret == 0, recorded.output()
     index = (cassettes / "controlcenter" / "recording.json").read_text()
     assert '"profile": "sessionapi-thorough"' in index and '"forced_seed": ' in index
     # No profile, no seed on the command line: both come from the recording.
-    replayed = run_suite("controlcenter", f"--sessionapi-replay={cassettes}", "-k", "test_malformed_iccids")
+    replayed = run_suite(
+        "controlcenter", f"--sessionapi-replay={cassettes}", "-k", "test_malformed_iccids", subprocess=True,
+    )
     assert replayed.ret == 0, replayed.output()
     assert replayed.report["hypothesis"]["profile"] == "sessionapi-thorough"
     assert _statuses(replayed) == _statuses(recorded)
@@ -406,3 +410,21 @@ def test_recording_plugs_into_the_runtime_through_its_public_names_only():
     assert not [name for name in taken if name.startswith("_")]
     assert all(f":func:`{name}`" in runtime.__doc__ or f":data:`{name}`" in runtime.__doc__ for name in taken)
 
+
+def test_apis_recorded_apart_with_other_seeds_replay_one_at_a_time(run_suite, pytester):
+    """One run has one Hypothesis seed (``--hypothesis-seed``, which the replay sets from the
+    recording): APIs recorded in separate runs under a profile that is not derandomized would
+    draw other examples together, so the replay says to take them one at a time."""
+    cassettes = pytester.path / "cassettes"
+    thorough = "--hypothesis-profile=sessionapi-thorough"
+    for api, test in (("controlcenter", "test_no_credentials"), ("umts", "test_unknown_session")):
+        assert run_suite(api, f"--sessionapi-record={cassettes}", "-k", test, thorough).ret == 0
+    both = run_suite(None, f"--sessionapi-replay={cassettes}", "--sessionapi-api=umts,controlcenter")
+    assert both.ret == 4
+    assert both.result.stderr.lines[0] == (
+        "ERROR: --sessionapi-replay: umts, controlcenter were recorded in separate runs under other "
+        "Hypothesis profiles or seeds, and one run has one of each; replay them one at a time "
+        "(--sessionapi-api=NAME)"
+    )
+    one = run_suite("umts", f"--sessionapi-replay={cassettes}", "-k", "test_unknown_session")
+    assert one.ret == 0, one.output()
