@@ -269,30 +269,52 @@ def test_cassette_names_follow_pytest_recording_layout():
     )
 
 
-def test_embedded_recording_replays_the_same_schemathesis_examples(run_suite, pytester):
-    """Recorded in-process (the reference's own modules loaded) and replayed without them:
-    Hypothesis would draw other examples from the other modules' constants, unless left out."""
+GENERATED = {
+    "controlcenter": "test_schemathesis_generated_requests or test_other_api_versions",
+    "umts": "test_lifecycle_state_machine or test_generated_session_ids or test_unknown_session",
+    "biot": "test_generated_patch_bodies or test_random_state_changes_follow_the_model "
+            "or test_schemathesis_update_usage_session or test_create_by_usage_type_then_get",
+}
+"""Per API, its property-based and stateful tests, and tests that draw the suite's ids or clock
+(BioT's create is judged on the times it sent: replayed on another clock, it would fail)."""
+
+
+@pytest.mark.parametrize("api", list(all_apis()))
+def test_a_recording_replays_the_same_generated_examples_in_another_process(run_suite, pytester, api):
+    """Recorded (in-process, the reference's own modules loaded, where the API allows) and
+    replayed in another process, without them, on another clock: Hypothesis draws the same
+    examples, and the suite sends and judges against the same ids and instants (the run's
+    SuiteInputs, replayed), so the same statuses."""
     cassettes = pytester.path / "cassettes"
-    selection = ("-k", "test_schemathesis_generated_requests or test_other_api_versions")
-    # Separate processes, as in CI: each loads only the modules its own run needs.
-    recorded = run_suite("controlcenter", f"--sessionapi-record={cassettes}", *selection, subprocess=True)
+    selection = ("-k", GENERATED[api])
+    # Separate processes, as in CI: each loads only the modules its own run needs. BioT's over
+    # HTTP: the replay of an embedded BioT recording looks for leftovers the recording never
+    # looked for (its preflight), whatever the inputs.
+    over = "http" if api == "biot" else "inprocess"
+    recorded = run_suite(api, f"--sessionapi-record={cassettes}", *selection, subprocess=True, over=over)
     assert recorded.ret == 0, recorded.output()
-    replayed = run_suite("controlcenter", f"--sessionapi-replay={cassettes}", *selection, subprocess=True)
+    drawn = [read_vcr(path).metadata.get("suite_inputs") for path in cassettes.rglob("*.yaml")]
+    assert any(drawn) == (api != "controlcenter")  # Control Center's suite draws no id or time
+    replayed = run_suite(api, f"--sessionapi-replay={cassettes}", *selection, subprocess=True)
     assert replayed.ret == 0, replayed.output()
     assert _statuses(replayed) == _statuses(recorded)
 
 
 def test_a_profile_that_is_not_derandomized_replays_with_its_recorded_seed(run_suite, pytester):
+    """Separate processes: Hypothesis keeps a seed once set for the rest of its process, so a
+    replay in the recording's process would draw the same examples whatever it was told."""
     cassettes = pytester.path / "cassettes"
     recorded = run_suite(
         "controlcenter", f"--sessionapi-record={cassettes}", "-k", "test_malformed_iccids",
-        "--hypothesis-profile=sessionapi-thorough", over="http",
+        "--hypothesis-profile=sessionapi-thorough", over="http", subprocess=True,
     )
     assert recorded.ret == 0, recorded.output()
     index = (cassettes / "controlcenter" / "recording.json").read_text()
     assert '"profile": "sessionapi-thorough"' in index and '"forced_seed": ' in index
     # No profile, no seed on the command line: both come from the recording.
-    replayed = run_suite("controlcenter", f"--sessionapi-replay={cassettes}", "-k", "test_malformed_iccids")
+    replayed = run_suite(
+        "controlcenter", f"--sessionapi-replay={cassettes}", "-k", "test_malformed_iccids", subprocess=True,
+    )
     assert replayed.ret == 0, replayed.output()
     assert replayed.report["hypothesis"]["profile"] == "sessionapi-thorough"
     assert _statuses(replayed) == _statuses(recorded)
@@ -387,3 +409,22 @@ def test_recording_plugs_into_the_runtime_through_its_public_names_only():
     assert taken, "recording.py takes nothing of the runtime any more: drop this test"
     assert not [name for name in taken if name.startswith("_")]
     assert all(f":func:`{name}`" in runtime.__doc__ or f":data:`{name}`" in runtime.__doc__ for name in taken)
+
+
+def test_apis_recorded_apart_with_other_seeds_replay_one_at_a_time(run_suite, pytester):
+    """One run has one Hypothesis seed (``--hypothesis-seed``, which the replay sets from the
+    recording): APIs recorded in separate runs under a profile that is not derandomized would
+    draw other examples together, so the replay says to take them one at a time."""
+    cassettes = pytester.path / "cassettes"
+    thorough = "--hypothesis-profile=sessionapi-thorough"
+    for api, test in (("controlcenter", "test_no_credentials"), ("umts", "test_unknown_session")):
+        assert run_suite(api, f"--sessionapi-record={cassettes}", "-k", test, thorough).ret == 0
+    both = run_suite(None, f"--sessionapi-replay={cassettes}", "--sessionapi-api=umts,controlcenter")
+    assert both.ret == 4
+    assert both.result.stderr.lines[0] == (
+        "ERROR: --sessionapi-replay: umts, controlcenter were recorded in separate runs under other "
+        "Hypothesis profiles or seeds, and one run has one of each; replay them one at a time "
+        "(--sessionapi-api=NAME)"
+    )
+    one = run_suite("umts", f"--sessionapi-replay={cassettes}", "-k", "test_unknown_session")
+    assert one.ret == 0, one.output()

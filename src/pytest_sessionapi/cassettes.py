@@ -16,7 +16,8 @@ not compared, so timestamps and tokens the suite generates do not break the matc
 server-issued IDs the suite uses come from the recorded answers. A request the cassette does not
 hold fails the test with a message that names the test, the request and the cassette.
 
-What the suites generate themselves (``uuid.uuid4()`` ids and names, BioT's clock ``now_utc()``)
+What the suites draw from the machine (their ids and clock, the run's
+:class:`~pytest_sessionapi.inputs.SuiteInputs`, which draws through :meth:`Traffic.supply`)
 is recorded per test in the cassette's ``metadata`` and handed back in replay, so the suite sends
 the same requests and judges the recorded answers exactly as it judged them live: a property-
 based or stateful test replays the examples that were recorded (Hypothesis runs derandomized
@@ -29,9 +30,7 @@ from __future__ import annotations
 
 import json
 import re
-import sys
 import threading
-import uuid as uuid_module
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -50,7 +49,12 @@ cookie, a token, a password field where the live one was, and judges the answer 
 
 METADATA_FILE = "recording.json"
 PREFLIGHT_CASSETTE = "_preflight"
-RECORDING_FORMAT = "pytest-sessionapi recording 1"
+RECORDING_FORMAT = "pytest-sessionapi recording 2"
+"""2: the suites draw their ids and clock from the run's ``SuiteInputs``, passed explicitly, in
+another order than format 1's patched modules drew them: a format-1 recording would hand a
+test's values back to the wrong draws. Its replay is refused (re-record); ``sessionapi judge``
+reads its cassettes as it reads any VCR file."""
+OLDER_FORMATS = frozenset({"pytest-sessionapi recording 1"})
 
 # Headers whose value is a credential, whatever the value is.
 _CREDENTIAL_HEADERS = frozenset(
@@ -323,115 +327,6 @@ def read_vcr(path: Path) -> Cassette:
 
 
 # --------------------------------------------------------------------------------------------
-# What the suites generate themselves
-
-
-class SuiteInputs:
-    """The values the suites draw from the machine rather than the endpoint: ``uuid.uuid4()``
-    (unknown session ids, session names) and BioT's clock ``now_utc()`` (start and end times, the
-    'not in the future' bound). Recording keeps them per test; replay hands them back in the same
-    order, so the suite sends the requests it sent live and judges the recorded answers against
-    the same instants. Only the suites and the API packages are patched, never the reference
-    servers (whose ids and clocks are the endpoint's) nor any library."""
-
-    def __init__(self, current: Callable[[], dict[str, list[str]] | None], replaying: bool) -> None:
-        self._current = current
-        self._replaying = replaying
-        self._undo: list[tuple[Any, str, Any]] = []
-
-    def _supply(self, kind: str, make: Callable[[], str]) -> str:
-        values = self._current()
-        if values is None:
-            return make()
-        if self._replaying:
-            recorded = values.get(kind)
-            if recorded:
-                return recorded.pop(0)
-            return make()
-        value = make()
-        values.setdefault(kind, []).append(value)
-        return value
-
-    def install(self) -> None:
-        if self._undo:
-            return
-        real_uuid = uuid_module
-        # The clock an API's model reads (``model.now_utc()``, BioT's), found through the
-        # descriptors: the core names no API.
-        clocks = [getattr(api.module("model"), "now_utc", None) for api in all_apis().values()]
-        stand_in_clocks = [(real, self._recorded_clock(real)) for real in clocks if real is not None]
-
-        supply = self._supply
-
-        class UuidModule:
-            """``uuid`` for the suites: ``uuid4()`` recorded or replayed, the rest the real one."""
-
-            @staticmethod
-            def uuid4() -> uuid_module.UUID:
-                return real_uuid.UUID(supply("uuid4", lambda: str(real_uuid.uuid4())))
-
-            def __getattr__(self, name: str) -> Any:
-                return getattr(real_uuid, name)
-
-        stand_in = UuidModule()
-        self._fix_hypothesis_constants()
-        for name, module in list(sys.modules.items()):
-            if module is None or not _suite_code(name, module):
-                continue
-            if getattr(module, "uuid", None) is real_uuid:
-                self._undo.append((module, "uuid", real_uuid))
-                module.uuid = stand_in  # type: ignore[attr-defined]
-            for real_now, now_utc in stand_in_clocks:
-                if getattr(module, "now_utc", None) is real_now:
-                    self._undo.append((module, "now_utc", real_now))
-                    module.now_utc = now_utc  # type: ignore[attr-defined]
-
-    def _recorded_clock(self, real_now: Callable[[], datetime]) -> Callable[[], datetime]:
-        def now_utc() -> datetime:
-            return datetime.fromisoformat(self._supply("now_utc", lambda: real_now().isoformat()))
-
-        return now_utc
-
-    def _fix_hypothesis_constants(self) -> None:
-        """Hypothesis mixes into its inputs string and number constants it finds in the 'local'
-        modules loaded so far (any module outside site-packages: this project when installed
-        editable, the user's conftest...), so the same derandomized test draws other examples in
-        a process that loaded other modules (the in-process reference, the replay machinery).
-        Recording and replaying both draw without them, so both draw the same examples."""
-        try:
-            from hypothesis.internal.conjecture import providers
-
-            real = providers._get_local_constants
-            cache = providers.CONSTANTS_CACHE.cache
-        except (ImportError, AttributeError):  # a Hypothesis without local constants
-            return
-        nothing = providers.Constants()
-        cache.clear()
-        self._undo.append((cache, "clear", None))
-        self._undo.append((providers, "_get_local_constants", real))
-        providers._get_local_constants = lambda: nothing
-
-    def uninstall(self) -> None:
-        for module, attribute, value in reversed(self._undo):
-            if value is None:  # a cache filled while the constants were left out
-                getattr(module, attribute)()
-            else:
-                setattr(module, attribute, value)
-        self._undo.clear()
-
-
-def _suite_code(name: str, module: Any) -> bool:
-    if name.startswith("pytest_sessionapi.apis."):
-        # The reference servers (a module or a package) keep their own clock and ids.
-        return not (name.endswith((".reference", ".vendor_examples")) or ".reference." in name)
-    source = getattr(module, "__file__", None)
-    if not source:
-        return False
-    parts = Path(source).parts
-    return len(parts) >= 3 and parts[-3] == "suites" and parts[-2] in all_apis()
-
-
-# --------------------------------------------------------------------------------------------
 # Recording
 
 
@@ -475,12 +370,22 @@ class Traffic:
         self._lock = threading.Lock()
         self.current: str | None = None
         self._inputs: dict[str, dict[str, list[str]]] = {}
-        self.suite_inputs = SuiteInputs(self._current_inputs, self.replaying)
 
-    def _current_inputs(self) -> dict[str, list[str]] | None:
-        if self.current is None:
-            return None
-        return self._inputs.setdefault(self.current, {})
+    def supply(self, kind: str, make: Callable[[], str]) -> str:
+        """The run's :class:`~pytest_sessionapi.inputs.SuiteInputs` draw through here (its
+        ``Supplier``): a recording keeps each value the current test drew, in order; a replay
+        hands the recorded ones back in the same order (a new one once they run out)."""
+        values = None if self.current is None else self._inputs.setdefault(self.current, {})
+        if values is None:
+            return make()
+        if self.replaying:
+            recorded = values.get(kind)
+            if recorded:
+                return recorded.pop(0)
+            return make()
+        value = make()
+        values.setdefault(kind, []).append(value)
+        return value
 
     def cassette_path(self, key: str) -> Path:
         if key.endswith(" preflight"):
@@ -705,6 +610,11 @@ def load_index(root: Path, origin: str) -> dict[str, dict[str, Any]]:
             document = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
             raise ConfigError(f"{origin}: {path} is not a readable recording index ({exc})") from None
+        if document.get("format") in OLDER_FORMATS:
+            raise ConfigError(
+                f"{origin}: {path} was recorded by an older pytest-sessionapi ({document['format']}), "
+                f"whose suite inputs this version does not replay; re-record it (--sessionapi-record)"
+            )
         if document.get("format") != RECORDING_FORMAT or not isinstance(document.get("target"), dict):
             raise ConfigError(f"{origin}: {path} is not a pytest-sessionapi recording index")
         index[api] = document

@@ -140,6 +140,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:  # noqa: F821
     parser.addini("sessionapi_strict", help=STRICT_HELP, type="bool", default=False)
 
 
+def pytest_cmdline_main(config: pytest.Config) -> None:  # noqa: F821
+    """Once the options are read and before any plugin is configured: a recording's or a
+    replay's Hypothesis seed goes where Hypothesis's own pytest plugin reads it in its
+    ``pytest_configure`` (``--hypothesis-seed``), whichever of the two is configured first."""
+    if config.getoption("sessionapi_record") or config.getoption("sessionapi_replay") or (
+        config.getini("sessionapi_record") or config.getini("sessionapi_replay")
+    ):
+        from . import recording
+
+        recording.seed_hypothesis(config)
+
+
 def pytest_configure(config: pytest.Config) -> None:  # noqa: F821
     config.addinivalue_line(
         "markers",

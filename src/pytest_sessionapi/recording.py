@@ -20,6 +20,7 @@ import pytest
 from .errors import ConfigError
 from .plan import TargetPlan
 from .registry import all_apis
+from .runtime import setting
 
 
 @dataclass
@@ -104,19 +105,13 @@ def configure(config: Any) -> None:
     """Called once the runtime is configured: turns ``--sessionapi-record`` /
     ``--sessionapi-replay`` into a recorder or a replay plan, and registers the hooks that tell
     them which test is running."""
-    from .runtime import STATE_KEY, setting
+    from .runtime import STATE_KEY
 
     record_value, record_origin, record_base = setting(config, "sessionapi_record")
     replay_value, replay_origin, replay_base = setting(config, "sessionapi_replay")
     if not (record_value or replay_value):
         return
     state = config.stash[STATE_KEY]
-
-    def folder(value: str, origin: str, base: Path) -> Path:
-        path = Path(value)
-        if origin.startswith("ini") and not path.is_absolute():
-            path = base / path
-        return path
 
     if record_value and replay_value:
         raise pytest.UsageError("--sessionapi-record and --sessionapi-replay exclude each other: give one")
@@ -131,7 +126,7 @@ def configure(config: Any) -> None:
             )
         try:
             plan = replay_plan(
-                folder(replay_value, replay_origin, replay_base), replay_origin,
+                _folder(replay_value, replay_origin, replay_base), replay_origin,
                 state.plan.selected if len(state.plan.selected) < len(all_apis()) else None,
             )
         except ConfigError as exc:
@@ -145,30 +140,68 @@ def configure(config: Any) -> None:
 
         try:
             check_writable_folder(
-                folder(record_value, record_origin, record_base), record_origin, record_value
+                _folder(record_value, record_origin, record_base), record_origin, record_value
             )
         except ConfigError as exc:
             raise pytest.UsageError(str(exc)) from None
-        traffic = Recorder(folder(record_value, record_origin, record_base), state.redactors.text)
-        traffic.hypothesis_seed = _force_hypothesis_seed(config)
+        traffic = Recorder(_folder(record_value, record_origin, record_base), state.redactors.text)
+        traffic.hypothesis_seed = config.getoption("hypothesis_seed", None)
+    state.inputs.supply_from(traffic.supply)
     config.pluginmanager.register(TrafficPlugin(state, traffic), "sessionapi-traffic")
 
 
-def _force_hypothesis_seed(config: Any, seed: Any = None) -> Any:
-    """The seed the recorded run's property-based tests draw from, so a replay draws the same
-    examples under a profile that is not derandomized (``sessionapi-thorough``); the
-    ``sessionapi-ci`` profile is derandomized and ignores it. ``--hypothesis-seed`` wins."""
-    import random
+def _folder(value: str, origin: str, base: Path) -> Path:
+    path = Path(value)
+    if origin.startswith("ini") and not path.is_absolute():
+        path = base / path
+    return path
 
-    from hypothesis import core
 
-    given = config.getoption("hypothesis_seed", None)
-    if given is not None:
-        return given
-    if seed is None:
-        seed = random.SystemRandom().getrandbits(64)
-    core.global_force_seed = seed
-    return seed
+def seed_hypothesis(config: Any) -> None:
+    """The seed a recorded run's property-based tests draw from, so that a replay draws the same
+    examples under a profile that is not derandomized (``sessionapi-thorough``; the default
+    ``sessionapi-ci`` is derandomized and ignores it). It goes where Hypothesis's own pytest
+    plugin takes ``--hypothesis-seed`` from, the option, before that plugin's ``pytest_configure``
+    reads it (this runs first: see the entry point). ``--hypothesis-seed`` on the command line
+    wins. A problem with the options or the recording is left to :func:`configure` to report."""
+    if config.getoption("hypothesis_seed", None) is not None:
+        return
+    record_value, _, _ = setting(config, "sessionapi_record")
+    replay_value, replay_origin, replay_base = setting(config, "sessionapi_replay")
+    if record_value and not replay_value:
+        import random
+
+        config.option.hypothesis_seed = random.SystemRandom().getrandbits(64)
+    elif replay_value and not record_value:
+        seed = _recorded_seed(config, _folder(replay_value, replay_origin, replay_base))
+        if seed is not None:
+            config.option.hypothesis_seed = seed
+
+
+def _recorded_seed(config: Any, root: Path) -> Any:
+    """The seed the selected APIs were recorded with. One run has one seed and one profile:
+    APIs recorded in separate runs replay together only under the same profile, and, unless it
+    is derandomized (the seed unused), the same seed."""
+    from .cassettes import load_index
+    from .plan import parse_api_selection
+
+    try:
+        index = load_index(root, "")
+        selection = parse_api_selection(*setting(config, "sessionapi_api")[:2])
+    except ConfigError:
+        return None
+    recorded = {api: index[api].get("hypothesis") or {} for api in (selection or all_apis()) if api in index}
+    drawn_by = {
+        (h.get("profile"), None if h.get("derandomize", True) else str(h.get("forced_seed")))
+        for h in recorded.values()
+    }
+    if len(drawn_by) > 1:
+        raise pytest.UsageError(
+            f"--sessionapi-replay: {', '.join(recorded)} were recorded in separate runs under other "
+            f"Hypothesis profiles or seeds, and one run has one of each; replay them one at a time "
+            f"(--sessionapi-api=NAME)"
+        )
+    return next((h["forced_seed"] for h in recorded.values() if h.get("forced_seed") is not None), None)
 
 
 def _replay_hypothesis_profile(config: Any, recorded: dict[str, Any]) -> None:
@@ -198,7 +231,6 @@ class TrafficPlugin:
     def __init__(self, state: Any, traffic: Any) -> None:
         self.state = state
         self.traffic = traffic
-        self._started: set[str] = set()
 
     def _api(self, item: Any) -> str | None:
         marker = item.get_closest_marker("sessionapi")
@@ -224,12 +256,6 @@ class TrafficPlugin:
         if api is None or plans_only(item.config):
             return
         self._attach(api)
-        if api not in self._started:
-            self._started.add(api)
-            if self.traffic.replaying:
-                recorded = self.traffic.index[api].get("hypothesis") or {}
-                _force_hypothesis_seed(item.config, recorded.get("forced_seed"))
-        self.traffic.suite_inputs.install()
         if api not in self.state.setup_problems:
             # The preflight's requests in a cassette of their own: whichever test runs first,
             # in the recording or in a replay of part of it, they are found.
@@ -316,7 +342,6 @@ class TrafficPlugin:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: Any) -> None:
-        self.traffic.suite_inputs.uninstall()
         if self.traffic.replaying:
             return
         from .runtime import hypothesis_settings

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from .errors import ConfigError
+from .inputs import SuiteInputs
 from .outcomes import NotTested
 from .plan import TargetPlan, parse_api_selection, parse_variants, plan_targets
 from .policy import Policy
@@ -45,6 +46,9 @@ class Run:
     started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     active: bool = False
     redactors: RedactorSet = field(default_factory=RedactorSet)
+    inputs: SuiteInputs = field(default_factory=SuiteInputs)
+    """The suites' ids and clock (the ``sessionapi_inputs`` fixture); recording and replay plug
+    in with ``inputs.supply_from(...)``."""
     clients: dict[str, Any] = field(default_factory=dict)
     http_clients: dict[str, list[Any]] = field(default_factory=dict)
     _ledger: Any = None
@@ -1192,6 +1196,14 @@ class RuntimePlugin:
         yield open_client
         for client in opened:
             client.close()
+
+    @pytest.fixture(scope="session")
+    def sessionapi_inputs(self, request: pytest.FixtureRequest) -> SuiteInputs:
+        """The run's ids and clock (:class:`pytest_sessionapi.inputs.SuiteInputs`): every id the
+        suites make up and every instant they send or judge against comes from ``uuid4()`` and
+        ``now()``; recorded and replayed with the run. A conftest may override it, e.g. with
+        ``sessionapi_inputs.using(now=...)``."""
+        return _state(request.config).inputs
 
     @pytest.fixture
     def sessionapi_conformance(self, request: pytest.FixtureRequest) -> TestRecorder:

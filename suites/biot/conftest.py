@@ -9,7 +9,7 @@ from pytest_sessionapi.cleanup import judged_clean_up, warn_if_incomplete
 
 
 @pytest.fixture
-def biot_sessions(sessionapi_client, sessionapi_entity, sessionapi_conformance, sessionapi_target):
+def biot_sessions(sessionapi_client, sessionapi_entity, sessionapi_conformance, sessionapi_target, sessionapi_inputs):
     """Creates sessions on the target's device (create by usage type, as a device does) and, at
     teardown, brings every one of them to DONE and deletes it, also when the test failed, and
     what could not be is a warning; a session the server would not let end fails
@@ -19,7 +19,7 @@ def biot_sessions(sessionapi_client, sessionapi_entity, sessionapi_conformance, 
     sessions = SuiteSessions(
         sessionapi_client, device_id, sessionapi_entity("usage_type"),
         recorder=sessionapi_conformance,
-        journal=journal_of(sessionapi_target),
+        journal=journal_of(sessionapi_target), inputs=sessionapi_inputs,
     )
     yield sessions
     with judged_clean_up(sessionapi_conformance):

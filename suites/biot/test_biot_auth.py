@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import json
-import uuid
 
 import pytest
 
@@ -29,34 +28,34 @@ def _forged_token() -> str:
     return f"{header}.{payload}.cHl0ZXN0LXNlc3Npb25hcGktZm9yZ2Vk"
 
 
-def _probe_url(device_id: str) -> str:
+def _probe_url(device_id: str, inputs) -> str:
     # A session id nobody has: whatever the token, the request can change nothing.
-    return SESSION.format(device_id=device_id, session_id=str(uuid.uuid4()))
+    return SESSION.format(device_id=device_id, session_id=str(inputs.uuid4()))
 
 
 @pytest.mark.sessionapi_requirement("BIOT-AUTH-MISSING", *ERROR_REQUIREMENTS)
-def test_missing_token_is_refused(sessionapi_open_client, sessionapi_entity, sessionapi_conformance):
+def test_missing_token_is_refused(sessionapi_open_client, sessionapi_entity, sessionapi_conformance, sessionapi_inputs):
     """Every usage-session operation documents 401 'Code : TOKEN_NOT_VALID, Details: []': a
     request without an Authorization header gets it, in the ErrorResponse envelope."""
     http = sessionapi_open_client(None)
-    response = http.get(_probe_url(sessionapi_entity("device_id")))
+    response = http.get(_probe_url(sessionapi_entity("device_id"), sessionapi_inputs))
     judge_refusal(sessionapi_conformance, response, "getSession", {"BIOT-AUTH-MISSING": TOKEN_NOT_VALID})
 
 
 @pytest.mark.sessionapi_requirement("BIOT-AUTH-INVALID", *ERROR_REQUIREMENTS)
 def test_forged_token_is_refused(
-    sessionapi_open_client, sessionapi_entity, sessionapi_target, sessionapi_conformance
+    sessionapi_open_client, sessionapi_entity, sessionapi_target, sessionapi_conformance, sessionapi_inputs
 ):
     """A JWT-shaped token signed by nobody is not valid: 401 'Code : TOKEN_NOT_VALID, Details:
     []', in the ErrorResponse envelope."""
     http = sessionapi_open_client(BearerAuth(_forged_token(), sessionapi_target))
-    response = http.get(_probe_url(sessionapi_entity("device_id")))
+    response = http.get(_probe_url(sessionapi_entity("device_id"), sessionapi_inputs))
     judge_refusal(sessionapi_conformance, response, "getSession", {"BIOT-AUTH-INVALID": TOKEN_NOT_VALID})
 
 
 @pytest.mark.sessionapi_requirement("BIOT-AUTH-EXPIRED", "BIOT-AUTH-EXPIRED-401", *ERROR_REQUIREMENTS)
 def test_expired_token_is_refused(
-    sessionapi_open_client, sessionapi_entity, sessionapi_target, sessionapi_conformance
+    sessionapi_open_client, sessionapi_entity, sessionapi_target, sessionapi_conformance, sessionapi_inputs
 ):
     """An expired token is refused: the API reference documents 401 'Code : TOKEN_NOT_VALID,
     Details: []', the Device API access page 403, so either status passes the MUST and 401 is a
@@ -65,7 +64,7 @@ def test_expired_token_is_refused(
     if token is None:
         sessionapi_conformance.stop_not_tested("biot: the target names no expired_token_env (an expired BioT JWT)")
     http = sessionapi_open_client(BearerAuth(token, sessionapi_target))
-    response = http.get(_probe_url(sessionapi_entity("device_id")))
+    response = http.get(_probe_url(sessionapi_entity("device_id"), sessionapi_inputs))
     # 401 (API reference) or 403 (Device API access page) meets the MUST; 401 is the SHOULD.
     judge_refusal(sessionapi_conformance, response, "getSession", {
         "BIOT-AUTH-EXPIRED": Refusal(frozenset({401, 403})),

@@ -108,7 +108,7 @@ def test_vendor_examples(biot_sessions, sessionapi_conformance):
     before = SessionView.from_body(created)
     # The example judged offline first: a documentation finding if the vendor's own example
     # breaks the vendor's own rules for the state it is written for.
-    offline = expect_patch(before, STOP_EXAMPLE.body)
+    offline = expect_patch(before, STOP_EXAMPLE.body, now=biot_sessions.now())
     for violation in offline.violations:
         sessionapi_conformance.finding(
             violation.requirement,

@@ -7,14 +7,13 @@ exactly one rule, on a session of the suite's own.
 
 from __future__ import annotations
 
-import uuid
 from datetime import timedelta
 
 import pytest
 
-from pytest_sessionapi.apis.biot.model import SessionView, format_utc, now_utc
+from pytest_sessionapi.apis.biot.model import SessionView, format_utc
 from pytest_sessionapi.apis.biot.rules import ERROR_REQUIREMENTS, SESSION_REQUIREMENTS, Outcome
-from pytest_sessionapi.apis.biot.sessions import session_name, stored_start
+from pytest_sessionapi.apis.biot.sessions import stored_start
 from pytest_sessionapi.apis.biot.steps import judge_outcome, judge_patch, precondition
 
 pytestmark = pytest.mark.sessionapi("biot")
@@ -49,7 +48,7 @@ def test_sent_fields_change_and_unsent_fields_keep(biot_sessions, sessionapi_con
     be applied or refused with 400 (a SHOULD), nothing else."""
     session_id, before, start = _active(biot_sessions)
     # Only _name: _startTime, _state (and the summary) are not sent and must keep their values.
-    renamed = judge_patch(sessionapi_conformance, biot_sessions, session_id, before, {"_name": session_name()})
+    renamed = judge_patch(sessionapi_conformance, biot_sessions, session_id, before, {"_name": biot_sessions.session_name()})
     before = renamed.after or before
     # A new start time alone (earlier, still in the past): the name sent before must stay.
     earlier = start - timedelta(minutes=20)
@@ -154,7 +153,7 @@ def test_times_in_the_future_are_refused(biot_sessions, sessionapi_conformance):
     """400 'Code : TIME_IN_FUTURE, Details: [time, currentTime]': a _startTime, and a stop's
     _endTime, of tomorrow."""
     session_id, before, start = _active(biot_sessions)
-    tomorrow = now_utc() + timedelta(days=1)
+    tomorrow = biot_sessions.now() + timedelta(days=1)
     judge_patch(
         sessionapi_conformance, biot_sessions, session_id, before,
         {"_startTime": format_utc(tomorrow), "_state": "ACTIVE"},
@@ -171,7 +170,7 @@ def test_start_after_end_is_refused(biot_sessions, sessionapi_conformance):
     # PATCH shows it (BIOT-PATCH-REJECTED-NO-EFFECT).
     judge_patch(
         sessionapi_conformance, biot_sessions, session_id, before,
-        {**_stop_body(start, end=start - timedelta(minutes=5)), "_name": session_name()},
+        {**_stop_body(start, end=start - timedelta(minutes=5)), "_name": biot_sessions.session_name()},
     )
 
 
@@ -182,7 +181,7 @@ def test_end_time_on_a_running_session_is_refused(biot_sessions, sessionapi_conf
     session_id, before, start = _active(biot_sessions)
     judge_patch(
         sessionapi_conformance, biot_sessions, session_id, before,
-        {"_startTime": format_utc(start), "_state": "ACTIVE", "_name": session_name(),
+        {"_startTime": format_utc(start), "_state": "ACTIVE", "_name": biot_sessions.session_name(),
          "_endTime": format_utc(start + timedelta(minutes=10))},
     )
 
@@ -211,7 +210,7 @@ def test_stop_reason_code_on_a_running_session_is_refused(biot_sessions, session
     session_id, before, start = _active(biot_sessions)
     judge_patch(
         sessionapi_conformance, biot_sessions, session_id, before,
-        {"_startTime": format_utc(start), "_state": "ACTIVE", "_name": session_name(),
+        {"_startTime": format_utc(start), "_state": "ACTIVE", "_name": biot_sessions.session_name(),
          "_summary": {"_stopReasonCode": code}},
     )
 
@@ -242,7 +241,7 @@ def test_template_custom_attribute_is_updated(biot_sessions, sessionapi_entity, 
     changes."""
     attribute = sessionapi_entity("custom_attribute")
     session_id, before, start = _active(biot_sessions)
-    value = f"pytest-sessionapi {uuid.uuid4().hex[:12]}"
+    value = f"pytest-sessionapi {biot_sessions.inputs.uuid4().hex[:12]}"
     response = biot_sessions.patch(
         session_id, {"_startTime": format_utc(start), "_state": "ACTIVE", attribute: value}
     )
@@ -270,7 +269,7 @@ def test_configuration_attribute_is_updated_and_kept(biot_sessions, sessionapi_e
     partial update, if a field is specified in the request it will be updated')."""
     attribute = sessionapi_entity("configuration_attribute")
     session_id, before, start = _active(biot_sessions)
-    value = f"pytest-sessionapi {uuid.uuid4().hex[:12]}"
+    value = f"pytest-sessionapi {biot_sessions.inputs.uuid4().hex[:12]}"
     shown = {f"_configuration.{attribute}": value}
     # _name re-sent as stored: only _configuration changes.
     sent = {"_startTime": format_utc(start), "_state": "ACTIVE", "_name": before.name,
@@ -293,7 +292,7 @@ def test_configuration_attribute_is_updated_and_kept(biot_sessions, sessionapi_e
         return  # not stored (recorded above): nothing for a later PATCH to keep
     judge_patch(
         sessionapi_conformance, biot_sessions, session_id, SessionView.from_body(answer),
-        {"_startTime": format_utc(start), "_state": "ACTIVE", "_name": session_name()},
+        {"_startTime": format_utc(start), "_state": "ACTIVE", "_name": biot_sessions.session_name()},
         outcomes={"BIOT-PATCH-PARTIAL": Outcome(
             frozenset({200}), shown, what="a PATCH that does not send _configuration",
         )},

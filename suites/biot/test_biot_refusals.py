@@ -10,7 +10,6 @@ condition (``model.InvalidBody``), and ``steps.judge_outcome`` judges the answer
 
 from __future__ import annotations
 
-import uuid
 from datetime import timedelta
 from typing import Any
 
@@ -34,7 +33,7 @@ from pytest_sessionapi.apis.biot.rules import (
     SESSION_REQUIREMENTS,
     Outcome,
 )
-from pytest_sessionapi.apis.biot.sessions import past, session_name, stored_start
+from pytest_sessionapi.apis.biot.sessions import stored_start
 from pytest_sessionapi.apis.biot.steps import judge_outcome, judge_patch
 
 pytestmark = pytest.mark.sessionapi("biot")
@@ -131,11 +130,11 @@ def test_attribute_the_template_does_not_define(biot_sessions, sessionapi_confor
     """'Code : ATTRIBUTE_NOT_VALID_FOR_TEMPLATE, Details: [attributeName, templateId]': an
     attribute no template defines, in a PATCH and in a create, is accepted as a custom attribute
     or refused with 400 as not valid for the template, the attribute named."""
-    unknown = f"pytestSessionapiUndefined{uuid.uuid4().hex[:6]}"
+    unknown = f"pytestSessionapiUndefined{biot_sessions.inputs.uuid4().hex[:6]}"
     created = biot_sessions.create()
     start = stored_start(created)
     patched = {"_startTime": format_utc(start), "_state": "ACTIVE", unknown: "x"}
-    posted = {**_create_body(), unknown: "x"}
+    posted = {**_create_body(biot_sessions), unknown: "x"}
     answers = {
         "updateSession": (patched, biot_sessions.patch(created["_id"], patched)),
         "createSessionByUsageType": (posted, biot_sessions.create_raw(posted)),
@@ -152,11 +151,11 @@ def test_attribute_the_template_does_not_define(biot_sessions, sessionapi_confor
 # -- Create by usage type ----------------------------------------------------------------------
 
 
-def _create_body() -> dict[str, Any]:
+def _create_body(biot_sessions) -> dict[str, Any]:
     """A valid create of a DONE session: it holds no device busy, so a wrongly accepted invalid
     create does not block the next one (the fixture deletes it)."""
-    start = past()
-    return {**_stop_body(start), "_name": session_name()}
+    start = biot_sessions.past()
+    return {**_stop_body(start), "_name": biot_sessions.session_name()}
 
 
 def _without(name: str):
@@ -201,7 +200,7 @@ def test_invalid_create_body_is_refused(biot_sessions, sessionapi_conformance, b
     types every attribute; of _patient.id 'This parameter is mandatory only if its optional parent
     attribute is defined.' A create that breaks one of these, in an otherwise valid body, is
     refused with 400 and creates no session."""
-    body = broken(_create_body())
+    body = broken(_create_body(biot_sessions))
     judge_outcome(sessionapi_conformance, biot_sessions.create_raw(body), "createSessionByUsageType", {
         "BIOT-CREATE-INVALID": Outcome.of(400, what=f"the invalid create ({attribute})"),
     }, sent=body, invalid=InvalidBody(conditions, frozenset({attribute})))
@@ -212,7 +211,7 @@ def test_create_patient_is_the_device_patient_or_the_one_sent(biot_sessions, ses
     """'If patient is null in the request, the patient id will be read from the device entity.':
     a create with no _patient and one with _patient null get the device's patient; one that sends
     that patient as _patient {id} gets it too."""
-    first = biot_sessions.create_raw(_create_body())
+    first = biot_sessions.create_raw(_create_body(biot_sessions))
     judge_outcome(sessionapi_conformance, first, "createSessionByUsageType", {
         "BIOT-CREATE-PATIENT": Outcome.of(
             201, what="create without _patient (the device's patient)", names=("_patient.id",)
@@ -222,7 +221,7 @@ def test_create_patient_is_the_device_patient_or_the_one_sent(biot_sessions, ses
     if sessionapi_conformance.status_of("BIOT-CREATE-PATIENT") == "fail":
         return  # no patient of the device to send back: the rule said why
     for how, sent in (("_patient null", None), ("_patient {id} of the device's patient", {"id": patient})):
-        response = biot_sessions.create_raw({**_create_body(), "_patient": sent})
+        response = biot_sessions.create_raw({**_create_body(biot_sessions), "_patient": sent})
         judge_outcome(sessionapi_conformance, response, "createSessionByUsageType", {
             "BIOT-CREATE-PATIENT": Outcome.of(201, what=f"create with {how}", _patient__id=patient),
         }, session_status=201)

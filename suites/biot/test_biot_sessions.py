@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 
 from pytest_sessionapi.apis.biot.model import SessionView, format_utc
@@ -14,7 +12,6 @@ from pytest_sessionapi.apis.biot.rules import (
     Refusal,
     create_outcome,
 )
-from pytest_sessionapi.apis.biot.sessions import past, session_name
 from pytest_sessionapi.apis.biot.steps import finished, judge_outcome, judge_refusal
 
 pytestmark = pytest.mark.sessionapi("biot")
@@ -24,8 +21,8 @@ pytestmark = pytest.mark.sessionapi("biot")
 def test_create_by_usage_type_then_get(biot_sessions, sessionapi_conformance):
     """'Create a new Usage Session by Template name' answers 201 with the session it was sent, on
     the path's device; 'Get Usage Session by ID' then shows the same session."""
-    start = past()
-    body = {"_startTime": format_utc(start), "_state": "ACTIVE", "_name": session_name()}
+    start = biot_sessions.past()
+    body = {"_startTime": format_utc(start), "_state": "ACTIVE", "_name": biot_sessions.session_name()}
     response = biot_sessions.create_raw(body)
     created = judge_outcome(
         sessionapi_conformance, response, "createSessionByUsageType",
@@ -44,12 +41,12 @@ def test_create_by_usage_type_then_get(biot_sessions, sessionapi_conformance):
 def test_unknown_session_is_not_found(biot_sessions, sessionapi_conformance):
     """404 'Code : SESSION_NOT_FOUND, Details: [id]' for get, update and delete of a session id
     nobody has."""
-    unknown = str(uuid.uuid4())
+    unknown = str(biot_sessions.inputs.uuid4())
     client, device = biot_sessions.client, biot_sessions.device_id
     calls = {
         "getSession": lambda: client.get_session(device, unknown),
         "updateSession": lambda: client.update_session(
-            device, unknown, {"_startTime": format_utc(past()), "_state": "ACTIVE"}
+            device, unknown, {"_startTime": format_utc(biot_sessions.past()), "_state": "ACTIVE"}
         ),
         "deleteSession": lambda: client.delete_session(device, unknown),
     }
@@ -72,7 +69,7 @@ def test_malformed_session_id_is_refused_not_crashed(biot_sessions, sessionapi_c
         calls = {
             "getSession": lambda: client.get_session(device, malformed),
             "updateSession": lambda: client.update_session(
-                device, malformed, {"_startTime": format_utc(past()), "_state": "ACTIVE"}
+                device, malformed, {"_startTime": format_utc(biot_sessions.past()), "_state": "ACTIVE"}
             ),
             "deleteSession": lambda: client.delete_session(device, malformed),
         }
@@ -93,7 +90,7 @@ def test_session_of_another_device(biot_sessions, sessionapi_entity, sessionapi_
     session_id = created["_id"]
     before = SessionView.from_body(created)
     client = biot_sessions.client
-    rename = {"_startTime": created["_startTime"], "_state": "ACTIVE", "_name": session_name()}
+    rename = {"_startTime": created["_startTime"], "_state": "ACTIVE", "_name": biot_sessions.session_name()}
     wrong_device = Refusal.of(409, "SESSION_WRONG_DEVICE_ID", id=session_id, deviceId=other_device)
     for operation, call in {
         "getSession": lambda: client.get_session(other_device, session_id),

@@ -73,7 +73,7 @@ def test_wrong_password_opens_no_session(sessionapi_open_client, sessionapi_targ
 @pytest.mark.sessionapi_requirement("UMTS-AUTH-SESSION-REQUIRED")
 def test_calls_without_a_session_are_refused(
     sessionapi_open_client, sessionapi_target, sessionapi_client, umts_body, umts_sessions,
-    sessionapi_conformance,
+    sessionapi_conformance, sessionapi_inputs,
 ):
     """'For non-whitelisted endpoints, the user must provide an API token as a cookie': the token
     endpoint, create, status and start, without a JSESSIONID or with a forged one, are refused
@@ -81,7 +81,7 @@ def test_calls_without_a_session_are_refused(
     anonymous = raw_client(sessionapi_open_client, sessionapi_target)
     forged_http = sessionapi_open_client(None)
     forged_http.headers[XSRF_HEADER] = "0" * 64
-    forged_http.headers["Cookie"] = f"{SESSION_COOKIE}=forged{unknown_session_id().replace('-', '')}"
+    forged_http.headers["Cookie"] = f"{SESSION_COOKIE}=forged{unknown_session_id(sessionapi_inputs).replace('-', '')}"
     forged = Client(forged_http, sessionapi_target)
     callers = (("without JSESSIONID", anonymous), ("with a forged JSESSIONID", forged))
     rule = ("UMTS-AUTH-SESSION-REQUIRED",)

@@ -147,10 +147,10 @@ NOT_UUID_ID = "3fb76734-2fcd-44ef-b69e-77536ab5d41322"
 
 @pytest.mark.sessionapi_requirement("UMTS-ERROR-UNKNOWN-SESSION", "UMTS-ERROR-ENVELOPE", "UMTS-MEDIA-JSON")
 @pytest.mark.parametrize("operation", OPERATIONS)
-def test_unknown_session(operation, sessionapi_client, sessionapi_conformance):
+def test_unknown_session(operation, sessionapi_client, sessionapi_conformance, sessionapi_inputs):
     """Each operation on a session id never issued answers the vendor's 'error sample':
     '"message":"Invalid Session" ... "code":"TBST1005"', in the vManage envelope."""
-    for session_id in (unknown_session_id(), NOT_UUID_ID):
+    for session_id in (unknown_session_id(sessionapi_inputs), NOT_UUID_ID):
         gone_session(sessionapi_conformance, sessionapi_client, operation, session_id, Expect.UNKNOWN_SESSION)
 
 

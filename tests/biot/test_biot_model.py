@@ -311,31 +311,31 @@ def test_a_valid_value_accepted_passes_its_bound_or_enum():
 
 def test_a_schema_rule_left_open_by_its_requirement_gets_the_codes_naming_it():
     body = {"_startTime": fmt(START), "_state": "ACTIVE", "_name": 12345}
-    judged = model.refused_patch_body(model.expect_patch(view(), body), 400, "TIME_IN_FUTURE")
+    judged = model.refused_patch_body(model.expect_patch(view(), body, now=NOW), 400, "TIME_IN_FUTURE")
     assert judged == model.InvalidBody(model.WRONG_TYPE)
     state = {"_startTime": fmt(START), "_state": "FINISHED"}
-    assert model.refused_patch_body(model.expect_patch(view(), state), 400, None).codes == model.NOT_IN_ENUM
+    assert model.refused_patch_body(model.expect_patch(view(), state, now=NOW), 400, None).codes == model.NOT_IN_ENUM
 
 
 def test_a_rule_with_its_own_code_leaves_only_the_listing_to_judge():
     # A future start: TIME_IN_FUTURE is part of BIOT-TIME-IN-FUTURE, which fails another code.
-    tomorrow = {"_startTime": fmt(datetime.now(UTC) + timedelta(days=1)), "_state": "ACTIVE"}
-    expectation = model.expect_patch(view(), tomorrow)
+    tomorrow = {"_startTime": fmt(NOW + timedelta(days=1)), "_state": "ACTIVE"}
+    expectation = model.expect_patch(view(), tomorrow, now=NOW)
     assert model.refused_patch_body(expectation, 400, "START_TIME_AFTER_END_TIME") == model.InvalidBody(None)
 
 
 def test_a_body_with_null_leaves_the_code_open():
     body = {"_startTime": fmt(START), "_state": "ACTIVE", "x": None}
-    assert model.refused_patch_body(model.expect_patch(view(), body), 400, "TIME_IN_FUTURE") == model.InvalidBody(None)
+    assert model.refused_patch_body(model.expect_patch(view(), body, now=NOW), 400, "TIME_IN_FUTURE") == model.InvalidBody(None)
     unknown = {"_startTime": fmt(START), "_state": "ACTIVE", "x": "y"}
-    assert model.refused_patch_body(model.expect_patch(view(), unknown), 400, None).codes == model.UNKNOWN_ATTRIBUTE
+    assert model.refused_patch_body(model.expect_patch(view(), unknown, now=NOW), 400, None).codes == model.UNKNOWN_ATTRIBUTE
 
 
 def test_no_code_is_judged_for_an_acceptance_or_a_valid_body():
-    invalid = model.expect_patch(view(), {"_startTime": fmt(START), "_state": "ACTIVE", "_name": 1})
+    invalid = model.expect_patch(view(), {"_startTime": fmt(START), "_state": "ACTIVE", "_name": 1}, now=NOW)
     assert model.refused_patch_body(invalid, 200, None) is None
     assert model.refused_patch_body(invalid, 500, "INTERNAL_SERVER_ERROR") is None
-    valid = model.expect_patch(view(), {"_startTime": fmt(START), "_state": "ACTIVE"})
+    valid = model.expect_patch(view(), {"_startTime": fmt(START), "_state": "ACTIVE"}, now=NOW)
     assert model.refused_patch_body(valid, 400, "BAD_REQUEST") is None
 
 

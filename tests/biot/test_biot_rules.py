@@ -5,19 +5,20 @@ data the rules read."""
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from pytest_sessionapi.apis.biot import model, rules
-from pytest_sessionapi.apis.biot.model import SessionView, expect_patch, format_utc, now_utc
+from pytest_sessionapi.apis.biot.model import SessionView, expect_patch, format_utc, to_milliseconds
 from pytest_sessionapi.apis.biot.reference import create_app
 from pytest_sessionapi.apis.biot.rules import RULES, Asked, ReadBack, Refusal
 from pytest_sessionapi.apis.biot.vendor_examples import STOP_EXAMPLE, SUMMARY_EXAMPLE, schema_findings
 from pytest_sessionapi.requirements import load_catalogue
 from pytest_sessionapi.rulebook import Answer, RuleFailure
 
-START = now_utc() - timedelta(hours=3)
+NOW = to_milliseconds(datetime.now(UTC))
+START = NOW - timedelta(hours=3)
 
 
 def answer(status: int, body=None, *, content_type="application/json", raw: bytes | None = None) -> Answer:
@@ -95,7 +96,7 @@ def test_a_documented_refusal():
 
 def patch(body, before=None):
     before = before or SessionView("s1", "ACTIVE", START, None, "n", None, None)
-    return Asked("updateSession", sent=body, expectation=expect_patch(before, body))
+    return Asked("updateSession", sent=body, expectation=expect_patch(before, body, now=NOW))
 
 
 def test_the_oracles_rules_judge_what_the_body_puts_in_play():
@@ -261,7 +262,7 @@ def test_what_is_not_a_coded_refusal_of_an_invalid_body_is_left_to_other_rules()
 
 def test_patch_refusals_get_the_code_of_their_condition():
     body = {"_startTime": format_utc(START), "_state": "ACTIVE", "_name": 12345}
-    asked = Asked("updateSession", sent=body, expectation=expect_patch(ACTIVE_VIEW, body))
+    asked = Asked("updateSession", sent=body, expectation=expect_patch(ACTIVE_VIEW, body, now=NOW))
     right = answer(400, envelope("ATTRIBUTE_VALUE_TYPE_MISMATCH", attributeName="_name", value=12345, type="string"))
     assert _failed(verdicts(rules.REFUSAL_CODE_REQUIREMENTS, right, asked)) == []
     assert _failed(verdicts(rules.REFUSAL_CODE_REQUIREMENTS, answer(400, envelope("TIME_IN_FUTURE")), asked)) == [
@@ -269,7 +270,7 @@ def test_patch_refusals_get_the_code_of_their_condition():
     ]
     # A valid body refused is the oracle's failure, not the code's.
     valid = {"_startTime": format_utc(START), "_state": "ACTIVE"}
-    asked_valid = Asked("updateSession", sent=valid, expectation=expect_patch(ACTIVE_VIEW, valid))
+    asked_valid = Asked("updateSession", sent=valid, expectation=expect_patch(ACTIVE_VIEW, valid, now=NOW))
     assert verdicts(rules.REFUSAL_CODE_REQUIREMENTS, answer(400, envelope("BAD_REQUEST")), asked_valid) == {}
 
 

@@ -9,7 +9,7 @@ from pytest_sessionapi.apis.biot import client as biot_client
 from pytest_sessionapi.apis.biot.model import WRONG_TYPE, InvalidBody, SessionView, format_utc
 from pytest_sessionapi.apis.biot.reference import EMBEDDED_TABLE
 from pytest_sessionapi.apis.biot.rules import Refusal
-from pytest_sessionapi.apis.biot.sessions import SuiteSessions, past
+from pytest_sessionapi.apis.biot.sessions import SuiteSessions
 from pytest_sessionapi.apis.biot.steps import (
     finished,
     judge_invalid_body_refusal,
@@ -140,7 +140,7 @@ def test_a_documented_refusal_and_a_session_answer(make_sessions):
     })
     assert statuses(recorder)["BIOT-SESSION-NOT-FOUND"] == "fail"
     assert statuses(recorder)["BIOT-ERROR-ENVELOPE"] == "pass"
-    body = {"_startTime": format_utc(past()), "_state": "ACTIVE", "_name": "n"}
+    body = {"_startTime": format_utc(sessions.past()), "_state": "ACTIVE", "_name": "n"}
     created = judge_session(recorder, sessions.create_raw(body), 201, "createSessionByUsageType")
     assert created is not None and created["_name"] == "n"
     assert judge_session(recorder, sessions.get(created["_id"]), 201, "getSession") is None

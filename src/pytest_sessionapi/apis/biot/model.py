@@ -262,8 +262,9 @@ def same_instant(a: datetime | None, b: datetime | None) -> bool:
     return abs(a - b) < timedelta(milliseconds=1)
 
 
-def now_utc() -> datetime:
-    moment = datetime.now(UTC)
+def to_milliseconds(moment: datetime) -> datetime:
+    """``moment`` to the millisecond, as the suite sends its times (its clock is the run's
+    ``SuiteInputs.now()``, see ``sessions.SuiteSessions.now``)."""
     return moment.replace(microsecond=(moment.microsecond // 1000) * 1000)
 
 
@@ -915,12 +916,14 @@ def _expected_after(draft: _Draft) -> dict[str, Any]:
     return expected
 
 
-def expect_patch(before: SessionView, body: Any, now: datetime | None = None) -> PatchExpectation:
-    """What the catalogue says about PATCHing ``body`` onto a session stored as ``before``."""
+def expect_patch(before: SessionView, body: Any, now: datetime) -> PatchExpectation:
+    """What the catalogue says about PATCHing ``body`` onto a session stored as ``before`` at the
+    instant ``now`` (the suite's clock when it sends, or when a recorded request was sent): the
+    'not in the future' bound is read against it."""
     if not isinstance(body, dict):
         violations = [Rejection(R_TYPES, frozenset({400}), None, "the body is not a JSON object")]
         return PatchExpectation(before, body, violations, [], {}, frozenset())
-    draft = _Draft(before, body, now or now_utc())
+    draft = _Draft(before, body, now)
     # The schema (UpdateSessionRequestV2), attribute by attribute.
     _undocumented_attributes(draft)
     _state_attribute(draft)

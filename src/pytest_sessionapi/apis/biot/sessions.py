@@ -8,7 +8,6 @@ open sessions (searchSessions) to tell its own leftovers from somebody else's se
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
 import weakref
 from dataclasses import dataclass, field
@@ -19,6 +18,7 @@ import httpx
 
 from pytest_sessionapi import interrupt_shield
 from pytest_sessionapi.http_checks import describe
+from pytest_sessionapi.inputs import SuiteInputs
 from pytest_sessionapi.leftovers import Journal, say_closed, target_journal
 from pytest_sessionapi.preflight import SetupProblem
 from pytest_sessionapi.rulebook import Answer
@@ -31,10 +31,10 @@ from .model import (
     SessionView,
     format_utc,
     load_model,
-    now_utc,
     omits_required,
     parse_instant,
     REQ_DOCUMENTED_EDGE as R_STOP_DOCUMENTED,
+    to_milliseconds,
 )
 from .rules import RULES, Asked, Outcome
 
@@ -42,11 +42,6 @@ CLEANUP_REASON = "pytest-sessionapi clean-up"
 DEFAULT_AGE = timedelta(hours=3)
 """New sessions start this long before the suite's clock: every time the suite later sends for
 them (end times, new start times) can then sit between the start and FUTURE_MARGIN before now."""
-
-
-def past(offset: timedelta = DEFAULT_AGE) -> datetime:
-    return now_utc() - offset
-
 
 UNACCOUNTED_CREATES: weakref.WeakKeyDictionary[Any, set[str]] = weakref.WeakKeyDictionary()
 """Per client (one per API per run), the devices on which a create answered 2xx without a
@@ -65,10 +60,6 @@ CLEANUP_ATTEMPTS = 3
 
 SESSION_NAME_PREFIX = "pytest-sessionapi "
 """Every session the suite creates is named so: recognisable as the suite's own on the device."""
-
-
-def session_name() -> str:
-    return f"{SESSION_NAME_PREFIX}{uuid.uuid4().hex[:8]}"
 
 
 def complete_body(body: dict[str, Any], stored: SessionView) -> dict[str, Any]:
@@ -134,6 +125,10 @@ class SuiteSessions:
     """Where the sessions the suite opened on the device are written down until closed, across
     runs (:mod:`pytest_sessionapi.leftovers`): a killed run's session is the next run's to close."""
 
+    inputs: SuiteInputs = field(default_factory=SuiteInputs)
+    """The run's ids and clock (the ``sessionapi_inputs`` fixture): every time the suite sends or
+    judges an answer against, and every name it gives, comes from them."""
+
     _last_read: tuple[str, httpx.Response, int] | None = field(default=None, init=False, repr=False)
     """The latest GET of one of our sessions, with the client's request count right after it
     (:func:`_sent_so_far`)."""
@@ -142,6 +137,17 @@ class SuiteSessions:
     """Per session, the state it was in and the answer when :meth:`finish` sent it the
     documented stop with every stop code and got no 200 (the stop from ACTIVE kept first): what
     :meth:`judge_unended` shows as the server's refusal."""
+
+    # -- the suite's clock and names -----------------------------------------------------------
+    def now(self) -> datetime:
+        """The suite's clock, to the millisecond (the precision of the times it sends)."""
+        return to_milliseconds(self.inputs.now())
+
+    def past(self, offset: timedelta = DEFAULT_AGE) -> datetime:
+        return self.now() - offset
+
+    def session_name(self) -> str:
+        return f"{SESSION_NAME_PREFIX}{self.inputs.uuid4().hex[:8]}"
 
     # -- creation ------------------------------------------------------------------------------
     def create_raw(self, body: dict[str, Any], *, again: bool = True) -> httpx.Response:
@@ -215,9 +221,9 @@ class SuiteSessions:
     ) -> dict[str, Any]:
         """A new session of the suite's own, or an AssertionError saying why not."""
         body: dict[str, Any] = {
-            "_startTime": format_utc(start or past()),
+            "_startTime": format_utc(start or self.past()),
             "_state": state,
-            "_name": name or session_name(),
+            "_name": name or self.session_name(),
         }
         response = self.create_raw(body)
         if response.status_code == 409 and "DEVICE_IN_SESSION_WITH_USAGE_TYPE" in response.text:
@@ -300,8 +306,8 @@ class SuiteSessions:
         return PatchOutcome(response, body)
 
     def stop_body(self, stored: SessionView, reason: str, code: str = "COMPLETION") -> dict[str, Any]:
-        start = stored.start or past()
-        end = min(start + timedelta(minutes=1), now_utc() - FUTURE_MARGIN - timedelta(minutes=1))
+        start = stored.start or self.past()
+        end = min(start + timedelta(minutes=1), self.now() - FUTURE_MARGIN - timedelta(minutes=1))
         end = max(end, start)
         return {
             "_startTime": format_utc(start),
@@ -337,7 +343,7 @@ class SuiteSessions:
                         if kept is None or (current.state == "ACTIVE" and kept[0] != "ACTIVE"):
                             self._refused_stops[session_id] = (current.state, answer)
                 else:
-                    body = {"_startTime": format_utc(current.start or past()), "_state": hop}
+                    body = {"_startTime": format_utc(current.start or self.past()), "_state": hop}
                     answer = self.patch(session_id, body)
                 if answer.status_code != 200:
                     break

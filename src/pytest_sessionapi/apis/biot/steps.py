@@ -198,7 +198,7 @@ def judge_patch(
     ``outcomes``: what the scenario demands of the PATCH's answer beside the oracle (the
     documented stop is accepted and DONE), ``read_back_outcomes`` of the GET after it."""
     outcome = sessions.patch_tolerating_required(session_id, body, before)
-    expectation = expect_patch(before, outcome.body)
+    expectation = expect_patch(before, outcome.body, now=sessions.now())
     verdicts = patch_verdicts(outcome, body, expectation, outcomes or {})
     answer = Answer.from_httpx(outcome.response)
     accepted = 200 <= answer.status < 300

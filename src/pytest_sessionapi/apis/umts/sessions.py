@@ -10,7 +10,6 @@ by a session the suite cannot account for is not a verdict: the step that meets 
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,6 +17,7 @@ from typing import Any
 import httpx
 
 from pytest_sessionapi import interrupt_shield
+from pytest_sessionapi.inputs import SuiteInputs
 from pytest_sessionapi.leftovers import Journal, say_closed, target_journal
 from pytest_sessionapi.rulebook import Answer
 from pytest_sessionapi.transport import (
@@ -51,9 +51,9 @@ def journal_of(target: Any) -> Journal | None:
     return target_journal(target, "device_uuid")
 
 
-def unknown_session_id() -> str:
-    """A well-formed session id no server has handed out."""
-    return str(uuid.uuid4())
+def unknown_session_id(inputs: SuiteInputs) -> str:
+    """A well-formed session id no server has handed out, from the run's ids."""
+    return str(inputs.uuid4())
 
 
 @dataclass
