@@ -360,3 +360,34 @@ def test_no_check_of_the_package_is_an_assert_statement():
 
 def test_the_assert_finder_sees_a_check_and_not_a_type_narrowing():
     assert asserts_that_judge("assert status == 200, 'not 200'\nassert body is not None\n") == [1]
+
+
+def run_state_in_module_globals(source: str) -> list[str]:
+    """Module-level names bound to a weak-keyed map or a map keyed by ``id(...)``: state of one
+    run kept beside the objects it belongs to."""
+    found = []
+    for node in ast.parse(source).body:
+        targets = [node.target] if isinstance(node, ast.AnnAssign) else getattr(node, "targets", [])
+        value = getattr(node, "value", None)
+        text = ast.unparse(value) if value is not None else ""
+        if "WeakKeyDictionary" in text or "WeakValueDictionary" in text or "id(" in text:
+            found += [ast.unparse(t) for t in targets]
+    return found
+
+
+def test_no_module_keeps_a_runs_state_keyed_by_its_objects():
+    """Issue 17: what a run learns belongs to the run (``runtime.Run``) or to a target
+    (``EffectiveTarget.held``), never to a module global keyed by clients or targets: two runs in
+    one process (pytester, a self-test's variants) would share it."""
+    found = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        names = run_state_in_module_globals(path.read_text(encoding="utf-8"))
+        if names:
+            found[str(path.relative_to(PACKAGE))] = names
+    assert found == {}, f"module globals keyed by a run's objects: {found}"
+
+
+def test_the_global_finder_sees_a_weak_keyed_map():
+    assert run_state_in_module_globals(
+        "import weakref\nSEEN: dict = weakref.WeakKeyDictionary()\nOTHER = {}\n"
+    ) == ["SEEN"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_sessionapi.apis.biot.sessions import SuiteSessions, journal_of
+from pytest_sessionapi.apis.biot.sessions import SuiteSessions, devices_held, journal_of
 from pytest_sessionapi.cleanup import judged_clean_up, warn_if_incomplete
 
 
@@ -20,6 +20,7 @@ def biot_sessions(sessionapi_client, sessionapi_entity, sessionapi_conformance, 
         sessionapi_client, device_id, sessionapi_entity("usage_type"),
         recorder=sessionapi_conformance,
         journal=journal_of(sessionapi_target), inputs=sessionapi_inputs,
+        devices=devices_held(sessionapi_target),
     )
     yield sessions
     with judged_clean_up(sessionapi_conformance):

@@ -9,7 +9,6 @@ open sessions (searchSessions) to tell its own leftovers from somebody else's se
 from __future__ import annotations
 
 from collections.abc import Callable
-import weakref
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -43,14 +42,31 @@ DEFAULT_AGE = timedelta(hours=3)
 """New sessions start this long before the suite's clock: every time the suite later sends for
 them (end times, new start times) can then sit between the start and FUTURE_MARGIN before now."""
 
-UNACCOUNTED_CREATES: weakref.WeakKeyDictionary[Any, set[str]] = weakref.WeakKeyDictionary()
-"""Per client (one per API per run), the devices on which a create answered 2xx without a
-readable session id."""
+@dataclass
+class DevicesHeld:
+    """What the run learnt about the target's devices that outlives one test's sessions, held by
+    the target (``target.held``, :func:`devices_held`): every test's ``SuiteSessions`` and the
+    preflight's see the same."""
 
-UNENDED: weakref.WeakKeyDictionary[Any, dict[str, str]] = weakref.WeakKeyDictionary()
-"""Per client, the sessions of the suite's own (opened by this run, or by an earlier one its
-journal names) that the clean-up could not bring to DONE, session id -> device: they hold their
-device for the rest of the run, and a create they block is not-tested, not somebody else's."""
+    unaccounted: set[str] = field(default_factory=set)
+    """The devices on which a create answered 2xx without a readable session id."""
+
+    unended: dict[str, str] = field(default_factory=dict)
+    """The sessions of the suite's own (opened by this run, or by an earlier one its journal
+    names) that the clean-up could not bring to DONE, session id -> device: they hold their
+    device for the rest of the run, and a create they block is not-tested, not somebody else's."""
+
+
+DEVICES_HELD = "biot devices held"
+"""The key of the run's :class:`DevicesHeld` in ``target.held``."""
+
+
+def devices_held(target: Any) -> DevicesHeld:
+    found = target.held.get(DEVICES_HELD)
+    if found is None:
+        found = target.held[DEVICES_HELD] = DevicesHeld()
+    return found
+
 
 NOT_SENT = (EndpointStopped, BudgetSpent, StillRateLimited)
 """The transport's refusals to send: trying the clean-up again would meet them again."""
@@ -129,6 +145,9 @@ class SuiteSessions:
     """The run's ids and clock (the ``sessionapi_inputs`` fixture): every time the suite sends or
     judges an answer against, and every name it gives, comes from them."""
 
+    devices: DevicesHeld = field(default_factory=DevicesHeld)
+    """What the run learnt about the devices, shared by every test (:func:`devices_held`)."""
+
     _last_read: tuple[str, httpx.Response, int] | None = field(default=None, init=False, repr=False)
     """The latest GET of one of our sessions, with the client's request count right after it
     (:func:`_sent_so_far`)."""
@@ -168,7 +187,7 @@ class SuiteSessions:
                     if self.journal is not None:
                         self.journal.opened(session_id)
                 else:
-                    UNACCOUNTED_CREATES.setdefault(self.client, set()).add(self.device_id)
+                    self.devices.unaccounted.add(self.device_id)
         if again and _device_busy(response) and self.close_leftovers():
             return self.create_raw(body, again=False)
         self._stop_if_held(response)
@@ -176,12 +195,12 @@ class SuiteSessions:
 
     def _stop_if_held(self, response: httpx.Response) -> None:
         """A create refused because the device is busy, while a session of the suite's own that
-        the server would not let end holds it (:data:`UNENDED`): the test stops not-tested. That
+        the server would not let end holds it (``devices.unended``): the test stops not-tested. That
         refusal was judged where the clean-up met it; it is no answer to this create, and not
         somebody else's session (a setup problem)."""
         if not _device_busy(response):
             return
-        held = [sid for sid, device in UNENDED.get(self.client, {}).items() if device == self.device_id]
+        held = [sid for sid, device in self.devices.unended.items() if device == self.device_id]
         if held:
             self._stop_not_tested(
                 f"device {self.device_id!r} is held by session(s) {', '.join(held)} of this "
@@ -195,7 +214,7 @@ class SuiteSessions:
         if self.journal is None:
             return []
         lines = []
-        unended = UNENDED.get(self.client, {})
+        unended = self.devices.unended
         for session_id in self.journal.open_ids():
             if session_id in unended or session_id in self.created:
                 # The clean-up already met the server's refusal to end it, this run; or the
@@ -227,7 +246,7 @@ class SuiteSessions:
         }
         response = self.create_raw(body)
         if response.status_code == 409 and "DEVICE_IN_SESSION_WITH_USAGE_TYPE" in response.text:
-            if self.device_id in UNACCOUNTED_CREATES.get(self.client, ()):
+            if self.device_id in self.devices.unaccounted:
                 # A create of this run answered without a session id the suite could read: the
                 # device may be busy with that session, the endpoint's doing, not someone else's.
                 self._stop_not_tested(
@@ -401,7 +420,7 @@ class SuiteSessions:
             if response.status_code == 404:
                 if self.journal is not None:
                     self.journal.closed(session_id)
-                UNENDED.get(self.client, {}).pop(session_id, None)
+                self.devices.unended.pop(session_id, None)
                 return False
             if self.finish(session_id, read=response) is None:
                 self.problems.append(f"session {session_id} could not be brought to DONE")
@@ -414,7 +433,7 @@ class SuiteSessions:
                 return deleted.status_code >= 500 or deleted.status_code == 429
             if self.journal is not None:
                 self.journal.closed(session_id)
-            UNENDED.get(self.client, {}).pop(session_id, None)
+            self.devices.unended.pop(session_id, None)
         except httpx.HTTPError as exc:
             self.problems.append(f"session {session_id}: clean-up interrupted ({exc})")
             return not isinstance(exc, NOT_SENT)
@@ -425,7 +444,7 @@ class SuiteSessions:
         run. The first time, when the server refused the stops it was sent, that refusal is
         judged (:meth:`judge_unended`) in the test that met it: the stop is documented, so its
         refusal is nonconformance, never a setup problem."""
-        held = UNENDED.setdefault(self.client, {})
+        held = self.devices.unended
         first = session_id not in held
         held[session_id] = self.device_id
         if first and self.recorder is not None and session_id in self._refused_stops:
@@ -451,7 +470,7 @@ class SuiteSessions:
         conformance.record_batch(verdicts.results)
         if R_STOP_DOCUMENTED in verdicts.passed:
             return SessionView.from_body(read.json)
-        UNENDED.setdefault(self.client, {})[session_id] = self.device_id  # judged once a run
+        self.devices.unended[session_id] = self.device_id  # judged once a run
         return None
 
     def retire_all(self) -> list[str]:
@@ -537,6 +556,8 @@ def look_for_open_sessions(client: Client, target: Any) -> SetupProblem | None:
         return None
     device_id = target.entity("device_id")
     usage_type = target.entity("usage_type")
+    # Its own DevicesHeld: what it could not end is the run's to try again, and to judge, in the
+    # first test that meets it (the preflight judges nothing).
     sessions = SuiteSessions(client, device_id, usage_type or "", journal=journal)
     if journal.open_ids():
         sessions.close_leftovers()
