@@ -110,6 +110,28 @@ def test_create_first_on_a_device_somebody_else_holds_is_a_setup_problem():
         create_first(recorder(), client, BODY, SessionTracker(client))
 
 
+class LeftoverJournal:
+    """A journal that still names an earlier run's session the preflight could not disable."""
+
+    def open_ids(self) -> list[str]:
+        return ["earlier-run-1"]
+
+
+def test_create_first_on_a_device_an_earlier_runs_leftover_holds_names_it_as_the_suites_own():
+    """Not "a session this suite did not create": the journal says it is the suite's own."""
+    from pytest_sessionapi.outcomes import TargetBusy
+
+    client = FakeClient(lambda op, sid: answer(400, error("TBST1008"), path=""))
+    tracker = SessionTracker(client, journal=LeftoverJournal())
+    with pytest.raises(TargetBusy) as stopped:
+        create_first(recorder(), client, BODY, tracker)
+    assert str(stopped.value) == (
+        f"umts: device {DEVICE!r} is held by session(s) earlier-run-1 that an earlier run of this suite "
+        "left open and the preflight could not disable; disable it (or name another device_uuid) "
+        "and run again"
+    )
+
+
 def test_create_first_on_a_device_the_suite_freed_fails_disable_frees_device():
     client = FakeClient(lambda op, sid: answer(400, error("TBST1008"), path=""))
     log = DeviceLog(released=1)

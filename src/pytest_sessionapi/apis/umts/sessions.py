@@ -224,7 +224,8 @@ def busy_device_problem(response: httpx.Response, tracker: SessionTracker) -> st
     (somebody else's session: nothing to judge), "lost" (an earlier create answered 200 without a
     session id, so the suite could not release what it opened: that create is the failure, already
     recorded), "stuck" (a session the suite opened could not be disabled, see the clean-up
-    warning), a UMTS-DISABLE-FREES-DEVICE failure message, or None (not that situation)."""
+    warning), "leftover" (an earlier run's session the journal names, which the preflight could
+    not disable), a UMTS-DISABLE-FREES-DEVICE failure message, or None (not that situation)."""
     answer = Answer.from_httpx(response)
     if answer.status == 200 or error_code(answer.json) != CODE_CONFLICT:
         return None
@@ -234,6 +235,10 @@ def busy_device_problem(response: httpx.Response, tracker: SessionTracker) -> st
         return "lost"
     if tracker.log.stuck:
         return "stuck"
+    if tracker.journal is not None and tracker.journal.open_ids():
+        # What the run opened and released is crossed off the journal, what it could not release
+        # is "stuck" above: what is left is an earlier run's.
+        return "leftover"
     if tracker.log.freed_by_suite:
         return (
             f"the suite disabled each of the {tracker.log.released} session(s) it opened on the "
