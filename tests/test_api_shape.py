@@ -10,7 +10,6 @@ API's descriptor, never from a name or a path of its own.
 from __future__ import annotations
 
 import ast
-import re
 from pathlib import Path
 
 import pytest

@@ -6,7 +6,6 @@ pytest's, and a waived MUST said as what it is, with its waiver, in every report
 from __future__ import annotations
 
 import importlib
-import json
 import subprocess
 import sys
 from pathlib import Path

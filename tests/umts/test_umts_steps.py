@@ -19,7 +19,6 @@ from pytest_sessionapi.apis.umts.steps import (
 )
 from pytest_sessionapi.ledger import TestRecorder
 from pytest_sessionapi.policy import Policy
-from pytest_sessionapi.outcomes import NotTested
 from tests.umts.test_umts_sessions import ACK, FakeClient, answer, error, session
 
 DEVICE = "C8K-6dfe1f7c-7dc5-4891-bdb4-fb74e84882b7"

@@ -468,7 +468,7 @@ class PatchExpectation:
                 f"the PATCH {json.dumps(self.body)} was refused with {status} {code!r} for "
                 f"{blamed.attribute} = {_shown(blamed.value)}, a documented "
                 + ("value" if blamed.requirement in _ENUM_REQUIREMENTS else "length")
-                + f" of that attribute; it must be accepted"
+                + " of that attribute; it must be accepted"
                 + (f" (the body must be refused for another reason: "
                    f"{'; '.join(v.describe() for v in self.violations)})" if self.violations else "")
             ))]

@@ -10,7 +10,6 @@ from typing import Any
 from hypothesis import strategies as st
 
 from .client import CURRENT_API_VERSION
-from .rules import luhn_valid
 from .schemathesis_checks import operation
 from .sessions import TargetDevices
 
