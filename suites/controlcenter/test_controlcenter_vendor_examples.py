@@ -11,7 +11,7 @@ import json
 import pytest
 
 from pytest_sessionapi.apis.controlcenter.rules import RULES, Asked
-from pytest_sessionapi.apis.controlcenter.strategies import luhn_valid
+from pytest_sessionapi.apis.controlcenter.rules import luhn_valid
 from pytest_sessionapi.apis.controlcenter.rules import parse_date_time
 from pytest_sessionapi.apis.controlcenter.vendor_examples import (
     ERROR_TABLE,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from pytest_sessionapi.apis.controlcenter.rules import luhn_valid
 from pytest_sessionapi.apis.controlcenter.schemathesis_checks import OPERATION_PATH
 from pytest_sessionapi.apis.controlcenter.sessions import TargetDevices
 from pytest_sessionapi.apis.controlcenter.strategies import (
@@ -12,7 +13,6 @@ from pytest_sessionapi.apis.controlcenter.strategies import (
     iccids,
     known_and_unknown_iccids,
     luhn_check_digit,
-    luhn_valid,
     malformed_iccids,
     other_api_versions,
 )
