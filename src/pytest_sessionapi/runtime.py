@@ -12,6 +12,7 @@ test's requirement recorder) and :func:`hypothesis_settings`.
 
 from __future__ import annotations
 
+import functools
 import re
 import time
 
@@ -45,6 +46,8 @@ class Run:
     """The one answer to "does this block?" (level, ``--sessionapi-fail-on``, waivers)."""
     started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     active: bool = False
+    heap_frozen: bool = False
+    """The objects alive after collection are out of the collector's sight (``_freeze_heap``)."""
     redactors: RedactorSet = field(default_factory=RedactorSet)
     inputs: SuiteInputs = field(default_factory=SuiteInputs)
     """The suites' ids and clock (the ``sessionapi_inputs`` fixture); recording and replay plug
@@ -288,6 +291,9 @@ def configure(config: pytest.Config) -> None:
     state.show = _terminal_line(config)
     _watch_interrupts(config, state)
     config.add_cleanup(_forget_hypothesis_scans)  # runs in one process must not keep each other alive
+    # Registered before pytest's unraisableexception plugin registers its clean-up (plugins
+    # configure in reverse registration order), so it runs after that one's gc.collect().
+    config.add_cleanup(functools.partial(_thaw_heap, state))
     runtime = RuntimePlugin(state)
     config.pluginmanager.register(runtime, "sessionapi-runtime")
     config.pluginmanager.register(ControllerFirst(runtime), "sessionapi-controller-first")
@@ -297,6 +303,45 @@ def configure(config: pytest.Config) -> None:
     from .junit_names import PLUGIN_NAME as JUNIT_NAMES, JUnitNames
 
     config.pluginmanager.register(JUnitNames(config), JUNIT_NAMES)
+
+
+def _freeze_heap(state: RunState) -> None:
+    """Move every object alive once the suites are collected (modules, items, catalogues: they
+    live until the process ends) out of the garbage collector's sight, until :func:`_thaw_heap`.
+    Full collections over them (pytest's unraisableexception plugin runs two at the end of every
+    run) cost a BioT run 0.30-0.35 s of CPU, 0.06-0.07 s frozen, and found nothing: a test's own
+    objects are collected as before. Only in a run of the suites, never in an unrelated one."""
+    import gc
+
+    if not state.heap_frozen:
+        gc.freeze()
+        state.heap_frozen = True
+    global _FROZEN_AT_EXIT
+    if not _FROZEN_AT_EXIT:
+        import atexit
+
+        # The interpreter's own collections as it exits cost a BioT run 0.25-0.35 s of its 3 s
+        # (measured from the last atexit handler to the process's end: 0.03 s with this). They
+        # only run finalizers of garbage cycles left at exit, which nothing of a run needs: the
+        # reports, journal and cassettes are written and closed when the run ends, and pytest's
+        # own check for unraisable exceptions ran at its clean-up.
+        atexit.register(gc.freeze)
+        _FROZEN_AT_EXIT = True
+
+
+_FROZEN_AT_EXIT = False
+"""Whether this process hides its objects from the collector at exit (once a run of the suites
+ran in it; see :func:`_freeze_heap`)."""
+
+
+def _thaw_heap(state: RunState) -> None:
+    """Give the frozen objects back to the collector once the run is over (a run inside another
+    process, pytester's, must not leave that process's objects frozen)."""
+    import gc
+
+    if state.heap_frozen:
+        gc.unfreeze()
+        state.heap_frozen = False
 
 
 def _forget_hypothesis_scans() -> None:
@@ -721,6 +766,7 @@ class RuntimePlugin:
         from .requirements import CatalogueError, api_of
 
         state.active = True
+        _freeze_heap(state)
         ledger = state.ledger
         from .requirements import find_requirement
 

@@ -20,6 +20,8 @@ safely is refused by ``response.json()`` with a reason (``http_checks.JudgedResp
 from __future__ import annotations
 
 import concurrent.futures
+import functools
+import os
 import re
 import shlex
 import socket
@@ -109,6 +111,8 @@ class _Watchdog:
         self._sockets: weakref.WeakSet[socket.socket] = weakref.WeakSet()
         self._condition = threading.Condition()
         self._armed_until: float | None = None
+        self._wakes_at: float | None = None
+        """When the sleeping thread looks again by itself (None: only when notified)."""
         self._thread: threading.Thread | None = None
         self._closed = False
 
@@ -127,7 +131,10 @@ class _Watchdog:
                 )
                 self._thread.start()
             self._armed_until = deadline.ends
-            self._condition.notify()
+            # Each exchange's deadline is later than the one before: a thread already due to look
+            # again by then need not be woken, so an exchange costs no switch to it.
+            if self._wakes_at is None or deadline.ends < self._wakes_at:
+                self._condition.notify()
 
     def disarm(self) -> None:
         with self._condition:
@@ -142,10 +149,12 @@ class _Watchdog:
         with self._condition:
             while not self._closed:
                 if self._armed_until is None:
+                    self._wakes_at = None
                     self._condition.wait()
                     continue
                 left = self._armed_until - time.monotonic()
                 if left > 0:
+                    self._wakes_at = self._armed_until
                     self._condition.wait(left)
                     continue
                 self._armed_until = None
@@ -835,8 +844,20 @@ def _ssl_context(target: EffectiveTarget) -> ssl.SSLContext | bool:
     if not settings.verify_tls:
         return False
     if settings.ca_bundle is not None:
-        return ssl.create_default_context(cafile=str(settings.ca_bundle))
-    return True
+        bundle = str(settings.ca_bundle)
+        return _verifying_context(bundle, os.stat(bundle).st_mtime_ns)
+    # httpx's own default (certifi, or SSL_CERT_FILE / SSL_CERT_DIR), built as httpx builds it.
+    return _verifying_context(None, os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR"))
+
+
+@functools.lru_cache(maxsize=8)
+def _verifying_context(cafile: str | None, *version: object) -> ssl.SSLContext:
+    """One verifying context per CA source (``version``: what tells a changed source) for the whole
+    process: loading the CA file costs tens of milliseconds, and a run opens a client per test
+    that needs its own credentials."""
+    if cafile is not None:
+        return ssl.create_default_context(cafile=cafile)
+    return httpx.create_ssl_context()
 
 
 class StillRateLimited(httpx.TransportError):

@@ -1,9 +1,10 @@
-"""Hypothesis: PATCH bodies, valid and invalid, on a fresh session of the suite's own per example.
+"""Hypothesis: PATCH bodies, valid and invalid, on a session of the suite's own per example.
 
 Each body is built from a few choices per attribute (absent, valid, each way of being invalid)
 and times placed relative to the session's start and the clock, so every example is judged by the
 oracle with certainty. Each example checks the answer, the envelope or session it carries, and
-the stored result (GET), then retires its session.
+the stored result (GET), then retires its session, or keeps it for the next example when GET
+showed it as it was created (``SuiteSessions.reusing``).
 """
 
 from __future__ import annotations
@@ -53,4 +54,6 @@ def test_generated_patch_bodies(biot_sessions, sessionapi_conformance):
         finally:
             biot_sessions.retire_all()
 
-    one_body()
+    # A session a refused body left as it was (its GET judged so) serves the next example.
+    with biot_sessions.reusing():
+        one_body()

@@ -53,3 +53,28 @@ def test_create_and_delete_ask_for_sync_execution():
     assert [r.headers.get("x-execution-mode") for r in seen] == ["sync", "sync", None]
     assert seen[0].url.path == "/device/v1/devices/d/usage-sessions/usage-type/Monitoring"
     assert seen[2].content == b"{not json"
+
+
+def test_urls_are_joined_to_the_base_url_as_httpx_joins_them():
+    """The client joins each path to the base URL once and reuses it: the URL sent is the one
+    httpx builds from the relative path, a base path and quoted segments included."""
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json={})
+
+    for base in ("https://api.example.biot-med.com", "https://gw.example/biot/api/v2/", "http://127.0.0.1:8080"):
+        target = _target()
+        http = httpx.Client(base_url=base, transport=httpx.MockTransport(handler))
+        client = biot_client.Client(http, target)
+        for device, session in (("dev/1", "abc"), ("d é?x", "s#1"), ("dev/1", "abc")):
+            client.get_session(device, session)
+            client.update_session(device, session, {"_name": "x"})
+            client.delete_session(device, session)
+            path = biot_client.SESSION.format(
+                device_id=biot_client._segment(device), session_id=biot_client._segment(session))
+            assert [r.url for r in seen[-3:]] == [http.build_request("GET", path).url] * 3
+        client.create_session_by_usage_type("dev/1", "Monitor ing", {})
+        assert seen[-1].url == http.build_request("POST", biot_client.BY_USAGE_TYPE.format(
+            device_id="dev%2F1", usage_type="Monitor%20ing")).url

@@ -20,7 +20,7 @@ from pytest_sessionapi.apis.biot.steps import (
 from pytest_sessionapi.config import embedded_target
 from pytest_sessionapi.ledger import TestRecorder
 from pytest_sessionapi.registry import get_api
-from pytest_sessionapi.transport import open_client
+from pytest_sessionapi.transport import exchange_log, open_client
 
 
 @pytest.fixture
@@ -165,3 +165,70 @@ def test_finished_is_judged_by_the_documented_stop_rule(make_sessions, monkeypat
     assert recorder.observations["BIOT-STOP-DOCUMENTED"][-1].message == (
         "the session after every PATCH sequence to DONE the model allows: _state is 'ACTIVE', expected 'DONE'"
     )
+
+
+# --------------------------------------------------------------------------------------------
+# SuiteSessions.reusing: a session a judged GET showed as created serves the next create
+
+
+def sent(sessions: SuiteSessions) -> list[str]:
+    log = exchange_log(sessions.client.http)
+    return [f"{exchange.method} {exchange.url.rsplit('/', 1)[-1]}" for exchange in log.exchanges]
+
+
+def test_a_session_a_refused_patch_left_as_created_serves_the_next_create(make_sessions):
+    """Within reusing(), the session a refused PATCH left unchanged (its GET judged so) is kept by
+    retire_all and handed to the next create: no stop, delete or create is sent for it; once
+    the block is over, the one kept is retired."""
+    sessions, recorder = make_sessions()
+    refused = {"_state": "FINISHED"}
+    with sessions.reusing():
+        session_id, before = active(sessions)
+        judge_patch(recorder, sessions, session_id, before, {**refused, "_startTime": format_utc(before.start)})
+        assert sessions.retire_all() == []
+        count = len(sent(sessions))
+        again = sessions.create()
+        assert again["_id"] == session_id and SessionView.from_body(again) == before
+        assert len(sent(sessions)) == count  # nothing sent for it
+        assert sessions.created == [session_id]
+        sessions.retire_all()  # kept again: nothing was sent to it
+        assert sessions.created == [session_id] and len(sent(sessions)) == count
+    # Once the block is over, the spare is retired.
+    assert sent(sessions)[-2:] == [f"PATCH {session_id}", f"DELETE {session_id}"]
+    assert sessions.created == [] and sessions.get(session_id).status_code == 404
+    assert recorder.status_of("BIOT-PATCH-REJECTED-NO-EFFECT") == "pass"
+
+
+def test_a_session_left_other_than_created_or_after_a_failure_is_retired(make_sessions):
+    """An accepted change (another name), or a refused one that still changed the session (a
+    failure), leaves no session to reuse: each next create is a new session."""
+    sessions, recorder = make_sessions()
+    with sessions.reusing():
+        session_id, before = active(sessions)
+        judge_patch(recorder, sessions, session_id, before, {"_startTime": format_utc(before.start), "_state": "ACTIVE", "_name": "renamed"})
+        sessions.retire_all()
+        assert sessions.create()["_id"] != session_id
+        sessions.retire_all()
+    sessions, recorder = make_sessions("refused-patch-keeps-name")
+    with sessions.reusing():
+        session_id, before = active(sessions)
+        judge_patch(recorder, sessions, session_id, before, {"_startTime": format_utc(before.start), "_state": "FINISHED", "_name": "kept"})
+        assert recorder.status_of("BIOT-PATCH-REJECTED-NO-EFFECT") == "fail"
+        sessions.retire_all()
+        assert sessions.create()["_id"] != session_id
+        sessions.retire_all()
+
+
+def test_a_session_nothing_was_sent_to_is_kept_but_never_for_a_create_of_other_settings(make_sessions):
+    """A session created and left alone is as created; a create of another state, start or name
+    gets a new session of its own, the spare retired first (it holds the device)."""
+    sessions, recorder = make_sessions()
+    with sessions.reusing():
+        session_id = sessions.create()["_id"]
+        sessions.retire_all()
+        assert sessions.create()["_id"] == session_id
+        sessions.retire_all()
+        named = sessions.create(name="pytest-sessionapi named")
+        assert named["_id"] != session_id and sessions.get(session_id).status_code == 404
+        sessions.retire_all()
+    assert sessions.created == []

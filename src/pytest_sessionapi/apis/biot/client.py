@@ -96,6 +96,10 @@ def preflight(
     return SetupProblem(target.api.name, *refused)
 
 
+_KEPT_URLS = 256
+"""How many joined URLs a client keeps (the paths of the last few sessions)."""
+
+
 def _segment(value: str) -> str:
     # Device ids are free strings; keep a '/' or '?' in one from changing the route.
     return quote(value, safe="")
@@ -105,23 +109,40 @@ class Client:
     def __init__(self, http: httpx.Client, target: EffectiveTarget) -> None:
         self.http = http
         self.target = target
+        self._urls: dict[str, httpx.URL] = {}
+        self._urls_base: httpx.URL | None = None
+
+    def _url(self, path: str) -> httpx.URL | str:
+        """``path`` on the client's base URL, joined as httpx joins it, once per path: httpx
+        parses a relative URL twice for every request (0.1 ms, a fifth of the client's own CPU
+        for one BioT request), and a session's path serves all of its requests."""
+        base = self.http.base_url
+        if base.is_relative_url:
+            return path
+        if base is not self._urls_base or len(self._urls) >= _KEPT_URLS:
+            self._urls, self._urls_base = {}, base
+        url = self._urls.get(path)
+        if url is None:
+            joined = base.raw_path + httpx.URL(path).raw_path.lstrip(b"/")
+            url = self._urls[path] = base.copy_with(raw_path=joined)
+        return url
 
     def create_session_by_usage_type(
         self, device_id: str, usage_type: str, body: Any
     ) -> httpx.Response:
         url = BY_USAGE_TYPE.format(device_id=_segment(device_id), usage_type=_segment(usage_type))
-        return self.http.post(url, json=body, headers=SYNC)
+        return self.http.post(self._url(url), json=body, headers=SYNC)
 
     def get_session(self, device_id: str, session_id: str) -> httpx.Response:
         return self.http.get(
-            SESSION.format(device_id=_segment(device_id), session_id=_segment(session_id))
+            self._url(SESSION.format(device_id=_segment(device_id), session_id=_segment(session_id)))
         )
 
     def update_session(
         self, device_id: str, session_id: str, body: Any = None, *, content: bytes | None = None
     ) -> httpx.Response:
         """PATCH; ``content`` sends raw bytes (for malformed-JSON checks) instead of ``body``."""
-        url = SESSION.format(device_id=_segment(device_id), session_id=_segment(session_id))
+        url = self._url(SESSION.format(device_id=_segment(device_id), session_id=_segment(session_id)))
         if content is not None:
             return self.http.patch(
                 url, content=content, headers={"Content-Type": "application/json"}
@@ -135,6 +156,6 @@ class Client:
 
     def delete_session(self, device_id: str, session_id: str) -> httpx.Response:
         return self.http.delete(
-            SESSION.format(device_id=_segment(device_id), session_id=_segment(session_id)),
+            self._url(SESSION.format(device_id=_segment(device_id), session_id=_segment(session_id))),
             headers=SYNC,
         )

@@ -8,7 +8,8 @@ open sessions (searchSessions) to tell its own leftovers from somebody else's se
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -157,6 +158,15 @@ class SuiteSessions:
     documented stop with every stop code and got no 200 (the stop from ACTIVE kept first): what
     :meth:`judge_unended` shows as the server's refusal."""
 
+    reuse: bool = field(default=False, init=False)
+    """Within :meth:`reusing`: a session left as its create left it is kept for the next create."""
+    _creates: dict[str, dict[str, Any]] = field(default_factory=dict, init=False, repr=False)
+    """The create answers of the sessions created while reusing, by id."""
+    _untouched: tuple[str, int | None] | None = field(default=None, init=False, repr=False)
+    """The session ``create`` last handed out, with the request count then."""
+    _spare: dict[str, Any] | None = field(default=None, init=False, repr=False)
+    """The create answer of the session kept for the next create (see :meth:`reusing`)."""
+
     # -- the suite's clock and names -----------------------------------------------------------
     def now(self) -> datetime:
         """The suite's clock, to the millisecond (the precision of the times it sends)."""
@@ -238,7 +248,14 @@ class SuiteSessions:
         start: datetime | None = None,
         name: str | None = None,
     ) -> dict[str, Any]:
-        """A new session of the suite's own, or an AssertionError saying why not."""
+        """A new session of the suite's own, or an AssertionError saying why not; within
+        :meth:`reusing`, the spare one for a default create."""
+        if self._spare is not None:
+            spare, self._spare = self._spare, None
+            if (state, start, name) == ("ACTIVE", None, None):
+                self._untouched = (spare["_id"], _sent_so_far(self.client))
+                return dict(spare)
+            self._retire_spare(spare)  # it holds the device
         body: dict[str, Any] = {
             "_startTime": format_utc(start or self.past()),
             "_state": state,
@@ -275,6 +292,9 @@ class SuiteSessions:
                 raise
         if not (isinstance(created, dict) and isinstance(created.get("_id"), str)):
             raise AssertionError(f"the create answer carries no session _id: {describe(response)}")
+        if self.reuse and (state, start, name) == ("ACTIVE", None, None):
+            self._creates[created["_id"]] = created
+            self._untouched = (created["_id"], _sent_so_far(self.client))
         return created
 
     def _stop_not_tested(self, reason: str) -> None:
@@ -474,14 +494,66 @@ class SuiteSessions:
         return None
 
     def retire_all(self) -> list[str]:
-        """Retire every session created so far; what failed this time (every such note stays in
-        ``problems`` until the fixture warns, also those of a Hypothesis example's retire_all)."""
+        """Retire every session created so far (within :meth:`reusing`, but the one kept for the
+        next create); what failed this time (every such note stays in ``problems`` until the
+        fixture warns, also those of a Hypothesis example's retire_all)."""
         noted = len(self.problems)
         with interrupt_shield.cleanup():
             for session_id in reversed(self.created):
+                if self._spare is not None and self._spare["_id"] == session_id:
+                    continue
+                if self.reuse and self._spare is None and self._as_created(session_id):
+                    self._spare = self._creates[session_id]
+                    continue
                 self.retire(session_id)
-            self.created.clear()
+            self.created[:] = [] if self._spare is None else [self._spare["_id"]]
         return self.problems[noted:]
+
+    # -- reuse within one test -----------------------------------------------------------------
+    @contextmanager
+    def reusing(self) -> Iterator[SuiteSessions]:
+        """For a test whose Hypothesis examples each create a session, judge every GET they send
+        and retire everything: a session that the server's latest word, with nothing sent since,
+        shows as its create answer did (that answer itself, or a GET read back with no failure in
+        the test so far) is kept by ``retire_all`` and handed to the next ``create()`` of a
+        default session in place of a new one. Its retire and that create would judge nothing
+        new; an example in it sees what it would see in a fresh one (every attribute the PATCH
+        oracle reads is the same). Without any failure recorded only, so a server found wrong
+        once is tested on fresh sessions from then on, as before."""
+        self.reuse = True
+        try:
+            yield self
+        finally:
+            self.reuse = False
+            self._creates.clear()
+            spare, self._spare = self._spare, None
+            if spare is not None:
+                self._retire_spare(spare)
+
+    def _retire_spare(self, spare: dict[str, Any]) -> None:
+        self.retire(spare["_id"])
+        if spare["_id"] in self.created:
+            self.created.remove(spare["_id"])
+
+    def _as_created(self, session_id: str) -> bool:
+        """Whether the server's latest word on the session, with nothing sent since, shows it as
+        its create answer did (see :meth:`reusing`)."""
+        created = self._creates.get(session_id)
+        sent = _sent_so_far(self.client)
+        if created is None or sent is None:
+            return False
+        if self._untouched == (session_id, sent):
+            return True  # nothing was sent since it was created (or handed out as created)
+        if self._last_read is None or self.recorder is None or self.recorder.failures():
+            return False
+        read_id, response, read_sent = self._last_read
+        if (read_id, read_sent) != (session_id, sent) or response.status_code != 200:
+            return False
+        try:
+            shown = SessionView.from_body(response.json())
+        except (ValueError, AssertionError):
+            return False
+        return shown.id == session_id and not shown.differences(SessionView.from_body(created))
 
 
 def _device_busy(response: httpx.Response) -> bool:
