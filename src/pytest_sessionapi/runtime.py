@@ -305,7 +305,7 @@ def configure(config: pytest.Config) -> None:
     config.pluginmanager.register(JUnitNames(config), JUNIT_NAMES)
 
 
-def _freeze_heap(state: RunState) -> None:
+def _freeze_heap(state: Run) -> None:
     """Move every object alive once the suites are collected (modules, items, catalogues: they
     live until the process ends) out of the garbage collector's sight, until :func:`_thaw_heap`.
     Full collections over them (pytest's unraisableexception plugin runs two at the end of every
@@ -334,7 +334,7 @@ _FROZEN_AT_EXIT = False
 ran in it; see :func:`_freeze_heap`)."""
 
 
-def _thaw_heap(state: RunState) -> None:
+def _thaw_heap(state: Run) -> None:
     """Give the frozen objects back to the collector once the run is over (a run inside another
     process, pytester's, must not leave that process's objects frozen)."""
     import gc
