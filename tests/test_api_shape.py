@@ -357,6 +357,16 @@ def test_no_check_of_the_package_is_an_assert_statement():
     assert found == {}, f"checks stated as assert statements (raise instead): {found}"
 
 
+def test_a_fault_fails_its_requirement_under_python_optimize(run_suite, monkeypatch):
+    """The end-to-end proof of the pin above: with ``PYTHONOPTIMIZE=1`` a reference whose token
+    endpoint answers an empty body still fails UMTS-AUTH-TOKEN (it passed every test while the
+    UMTS rules were assert statements)."""
+    monkeypatch.setenv("PYTHONOPTIMIZE", "1")
+    run = run_suite("umts", variant="token-empty", subprocess=True)
+    assert run.ret == 1, run.output()
+    assert run.failed("umts") == ["UMTS-AUTH-TOKEN"]
+
+
 def test_the_assert_finder_sees_a_check_and_not_a_type_narrowing():
     assert asserts_that_judge("assert status == 200, 'not 200'\nassert body is not None\n") == [1]
 
