@@ -26,8 +26,15 @@ _COMMON = dict(
     database=None,
 )
 
+# Both from Hypothesis's own "default" profile: with a CI environment variable set (GitHub
+# Actions, GitLab and most CI systems set CI) Hypothesis makes its "ci" profile the default, and
+# a profile registered without a parent inherits derandomize=True from it: sessionapi-thorough
+# drew the same examples at every CI run and ignored --hypothesis-seed.
+_PARENT = settings.get_profile("default")
+
 settings.register_profile(
     "sessionapi-ci",
+    parent=_PARENT,
     max_examples=20,
     stateful_step_count=10,
     derandomize=True,
@@ -36,6 +43,8 @@ settings.register_profile(
 )
 settings.register_profile(
     "sessionapi-thorough",
+    parent=_PARENT,
+    derandomize=False,
     max_examples=300,
     stateful_step_count=40,
     **_COMMON,
