@@ -287,11 +287,9 @@ def test_a_recording_replays_the_same_generated_examples_in_another_process(run_
     SuiteInputs, replayed), so the same statuses."""
     cassettes = pytester.path / "cassettes"
     selection = ("-k", GENERATED[api])
-    # Separate processes, as in CI: each loads only the modules its own run needs. BioT's over
-    # HTTP: the replay of an embedded BioT recording looks for leftovers the recording never
-    # looked for (its preflight), whatever the inputs.
-    over = "http" if api == "biot" else "inprocess"
-    recorded = run_suite(api, f"--sessionapi-record={cassettes}", *selection, subprocess=True, over=over)
+    # Separate processes, as in CI: each loads only the modules its own run needs. The replay of
+    # an embedded recording looks for no leftovers, as its recording did not (BioT's preflight).
+    recorded = run_suite(api, f"--sessionapi-record={cassettes}", *selection, subprocess=True)
     assert recorded.ret == 0, recorded.output()
     drawn = [read_vcr(path).metadata.get("suite_inputs") for path in cassettes.rglob("*.yaml")]
     assert any(drawn) == (api != "controlcenter")  # Control Center's suite draws no id or time
@@ -428,3 +426,25 @@ def test_apis_recorded_apart_with_other_seeds_replay_one_at_a_time(run_suite, py
     )
     one = run_suite("umts", f"--sessionapi-replay={cassettes}", "-k", "test_unknown_session")
     assert one.ret == 0, one.output()
+
+
+@pytest.mark.parametrize("ci", ["", "true"])
+def test_the_profiles_do_not_change_with_a_ci_environment_variable(ci):
+    """Hypothesis makes its derandomized "ci" profile the default when CI is set; the suites'
+    profiles are the same inside and outside CI (sessionapi-thorough draws new examples, and
+    takes --hypothesis-seed, in a CI job too)."""
+    import os
+    import subprocess
+    import sys
+
+    probe = (
+        "import pytest_sessionapi.hypothesis_profiles\n"
+        "from hypothesis import settings\n"
+        "print(settings.get_profile('sessionapi-thorough').derandomize,"
+        " settings.get_profile('sessionapi-ci').derandomize)\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in ("CI", "TF_BUILD", "GITHUB_ACTIONS")}
+    if ci:
+        env["CI"] = ci
+    shown = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True)
+    assert shown.stdout.split() == ["False", "True"]

@@ -445,7 +445,7 @@ class Recorder(Traffic):
             "tool": {"name": "pytest-sessionapi", "version": __version__},
             "recorded_at": self.started.get(api),
             "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
-            "target": {"description": target.describe(), "table": kept},
+            "target": {"description": target.describe(), "table": kept, "embedded": target.embedded},
             "hypothesis": hypothesis,
             "tests": self.tests.get(api, []),
         }

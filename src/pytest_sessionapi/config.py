@@ -143,6 +143,9 @@ class EffectiveTarget:
     :meth:`describe`), or None for a direct connection. Embedded targets never have one."""
     proxy_origin: str = ""
     """Where the proxy came from: ``proxy`` (the table's key) or an environment variable name."""
+    replays_embedded: bool = False
+    """The replay of a recording made against an embedded reference: like the reference it
+    stands for, it holds nothing of an earlier run (see :attr:`starts_empty`)."""
     held: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
     """What the target's clients share while it lives, held by the target itself and made on first
     use by the layer that needs it (the transport's rate limiter, in-process server, recorder):
@@ -161,6 +164,12 @@ class EffectiveTarget:
     @property
     def embedded(self) -> bool:
         return self.app is not None
+
+    @property
+    def starts_empty(self) -> bool:
+        """No earlier run can have left anything on it (an embedded reference lives and dies with
+        the run, and so does the replay of its recording): no leftovers to look for."""
+        return self.embedded or self.replays_embedded
 
     @property
     def max_rps(self) -> float:

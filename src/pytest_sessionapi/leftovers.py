@@ -66,10 +66,10 @@ class Journal:
 
 def target_journal(target: Any, entity_key: str) -> Journal | None:
     """The journal of the entity ``entity_key`` names on ``target`` (BioT's device_id, UMTS's
-    device_uuid); None for an embedded reference (it lives and dies with the run) or a target
-    that names no such entity."""
+    device_uuid); None for a target that starts empty (an embedded reference, the replay of its
+    recording) or names no such entity."""
     entity = target.entity(entity_key)
-    if target.embedded or not entity:
+    if target.starts_empty or not entity:
         return None
     return Journal(target.api.name, target.settings.base_url, entity)
 

@@ -11,7 +11,7 @@ failed test whose message names the test, the request and the cassette.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +59,9 @@ class ReplayPlan(TargetPlan):
                 if key.endswith(SECRET_SUFFIX) and value
             }
             target = build_target(descriptor, table, environ, f"recording {self.config_path}")
+            recorded = self.replayer.index[api]["target"]
+            if recorded.get("embedded"):  # its preflight looked for no leftovers: neither does this
+                target = replace(target, replays_embedded=True)
             target_resources(target).traffic = self.replayer
             self.resolved[api] = target
         return self.resolved[api]
