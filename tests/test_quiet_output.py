@@ -129,3 +129,12 @@ def test_incomplete_always_says_why(run_suite, monkeypatch):
     # The untested MUSTs by name, and why: the entity keys the README's example does not show.
     assert "MUST requirement(s) not tested: " in entry["verdict_reason"]
     assert "the target names no 'iccid_" in entry["verdict_reason"], entry["verdict_reason"]
+
+
+def test_a_run_of_every_suite_warns_nothing_of_the_plugins_own(run_suite):
+    """The quick start's first command shows no warning: a deprecation pytest announces for the
+    plugin's fixtures (a session fixture defined as an instance method, say) is the user's noise
+    and a future pytest's error."""
+    run = run_suite(None, "-W", "error::pytest.PytestDeprecationWarning", "-W", "error::DeprecationWarning:pytest_sessionapi")
+    assert run.ret == 0, run.output()[-3000:]
+    assert "warnings summary" not in run.output(), run.output()[-3000:]

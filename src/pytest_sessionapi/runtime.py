@@ -1244,7 +1244,8 @@ class RuntimePlugin:
             client.close()
 
     @pytest.fixture(scope="session")
-    def sessionapi_inputs(self, request: pytest.FixtureRequest) -> SuiteInputs:
+    @classmethod
+    def sessionapi_inputs(cls, request: pytest.FixtureRequest) -> SuiteInputs:
         """The run's ids and clock (:class:`pytest_sessionapi.inputs.SuiteInputs`): every id the
         suites make up and every instant they send or judge against comes from ``uuid4()`` and
         ``now()``; recorded and replayed with the run. A conftest may override it, e.g. with
