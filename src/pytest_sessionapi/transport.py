@@ -875,6 +875,10 @@ class BudgetSpent(httpx.TransportError):
     """The API's run-time budget (``--sessionapi-budget``) is spent: the request was not sent."""
 
 
+NOT_SENT = (EndpointStopped, BudgetSpent, StillRateLimited)
+"""The transport's refusals to send: a clean-up tried again would meet them again."""
+
+
 BREAKER_THRESHOLD = 3
 """Consecutive exchanges without an answer after which an API's endpoint counts as stopped."""
 

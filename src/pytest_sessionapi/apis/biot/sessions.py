@@ -22,7 +22,7 @@ from pytest_sessionapi.inputs import SuiteInputs
 from pytest_sessionapi.leftovers import Journal, say_closed, target_journal
 from pytest_sessionapi.preflight import SetupProblem
 from pytest_sessionapi.rulebook import Answer
-from pytest_sessionapi.transport import BudgetSpent, EndpointStopped, StillRateLimited, exchange_log
+from pytest_sessionapi.transport import NOT_SENT, exchange_log
 
 from .client import Client, build_auth
 from .model import (
@@ -43,11 +43,12 @@ DEFAULT_AGE = timedelta(hours=3)
 """New sessions start this long before the suite's clock: every time the suite later sends for
 them (end times, new start times) can then sit between the start and FUTURE_MARGIN before now."""
 
+
 @dataclass
 class DevicesHeld:
     """What the run learnt about the target's devices that outlives one test's sessions, held by
-    the target (``target.held``, :func:`devices_held`): every test's ``SuiteSessions`` and the
-    preflight's see the same."""
+    the target (``target.held``, :func:`devices_held`): every test's ``SuiteSessions`` sees the
+    same (the preflight's keeps its own: what it could not end, a test meets again and judges)."""
 
     unaccounted: set[str] = field(default_factory=set)
     """The devices on which a create answered 2xx without a readable session id."""
@@ -68,9 +69,6 @@ def devices_held(target: Any) -> DevicesHeld:
         found = target.held[DEVICES_HELD] = DevicesHeld()
     return found
 
-
-NOT_SENT = (EndpointStopped, BudgetSpent, StillRateLimited)
-"""The transport's refusals to send: trying the clean-up again would meet them again."""
 
 CLEANUP_ATTEMPTS = 3
 """How often a clean-up that the network cut is tried (see ``SuiteSessions.retire``)."""
@@ -262,7 +260,7 @@ class SuiteSessions:
             "_name": name or self.session_name(),
         }
         response = self.create_raw(body)
-        if response.status_code == 409 and "DEVICE_IN_SESSION_WITH_USAGE_TYPE" in response.text:
+        if _device_busy(response):
             if self.device_id in self.devices.unaccounted:
                 # A create of this run answered without a session id the suite could read: the
                 # device may be busy with that session, the endpoint's doing, not someone else's.

@@ -20,12 +20,7 @@ from pytest_sessionapi import interrupt_shield
 from pytest_sessionapi.inputs import SuiteInputs
 from pytest_sessionapi.leftovers import Journal, say_closed, target_journal
 from pytest_sessionapi.rulebook import Answer
-from pytest_sessionapi.transport import (
-    BudgetSpent,
-    EndpointStopped,
-    StillRateLimited,
-    describe_transport_error,
-)
+from pytest_sessionapi.transport import NOT_SENT, describe_transport_error
 
 from .client import PRELOGGED, Client
 from .models import CODE_CONFLICT, CODE_UNKNOWN_SESSION, error_code
@@ -40,10 +35,6 @@ def umts_input(entity: Callable[[str], str]) -> dict[str, str]:
         "remoteColor": entity("remote_color"),
         "remoteSystem": entity("remote_system"),
     }
-
-
-NOT_SENT = (EndpointStopped, BudgetSpent, StillRateLimited)
-"""The transport's refusals to send: trying the release again would meet them again."""
 
 
 def journal_of(target: Any) -> Journal | None:
