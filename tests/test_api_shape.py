@@ -339,6 +339,16 @@ def test_the_registrys_discovery_is_not_an_api_import():
     assert api_imports(allowed) == []
 
 
+def found_in_package(finder) -> dict[str, list]:
+    """What ``finder(source)`` finds in each module of the package, by path within it."""
+    found = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        offences = finder(path.read_text(encoding="utf-8"))
+        if offences:
+            found[str(path.relative_to(PACKAGE))] = offences
+    return found
+
+
 def asserts_that_judge(source: str) -> list[int]:
     """Lines of ``assert test, message`` statements: a check stated as an assert."""
     return [node.lineno for node in ast.walk(ast.parse(source)) if isinstance(node, ast.Assert) and node.msg]
@@ -349,11 +359,7 @@ def test_no_check_of_the_package_is_an_assert_statement():
     pytest rewrites those of a plugin installed from a wheel: a rule stated as ``assert`` would
     pass every answer under -O and word its failure differently per installation. Checks raise
     (``RuleFailure`` in rules); a bare ``assert x is not None`` that only narrows a type is left."""
-    found = {}
-    for path in sorted(PACKAGE.rglob("*.py")):
-        lines = asserts_that_judge(path.read_text(encoding="utf-8"))
-        if lines:
-            found[str(path.relative_to(PACKAGE))] = lines
+    found = found_in_package(asserts_that_judge)
     assert found == {}, f"checks stated as assert statements (raise instead): {found}"
 
 
@@ -388,11 +394,7 @@ def test_no_module_keeps_a_runs_state_keyed_by_its_objects():
     """Issue 17: what a run learns belongs to the run (``runtime.Run``) or to a target
     (``EffectiveTarget.held``), never to a module global keyed by clients or targets: two runs in
     one process (pytester, a self-test's variants) would share it."""
-    found = {}
-    for path in sorted(PACKAGE.rglob("*.py")):
-        names = run_state_in_module_globals(path.read_text(encoding="utf-8"))
-        if names:
-            found[str(path.relative_to(PACKAGE))] = names
+    found = found_in_package(run_state_in_module_globals)
     assert found == {}, f"module globals keyed by a run's objects: {found}"
 
 
